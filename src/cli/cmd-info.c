@@ -1,0 +1,169 @@
+/* cmd-info.c — lungscope-cli info: versions, BLAS kernels and threads, paths
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <cairo.h>
+#include <png.h>
+#include <sqlite3.h>
+#include <stdio.h>
+/* jpeglib.h needs size_t and FILE first. */
+#include <jpeglib.h>
+
+#include "engine/blas.h"
+#include "ls-cli.h"
+
+static const char *
+workspace_source_to_string (LsCliWorkspaceSource source)
+{
+  switch (source)
+    {
+    case LS_CLI_WORKSPACE_NONE:
+      return "none";
+    case LS_CLI_WORKSPACE_OPTION:
+      return "option";
+    case LS_CLI_WORKSPACE_ENV:
+      return "environment";
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static JsonNode *
+build_info (LsCliGlobal *global)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *glib_version = g_strdup_printf ("%u.%u.%u", glib_major_version,
+                                                   glib_minor_version, glib_micro_version);
+  g_autofree char *jpeg_version = g_strdup_printf ("%d.%d.%d", LIBJPEG_TURBO_VERSION_NUMBER / 1000000,
+                                                   LIBJPEG_TURBO_VERSION_NUMBER / 1000 % 1000,
+                                                   LIBJPEG_TURBO_VERSION_NUMBER % 1000);
+  g_autofree char *user_data = g_build_filename (g_get_user_data_dir (), "lungscope", NULL);
+  LsBlasInfo blas;
+
+  ls_engine_blas_get_info (&blas);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, PACKAGE_VERSION);
+  json_builder_set_member_name (b, "profile");
+  json_builder_add_string_value (b, PROFILE);
+
+  json_builder_set_member_name (b, "libraries");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "glib");
+  json_builder_add_string_value (b, glib_version);
+  json_builder_set_member_name (b, "json-glib");
+  json_builder_add_string_value (b, JSON_VERSION_S);
+  json_builder_set_member_name (b, "sqlite");
+  json_builder_add_string_value (b, sqlite3_libversion ());
+  json_builder_set_member_name (b, "libpng");
+  json_builder_add_string_value (b, png_get_libpng_ver (NULL));
+  json_builder_set_member_name (b, "libjpeg-turbo");
+  json_builder_add_string_value (b, jpeg_version);
+  json_builder_set_member_name (b, "cairo");
+  json_builder_add_string_value (b, cairo_version_string ());
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "blas");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "library");
+  json_builder_add_string_value (b, blas.config);
+  json_builder_set_member_name (b, "core");
+  json_builder_add_string_value (b, blas.core);
+  json_builder_set_member_name (b, "core_source");
+  json_builder_add_string_value (b, ls_engine_blas_core_source_to_string (blas.source));
+  json_builder_set_member_name (b, "best_core");
+  if (blas.best != NULL)
+    json_builder_add_string_value (b, blas.best);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "threads");
+  json_builder_add_int_value (b, blas.threads);
+  json_builder_set_member_name (b, "cores");
+  json_builder_add_int_value (b, blas.cores);
+  json_builder_set_member_name (b, "avx2");
+  json_builder_add_boolean_value (b, blas.avx2);
+  json_builder_set_member_name (b, "avx512");
+  json_builder_add_boolean_value (b, blas.avx512);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "paths");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "data");
+  json_builder_add_string_value (b, PKGDATADIR);
+  json_builder_set_member_name (b, "user_data");
+  json_builder_add_string_value (b, user_data);
+  json_builder_set_member_name (b, "workspace");
+  if (global->workspace != NULL)
+    json_builder_add_string_value (b, global->workspace);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "workspace_from");
+  json_builder_add_string_value (b, workspace_source_to_string (global->workspace_source));
+  json_builder_end_object (b);
+
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+print_text (JsonNode *root)
+{
+  JsonObject *o = json_node_get_object (root);
+  JsonObject *libs = json_object_get_object_member (o, "libraries");
+  JsonObject *blas = json_object_get_object_member (o, "blas");
+  JsonObject *paths = json_object_get_object_member (o, "paths");
+  g_autoptr (GList) names = json_object_get_members (libs);
+
+  printf ("Lungscope %s (%s profile). Not a medical device.\n\n",
+          json_object_get_string_member (o, "version"), json_object_get_string_member (o, "profile"));
+  printf ("Libraries\n");
+  for (GList *l = names; l != NULL; l = l->next)
+    printf ("  %-14s %s\n", (const char *) l->data, json_object_get_string_member (libs, l->data));
+  printf ("\nBLAS\n");
+  printf ("  %-14s %s\n", "library", json_object_get_string_member (blas, "library"));
+  printf ("  %-14s %s (%s)\n", "core", json_object_get_string_member (blas, "core"),
+          json_object_get_string_member (blas, "core_source"));
+  printf ("  %-14s %s\n", "best for CPU",
+          json_object_get_string_member_with_default (blas, "best_core", "(OpenBLAS detection)"));
+  printf ("  %-14s %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " cores\n", "threads",
+          json_object_get_int_member (blas, "threads"), json_object_get_int_member (blas, "cores"));
+  printf ("  %-14s AVX2 %s, AVX-512 %s\n", "CPU", json_object_get_boolean_member (blas, "avx2") ? "yes" : "no",
+          json_object_get_boolean_member (blas, "avx512") ? "yes" : "no");
+  printf ("\nPaths\n");
+  printf ("  %-14s %s\n", "data", json_object_get_string_member (paths, "data"));
+  printf ("  %-14s %s\n", "user data", json_object_get_string_member (paths, "user_data"));
+  printf ("  %-14s %s (%s)\n", "workspace",
+          json_object_get_string_member_with_default (paths, "workspace", "none"),
+          json_object_get_string_member (paths, "workspace_from"));
+}
+
+int
+ls_cli_cmd_info (const LsCliCommand *command,
+                 LsCliGlobal *global,
+                 int argc,
+                 char **argv)
+{
+  g_autoptr (JsonNode) root = NULL;
+  gboolean json = FALSE;
+  int exit_code;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL },
+    { NULL }
+  };
+
+  if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 1)
+    return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
+
+  root = build_info (global);
+  if (json)
+    ls_cli_print_json (root);
+  else
+    print_text (root);
+  return LS_EXIT_OK;
+}

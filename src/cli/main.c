@@ -1,0 +1,201 @@
+/* main.c — lungscope-cli: global options and subcommand dispatch
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/blas.h"
+#include "ls-cli.h"
+
+static const LsCliCommand commands[] = {
+  { "info", "[--json]", "Show versions, BLAS kernels and threads, and paths",
+    "Prints the versions of Lungscope and its libraries, the OpenBLAS kernel core and\n"
+    "thread count in use (and whether Lungscope chose the core), and the paths it uses.",
+    ls_cli_cmd_info },
+};
+
+static const char *prgname = "lungscope-cli";
+
+static void
+print_main_help (FILE *out)
+{
+  fprintf (out,
+           "Usage: %s [-w WORKSPACE | --model FILE] COMMAND [OPTION…]\n"
+           "\n"
+           "Read, label and re-teach a chest X-ray classifier from the command line.\n"
+           "Lungscope is not a medical device: its results are not a diagnosis.\n"
+           "\n"
+           "Commands:\n",
+           prgname);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out,
+           "\n"
+           "Global options:\n"
+           "  -w, --workspace=PATH  Workspace folder (default: $LUNGSCOPE_WORKSPACE)\n"
+           "  --model=FILE          Model file to use instead of the workspace's active model\n"
+           "  -h, --help            Show this help, or a command's with COMMAND --help\n"
+           "  --version             Show the version\n"
+           "\n"
+           "Exit status: 0 success, 1 the work failed, 2 usage error, 130 cancelled.\n"
+           "Run '%s COMMAND --help' for a command's options.\n",
+           prgname);
+}
+
+static const LsCliCommand *
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  return NULL;
+}
+
+/* Takes the value of a global option that needs one: "--opt=V", "--opt V",
+ * "-wV" or "-w V". Returns FALSE on a missing value. */
+static gboolean
+take_value (char **argv,
+            int argc,
+            int *i,
+            const char *arg,
+            gsize name_len,
+            char **out)
+{
+  const char *value = NULL;
+
+  if (arg[name_len] == '=')
+    value = arg + name_len + 1;
+  else if (arg[name_len] != '\0' && arg[1] != '-')
+    value = arg + name_len;
+  else if (*i + 1 < argc)
+    value = argv[++*i];
+
+  if (value == NULL || *value == '\0')
+    return FALSE;
+  g_free (*out);
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+option_matches (const char *arg,
+                const char *name)
+{
+  gsize len = strlen (name);
+
+  if (strncmp (arg, name, len) != 0)
+    return FALSE;
+  /* "-w" may be followed by its value directly; long options by '=' only. */
+  if (name[1] != '-')
+    return TRUE;
+  return arg[len] == '\0' || arg[len] == '=';
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  LsCliGlobal global = { 0 };
+  const LsCliCommand *command;
+  int i;
+  int status;
+
+  ls_engine_blas_init (argv);
+  setlocale (LC_ALL, "");
+  g_set_prgname (prgname);
+
+  for (i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+
+      if (arg[0] != '-' || arg[1] == '\0')
+        break;
+      if (g_str_equal (arg, "--"))
+        {
+          i++;
+          break;
+        }
+      if (g_str_equal (arg, "--version"))
+        {
+          printf ("%s %s\n", prgname, PACKAGE_VERSION);
+          return LS_EXIT_OK;
+        }
+      if (g_str_equal (arg, "-h") || g_str_equal (arg, "--help"))
+        {
+          print_main_help (stdout);
+          return LS_EXIT_OK;
+        }
+      if (option_matches (arg, "-w") || option_matches (arg, "--workspace"))
+        {
+          if (!take_value (argv, argc, &i, arg, arg[1] == '-' ? strlen ("--workspace") : 2,
+                           &global.workspace))
+            {
+              fprintf (stderr, "%s: option %s needs a folder (see '%s --help')\n", prgname, arg, prgname);
+              return LS_EXIT_USAGE;
+            }
+          global.workspace_source = LS_CLI_WORKSPACE_OPTION;
+          continue;
+        }
+      if (option_matches (arg, "--model"))
+        {
+          if (!take_value (argv, argc, &i, arg, strlen ("--model"), &global.model))
+            {
+              fprintf (stderr, "%s: option --model needs a file (see '%s --help')\n", prgname, prgname);
+              return LS_EXIT_USAGE;
+            }
+          continue;
+        }
+      fprintf (stderr, "%s: unknown option %s (see '%s --help')\n", prgname, arg, prgname);
+      return LS_EXIT_USAGE;
+    }
+
+  if (i >= argc)
+    {
+      fprintf (stderr, "%s: no command given (see '%s --help')\n", prgname, prgname);
+      return LS_EXIT_USAGE;
+    }
+
+  if (g_str_equal (argv[i], "help"))
+    {
+      if (i + 1 >= argc)
+        {
+          print_main_help (stdout);
+          return LS_EXIT_OK;
+        }
+      command = find_command (argv[i + 1]);
+      if (command == NULL)
+        {
+          fprintf (stderr, "%s: unknown command '%s' (see '%s --help')\n", prgname, argv[i + 1], prgname);
+          return LS_EXIT_USAGE;
+        }
+      {
+        char *help_argv[] = { argv[i + 1], (char *) "--help", NULL };
+        return command->func (command, &global, 2, help_argv);
+      }
+    }
+
+  command = find_command (argv[i]);
+  if (command == NULL)
+    {
+      fprintf (stderr, "%s: unknown command '%s' (see '%s --help')\n", prgname, argv[i], prgname);
+      return LS_EXIT_USAGE;
+    }
+
+  if (global.workspace == NULL && g_getenv ("LUNGSCOPE_WORKSPACE") != NULL &&
+      *g_getenv ("LUNGSCOPE_WORKSPACE") != '\0')
+    {
+      global.workspace = g_strdup (g_getenv ("LUNGSCOPE_WORKSPACE"));
+      global.workspace_source = LS_CLI_WORKSPACE_ENV;
+    }
+
+  status = command->func (command, &global, argc - i, argv + i);
+
+  g_free (global.workspace);
+  g_free (global.model);
+  return status;
+}

@@ -1,0 +1,61 @@
+/* ls-test.c — helpers shared by the test programs
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include "engine/blas.h"
+#include "ls-test.h"
+
+/* Like g_test_init(), and first selects the BLAS kernels the way the
+ * programs do, so tests run the code paths users run. */
+void
+ls_test_init (int *argc,
+              char ***argv)
+{
+  ls_engine_blas_init (*argv);
+  g_test_init (argc, argv, NULL);
+}
+
+/* A path under the build folder ($MESON_BUILD_ROOT when meson runs the test). */
+char *
+ls_test_build_path (const char *first,
+                    ...)
+{
+  const char *root = g_getenv ("LS_BUILD_ROOT");
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_ptr_array_add (parts, (gpointer) (root != NULL ? root : "."));
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+/* Runs a program, collecting its output; returns FALSE if it could not start. */
+gboolean
+ls_test_run (const char *const *argv,
+             char **out,
+             char **err,
+             int *exit_status)
+{
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &wait_status, &error))
+    {
+      g_test_message ("cannot run %s: %s", argv[0], error->message);
+      return FALSE;
+    }
+  if (WIFEXITED (wait_status))
+    *exit_status = WEXITSTATUS (wait_status);
+  else
+    *exit_status = 128 + WTERMSIG (wait_status);
+  return TRUE;
+}

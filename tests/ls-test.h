@@ -1,0 +1,24 @@
+/* ls-test.h — helpers shared by the test programs
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit code meson counts as a skip. */
+#define LS_TEST_EXIT_SKIP 77
+
+void ls_test_init (int *argc,
+                   char ***argv);
+char *ls_test_build_path (const char *first,
+                          ...) G_GNUC_NULL_TERMINATED;
+gboolean ls_test_run (const char *const *argv,
+                      char **out,
+                      char **err,
+                      int *exit_status);
+
+G_END_DECLS
