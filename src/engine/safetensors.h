@@ -1,0 +1,80 @@
+/* safetensors.h — reading and writing safetensors files, strictly
+ *
+ * The container only: an 8-byte little-endian header length, a UTF-8 JSON
+ * header with "__metadata__" (string → string) and one entry per tensor,
+ * then the raw little-endian tensor data. What the tensors mean (names,
+ * shapes against a network) is checked by the network loader above this.
+ * See CHECKLIST items 1–4.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define LS_SAFETENSORS_ERROR (ls_safetensors_error_quark ())
+
+typedef enum
+{
+  LS_SAFETENSORS_ERROR_IO,        /* cannot read or write the file */
+  LS_SAFETENSORS_ERROR_TRUNCATED, /* shorter than its header says */
+  LS_SAFETENSORS_ERROR_HEADER,    /* bad header length, JSON or structure */
+  LS_SAFETENSORS_ERROR_DTYPE,     /* a dtype other than F32 */
+  LS_SAFETENSORS_ERROR_OFFSETS,   /* offsets out of range, overlapping, gaps */
+  LS_SAFETENSORS_ERROR_SHAPE,     /* shape does not match the byte size */
+} LsSafetensorsError;
+
+/* Largest header accepted, in bytes. */
+#define LS_SAFETENSORS_MAX_HEADER (100u * 1024 * 1024)
+#define LS_SAFETENSORS_MAX_DIMS 8
+
+typedef struct
+{
+  char *name;
+  int n_dims;
+  int64_t shape[LS_SAFETENSORS_MAX_DIMS];
+  gsize n_elements;
+  float *data; /* a 64-byte-aligned copy, native floats (the host is little-endian) */
+} LsTensorEntry;
+
+typedef struct
+{
+  GHashTable *metadata;   /* char* → char*, owned; empty when the file has none */
+  LsTensorEntry *tensors; /* in file order (ascending data offsets) */
+  guint n_tensors;
+} LsSafetensors;
+
+GQuark ls_safetensors_error_quark (void);
+
+/* Parses a whole file held in memory. Every check of CHECKLIST item 1; the
+ * GError names the tensor or byte offset at fault. Never reads outside
+ * [bytes, bytes + size). */
+LsSafetensors *ls_safetensors_parse (const guint8 *bytes,
+                                     gsize size,
+                                     GError **error);
+/* Reads and parses @path; errors name the file. */
+LsSafetensors *ls_safetensors_read (const char *path,
+                                    GError **error);
+const LsTensorEntry *ls_safetensors_find (const LsSafetensors *st,
+                                          const char *name);
+void ls_safetensors_free (LsSafetensors *st);
+
+/* Writes @n_tensors tensors (each with name, n_dims, shape, data; n_elements
+ * must equal the product of shape) and @metadata (string → string, may be
+ * NULL) to @path atomically and durably: temp file in the same folder,
+ * write, fsync, rename, fsync of the folder. Tensors are written in the
+ * order given; metadata keys in sorted order, so the same input gives the
+ * same bytes. */
+gboolean ls_safetensors_write (const char *path,
+                               GHashTable *metadata,
+                               const LsTensorEntry *tensors,
+                               guint n_tensors,
+                               GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSafetensors, ls_safetensors_free)
+
+G_END_DECLS
