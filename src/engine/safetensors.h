@@ -38,7 +38,8 @@ typedef struct
   int n_dims;
   int64_t shape[LS_SAFETENSORS_MAX_DIMS];
   gsize n_elements;
-  float *data; /* a 64-byte-aligned copy, native floats (the host is little-endian) */
+  float *data; /* a 64-byte-aligned copy, native floats (the host is little-endian);
+                * NULL when n_elements is 0 */
 } LsTensorEntry;
 
 typedef struct
@@ -74,6 +75,13 @@ gboolean ls_safetensors_write (const char *path,
                                const LsTensorEntry *tensors,
                                guint n_tensors,
                                GError **error);
+
+/* The bytes ls_safetensors_write() writes, without touching the disk (used by
+ * the writer and the fuzz target's round trip). Same checks on the input. */
+GBytes *ls_safetensors_serialize (GHashTable *metadata,
+                                  const LsTensorEntry *tensors,
+                                  guint n_tensors,
+                                  GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSafetensors, ls_safetensors_free)
 
