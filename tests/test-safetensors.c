@@ -511,17 +511,17 @@ static const Refusal json_refusals[] = {
   { "{\"x\":" T ("[1e]", "[0,4]") "}", 4, LS_SAFETENSORS_ERROR_HEADER, "expected a digit in an exponent" },
   { "{\"x\":" T ("[-]", "[0,4]") "}", 4, LS_SAFETENSORS_ERROR_HEADER, "expected a digit" },
   { "{\"x\":" T ("[1,]", "[0,4]") "}", 4, LS_SAFETENSORS_ERROR_SHAPE, "shape entry 1 is not a non-negative integer" },
-  { "{}x", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 10: characters after the JSON object" },
+  { "{}x", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 10: characters after the JSON object" },
   { "{}{}", 0, LS_SAFETENSORS_ERROR_HEADER, "characters after the JSON object" },
-  { "{} \x01", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 11: characters after the JSON object" },
+  { "{} \x01", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 11: characters after the JSON object" },
   /* Not an object. */
-  { "[1,2]", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 8: the header is not a JSON object" },
+  { "[1,2]", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 8: the header is not a JSON object" },
   { "\"text\"", 0, LS_SAFETENSORS_ERROR_HEADER, "the header is not a JSON object" },
   { "null", 0, LS_SAFETENSORS_ERROR_HEADER, "the header is not a JSON object" },
-  { "        ", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 16: the header is not a JSON object" },
+  { "        ", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 16: the header is not a JSON object" },
   /* Invalid UTF-8: a stray byte, an overlong form, an encoded surrogate. */
-  { "{\"__metadata__\":{\"a\":\"\xff\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 30: invalid UTF-8" },
-  { "{\"__metadata__\":{\"a\":\"\xc0\x80\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 30: invalid UTF-8" },
+  { "{\"__metadata__\":{\"a\":\"\xff\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 30: invalid UTF-8" },
+  { "{\"__metadata__\":{\"a\":\"\xc0\x80\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 30: invalid UTF-8" },
   { "{\"__metadata__\":{\"a\":\"\xed\xa0\x80\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "invalid UTF-8" },
   { "{\"__metadata__\":{\"a\":\"\xe2\x9c\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "invalid UTF-8" },
 };
@@ -579,20 +579,20 @@ static const Refusal structure_refusals[] = {
   { "{\"a\":" T ("[1]", "[0,4]") "}", 8, LS_SAFETENSORS_ERROR_OFFSETS, "4 trailing bytes at file offset 66 belong to no tensor" },
   { "{}", 1, LS_SAFETENSORS_ERROR_OFFSETS, "1 trailing bytes at file offset 10 belong to no tensor" },
   /* duplicates */
-  { "{\"a\":" T ("[1]", "[0,4]") ",\"a\":" T ("[1]", "[4,8]") "}", 8, LS_SAFETENSORS_ERROR_HEADER, "tensor 'a': duplicate tensor name at header byte 62" },
-  { "{\"__metadata__\":{},\"__metadata__\":{}}", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 27: duplicate key '__metadata__'" },
-  { "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "header byte 33: duplicate key 'k' in __metadata__" },
-  { "{\"x\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': duplicate key 'dtype' at header byte 28" },
+  { "{\"a\":" T ("[1]", "[0,4]") ",\"a\":" T ("[1]", "[4,8]") "}", 8, LS_SAFETENSORS_ERROR_HEADER, "tensor 'a': duplicate tensor name at byte 62" },
+  { "{\"__metadata__\":{},\"__metadata__\":{}}", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 27: duplicate key '__metadata__'" },
+  { "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", 0, LS_SAFETENSORS_ERROR_HEADER, "byte 33: duplicate key 'k' in __metadata__" },
+  { "{\"x\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': duplicate key 'dtype' at byte 28" },
   { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"shape\":[1],\"data_offsets\":[0,4]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': duplicate key 'shape'" },
   { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"data_offsets\":[0,4]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': duplicate key 'data_offsets'" },
   /* tensor entries */
-  { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":1}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': unknown key 'extra' at header byte 61 (allowed: dtype, shape, data_offsets)" },
+  { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":1}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': unknown key 'extra' at byte 61 (allowed: dtype, shape, data_offsets)" },
   { "{\"x\":{\"Dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "unknown key 'Dtype'" },
   { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': no 'data_offsets' key" },
   { "{\"x\":{\"shape\":[1],\"data_offsets\":[0,4]}}", 4, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': no 'dtype' key" },
   { "{\"x\":{}}", 0, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': no 'dtype' key" },
-  { "{\"x\":[1]}", 0, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': entry at header byte 13 is not a JSON object" },
-  { "{\"x\":\"F32\"}", 0, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': entry at header byte 13 is not a JSON object" },
+  { "{\"x\":[1]}", 0, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': entry at byte 13 is not a JSON object" },
+  { "{\"x\":\"F32\"}", 0, LS_SAFETENSORS_ERROR_HEADER, "tensor 'x': entry at byte 13 is not a JSON object" },
   { "{\"a\\tb\\u0007\":1}", 0, LS_SAFETENSORS_ERROR_HEADER, "tensor 'a\\tb\\007': entry" },
 };
 
@@ -613,7 +613,7 @@ test_refused_json (void)
   run_refusals (json_refusals, G_N_ELEMENTS (json_refusals));
   /* A raw NUL byte is not UTF-8 text. */
   assert_refused_bytes (g_bytes_get_data (file, NULL), g_bytes_get_size (file),
-                        LS_SAFETENSORS_ERROR_HEADER, "header byte 13: invalid UTF-8");
+                        LS_SAFETENSORS_ERROR_HEADER, "byte 13: invalid UTF-8");
 }
 
 static void

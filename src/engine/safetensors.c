@@ -324,7 +324,7 @@ read_string (Cursor *c,
               {
                 c->pos = escape_pos;
                 g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                             "header byte %" G_GUINT64_FORMAT ": a NUL character (\\u0000) in "
+                             "byte %" G_GUINT64_FORMAT ": a NUL character (\\u0000) in "
                              "a string is not supported",
                              file_offset (c->pos));
                 return NULL;
@@ -468,7 +468,7 @@ read_metadata (Cursor *c,
   if (peek (c) != '{')
     {
       g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "header byte %" G_GUINT64_FORMAT ": __metadata__ is not a JSON object",
+                   "byte %" G_GUINT64_FORMAT ": __metadata__ is not a JSON object",
                    file_offset (c->pos));
       return FALSE;
     }
@@ -492,7 +492,7 @@ read_metadata (Cursor *c,
         {
           g_autofree char *shown = printable (key);
           g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                       "header byte %" G_GUINT64_FORMAT ": __metadata__ value of '%s' is not "
+                       "byte %" G_GUINT64_FORMAT ": __metadata__ value of '%s' is not "
                        "a string",
                        file_offset (c->pos), shown);
           return FALSE;
@@ -504,7 +504,7 @@ read_metadata (Cursor *c,
         {
           g_autofree char *shown = printable (key);
           g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                       "header byte %" G_GUINT64_FORMAT ": duplicate key '%s' in __metadata__",
+                       "byte %" G_GUINT64_FORMAT ": duplicate key '%s' in __metadata__",
                        file_offset (key_pos), shown);
           return FALSE;
         }
@@ -632,7 +632,7 @@ read_tensor (Cursor *c,
 
   if (peek (c) != '{')
     return tensor_error (error, LS_SAFETENSORS_ERROR_HEADER, t->name,
-                         "entry at header byte %" G_GUINT64_FORMAT " is not a JSON object",
+                         "entry at byte %" G_GUINT64_FORMAT " is not a JSON object",
                          file_offset (c->pos));
   c->pos++;
   skip_ws (c);
@@ -655,7 +655,7 @@ read_tensor (Cursor *c,
 
           if (have_dtype)
             return tensor_error (error, LS_SAFETENSORS_ERROR_HEADER, t->name,
-                                 "duplicate key 'dtype' at header byte %" G_GUINT64_FORMAT,
+                                 "duplicate key 'dtype' at byte %" G_GUINT64_FORMAT,
                                  file_offset (key_pos));
           have_dtype = TRUE;
           if (peek (c) != '"')
@@ -675,7 +675,7 @@ read_tensor (Cursor *c,
         {
           if (have_shape)
             return tensor_error (error, LS_SAFETENSORS_ERROR_HEADER, t->name,
-                                 "duplicate key 'shape' at header byte %" G_GUINT64_FORMAT,
+                                 "duplicate key 'shape' at byte %" G_GUINT64_FORMAT,
                                  file_offset (key_pos));
           have_shape = TRUE;
           if (!read_shape (c, t, error))
@@ -685,7 +685,7 @@ read_tensor (Cursor *c,
         {
           if (have_offsets)
             return tensor_error (error, LS_SAFETENSORS_ERROR_HEADER, t->name,
-                                 "duplicate key 'data_offsets' at header byte %" G_GUINT64_FORMAT,
+                                 "duplicate key 'data_offsets' at byte %" G_GUINT64_FORMAT,
                                  file_offset (key_pos));
           have_offsets = TRUE;
           if (!read_offsets (c, t, error))
@@ -695,7 +695,7 @@ read_tensor (Cursor *c,
         {
           g_autofree char *shown = printable (key);
           return tensor_error (error, LS_SAFETENSORS_ERROR_HEADER, t->name,
-                               "unknown key '%s' at header byte %" G_GUINT64_FORMAT
+                               "unknown key '%s' at byte %" G_GUINT64_FORMAT
                                " (allowed: dtype, shape, data_offsets)",
                                shown, file_offset (key_pos));
         }
@@ -752,7 +752,7 @@ read_header (Cursor *c,
   if (peek (c) != '{')
     {
       g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "header byte %" G_GUINT64_FORMAT ": the header is not a JSON object",
+                   "byte %" G_GUINT64_FORMAT ": the header is not a JSON object",
                    file_offset (c->pos));
       return FALSE;
     }
@@ -776,7 +776,7 @@ read_header (Cursor *c,
           if (have_metadata)
             {
               g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                           "header byte %" G_GUINT64_FORMAT ": duplicate key '__metadata__'",
+                           "byte %" G_GUINT64_FORMAT ": duplicate key '__metadata__'",
                            file_offset (key_pos));
               return FALSE;
             }
@@ -790,7 +790,7 @@ read_header (Cursor *c,
 
           if (g_hash_table_contains (names, key))
             return tensor_error (error, LS_SAFETENSORS_ERROR_HEADER, key,
-                                 "duplicate tensor name at header byte %" G_GUINT64_FORMAT,
+                                 "duplicate tensor name at byte %" G_GUINT64_FORMAT,
                                  file_offset (key_pos));
           t = g_new0 (TensorInfo, 1);
           t->name = g_steal_pointer (&key);
@@ -807,7 +807,7 @@ read_header (Cursor *c,
   if (c->pos != c->len)
     {
       g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "header byte %" G_GUINT64_FORMAT ": characters after the JSON object "
+                   "byte %" G_GUINT64_FORMAT ": characters after the JSON object "
                    "(only trailing spaces are allowed)",
                    file_offset (c->pos));
       return FALSE;
@@ -929,7 +929,7 @@ ls_safetensors_parse (const guint8 *bytes,
   if (!g_utf8_validate_len (c.text, c.len, &invalid))
     {
       g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "header byte %" G_GUINT64_FORMAT ": invalid UTF-8",
+                   "byte %" G_GUINT64_FORMAT ": invalid UTF-8 in the header",
                    file_offset ((gsize) (invalid - c.text)));
       return NULL;
     }

@@ -52,7 +52,8 @@ typedef struct
 GQuark ls_safetensors_error_quark (void);
 
 /* Parses a whole file held in memory. Every check of CHECKLIST item 1; the
- * GError names the tensor or byte offset at fault. Never reads outside
+ * GError (one line) names the tensor or the byte offset at fault ("byte N"
+ * counts from the start of the file). Never reads outside
  * [bytes, bytes + size). */
 LsSafetensors *ls_safetensors_parse (const guint8 *bytes,
                                      gsize size,
@@ -66,10 +67,12 @@ void ls_safetensors_free (LsSafetensors *st);
 
 /* Writes @n_tensors tensors (each with name, n_dims, shape, data; n_elements
  * must equal the product of shape) and @metadata (string → string, may be
- * NULL) to @path atomically and durably: temp file in the same folder,
- * write, fsync, rename, fsync of the folder. Tensors are written in the
- * order given; metadata keys in sorted order, so the same input gives the
- * same bytes. */
+ * NULL) to @path atomically and durably: temp file in the same folder
+ * (".<basename>.XXXXXX", removed on failure), write, fsync, rename, fsync of
+ * the folder. Tensors are written in the order given; metadata keys in
+ * sorted order (none written when empty), JSON as compact as serde_json
+ * writes it, the header padded with spaces to a multiple of 8 bytes; so the
+ * same input gives the same bytes. Errors name the file. */
 gboolean ls_safetensors_write (const char *path,
                                GHashTable *metadata,
                                const LsTensorEntry *tensors,
