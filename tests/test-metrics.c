@@ -391,6 +391,8 @@ test_json_errors (void)
     { "\"ece_bins\":15", "\"ece_bins\":14", "“reliability” has 15 entries, expected 14" },
     { "\"classes\":[\"normal\",", "\"classes\":[7,", "“classes” entry 0" },
     { "\"n_samples\":8", "\"n_samples\":-8", "“n_samples” is -8" },
+    { "\"n_samples\":8", "\"n_samples\":9", "counts 8 samples, “n_samples” is 9" },
+    { "[[2,1,0],", "[[2,0,0],", "row 0 sums to 2 but class 0 has support 3" },
     { "\"macro\":{\"precision\":", "\"macro\":{\"precision\":\"x\",\"p\":", "“macro”: “precision” is missing or not a number" },
   };
 

@@ -764,8 +764,11 @@ ls_ood_new_from_metadata (const char *json,
       const char *shrinkage;
 
       if (!read_int (obj, "dim", 1, 65536, &d, error) ||
-          (shrinkage = read_string (obj, "shrinkage", error)) == NULL)
+          (shrinkage = read_string (obj, "shrinkage", error)) == NULL ||
+          !check_array (LS_OOD_TENSOR_MEANS, means, n_means, (gsize) k * d, error) ||
+          !check_array (LS_OOD_TENSOR_PRECISION, precision, n_precision, (gsize) d * d, error))
         return NULL;
+      /* sizes are now those of arrays the caller holds */
       ood = ood_alloc (LS_OOD_METHOD_MAHALANOBIS, k, d);
       if (g_strcmp0 (shrinkage, "ledoit-wolf") == 0)
         ood->shrinkage = LS_OOD_SHRINKAGE_LEDOIT_WOLF;
@@ -778,9 +781,7 @@ ls_ood_new_from_metadata (const char *json,
           return NULL;
         }
       if (!read_number (obj, "shrinkage_value", FALSE, &ood->shrinkage_value, error) ||
-          !read_int (obj, "n_fit", 0, G_MAXINT, &ood->n_fit, error) ||
-          !check_array (LS_OOD_TENSOR_MEANS, means, n_means, (gsize) k * d, error) ||
-          !check_array (LS_OOD_TENSOR_PRECISION, precision, n_precision, (gsize) d * d, error))
+          !read_int (obj, "n_fit", 0, G_MAXINT, &ood->n_fit, error))
         return NULL;
       for (int a = 0; a < d; a++)
         {
