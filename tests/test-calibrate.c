@@ -238,6 +238,28 @@ test_bad_input (void)
   g_assert_error (e3, LS_CALIBRATE_ERROR, LS_CALIBRATE_ERROR_INVALID);
 }
 
+static void
+test_json (void)
+{
+  LsTemperatureFit fit = { 1.8312345678901234, 0.5, 0.4, 50, FALSE };
+  g_autofree char *json = ls_calibration_to_json (&fit);
+  const char *bad[] = { "{\"temperature\":0}", "{\"temperature\":\"2\"}", "{}", "[", "{\"temperature\":-1.5}" };
+  g_autoptr (GError) error = NULL;
+  double t = 0;
+
+  g_assert_true (ls_calibration_from_json (json, &t, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (t, ==, fit.temperature);
+  g_assert_true (ls_calibration_from_json ("{\"temperature\":2}", &t, &error));
+  g_assert_cmpfloat (t, ==, 2.0);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (ls_calibration_from_json (bad[i], &t, &error));
+      g_assert_error (error, LS_CALIBRATE_ERROR, LS_CALIBRATE_ERROR_PARSE);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int argc,
       char **argv)
@@ -249,5 +271,6 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/calibrate/against-grid", test_against_grid);
   g_test_add_func ("/lungscope/pipeline/calibrate/bounds", test_bounds);
   g_test_add_func ("/lungscope/pipeline/calibrate/bad-input", test_bad_input);
+  g_test_add_func ("/lungscope/pipeline/calibrate/json", test_json);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 
 #include "calibrate.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
 
 /* Bracket width in ln T at which the golden-section search stops. */
@@ -264,5 +265,83 @@ ls_calibrate_fit_temperature (const float *logits,
   fit->nll_after = fu;
   fit->nll_before = ls_calibrate_nll (logits, labels, n, k, 1.0);
   fit->evaluations = d.evaluations;
+  return TRUE;
+}
+
+/**
+ * ls_calibration_to_json:
+ *
+ * The model card's `calibration` value (DESIGN §4):
+ * `{"method":"temperature","temperature":1.83,"nll_before":0.41,"nll_after":0.33}`.
+ *
+ * Returns: (transfer full): compact JSON text
+ */
+char *
+ls_calibration_to_json (const LsTemperatureFit *fit)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  g_return_val_if_fail (fit != NULL, NULL);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, "temperature");
+  json_builder_set_member_name (b, "temperature");
+  json_builder_add_double_value (b, fit->temperature);
+  json_builder_set_member_name (b, "nll_before");
+  json_builder_add_double_value (b, fit->nll_before);
+  json_builder_set_member_name (b, "nll_after");
+  json_builder_add_double_value (b, fit->nll_after);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+/**
+ * ls_calibration_from_json:
+ * @json: the `calibration` metadata text
+ * @temperature: (out): the temperature it holds
+ *
+ * Reads the temperature back; other members are ignored.
+ *
+ * Returns: TRUE, or FALSE with @error set when the text is not JSON or has
+ * no finite "temperature" > 0.
+ */
+gboolean
+ls_calibration_from_json (const char *json,
+                          double *temperature,
+                          GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  JsonNode *root, *node;
+  double t;
+
+  g_return_val_if_fail (json != NULL && temperature != NULL, FALSE);
+  if (!json_parser_load_from_data (parser, json, -1, &local))
+    {
+      g_set_error (error, LS_CALIBRATE_ERROR, LS_CALIBRATE_ERROR_PARSE, "calibration metadata: %s",
+                   local->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      (node = json_object_get_member (json_node_get_object (root), "temperature")) == NULL ||
+      !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (node) != G_TYPE_INT64))
+    {
+      g_set_error (error, LS_CALIBRATE_ERROR, LS_CALIBRATE_ERROR_PARSE,
+                   "calibration metadata: no numeric “temperature”");
+      return FALSE;
+    }
+  t = json_node_get_double (node);
+  if (!(t > 0) || !isfinite (t))
+    {
+      g_set_error (error, LS_CALIBRATE_ERROR, LS_CALIBRATE_ERROR_PARSE,
+                   "calibration metadata: temperature %g is not a finite number > 0", t);
+      return FALSE;
+    }
+  *temperature = t;
   return TRUE;
 }

@@ -28,6 +28,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   LS_CALIBRATE_ERROR_INVALID, /* logits or labels that cannot be fitted */
+  LS_CALIBRATE_ERROR_PARSE,   /* calibration metadata that is not one */
 } LsCalibrateError;
 
 #define LS_TEMPERATURE_MIN 0.05
@@ -67,5 +68,10 @@ gboolean ls_calibrate_fit_temperature (const float *logits,
                                        int k,
                                        LsTemperatureFit *fit,
                                        GError **error);
+
+char *ls_calibration_to_json (const LsTemperatureFit *fit);
+gboolean ls_calibration_from_json (const char *json,
+                                   double *temperature,
+                                   GError **error);
 
 G_END_DECLS
