@@ -168,6 +168,14 @@ png_orientation (PngContext *ctx,
 #endif
 }
 
+/* Ancillary chunks we have no use for. libpng 1.6.39 allocates (and
+ * clears) a tEXt or iCCP chunk's claimed length before reading it, beyond
+ * png_set_chunk_malloc_max (the fuzzer found a 191-byte file claiming a
+ * 1 GB tEXt), so these are skipped unread: the gray pixels do not depend on
+ * them (no gamma or colour management, as PIL's convert("L")). */
+static const png_byte skipped_chunks[] = "bKGD\0cHRM\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0"
+                                         "sBIT\0sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt\0";
+
 static void
 png_setup (PngContext *ctx,
            png_structp png,
@@ -177,6 +185,8 @@ png_setup (PngContext *ctx,
   png_set_user_limits (png, max_side, max_side);
   png_set_chunk_malloc_max (png, PNG_CHUNK_MALLOC_MAX);
   png_set_chunk_cache_max (png, PNG_CHUNK_CACHE_MAX);
+  png_set_keep_unknown_chunks (png, PNG_HANDLE_CHUNK_NEVER, skipped_chunks,
+                               (int) (sizeof skipped_chunks / 5));
 }
 
 /* Width and height straight from the IHDR bytes, so a bomb or an empty
