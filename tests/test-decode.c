@@ -101,18 +101,20 @@ png_channels (int color_type)
     }
 }
 
-/* samples: width × height × channels values < 2^bit_depth, row-major. */
+/* samples: width × height × channels values < 2^bit_depth, row-major.
+ * exif_for_next_png: the body of an eXIf chunk to write, or NULL. */
 static GByteArray *
-make_png (int width,
-          int height,
-          int color_type,
-          int bit_depth,
-          gboolean interlaced,
-          const guint16 *samples,
-          const png_color *palette,
-          int n_palette,
-          const guint8 *trans,
-          int n_trans)
+make_png_exif (const GByteArray *exif_for_next_png,
+               int width,
+               int height,
+               int color_type,
+               int bit_depth,
+               gboolean interlaced,
+               const guint16 *samples,
+               const png_color *palette,
+               int n_palette,
+               const guint8 *trans,
+               int n_trans)
 {
   GByteArray *out = g_byte_array_new ();
   png_structp png = png_create_write_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
@@ -133,6 +135,8 @@ make_png (int width,
     png_set_PLTE (png, info, palette, n_palette);
   if (trans != NULL)
     png_set_tRNS (png, info, trans, n_trans, NULL);
+  if (exif_for_next_png != NULL)
+    png_set_eXIf_1 (png, info, (png_uint_32) exif_for_next_png->len, exif_for_next_png->data);
   for (int y = 0; y < height; y++)
     {
       guint8 *row = rows + y * rowbytes;
@@ -154,6 +158,22 @@ make_png (int width,
   png_write_png (png, info, PNG_TRANSFORM_IDENTITY, NULL);
   png_destroy_write_struct (&png, &info);
   return out;
+}
+
+static GByteArray *
+make_png (int width,
+          int height,
+          int color_type,
+          int bit_depth,
+          gboolean interlaced,
+          const guint16 *samples,
+          const png_color *palette,
+          int n_palette,
+          const guint8 *trans,
+          int n_trans)
+{
+  return make_png_exif (NULL, width, height, color_type, bit_depth, interlaced, samples, palette,
+                        n_palette, trans, n_trans);
 }
 
 static guint
@@ -737,6 +757,51 @@ test_exif_broken (void)
   }
 }
 
+/* PNG eXIf (TIFF without the "Exif" header), and orientation on the fast path. */
+static void
+test_exif_png_and_fast_path (void)
+{
+  const int w = 300, h = 200;
+  guint8 app1[64];
+  gsize len = build_exif (app1, TRUE, 6);
+  g_autoptr (GByteArray) exif = g_byte_array_new ();
+  g_autofree guint16 *samples = g_new (guint16, w * h);
+  g_autofree guint8 *samples8 = g_new (guint8, w * h);
+  LsDecodeOptions fast = { 0, 0, 50 };
+  JpegSpec spec = { 1, JCS_GRAYSCALE, JCS_GRAYSCALE, FALSE, 95, app1, len };
+  g_autoptr (GByteArray) png = NULL;
+  g_autoptr (GByteArray) jpeg = NULL;
+
+  g_byte_array_append (exif, app1 + 6, len - 6);
+  for (int i = 0; i < w * h; i++)
+    samples8[i] = samples[i] = (i % w) < 20 ? 250 : 10; /* a bright band on the left */
+  png = make_png_exif (exif, w, h, PNG_COLOR_TYPE_GRAY, 8, FALSE, samples, NULL, 0, NULL, 0);
+  jpeg = make_jpeg (w, h, samples8, &spec);
+
+  for (int k = 0; k < 4; k++)
+    {
+      GByteArray *bytes = k % 2 == 0 ? png : jpeg;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsImage) image = ls_image_load_bytes (bytes->data, bytes->len, "exif6", k < 2 ? NULL : &fast, &error);
+      LsImageInfo info;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (image->orientation, ==, 6);
+      g_assert_cmpint (image->orig_width, ==, h);
+      g_assert_cmpint (image->orig_height, ==, w);
+      g_assert_cmpint (image->width, <, image->height);
+      if (k < 2)
+        g_assert_cmpint (image->width, ==, h);
+      else
+        g_assert_cmpint (image->width, >=, 50);
+      /* Turned clockwise: the left band is now along the top. */
+      g_assert_cmpfloat (image->data[image->width / 2], >, 0.8);
+      g_assert_cmpfloat (image->data[(gsize) (image->height - 1) * image->width + image->width / 2], <, 0.2);
+      g_assert_true (ls_image_probe_bytes (bytes->data, bytes->len, "exif6", &info, NULL));
+      g_assert_cmpint (info.orientation, ==, 6);
+    }
+}
+
 /* ---- PIL fixtures ------------------------------------------------------ */
 
 static void
@@ -1167,6 +1232,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/decode/jpeg-fast-path", test_jpeg_fast_path);
   g_test_add_func ("/lungscope/imaging/decode/exif-orientations", test_exif_orientations);
   g_test_add_func ("/lungscope/imaging/decode/exif-broken", test_exif_broken);
+  g_test_add_func ("/lungscope/imaging/decode/exif-png-and-fast-path", test_exif_png_and_fast_path);
   g_test_add_func ("/lungscope/imaging/decode/pil-fixtures", test_pil_fixtures);
   g_test_add ("/lungscope/imaging/decode/sniffing", Fixture, NULL, fixture_set_up, test_sniffing,
               fixture_tear_down);

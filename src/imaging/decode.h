@@ -8,10 +8,12 @@
  * precision (value / 65535). An inverted, MONOCHROME1-like image is not
  * guessed: what the file says is what comes out.
  *
- * Full-resolution decoding against PIL 9.4 (tests/data/decode-ref.txt):
- * PIL rounds convert("L") to 8 bits with its fixed-point weights, so a colour
- * pixel differs by at most 0.5/255 plus PIL's weight rounding (≤ 1/255 in all);
- * gray and 16-bit pixels are exact.
+ * Full resolution against PIL 9.4's convert("L") (tests/data/decode-ref.txt,
+ * and tests/ref/decode-parity.py on all of cxr-real): PIL rounds to 8 bits
+ * with fixed-point weights, so a colour pixel differs by at most 0.5/255 plus
+ * 0.004/255 (measured on cxr-real: 0.499/255); CMYK by at most 1.01/255, as
+ * PIL also rounds R, G and B; gray pixels (8-bit exactly, 16-bit as
+ * value / 65535) are equal.
  *
  * The fast path (LsDecodeOptions.target_size = N > 0) decodes straight to a
  * smaller image whose shorter side is at least N (or the full image when it is
