@@ -467,6 +467,44 @@ test_photometric (void)
   }
 }
 
+/* The table behind RandomGamma against pow() over six decades. */
+static void
+test_gamma_table (void)
+{
+  const float gammas[] = { 0.5f, 0.8f, 1.0f, 1.2f, 2.0f };
+  const int n = 4001;
+  g_autofree float *x = g_new (float, n);
+  g_autofree float *y = g_new (float, n);
+  g_autoptr (LsAugmentPipeline) pipeline = single (LS_AUGMENT_GAMMA, 1.0);
+  g_autoptr (LsAugmentScratch) scratch = ls_augment_scratch_new (pipeline, n, 1);
+  g_autoptr (LsAugmentRecord) record = ls_augment_record_new (pipeline);
+
+  for (int i = 0; i < n; i++)
+    x[i] = (float) pow (10.0, -6.0 + 6.0 * i / (n - 1));
+  x[0] = 0.0f;
+  record->width = n;
+  record->height = 1;
+  record->params[0].kind = LS_AUGMENT_GAMMA;
+  record->params[0].applied = TRUE;
+  record->params[0].gain = 1.0;
+  for (guint g = 0; g < G_N_ELEMENTS (gammas); g++)
+    {
+      double worst = 0.0;
+
+      record->params[0].gamma = gammas[g];
+      ls_augment_pipeline_replay (pipeline, record, x, y, scratch);
+      for (int i = 0; i < n; i++)
+        {
+          double expected = pow (x[i], gammas[g]);
+
+          worst = MAX (worst, fabs (y[i] - expected) / (expected + 1e-7));
+        }
+      g_test_message ("gamma %.1f: worst relative error %.2g", gammas[g], worst);
+      /* the interpolation bound of ls_augment_gamma, plus float rounding */
+      g_assert_cmpfloat (worst, <=, fabs (gammas[g] * (gammas[g] - 1.0)) / 8.0 * 0x1.0p-14 + 2.5e-6);
+    }
+}
+
 static void
 test_same_on_batch (void)
 {
@@ -752,6 +790,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/augment/ranges", test_ranges);
   g_test_add_func ("/lungscope/imaging/augment/geometry", test_geometry);
   g_test_add_func ("/lungscope/imaging/augment/photometric", test_photometric);
+  g_test_add_func ("/lungscope/imaging/augment/gamma-table", test_gamma_table);
   g_test_add_func ("/lungscope/imaging/augment/same-on-batch", test_same_on_batch);
   g_test_add_func ("/lungscope/imaging/augment/config-round-trip", test_config_round_trip);
   g_test_add_func ("/lungscope/imaging/augment/config-refused", test_config_refused);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "imaging/augment-private.h"
+#include "imaging/preprocess.h"
 #include "imaging/simd.h"
 
 static inline float
@@ -27,7 +28,7 @@ tap (const float *src,
  * count as 0 (grid_sample padding_mode="zeros"); border: (u, v) is clamped
  * into the image first (padding_mode="border"). With fx = fy = 0 the result
  * is exactly the pixel, so flips and identities are lossless. */
-static inline float
+static inline __attribute__ ((always_inline)) float
 sample (const float *src,
         int width,
         int height,
@@ -45,8 +46,9 @@ sample (const float *src,
     }
   if (!(u > -1.0f && v > -1.0f && u < (float) width && v < (float) height)) /* also NaN */
     return 0.0f;
-  x0 = (int) floorf (u);
-  y0 = (int) floorf (v);
+  /* u, v > −1 here: truncation of u + 1 is floor(u) + 1 */
+  x0 = (int) (u + 1.0f) - 1;
+  y0 = (int) (v + 1.0f) - 1;
   fx = u - (float) x0;
   fy = v - (float) y0;
   if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height)
@@ -70,7 +72,60 @@ sample (const float *src,
   return top + fy * (bottom - top);
 }
 
-/* dst(x, y) = src(m · (x, y, 1)): m is the inverse map, row-major 3 × 3. */
+typedef double PairVec __attribute__ ((vector_size (16)));
+
+/* { p[0], p[1], q[0], q[1] } */
+static inline LsVf
+pair_load (const float *p,
+           const float *q)
+{
+  double a, b;
+  PairVec v;
+
+  memcpy (&a, p, 8);
+  memcpy (&b, q, 8);
+  v = (PairVec){ a, b };
+  return (LsVf) v;
+}
+
+/* The x in [0, width) where lo ≤ a x + b ≤ hi, shrunk by one pixel at
+ * each end as a margin for float rounding; empty when *start ≥ *end. */
+static void
+row_interval (double a,
+              double b,
+              double lo,
+              double hi,
+              int width,
+              int *start,
+              int *end)
+{
+  double x0, x1;
+
+  if (fabs (a) < 1e-12)
+    {
+      gboolean inside = b >= lo && b <= hi;
+
+      *start = inside ? MAX (*start, 0) : 0;
+      *end = inside ? MIN (*end, width) : 0;
+      return;
+    }
+  x0 = (lo - b) / a;
+  x1 = (hi - b) / a;
+  if (x0 > x1)
+    {
+      double t = x0;
+
+      x0 = x1;
+      x1 = t;
+    }
+  *start = MAX (*start, (int) MAX (ceil (x0) + 1.0, 0.0));
+  *end = MIN (*end, (int) MIN (floor (x1) - 1.0 + 1.0, (double) width));
+}
+
+/* dst(x, y) = src(m · (x, y, 1)): m is the inverse map, row-major 3 × 3.
+ * For an affine m each row has an interval where all four taps are inside
+ * the source; there the loop reads them without checks (same arithmetic as
+ * sample(), so results do not depend on which path ran). */
 void
 ls_augment_warp_homography (const float *src,
                             float *dst,
@@ -89,8 +144,55 @@ ls_augment_warp_homography (const float *src,
       if (affine)
         {
           float a = (float) m[0], d = (float) m[3], fu = (float) bu, fv = (float) bv;
+          int start = 0, end = width, x = 0;
 
-          for (int x = 0; x < width; x++)
+          row_interval (m[0], bu, 1e-3, width - 1 - 1e-3, width, &start, &end);
+          row_interval (m[3], bv, 1e-3, height - 1 - 1e-3, width, &start, &end);
+          if (start >= end)
+            start = end = width;
+          for (; x < start; x++)
+            o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
+          if ((double) width * height < 16777216.0) /* indices exact in float */
+            {
+              LsVf va = ls_vf_set1 (a), vd = ls_vf_set1 (d), vfu = ls_vf_set1 (fu), vfv = ls_vf_set1 (fv);
+              LsVf vw = ls_vf_set1 ((float) width), step = ls_vf_set1 ((float) LS_VF_N);
+              LsVf xs = { (float) x, (float) x + 1, (float) x + 2, (float) x + 3 };
+
+              for (; x + LS_VF_N <= end; x += LS_VF_N, xs += step)
+                {
+                  LsVf u = va * xs + vfu, v = vd * xs + vfv;
+                  LsVf uf = __builtin_convertvector(__builtin_convertvector(u, LsVi), LsVf);
+                  LsVf vf = __builtin_convertvector(__builtin_convertvector(v, LsVi), LsVf);
+                  LsVf fx = u - uf, fy = v - vf;
+                  LsVi idx = __builtin_convertvector(vf * vw + uf, LsVi);
+                  LsVf ab01, ab23, cd01, cd23, ta, tb, tc, td, top, bottom;
+
+                  /* each pair of horizontal taps is one 8-byte load */
+                  ab01 = pair_load (src + idx[0], src + idx[1]);
+                  ab23 = pair_load (src + idx[2], src + idx[3]);
+                  cd01 = pair_load (src + idx[0] + width, src + idx[1] + width);
+                  cd23 = pair_load (src + idx[2] + width, src + idx[3] + width);
+                  ta = __builtin_shuffle (ab01, ab23, (LsVi){ 0, 2, 4, 6 });
+                  tb = __builtin_shuffle (ab01, ab23, (LsVi){ 1, 3, 5, 7 });
+                  tc = __builtin_shuffle (cd01, cd23, (LsVi){ 0, 2, 4, 6 });
+                  td = __builtin_shuffle (cd01, cd23, (LsVi){ 1, 3, 5, 7 });
+                  top = ta + fx * (tb - ta);
+                  bottom = tc + fx * (td - tc);
+                  ls_vf_store (o + x, top + fy * (bottom - top));
+                }
+            }
+          for (; x < end; x++)
+            {
+              float u = a * (float) x + fu, v = d * (float) x + fv;
+              int x0 = (int) u, y0 = (int) v;
+              float fx = u - (float) x0, fy = v - (float) y0;
+              const float *p = src + (gsize) y0 * width + x0;
+              float top = p[0] + fx * (p[1] - p[0]);
+              float bottom = p[width] + fx * (p[width + 1] - p[width]);
+
+              o[x] = top + fy * (bottom - top);
+            }
+          for (; x < width; x++)
             o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
         }
       else
@@ -164,6 +266,7 @@ ls_augment_blur (const float *src,
 {
   int r = size / 2;
 
+  g_assert (size <= 256);
   for (int y = 0; y < height; y++)
     {
       const float *s = src + (gsize) y * width;
@@ -192,22 +295,31 @@ ls_augment_blur (const float *src,
   for (int y = 0; y < height; y++)
     {
       float *o = dst + (gsize) y * width;
+      const float *rows[256];
       int x = 0;
 
-      for (; x + LS_VF_N <= width; x += LS_VF_N)
+      for (int k = 0; k < size; k++)
+        rows[k] = tmp + (gsize) ls_reflect_index (y + k - r, height) * width;
+      for (; x + 2 * LS_VF_N <= width; x += 2 * LS_VF_N)
         {
-          LsVf acc = ls_vf_set1 (0.0f);
+          LsVf acc0 = ls_vf_set1 (0.0f), acc1 = acc0;
 
           for (int k = 0; k < size; k++)
-            acc += ls_vf_set1 (kernel[k]) * ls_vf_load (tmp + (gsize) ls_reflect_index (y + k - r, height) * width + x);
-          ls_vf_store (o + x, acc);
+            {
+              LsVf wk = ls_vf_set1 (kernel[k]);
+
+              acc0 += wk * ls_vf_load (rows[k] + x);
+              acc1 += wk * ls_vf_load (rows[k] + x + LS_VF_N);
+            }
+          ls_vf_store (o + x, acc0);
+          ls_vf_store (o + x + LS_VF_N, acc1);
         }
       for (; x < width; x++)
         {
           float acc = 0.0f;
 
           for (int k = 0; k < size; k++)
-            acc += kernel[k] * tmp[(gsize) ls_reflect_index (y + k - r, height) * width + x];
+            acc += kernel[k] * rows[k][x];
           o[x] = acc;
         }
     }
@@ -316,6 +428,63 @@ ls_augment_noise (const float *src,
 
       ls_rng_normal2 (&rng, &a, &b);
       dst[i] = CLAMP (src[i] + mean + std * a, 0.0f, 1.0f);
+    }
+}
+
+/* clamp(gain × x^gamma) by linear interpolation in a table whose knots
+ * are evenly spaced within each binary octave (the top 7 mantissa bits and
+ * the exponent of x index it, the other 16 bits interpolate), filled with
+ * ls_gamma_plane. On a knot spacing of 1/128 of x the interpolation error
+ * is below |γ(γ − 1)| / 8 × 2^−14 of the value. */
+void
+ls_augment_gamma (const float *src,
+                  float *dst,
+                  gsize n,
+                  float gamma,
+                  float gain,
+                  float *lut)
+{
+  const int shift = 23 - LS_AUGMENT_GAMMA_LUT_BITS;
+  const int base = (127 - LS_AUGMENT_GAMMA_LUT_OCTAVES) << LS_AUGMENT_GAMMA_LUT_BITS;
+  const int knots = LS_AUGMENT_GAMMA_LUT_SIZE - 1;
+  const float scale = 1.0f / (float) (1 << shift);
+  gsize i = 0;
+
+  for (int k = 0; k < knots; k++)
+    {
+      gint32 bits = (base + k) << shift;
+
+      memcpy (&lut[k], &bits, sizeof (float));
+    }
+  ls_gamma_plane (lut, lut, knots, gamma, gain);
+  lut[knots] = lut[knots - 1];
+
+  for (; i + LS_VF_N <= n; i += LS_VF_N)
+    {
+      LsVf x = ls_vf_clamp01 (ls_vf_load (src + i));
+      LsVi bits = (LsVi) x;
+      LsVi k = (bits >> shift) - base;
+      LsVi tiny = k < 0;
+      LsVf f = __builtin_convertvector(bits & ((1 << shift) - 1), LsVf) * ls_vf_set1 (scale);
+      LsVf p01, p23, lo, hi;
+
+      k = (LsVi) ls_vf_select (tiny, (LsVf) (LsVi){ 0, 0, 0, 0 }, (LsVf) k);
+      p01 = pair_load (lut + k[0], lut + k[1]);
+      p23 = pair_load (lut + k[2], lut + k[3]);
+      lo = __builtin_shuffle (p01, p23, (LsVi){ 0, 2, 4, 6 });
+      hi = __builtin_shuffle (p01, p23, (LsVi){ 1, 3, 5, 7 });
+      ls_vf_store (dst + i, ls_vf_select (tiny, ls_vf_set1 (0.0f), lo + f * (hi - lo)));
+    }
+  for (; i < n; i++)
+    {
+      float x = CLAMP (src[i], 0.0f, 1.0f);
+      gint32 bits, k;
+      float f;
+
+      memcpy (&bits, &x, sizeof bits);
+      k = (bits >> shift) - base;
+      f = (float) (bits & ((1 << shift) - 1)) * scale;
+      dst[i] = k < 0 ? 0.0f : lut[k] + f * (lut[k + 1] - lut[k]);
     }
 }
 

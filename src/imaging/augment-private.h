@@ -18,15 +18,22 @@ struct _LsAugmentPipeline
 struct _LsAugmentScratch
 {
   int width, height;
-  int max_kernel; /* taps of the largest blur/elastic kernel */
-  float *buf;     /* width × height: ping-pong with the destination */
-  float *tmp;     /* width × height: separable filters */
-  float *dx, *dy; /* width × height: elastic displacement */
-  float *row;     /* max(width, height) + max_kernel + 8: a padded row */
-  float *kernel;  /* max_kernel */
-  float *clahe;   /* clahe_size */
+  int max_kernel;   /* taps of the largest blur/elastic kernel */
+  float *buf;       /* width × height: ping-pong with the destination */
+  float *tmp;       /* width × height: separable filters */
+  float *dx, *dy;   /* width × height: elastic displacement */
+  float *row;       /* max(width, height) + max_kernel + 8: a padded row */
+  float *kernel;    /* max_kernel */
+  float *gamma_lut; /* LS_AUGMENT_GAMMA_LUT_SIZE */
+  float *clahe;     /* clahe_size */
   gsize clahe_size;
 };
+
+/* Knots of the gamma table: 2^7 a binary octave over 24 octaves below 1,
+ * the last knot at 1.0 and one of padding. */
+#define LS_AUGMENT_GAMMA_LUT_BITS 7
+#define LS_AUGMENT_GAMMA_LUT_OCTAVES 24
+#define LS_AUGMENT_GAMMA_LUT_SIZE ((LS_AUGMENT_GAMMA_LUT_OCTAVES << LS_AUGMENT_GAMMA_LUT_BITS) + 2)
 
 /* Reflection without repeating the edge (F.pad mode="reflect"), extended
  * periodically for pads longer than the image. */
@@ -90,6 +97,12 @@ void ls_augment_noise (const float *src,
                        guint64 seed,
                        float mean,
                        float std);
+void ls_augment_gamma (const float *src,
+                       float *dst,
+                       gsize n,
+                       float gamma,
+                       float gain,
+                       float *lut);
 void ls_augment_erase (float *image,
                        int width,
                        const int *box,
