@@ -273,15 +273,25 @@ ls_augment_blur (const float *src,
       float *o = tmp + (gsize) y * width;
       int x = 0;
 
-      for (int i = 0; i < width + size - 1; i++)
-        row[i] = s[ls_reflect_index (i - r, width)];
-      for (; x + LS_VF_N <= width; x += LS_VF_N)
+      for (int i = 0; i < r; i++)
         {
-          LsVf acc = ls_vf_set1 (0.0f);
+          row[i] = s[ls_reflect_index (i - r, width)];
+          row[r + width + i] = s[ls_reflect_index (width + i, width)];
+        }
+      memcpy (row + r, s, (gsize) width * sizeof (float));
+      for (; x + 2 * LS_VF_N <= width; x += 2 * LS_VF_N)
+        {
+          LsVf acc0 = ls_vf_set1 (0.0f), acc1 = acc0;
 
           for (int k = 0; k < size; k++)
-            acc += ls_vf_set1 (kernel[k]) * ls_vf_load (row + x + k);
-          ls_vf_store (o + x, acc);
+            {
+              LsVf wk = ls_vf_set1 (kernel[k]);
+
+              acc0 += wk * ls_vf_load (row + x + k);
+              acc1 += wk * ls_vf_load (row + x + k + LS_VF_N);
+            }
+          ls_vf_store (o + x, acc0);
+          ls_vf_store (o + x + LS_VF_N, acc1);
         }
       for (; x < width; x++)
         {
