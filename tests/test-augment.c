@@ -306,6 +306,49 @@ test_ranges (void)
     }
 }
 
+/* Every step at p = 1 on images down to one pixel, strong settings, many
+ * seeds: values stay in [0, 1] (and ASan sees every read). */
+static void
+test_small_images (void)
+{
+  const int sizes[][2] = { { 1, 1 }, { 2, 1 }, { 1, 5 }, { 3, 2 }, { 7, 5 }, { 16, 3 }, { 33, 17 } };
+  g_autoptr (LsAugmentPipeline) pipeline = every_kind (1.0);
+  LsAugmentSpec spec;
+
+  /* and the geometric steps again with border padding, after the others */
+  for (int k = LS_AUGMENT_AFFINE; k <= LS_AUGMENT_ELASTIC; k++)
+    {
+      spec_for (&spec, (LsAugmentKind) k, 1.0);
+      spec.padding = LS_PADDING_BORDER;
+      if (k == LS_AUGMENT_AFFINE)
+        {
+          spec.degrees[0] = -180.0;
+          spec.degrees[1] = 180.0;
+          spec.scale[0] = 0.1;
+          spec.scale[1] = 4.0;
+        }
+      ls_augment_pipeline_add (pipeline, &spec);
+    }
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      int w = sizes[s][0], h = sizes[s][1];
+      g_autofree float *src = make_image (w, h, 40 + s);
+      g_autofree float *dst = g_new (float, w *h);
+      g_autoptr (LsAugmentScratch) scratch = ls_augment_scratch_new (pipeline, w, h);
+      g_autoptr (LsAugmentRecord) record = ls_augment_record_new (pipeline);
+
+      for (guint64 seed = 0; seed < 20; seed++)
+        {
+          LsRng rng;
+
+          ls_rng_init (&rng, seed, 1);
+          ls_augment_pipeline_apply (pipeline, &rng, src, dst, w, h, scratch, record);
+          for (int i = 0; i < w * h; i++)
+            g_assert_true (dst[i] >= 0.0f && dst[i] <= 1.0f);
+        }
+    }
+}
+
 static void
 test_geometry (void)
 {
@@ -788,6 +831,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/augment/p-zero-identity", test_p_zero_identity);
   g_test_add_func ("/lungscope/imaging/augment/reproducible", test_reproducible);
   g_test_add_func ("/lungscope/imaging/augment/ranges", test_ranges);
+  g_test_add_func ("/lungscope/imaging/augment/small-images", test_small_images);
   g_test_add_func ("/lungscope/imaging/augment/geometry", test_geometry);
   g_test_add_func ("/lungscope/imaging/augment/photometric", test_photometric);
   g_test_add_func ("/lungscope/imaging/augment/gamma-table", test_gamma_table);

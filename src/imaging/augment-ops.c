@@ -101,6 +101,11 @@ row_interval (double a,
 {
   double x0, x1;
 
+  if (lo > hi) /* an image one pixel wide or high: no interior */
+    {
+      *start = *end = 0;
+      return;
+    }
   if (fabs (a) < 1e-12)
     {
       gboolean inside = b >= lo && b <= hi;

@@ -10,8 +10,10 @@
  * Geometric steps that follow one another (affine, resized crop, flip,
  * perspective) are fused into one inverse-mapped bilinear pass over the
  * source: one interpolation instead of one per step, and nothing is lost in
- * the corners of intermediate images. Elastic deformation is a pass of its
- * own. Everything works at the input's size, with a scratch the caller makes
+ * the corners of intermediate images (where Kornia, warping step by step,
+ * would carry the black corners of one step into the next). A fused run
+ * pads with the edge only when all its steps ask for "border", else with
+ * black. Elastic deformation is a pass of its own. Everything works at the input's size, with a scratch the caller makes
  * once (ls_augment_scratch_new), so applying allocates nothing.
  *
  * Copyright 2026 The Lungscope developers
@@ -75,7 +77,7 @@ typedef struct
   double scale[2];     /* affine: zoom; resized crop and erasing: area fraction */
   double shear_x[2];   /* affine: degrees */
   double shear_y[2];
-  double ratio[2];      /* resized crop, erasing: aspect ratio w/h */
+  double ratio[2];      /* resized crop: aspect w/h; erasing: h/w (torchvision's) */
   double distortion;    /* perspective: largest corner shift, fraction of half the side */
   double alpha[2];      /* elastic: displacement scale, normalised coordinates */
   double sigma[2];      /* elastic and blur: Gaussian σ, pixels */
