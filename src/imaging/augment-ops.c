@@ -208,8 +208,10 @@ ls_augment_warp_homography (const float *src,
 
             if (w > 1e-12)
               {
-                u = (float) ((m[0] * x + bu) / w);
-                v = (float) ((m[3] * x + bv) / w);
+                double inv = 1.0 / w;
+
+                u = (float) ((m[0] * x + bu) * inv);
+                v = (float) ((m[3] * x + bv) * inv);
               }
             o[x] = sample (src, width, height, u, v, padding);
           }
