@@ -142,6 +142,48 @@ test_resize_basics (void)
   }
 }
 
+/* Pushing rows one by one gives exactly what the whole-plane run gives. */
+static void
+test_resize_stream (void)
+{
+  const int cases[][4] = {
+    { 37, 23, 9, 5 },
+    { 24, 18, 31, 23 },
+    { 24, 18, 13, 25 },
+    { 40, 30, 40, 11 },
+    { 40, 30, 17, 30 },
+    { 40, 30, 40, 30 },
+    { 1, 1, 3, 2 },
+    { 5, 7, 1, 1 },
+    { 300, 200, 224, 224 },
+    { 2000, 1500, 224, 224 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      int sw = cases[c][0], sh = cases[c][1], dw = cases[c][2], dh = cases[c][3];
+      g_autoptr (LsImage) src = random_image (sw, sh, 20 + c);
+
+      for (int f = 0; f < 2; f++)
+        {
+          LsResizeFilter filter = f == 0 ? LS_RESIZE_BILINEAR : LS_RESIZE_BOX;
+          g_autoptr (LsResizePlan) plan = ls_resize_plan_new (sw, sh, dw, dh, filter);
+          g_autofree float *scratch = g_new (float, MAX (ls_resize_plan_scratch_size (plan), 1));
+          g_autofree float *whole = g_new (float, (gsize) dw *dh);
+          g_autofree float *streamed = g_new (float, (gsize) (dw + 3) * dh);
+          g_autoptr (LsResizeStream) stream = NULL;
+
+          ls_resize_plan_run (plan, src->data, sw, whole, dw, scratch);
+          stream = ls_resize_stream_new (plan, streamed, dw + 3);
+          for (int y = 0; y < sh; y++)
+            g_assert_true (ls_resize_stream_push (stream, src->data + (gsize) y * sw) == (y == sh - 1));
+          for (int y = 0; y < dh; y++)
+            g_assert_cmpmem (streamed + (gsize) y * (dw + 3), dw * sizeof (float), whole + (gsize) y * dw,
+                             dw * sizeof (float));
+        }
+    }
+}
+
 static void
 test_center_crop (void)
 {
@@ -514,6 +556,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/imaging/resize/fixtures", test_resize_fixtures);
   g_test_add_func ("/lungscope/imaging/resize/basics", test_resize_basics);
+  g_test_add_func ("/lungscope/imaging/resize/stream", test_resize_stream);
   g_test_add_func ("/lungscope/imaging/preprocess/center-crop", test_center_crop);
   g_test_add_func ("/lungscope/imaging/preprocess/pad", test_pad);
   g_test_add_func ("/lungscope/imaging/preprocess/fit", test_fit);

@@ -281,6 +281,151 @@ ls_resize_plan_run (const LsResizePlan *plan,
   horizontal_pass (&plan->x, scratch, plan->src_width, plan->dst_height, dst, dst_stride);
 }
 
+struct _LsResizeStream
+{
+  const LsResizePlan *plan;
+  float *dst;
+  gsize dst_stride;
+  int next_row;  /* source rows pushed so far */
+  int next_open; /* first output row not yet started */
+  int lowest;    /* first output row not yet finished */
+  int ring;      /* accumulator rows */
+  float *acc;    /* ring × src_width */
+  gboolean *done;
+};
+
+/* The most output rows open at once while rows arrive in order. */
+static int
+stream_ring_size (const Axis *ay,
+                  int in_size)
+{
+  int next_open = 0, lowest = 0, most = 1;
+  g_autofree gboolean *done = g_new0 (gboolean, ay->out_size);
+
+  for (int y = 0; y < in_size; y++)
+    {
+      while (next_open < ay->out_size && ay->bounds[2 * next_open] <= y)
+        next_open++;
+      most = MAX (most, next_open - lowest);
+      for (int i = lowest; i < next_open; i++)
+        if (y == ay->bounds[2 * i] + ay->bounds[2 * i + 1] - 1)
+          done[i] = TRUE;
+      while (lowest < next_open && done[lowest])
+        lowest++;
+    }
+  return most;
+}
+
+/**
+ * ls_resize_stream_new:
+ * @plan: (transfer none): must outlive the stream
+ * @dst: the output plane, written as rows complete
+ *
+ * Returns: (transfer full): a stream expecting the plan's source rows.
+ */
+LsResizeStream *
+ls_resize_stream_new (const LsResizePlan *plan,
+                      float *dst,
+                      gsize dst_stride)
+{
+  LsResizeStream *stream;
+
+  g_return_val_if_fail (plan != NULL && dst != NULL, NULL);
+
+  stream = g_new0 (LsResizeStream, 1);
+  stream->plan = plan;
+  stream->dst = dst;
+  stream->dst_stride = dst_stride;
+  stream->ring = plan->y.identity ? 0 : stream_ring_size (&plan->y, plan->src_height);
+  stream->acc = g_new (float, (gsize) MAX (stream->ring, 1) * plan->src_width);
+  stream->done = g_new0 (gboolean, plan->dst_height);
+  return stream;
+}
+
+void
+ls_resize_stream_free (LsResizeStream *stream)
+{
+  if (stream == NULL)
+    return;
+  g_free (stream->acc);
+  g_free (stream->done);
+  g_free (stream);
+}
+
+/* acc += w × row, or acc = 0 + w × row for the first row: the same
+ * operations, in the same order, as vertical_pass(). */
+static void
+accumulate (float *acc,
+            const float *row,
+            float w,
+            int width,
+            gboolean first)
+{
+  LsVf wk = ls_vf_set1 (w);
+  int x = 0;
+
+  if (first)
+    memset (acc, 0, (gsize) width * sizeof (float));
+  for (; x + LS_VF_N <= width; x += LS_VF_N)
+    ls_vf_store (acc + x, ls_vf_load (acc + x) + wk * ls_vf_load (row + x));
+  for (; x < width; x++)
+    acc[x] += w * row[x];
+}
+
+/**
+ * ls_resize_stream_push:
+ * @row: the next source row, src_width floats
+ *
+ * Returns: TRUE once the last source row has been pushed and @dst is complete.
+ */
+gboolean
+ls_resize_stream_push (LsResizeStream *stream,
+                       const float *row)
+{
+  const LsResizePlan *plan = stream->plan;
+  const Axis *ay = &plan->y;
+  int y = stream->next_row;
+
+  g_return_val_if_fail (y < plan->src_height, TRUE);
+  stream->next_row++;
+
+  if (ay->identity)
+    {
+      float *o = stream->dst + (gsize) y * stream->dst_stride;
+
+      if (plan->x.identity)
+        memcpy (o, row, (gsize) plan->src_width * sizeof (float));
+      else
+        horizontal_pass (&plan->x, row, plan->src_width, 1, o, stream->dst_stride);
+      return stream->next_row == plan->src_height;
+    }
+
+  while (stream->next_open < ay->out_size && ay->bounds[2 * stream->next_open] <= y)
+    stream->next_open++;
+  for (int i = stream->lowest; i < stream->next_open; i++)
+    {
+      int first = ay->bounds[2 * i], count = ay->bounds[2 * i + 1];
+      float *acc = stream->acc + (gsize) (i % stream->ring) * plan->src_width;
+
+      if (stream->done[i] || y >= first + count)
+        continue;
+      accumulate (acc, row, ay->weights[(gsize) i * ay->ksize + (y - first)], plan->src_width, y == first);
+      if (y == first + count - 1)
+        {
+          float *o = stream->dst + (gsize) i * stream->dst_stride;
+
+          if (plan->x.identity)
+            memcpy (o, acc, (gsize) plan->src_width * sizeof (float));
+          else
+            horizontal_pass (&plan->x, acc, plan->src_width, 1, o, stream->dst_stride);
+          stream->done[i] = TRUE;
+        }
+    }
+  while (stream->lowest < stream->next_open && stream->done[stream->lowest])
+    stream->lowest++;
+  return stream->next_row == plan->src_height;
+}
+
 /* One-off resize of a contiguous plane (plans and frees). */
 void
 ls_resize_plane (const float *src,

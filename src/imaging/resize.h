@@ -43,6 +43,18 @@ void ls_resize_plan_run (const LsResizePlan *plan,
                          gsize dst_stride,
                          float *scratch);
 
+/* Row by row: a decoder pushes each source row as it comes (rows 0 … height
+ * − 1, in order) and never holds the full-size plane; the output is the same,
+ * bit for bit, as ls_resize_plan_run(). */
+typedef struct _LsResizeStream LsResizeStream;
+
+LsResizeStream *ls_resize_stream_new (const LsResizePlan *plan,
+                                      float *dst,
+                                      gsize dst_stride);
+gboolean ls_resize_stream_push (LsResizeStream *stream,
+                                const float *row);
+void ls_resize_stream_free (LsResizeStream *stream);
+
 void ls_resize_plane (const float *src,
                       int src_width,
                       int src_height,
@@ -56,5 +68,6 @@ LsImage *ls_image_resize (const LsImage *image,
                           LsResizeFilter filter);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsResizePlan, ls_resize_plan_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsResizeStream, ls_resize_stream_free)
 
 G_END_DECLS
