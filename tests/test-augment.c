@@ -548,6 +548,50 @@ test_gamma_table (void)
     }
 }
 
+/* RandomGaussianNoise draws normal deviates: moments and the 1σ / 2σ
+ * fractions on a flat image where nothing clips. */
+static void
+test_noise_distribution (void)
+{
+  const int w = 256, h = 200;
+  g_autoptr (LsAugmentPipeline) pipeline = ls_augment_pipeline_new ();
+  g_autoptr (LsAugmentScratch) scratch = NULL;
+  g_autoptr (LsAugmentRecord) record = NULL;
+  g_autofree float *src = g_new (float, w *h);
+  g_autofree float *dst = g_new (float, w *h);
+  double sum = 0.0, sum2 = 0.0, within1 = 0.0, within2 = 0.0, n = (double) w * h, mean, sd;
+  LsAugmentSpec spec;
+  LsRng rng;
+
+  ls_augment_spec_init (&spec, LS_AUGMENT_NOISE);
+  spec.p = 1.0;
+  spec.std[0] = spec.std[1] = 0.05;
+  ls_augment_pipeline_add (pipeline, &spec);
+  scratch = ls_augment_scratch_new (pipeline, w, h);
+  record = ls_augment_record_new (pipeline);
+  for (int i = 0; i < w * h; i++)
+    src[i] = 0.5f;
+  ls_rng_init (&rng, 123, 0);
+  ls_augment_pipeline_apply (pipeline, &rng, src, dst, w, h, scratch, record);
+  for (int i = 0; i < w * h; i++)
+    {
+      double z = (dst[i] - 0.5) / 0.05;
+
+      sum += z;
+      sum2 += z * z;
+      within1 += fabs (z) < 1.0;
+      within2 += fabs (z) < 2.0;
+    }
+  mean = sum / n;
+  sd = sqrt (sum2 / n - mean * mean);
+  g_test_message ("noise: mean %.4f σ, sd %.4f σ, |z| < 1: %.4f, |z| < 2: %.4f", mean, sd, within1 / n,
+                  within2 / n);
+  g_assert_cmpfloat (fabs (mean), <, 0.02);
+  g_assert_cmpfloat (fabs (sd - 1.0), <, 0.02);
+  g_assert_cmpfloat (fabs (within1 / n - 0.6827), <, 0.01);
+  g_assert_cmpfloat (fabs (within2 / n - 0.9545), <, 0.005);
+}
+
 static void
 test_same_on_batch (void)
 {
@@ -835,6 +879,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/augment/geometry", test_geometry);
   g_test_add_func ("/lungscope/imaging/augment/photometric", test_photometric);
   g_test_add_func ("/lungscope/imaging/augment/gamma-table", test_gamma_table);
+  g_test_add_func ("/lungscope/imaging/augment/noise-distribution", test_noise_distribution);
   g_test_add_func ("/lungscope/imaging/augment/same-on-batch", test_same_on_batch);
   g_test_add_func ("/lungscope/imaging/augment/config-round-trip", test_config_round_trip);
   g_test_add_func ("/lungscope/imaging/augment/config-refused", test_config_refused);

@@ -266,55 +266,6 @@ ls_equalize_plane (const float *src,
     }
 }
 
-/* 2^y for y ≤ 0 (larger y is fine up to 127): y = n + f, n = round(y),
- * 2^f by its Taylor series to degree 7 (|f| ≤ 0.5: relative error < 2e-8). */
-static inline LsVf
-vf_exp2 (LsVf y)
-{
-  LsVi n;
-  LsVf nf, f, p, scale;
-
-  y = ls_vf_max (y, ls_vf_set1 (-126.0f));
-  n = __builtin_convertvector(y + ls_vf_set1 (0.5f), LsVi);
-  nf = __builtin_convertvector(n, LsVf);
-  n += (LsVi) (nf > y + ls_vf_set1 (0.5f)); /* truncation → floor */
-  nf = __builtin_convertvector(n, LsVf);
-  f = (y - nf) * ls_vf_set1 ((float) G_LN2);
-  p = ls_vf_set1 (1.0f / 5040.0f);
-  p = p * f + ls_vf_set1 (1.0f / 720.0f);
-  p = p * f + ls_vf_set1 (1.0f / 120.0f);
-  p = p * f + ls_vf_set1 (1.0f / 24.0f);
-  p = p * f + ls_vf_set1 (1.0f / 6.0f);
-  p = p * f + ls_vf_set1 (0.5f);
-  p = p * f + ls_vf_set1 (1.0f);
-  p = p * f + ls_vf_set1 (1.0f);
-  scale = (LsVf) ((n + 127) << 23);
-  return p * scale;
-}
-
-/* log2 x for normal x > 0: x = m 2^e with m in [√½, √2), then
- * ln m = 2 atanh t, t = (m − 1)/(m + 1), |t| ≤ 0.172, series to t^9. */
-static inline LsVf
-vf_log2 (LsVf x)
-{
-  LsVi bits = (LsVi) x;
-  LsVi e = ((bits >> 23) & 0xff) - 127;
-  LsVf m = (LsVf) ((bits & 0x7fffff) | 0x3f800000);
-  LsVi big = (LsVi) (m > ls_vf_set1 ((float) G_SQRT2));
-  LsVf t, t2, s;
-
-  m = ls_vf_select (big, m * ls_vf_set1 (0.5f), m);
-  e -= big; /* big is −1 where true */
-  t = (m - ls_vf_set1 (1.0f)) / (m + ls_vf_set1 (1.0f));
-  t2 = t * t;
-  s = ls_vf_set1 (1.0f / 9.0f);
-  s = s * t2 + ls_vf_set1 (1.0f / 7.0f);
-  s = s * t2 + ls_vf_set1 (1.0f / 5.0f);
-  s = s * t2 + ls_vf_set1 (1.0f / 3.0f);
-  s = s * t2 + ls_vf_set1 (1.0f);
-  return __builtin_convertvector(e, LsVf) + ls_vf_set1 ((float) (2.0 / G_LN2)) * t * s;
-}
-
 /**
  * ls_gamma_plane:
  *
@@ -336,7 +287,7 @@ ls_gamma_plane (const float *src,
     {
       LsVf x = ls_vf_load (src + i);
       LsVi zero = (LsVi) (x < ls_vf_set1 (1.1754944e-38f));
-      LsVf r = vf_exp2 (vg * vf_log2 (ls_vf_max (x, ls_vf_set1 (1.1754944e-38f))));
+      LsVf r = ls_vf_exp2 (vg * ls_vf_log2 (ls_vf_max (x, ls_vf_set1 (1.1754944e-38f))));
 
       r = ls_vf_select (zero, ls_vf_set1 (0.0f), r);
       ls_vf_store (dst + i, ls_vf_clamp01 (vgain * r));
