@@ -620,6 +620,29 @@ test_same_on_batch (void)
                     memcmp (out[i], out[0], W * H * sizeof (float)) == 0;
       g_assert_true (all_equal == same);
     }
+  /* per step: only the affine step (the first) is shared */
+  {
+    g_autoptr (LsAugmentPipeline) per_step = ls_augment_pipeline_new ();
+    gboolean others_differ = FALSE;
+
+    for (guint k = 0; k < ls_augment_pipeline_get_n_steps (pipeline); k++)
+      {
+        LsAugmentSpec spec = *ls_augment_pipeline_get_step (pipeline, k);
+
+        spec.same_on_batch = spec.kind == LS_AUGMENT_AFFINE;
+        ls_augment_pipeline_add (per_step, &spec);
+      }
+    ls_rng_init (&rng, 10, 0);
+    ls_augment_pipeline_apply_batch (per_step, &rng, 4, in, out, W, H, scratch, records);
+    for (int i = 1; i < 4; i++)
+      {
+        g_assert_cmpmem (&records[i]->params[0], sizeof (LsAugmentParams), &records[0]->params[0],
+                         sizeof (LsAugmentParams));
+        others_differ = others_differ || memcmp (&records[i]->params[1], &records[0]->params[1],
+                                                 (records[0]->n_steps - 1) * sizeof (LsAugmentParams)) != 0;
+      }
+    g_assert_true (others_differ);
+  }
   for (int i = 0; i < 4; i++)
     {
       g_free (out[i]);
@@ -640,6 +663,7 @@ test_config_round_trip (void)
   spec.degrees[0] = -1.0 / 3.0;
   spec.translate[0] = 0.1 + 0.2;
   spec.padding = LS_PADDING_BORDER;
+  spec.same_on_batch = TRUE;
   ls_augment_pipeline_add (all, &spec);
   ls_augment_pipeline_set_same_on_batch (all, TRUE);
 
@@ -706,6 +730,7 @@ test_config_refused (void)
     { "[RandomGamma]\n[Pipeline]\nsame-on-batch=true\n", LS_AUGMENT_ERROR_UNKNOWN_GROUP, "Pipeline", NULL },
     { "[Pipeline]\nsame-on-batch=yes\n", LS_AUGMENT_ERROR_INVALID_VALUE, "Pipeline", "same-on-batch" },
     { "[Pipeline]\nseed=3\n", LS_AUGMENT_ERROR_UNKNOWN_KEY, "Pipeline", "seed" },
+    { "[RandomGamma]\nsame-on-batch=1\n", LS_AUGMENT_ERROR_INVALID_VALUE, "RandomGamma", "same-on-batch" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

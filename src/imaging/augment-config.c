@@ -1,7 +1,8 @@
 /* augment-config.c — the text form of an augmentation pipeline
  *
- * A GKeyFile. An optional [Pipeline] group first holds `same-on-batch`;
- * then one group per step, in order, named after the Kornia class
+ * A GKeyFile. An optional [Pipeline] group first holds `same-on-batch`
+ * (for every step; each step also has its own `same-on-batch` key); then
+ * one group per step, in order, named after the Kornia class
  * ([RandomAffine]); a name may repeat as [RandomAffine:2] (anything after
  * the colon only keeps group names unique). Keys a group leaves out take
  * the defaults of ls_augment_spec_init(). Parsing is strict: an unknown
@@ -39,6 +40,7 @@ typedef enum
   KEY_INT,
   KEY_INT_PAIR,
   KEY_PADDING,
+  KEY_BOOL,
 } KeyType;
 
 typedef struct
@@ -77,6 +79,7 @@ static const KeyInfo keys[] = {
   { "clip-limit", KEY_RANGE, OFF (clip_limit), 0.0, 1000.0, K (LS_AUGMENT_CLAHE) },
   { "grid", KEY_INT_PAIR, OFF (grid), 1, 64, K (LS_AUGMENT_CLAHE) },
   { "padding", KEY_PADDING, OFF (padding), 0, 0, GEOMETRIC },
+  { "same-on-batch", KEY_BOOL, OFF (same_on_batch), 0, 0, ~0u },
 };
 
 #define PIPELINE_GROUP "Pipeline"
@@ -132,6 +135,19 @@ parse_numbers (const char *text,
 }
 
 static gboolean
+parse_bool (const char *text,
+            gboolean *out)
+{
+  if (g_strcmp0 (text, "true") == 0)
+    *out = TRUE;
+  else if (g_strcmp0 (text, "false") == 0)
+    *out = FALSE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
 parse_key (const KeyInfo *info,
            const char *group,
            const char *text,
@@ -142,6 +158,17 @@ parse_key (const KeyInfo *info,
   double v[3];
   int n;
 
+  if (info->type == KEY_BOOL)
+    {
+      g_autofree char *t = g_strstrip (g_strdup (text));
+
+      if (!parse_bool (t, &spec->same_on_batch))
+        {
+          set_invalid (error, group, info->name, "“%s” is not true or false", t);
+          return FALSE;
+        }
+      return TRUE;
+    }
   if (info->type == KEY_PADDING)
     {
       g_autofree char *t = g_strstrip (g_strdup (text));
@@ -200,6 +227,7 @@ parse_key (const KeyInfo *info,
         }
       break;
     case KEY_PADDING:
+    case KEY_BOOL:
     default:
       g_assert_not_reached ();
     }
@@ -241,6 +269,7 @@ parse_key (const KeyInfo *info,
       }
       break;
     case KEY_PADDING:
+    case KEY_BOOL:
     default:
       g_assert_not_reached ();
     }
@@ -263,19 +292,6 @@ check_spec (const LsAugmentSpec *spec,
       set_invalid (error, group, "area", "an erased box must be smaller than the image");
       return FALSE;
     }
-  return TRUE;
-}
-
-static gboolean
-parse_bool (const char *text,
-            gboolean *out)
-{
-  if (g_strcmp0 (text, "true") == 0)
-    *out = TRUE;
-  else if (g_strcmp0 (text, "false") == 0)
-    *out = FALSE;
-  else
-    return FALSE;
   return TRUE;
 }
 
@@ -489,6 +505,9 @@ ls_augment_pipeline_to_string (const LsAugmentPipeline *pipeline)
               break;
             case KEY_PADDING:
               g_string_append (s, spec->padding == LS_PADDING_BORDER ? "border" : "zeros");
+              break;
+            case KEY_BOOL:
+              g_string_append (s, spec->same_on_batch ? "true" : "false");
               break;
             default:
               g_assert_not_reached ();

@@ -168,7 +168,7 @@ ls_augment_spec_equal (const LsAugmentSpec *a,
          SAME2 (shear_x) && SAME2 (shear_y) && SAME2 (ratio) && a->distortion == b->distortion && SAME2 (alpha) &&
          SAME2 (sigma) && a->kernel_size == b->kernel_size && SAME2 (factor) && SAME2 (gamma) && SAME2 (gain) &&
          a->mean == b->mean && SAME2 (std) && a->value == b->value && SAME2 (clip_limit) && SAME2 (grid) &&
-         a->padding == b->padding;
+         a->padding == b->padding && !a->same_on_batch == !b->same_on_batch;
 #undef SAME2
 }
 
@@ -877,9 +877,10 @@ ls_augment_pipeline_apply (const LsAugmentPipeline *pipeline,
  * ls_augment_pipeline_apply_batch:
  * @records: one record per image
  *
- * Applies the pipeline to @n_images images of one size. With same_on_batch
- * every image gets the first image's parameters (Kornia's same_on_batch:
- * coins included); otherwise each image draws its own, in order.
+ * Applies the pipeline to @n_images images of one size. Each image draws
+ * its own parameters, in order; a step with same_on_batch (or every step,
+ * when the pipeline has it) then takes the first image's parameters, coin
+ * included, as Kornia's same_on_batch does.
  */
 void
 ls_augment_pipeline_apply_batch (const LsAugmentPipeline *pipeline,
@@ -894,15 +895,11 @@ ls_augment_pipeline_apply_batch (const LsAugmentPipeline *pipeline,
 {
   for (guint i = 0; i < n_images; i++)
     {
-      if (i == 0 || !pipeline->same_on_batch)
-        ls_augment_pipeline_sample (pipeline, rng, width, height, records[i]);
-      else
-        {
-          g_return_if_fail (records[i]->n_steps == records[0]->n_steps);
-          records[i]->width = width;
-          records[i]->height = height;
-          memcpy (records[i]->params, records[0]->params, records[0]->n_steps * sizeof (LsAugmentParams));
-        }
+      ls_augment_pipeline_sample (pipeline, rng, width, height, records[i]);
+      if (i > 0)
+        for (guint s = 0; s < pipeline->steps->len; s++)
+          if (pipeline->same_on_batch || ls_augment_pipeline_get_step (pipeline, s)->same_on_batch)
+            records[i]->params[s] = records[0]->params[s];
       ls_augment_pipeline_replay (pipeline, records[i], src[i], dst[i], scratch);
     }
 }

@@ -77,20 +77,21 @@ typedef struct
   double scale[2];     /* affine: zoom; resized crop and erasing: area fraction */
   double shear_x[2];   /* affine: degrees */
   double shear_y[2];
-  double ratio[2];      /* resized crop: aspect w/h; erasing: h/w (torchvision's) */
-  double distortion;    /* perspective: largest corner shift, fraction of half the side */
-  double alpha[2];      /* elastic: displacement scale, normalised coordinates */
-  double sigma[2];      /* elastic and blur: Gaussian σ, pixels */
-  int kernel_size;      /* elastic and blur: odd */
-  double factor[2];     /* brightness, contrast, sharpness: 1 leaves the image alone */
-  double gamma[2];      /* gamma */
-  double gain[2];       /* gamma */
-  double mean;          /* noise */
-  double std[2];        /* noise */
-  double value;         /* erasing: fill */
-  double clip_limit[2]; /* clahe */
-  int grid[2];          /* clahe: tile rows, columns */
-  LsPadding padding;    /* affine, resized crop, perspective, elastic */
+  double ratio[2];        /* resized crop: aspect w/h; erasing: h/w (torchvision's) */
+  double distortion;      /* perspective: largest corner shift, fraction of half the side */
+  double alpha[2];        /* elastic: displacement scale, normalised coordinates */
+  double sigma[2];        /* elastic and blur: Gaussian σ, pixels */
+  int kernel_size;        /* elastic and blur: odd */
+  double factor[2];       /* brightness, contrast, sharpness: 1 leaves the image alone */
+  double gamma[2];        /* gamma */
+  double gain[2];         /* gamma */
+  double mean;            /* noise */
+  double std[2];          /* noise */
+  double value;           /* erasing: fill */
+  double clip_limit[2];   /* clahe */
+  int grid[2];            /* clahe: tile rows, columns */
+  LsPadding padding;      /* affine, resized crop, perspective, elastic */
+  gboolean same_on_batch; /* Kornia's per-step same_on_batch (see apply_batch) */
 } LsAugmentSpec;
 
 /* One step's sampled parameters. Coordinates are pixels of the image the
