@@ -127,6 +127,39 @@ row_interval (double a,
   *end = MIN (*end, (int) MIN (floor (x1) - 1.0 + 1.0, (double) width));
 }
 
+/* Narrows [*lead, *trail) to the x in [0, width) where −1 < a x + b < n
+ * may hold, widened by a pixel on each side; outside it a bilinear sample
+ * has no tap inside an image of n pixels along that axis. */
+static void
+row_outside (double a,
+             double b,
+             int n,
+             int *lead,
+             int *trail)
+{
+  double x0, x1;
+
+  if (fabs (a) < 1e-12)
+    {
+      if (!(b > -1.0 && b < n))
+        *lead = *trail = 0;
+      return;
+    }
+  x0 = (-1.0 - b) / a;
+  x1 = (n - b) / a;
+  if (x0 > x1)
+    {
+      double t = x0;
+
+      x0 = x1;
+      x1 = t;
+    }
+  x0 = floor (x0) - 1.0;
+  x1 = ceil (x1) + 2.0;
+  *lead = MAX (*lead, (int) CLAMP (x0, 0.0, (double) *trail));
+  *trail = MIN (*trail, (int) CLAMP (x1, (double) *lead, (double) *trail));
+}
+
 /* dst(x, y) = src(m · (x, y, 1)): m is the inverse map, row-major 3 × 3.
  * For an affine m each row has an interval where all four taps are inside
  * the source; there the loop reads them without checks (same arithmetic as
@@ -151,10 +184,25 @@ ls_augment_warp_homography (const float *src,
           float a = (float) m[0], d = (float) m[3], fu = (float) bu, fv = (float) bv;
           int start = 0, end = width, x = 0;
 
+          int lead = 0, trail = width;
+
           row_interval (m[0], bu, 1e-3, width - 1 - 1e-3, width, &start, &end);
           row_interval (m[3], bv, 1e-3, height - 1 - 1e-3, width, &start, &end);
           if (start >= end)
             start = end = width;
+          if (padding == LS_PADDING_ZEROS)
+            {
+              /* where no tap can reach the image, sample() gives 0: say so
+               * without asking (one pixel of margin on each side) */
+              row_outside (m[0], bu, width, &lead, &trail);
+              row_outside (m[3], bv, height, &lead, &trail);
+              if (lead >= trail) /* the whole row misses the image */
+                lead = trail = width;
+              lead = MIN (lead, start);
+              trail = MAX (trail, end);
+              for (; x < lead; x++)
+                o[x] = 0.0f;
+            }
           for (; x < start; x++)
             o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
           if ((double) width * height < 16777216.0) /* indices exact in float */
@@ -197,8 +245,10 @@ ls_augment_warp_homography (const float *src,
 
               o[x] = top + fy * (bottom - top);
             }
-          for (; x < width; x++)
+          for (; x < trail; x++)
             o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
+          for (; x < width; x++)
+            o[x] = 0.0f;
         }
       else
         for (int x = 0; x < width; x++)

@@ -51,18 +51,29 @@ ls_vf_select (LsVi mask,
   return (LsVf) ((mask & (LsVi) if_true) | (~mask & (LsVi) if_false));
 }
 
+/* a < b ? a : b per lane (b where either is NaN): SSE's minps exactly,
+ * which GCC does not find in the mask form on its own. */
 static inline LsVf
 ls_vf_min (LsVf a,
            LsVf b)
 {
+#if defined(__SSE__)
+  return __builtin_ia32_minps (a, b);
+#else
   return ls_vf_select (a < b, a, b);
+#endif
 }
 
+/* a > b ? a : b per lane (b where either is NaN), SSE's maxps. */
 static inline LsVf
 ls_vf_max (LsVf a,
            LsVf b)
 {
+#if defined(__SSE__)
+  return __builtin_ia32_maxps (a, b);
+#else
   return ls_vf_select (a > b, a, b);
+#endif
 }
 
 static inline LsVf
