@@ -124,7 +124,7 @@ row_interval (double a,
       x1 = t;
     }
   *start = MAX (*start, (int) MAX (ceil (x0) + 1.0, 0.0));
-  *end = MIN (*end, (int) MIN (floor (x1) - 1.0 + 1.0, (double) width));
+  *end = MIN (*end, (int) MIN (floor (x1), (double) width)); /* last x is floor (x1) − 1 */
 }
 
 /* Narrows [*lead, *trail) to the x in [0, width) where −1 < a x + b < n
