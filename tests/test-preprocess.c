@@ -283,6 +283,22 @@ test_normalize (void)
 }
 
 static void
+test_model_input (void)
+{
+  g_autoptr (LsImage) src = random_image (90, 60, 5);
+  g_autoptr (LsImage) fitted = ls_image_fit (src, 32, LS_FIT_LETTERBOX);
+  const float mean[1] = { 0.5f }, std[1] = { 0.25f };
+  float out[32 * 32], expected[32 * 32];
+
+  ls_image_to_model_input (src, 32, LS_FIT_LETTERBOX, 1, mean, std, out);
+  ls_image_normalize (fitted, 1, mean, std, expected);
+  g_assert_cmpmem (out, sizeof out, expected, sizeof expected);
+  /* the letterbox margin is black, so (0 − mean) / std there */
+  g_assert_cmpfloat (out[0], ==, -2.0f);
+  g_assert_cmpfloat_with_epsilon (out[16 * 32 + 16], (fitted->data[16 * 32 + 16] - 0.5f) / 0.25f, 1e-6);
+}
+
+static void
 test_equalize (void)
 {
   g_autoptr (LsImage) ramp = ls_image_new (256, 1);
@@ -561,6 +577,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/preprocess/pad", test_pad);
   g_test_add_func ("/lungscope/imaging/preprocess/fit", test_fit);
   g_test_add_func ("/lungscope/imaging/preprocess/normalize", test_normalize);
+  g_test_add_func ("/lungscope/imaging/preprocess/model-input", test_model_input);
   g_test_add_func ("/lungscope/imaging/preprocess/equalize", test_equalize);
   g_test_add_func ("/lungscope/imaging/preprocess/point-ops", test_point_ops);
   g_test_add_func ("/lungscope/imaging/preprocess/clahe", test_clahe);

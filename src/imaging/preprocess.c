@@ -212,6 +212,27 @@ ls_image_normalize (const LsImage *image,
 }
 
 /**
+ * ls_image_to_model_input:
+ * @size, @fit, @channels, @mean, @std: the `input` of a model's metadata
+ * @out: (out caller-allocates): @channels × @size × @size floats
+ */
+void
+ls_image_to_model_input (const LsImage *image,
+                         int size,
+                         LsFit fit,
+                         int channels,
+                         const float *mean,
+                         const float *std,
+                         float *out)
+{
+  g_autoptr (LsImage) fitted = NULL;
+
+  g_return_if_fail (image != NULL && out != NULL);
+  fitted = ls_image_fit (image, size, fit);
+  ls_image_normalize (fitted, channels, mean, std, out);
+}
+
+/**
  * ls_equalize_plane:
  *
  * Histogram equalisation as Kornia's enhance.equalize (itself torchvision's

@@ -62,6 +62,16 @@ void ls_image_normalize (const LsImage *image,
                          const float *std,
                          float *out);
 
+/* Fit then normalise: the model's input from a decoded radiograph, into
+ * channels × size × size floats of @out. */
+void ls_image_to_model_input (const LsImage *image,
+                              int size,
+                              LsFit fit,
+                              int channels,
+                              const float *mean,
+                              const float *std,
+                              float *out);
+
 /* Intensity, on planes of n floats in [0, 1]; dst may equal src. */
 void ls_equalize_plane (const float *src,
                         float *dst,
