@@ -396,6 +396,143 @@ test_geometry (void)
       }
 }
 
+/* RandomPerspective's projective path against the affine one: corners
+ * moved to c + s (corner − c) is a zoom by s about the centre. */
+static void
+test_perspective_vs_affine (void)
+{
+  g_autofree float *src = make_image (W, H, 6);
+  g_autofree float *persp = g_new (float, W *H);
+  g_autofree float *affine = g_new (float, W *H);
+  g_autoptr (LsAugmentPipeline) pp = single (LS_AUGMENT_PERSPECTIVE, 1.0);
+  g_autoptr (LsAugmentPipeline) pa = single (LS_AUGMENT_AFFINE, 1.0);
+  g_autoptr (LsAugmentScratch) scratch = ls_augment_scratch_new (pp, W, H);
+  g_autoptr (LsAugmentRecord) rp = ls_augment_record_new (pp);
+  g_autoptr (LsAugmentRecord) ra = ls_augment_record_new (pa);
+  const double scales[] = { 1.0, 0.8, 1.3 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (scales); k++)
+    {
+      double s = scales[k], cx = (W - 1) / 2.0, cy = (H - 1) / 2.0;
+      const double corners[8] = { 0, 0, W - 1, 0, W - 1, H - 1, 0, H - 1 };
+      double worst = 0.0;
+
+      rp->width = ra->width = W;
+      rp->height = ra->height = H;
+      memset (rp->params, 0, sizeof (LsAugmentParams));
+      memset (ra->params, 0, sizeof (LsAugmentParams));
+      rp->params[0].kind = LS_AUGMENT_PERSPECTIVE;
+      ra->params[0].kind = LS_AUGMENT_AFFINE;
+      rp->params[0].applied = ra->params[0].applied = TRUE;
+      for (int i = 0; i < 8; i += 2)
+        {
+          rp->params[0].corners[i] = cx + s * (corners[i] - cx);
+          rp->params[0].corners[i + 1] = cy + s * (corners[i + 1] - cy);
+        }
+      ra->params[0].scale = s;
+      ls_augment_pipeline_replay (pp, rp, src, persp, scratch);
+      ls_augment_pipeline_replay (pa, ra, src, affine, scratch);
+      for (int i = 0; i < W * H; i++)
+        worst = MAX (worst, fabs (persp[i] - affine[i]));
+      g_test_message ("zoom %.1f: perspective vs affine max |diff| %.2g", s, worst);
+      g_assert_cmpfloat (worst, <=, 1e-4);
+      if (s == 1.0)
+        for (int i = 0; i < W * H; i++)
+          g_assert_cmpfloat_with_epsilon (persp[i], src[i], 1e-4);
+    }
+}
+
+/* Double-precision reference of a perspective step: the homography from
+ * the moved corners to the image corners by Gaussian elimination, then
+ * bilinear sampling with black outside. */
+static void
+perspective_reference (const float *src,
+                       float *dst,
+                       int w,
+                       int h,
+                       const double *to)
+{
+  const double from[8] = { 0, 0, w - 1, 0, w - 1, h - 1, 0, h - 1 };
+  double a[8][9], m[9];
+
+  for (int k = 0; k < 4; k++)
+    {
+      double x = to[2 * k], y = to[2 * k + 1], X = from[2 * k], Y = from[2 * k + 1];
+      double r0[9] = { x, y, 1, 0, 0, 0, -x * X, -y * X, X }, r1[9] = { 0, 0, 0, x, y, 1, -x * Y, -y * Y, Y };
+
+      memcpy (a[2 * k], r0, sizeof r0);
+      memcpy (a[2 * k + 1], r1, sizeof r1);
+    }
+  for (int c = 0; c < 8; c++)
+    {
+      int p = c;
+
+      for (int r = c + 1; r < 8; r++)
+        if (fabs (a[r][c]) > fabs (a[p][c]))
+          p = r;
+      for (int j = 0; j < 9; j++)
+        {
+          double t = a[c][j];
+
+          a[c][j] = a[p][j];
+          a[p][j] = t;
+        }
+      for (int r = 0; r < 8; r++)
+        if (r != c)
+          {
+            double f = a[r][c] / a[c][c];
+
+            for (int j = 0; j < 9; j++)
+              a[r][j] -= f * a[c][j];
+          }
+    }
+  for (int i = 0; i < 8; i++)
+    m[i] = a[i][8] / a[i][i];
+  m[8] = 1.0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        double q = m[6] * x + m[7] * y + m[8];
+        double u = (m[0] * x + m[1] * y + m[2]) / q, v = (m[3] * x + m[4] * y + m[5]) / q;
+        int x0 = (int) floor (u), y0 = (int) floor (v);
+        double fx = u - x0, fy = v - y0, t[4];
+
+        for (int k = 0; k < 4; k++)
+          {
+            int tx = x0 + k % 2, ty = y0 + k / 2;
+
+            t[k] = (tx >= 0 && ty >= 0 && tx < w && ty < h) ? src[ty * w + tx] : 0.0;
+          }
+        dst[y * w + x] = (float) ((1 - fy) * ((1 - fx) * t[0] + fx * t[1]) + fy * ((1 - fx) * t[2] + fx * t[3]));
+      }
+}
+
+static void
+test_perspective_reference (void)
+{
+  g_autofree float *src = make_image (W, H, 7);
+  g_autofree float *out = g_new (float, W *H);
+  g_autofree float *ref = g_new (float, W *H);
+  g_autoptr (LsAugmentPipeline) pipeline = single (LS_AUGMENT_PERSPECTIVE, 1.0);
+  g_autoptr (LsAugmentScratch) scratch = ls_augment_scratch_new (pipeline, W, H);
+  g_autoptr (LsAugmentRecord) record = ls_augment_record_new (pipeline);
+
+  for (guint64 seed = 0; seed < 10; seed++)
+    {
+      double worst = 0.0;
+      LsRng rng;
+
+      ls_rng_init (&rng, seed, 2);
+      ls_augment_pipeline_apply (pipeline, &rng, src, out, W, H, scratch, record);
+      perspective_reference (src, ref, W, H, record->params[0].corners);
+      for (int i = 0; i < W * H; i++)
+        worst = MAX (worst, fabs (out[i] - ref[i]));
+      if (seed == 0)
+        g_test_message ("perspective vs double reference: max |diff| %.2g", worst);
+      g_assert_cmpfloat (worst, <=, 1e-4);
+    }
+}
+
 static void
 test_photometric (void)
 {
@@ -902,6 +1039,8 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/augment/ranges", test_ranges);
   g_test_add_func ("/lungscope/imaging/augment/small-images", test_small_images);
   g_test_add_func ("/lungscope/imaging/augment/geometry", test_geometry);
+  g_test_add_func ("/lungscope/imaging/augment/perspective", test_perspective_vs_affine);
+  g_test_add_func ("/lungscope/imaging/augment/perspective-reference", test_perspective_reference);
   g_test_add_func ("/lungscope/imaging/augment/photometric", test_photometric);
   g_test_add_func ("/lungscope/imaging/augment/gamma-table", test_gamma_table);
   g_test_add_func ("/lungscope/imaging/augment/noise-distribution", test_noise_distribution);

@@ -160,10 +160,206 @@ row_outside (double a,
   *trail = MIN (*trail, (int) CLAMP (x1, (double) *lead, (double) *trail));
 }
 
-/* dst(x, y) = src(m · (x, y, 1)): m is the inverse map, row-major 3 × 3.
- * For an affine m each row has an interval where all four taps are inside
- * the source; there the loop reads them without checks (same arithmetic as
- * sample(), so results do not depend on which path ran). */
+/* Narrows [*start, *end) to the x where α x + β ≥ 0, less one pixel at the
+ * moving end as a margin for float rounding. */
+static void
+half_line (double alpha,
+           double beta,
+           int *start,
+           int *end)
+{
+  double x0;
+
+  if (fabs (alpha) < 1e-12)
+    {
+      if (beta < 0.0)
+        *start = *end = 0;
+      return;
+    }
+  x0 = -beta / alpha;
+  if (alpha > 0.0)
+    *start = MAX (*start, (int) CLAMP (ceil (x0) + 1.0, 0.0, (double) *end));
+  else
+    *end = MIN (*end, (int) CLAMP (floor (x0), (double) *start, (double) *end));
+}
+
+/* Bilinear samples at four (u, v) whose taps are all inside the image. */
+static inline LsVf
+gather_bilinear (const float *src,
+                 int width,
+                 LsVf u,
+                 LsVf v)
+{
+  LsVf uf = __builtin_convertvector(__builtin_convertvector(u, LsVi), LsVf);
+  LsVf vf = __builtin_convertvector(__builtin_convertvector(v, LsVi), LsVf);
+  LsVf fx = u - uf, fy = v - vf;
+  LsVi idx = __builtin_convertvector(vf * ls_vf_set1 ((float) width) + uf, LsVi);
+  LsVf ab01, ab23, cd01, cd23, ta, tb, tc, td, top, bottom;
+
+  /* each pair of horizontal taps is one 8-byte load */
+  ab01 = pair_load (src + idx[0], src + idx[1]);
+  ab23 = pair_load (src + idx[2], src + idx[3]);
+  cd01 = pair_load (src + idx[0] + width, src + idx[1] + width);
+  cd23 = pair_load (src + idx[2] + width, src + idx[3] + width);
+  ta = __builtin_shuffle (ab01, ab23, (LsVi){ 0, 2, 4, 6 });
+  tb = __builtin_shuffle (ab01, ab23, (LsVi){ 1, 3, 5, 7 });
+  tc = __builtin_shuffle (cd01, cd23, (LsVi){ 0, 2, 4, 6 });
+  td = __builtin_shuffle (cd01, cd23, (LsVi){ 1, 3, 5, 7 });
+  top = ta + fx * (tb - ta);
+  bottom = tc + fx * (td - tc);
+  return top + fy * (bottom - top);
+}
+
+/* The same for one sample. */
+static inline float
+gather_bilinear1 (const float *src,
+                  int width,
+                  float u,
+                  float v)
+{
+  int x0 = (int) u, y0 = (int) v;
+  float fx = u - (float) x0, fy = v - (float) y0;
+  const float *p = src + (gsize) y0 * width + x0;
+  float top = p[0] + fx * (p[1] - p[0]);
+  float bottom = p[width] + fx * (p[width + 1] - p[width]);
+
+  return top + fy * (bottom - top);
+}
+
+/* One row of an affine warp. Where all four taps are inside the source
+ * (an interval of x) the samples are read without checks, four at a time;
+ * with zero padding, where no tap can reach the source the row is 0 (what
+ * sample() would give); sample() does the rest. */
+static void
+warp_row_affine (const float *src,
+                 float *o,
+                 int width,
+                 int height,
+                 const double *m,
+                 double bu,
+                 double bv,
+                 LsPadding padding,
+                 gboolean vector)
+{
+  float a = (float) m[0], d = (float) m[3], fu = (float) bu, fv = (float) bv;
+  int start = 0, end = width, lead = 0, trail = width, x = 0;
+
+  row_interval (m[0], bu, 1e-3, width - 1 - 1e-3, width, &start, &end);
+  row_interval (m[3], bv, 1e-3, height - 1 - 1e-3, width, &start, &end);
+  if (start >= end)
+    start = end = width;
+  if (padding == LS_PADDING_ZEROS)
+    {
+      row_outside (m[0], bu, width, &lead, &trail);
+      row_outside (m[3], bv, height, &lead, &trail);
+      if (lead >= trail) /* the whole row misses the image */
+        lead = trail = width;
+      lead = MIN (lead, start);
+      trail = MAX (trail, end);
+    }
+  for (; x < lead; x++)
+    o[x] = 0.0f;
+  for (; x < start; x++)
+    o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
+  if (vector)
+    {
+      LsVf va = ls_vf_set1 (a), vd = ls_vf_set1 (d), vfu = ls_vf_set1 (fu), vfv = ls_vf_set1 (fv);
+      LsVf xs = { (float) x, (float) x + 1, (float) x + 2, (float) x + 3 };
+
+      for (; x + LS_VF_N <= end; x += LS_VF_N, xs += ls_vf_set1 ((float) LS_VF_N))
+        ls_vf_store (o + x, gather_bilinear (src, width, va * xs + vfu, vd * xs + vfv));
+    }
+  for (; x < end; x++)
+    o[x] = gather_bilinear1 (src, width, a * (float) x + fu, d * (float) x + fv);
+  for (; x < trail; x++)
+    o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
+  for (; x < width; x++)
+    o[x] = 0.0f;
+}
+
+/* One row of a projective warp: w = m6 x + bw must be positive. Where u =
+ * (m0 x + bu) / w and v are inside the source's interior — linear
+ * conditions on x once multiplied by w > 0, so an interval — samples are
+ * computed in float four at a time without checks; elsewhere in double
+ * through sample(). */
+static void
+warp_row_projective (const float *src,
+                     float *o,
+                     int width,
+                     int height,
+                     const double *m,
+                     double bu,
+                     double bv,
+                     double bw,
+                     LsPadding padding,
+                     gboolean vector)
+{
+  const double ulo = 1e-3, uhi = width - 1 - 1e-3, vlo = 1e-3, vhi = height - 1 - 1e-3;
+  int start = 0, end = width, x = 0;
+
+  if (uhi < ulo || vhi < vlo)
+    start = end = 0;
+  half_line (m[6], bw - 1e-6, &start, &end);
+  half_line (m[0] - ulo * m[6], bu - ulo * bw, &start, &end);
+  half_line (uhi * m[6] - m[0], uhi * bw - bu, &start, &end);
+  half_line (m[3] - vlo * m[6], bv - vlo * bw, &start, &end);
+  half_line (vhi * m[6] - m[3], vhi * bw - bv, &start, &end);
+  if (start >= end)
+    start = end = width;
+
+  for (; x < width; x++)
+    {
+      double w = m[6] * x + bw;
+      float u = NAN, v = NAN;
+
+      if (x == start)
+        break;
+      if (w > 1e-12)
+        {
+          double inv = 1.0 / w;
+
+          u = (float) ((m[0] * x + bu) * inv);
+          v = (float) ((m[3] * x + bv) * inv);
+        }
+      o[x] = sample (src, width, height, u, v, padding);
+    }
+  if (vector)
+    {
+      LsVf xs = { (float) x, (float) x + 1, (float) x + 2, (float) x + 3 };
+      LsVf a = ls_vf_set1 ((float) m[0]), d = ls_vf_set1 ((float) m[3]), g = ls_vf_set1 ((float) m[6]);
+      LsVf fu = ls_vf_set1 ((float) bu), fv = ls_vf_set1 ((float) bv), fw = ls_vf_set1 ((float) bw);
+
+      for (; x + LS_VF_N <= end; x += LS_VF_N, xs += ls_vf_set1 ((float) LS_VF_N))
+        {
+          LsVf inv = ls_vf_set1 (1.0f) / (g * xs + fw);
+
+          ls_vf_store (o + x, gather_bilinear (src, width, (a * xs + fu) * inv, (d * xs + fv) * inv));
+        }
+    }
+  for (; x < end; x++)
+    {
+      float inv = 1.0f / ((float) m[6] * (float) x + (float) bw);
+
+      o[x] = gather_bilinear1 (src, width, ((float) m[0] * (float) x + (float) bu) * inv,
+                               ((float) m[3] * (float) x + (float) bv) * inv);
+    }
+  for (; x < width; x++)
+    {
+      double w = m[6] * x + bw;
+      float u = NAN, v = NAN;
+
+      if (w > 1e-12)
+        {
+          double inv = 1.0 / w;
+
+          u = (float) ((m[0] * x + bu) * inv);
+          v = (float) ((m[3] * x + bv) * inv);
+        }
+      o[x] = sample (src, width, height, u, v, padding);
+    }
+}
+
+/* dst(x, y) = src(m · (x, y, 1)): m is the inverse map, row-major 3 × 3. */
 void
 ls_augment_warp_homography (const float *src,
                             float *dst,
@@ -173,6 +369,7 @@ ls_augment_warp_homography (const float *src,
                             LsPadding padding)
 {
   gboolean affine = m[6] == 0.0 && m[7] == 0.0 && m[8] == 1.0;
+  gboolean vector = (double) width * height < 16777216.0; /* float indices exact */
 
   for (int y = 0; y < height; y++)
     {
@@ -180,91 +377,9 @@ ls_augment_warp_homography (const float *src,
       float *o = dst + (gsize) y * width;
 
       if (affine)
-        {
-          float a = (float) m[0], d = (float) m[3], fu = (float) bu, fv = (float) bv;
-          int start = 0, end = width, x = 0;
-
-          int lead = 0, trail = width;
-
-          row_interval (m[0], bu, 1e-3, width - 1 - 1e-3, width, &start, &end);
-          row_interval (m[3], bv, 1e-3, height - 1 - 1e-3, width, &start, &end);
-          if (start >= end)
-            start = end = width;
-          if (padding == LS_PADDING_ZEROS)
-            {
-              /* where no tap can reach the image, sample() gives 0: say so
-               * without asking (one pixel of margin on each side) */
-              row_outside (m[0], bu, width, &lead, &trail);
-              row_outside (m[3], bv, height, &lead, &trail);
-              if (lead >= trail) /* the whole row misses the image */
-                lead = trail = width;
-              lead = MIN (lead, start);
-              trail = MAX (trail, end);
-              for (; x < lead; x++)
-                o[x] = 0.0f;
-            }
-          for (; x < start; x++)
-            o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
-          if ((double) width * height < 16777216.0) /* indices exact in float */
-            {
-              LsVf va = ls_vf_set1 (a), vd = ls_vf_set1 (d), vfu = ls_vf_set1 (fu), vfv = ls_vf_set1 (fv);
-              LsVf vw = ls_vf_set1 ((float) width), step = ls_vf_set1 ((float) LS_VF_N);
-              LsVf xs = { (float) x, (float) x + 1, (float) x + 2, (float) x + 3 };
-
-              for (; x + LS_VF_N <= end; x += LS_VF_N, xs += step)
-                {
-                  LsVf u = va * xs + vfu, v = vd * xs + vfv;
-                  LsVf uf = __builtin_convertvector(__builtin_convertvector(u, LsVi), LsVf);
-                  LsVf vf = __builtin_convertvector(__builtin_convertvector(v, LsVi), LsVf);
-                  LsVf fx = u - uf, fy = v - vf;
-                  LsVi idx = __builtin_convertvector(vf * vw + uf, LsVi);
-                  LsVf ab01, ab23, cd01, cd23, ta, tb, tc, td, top, bottom;
-
-                  /* each pair of horizontal taps is one 8-byte load */
-                  ab01 = pair_load (src + idx[0], src + idx[1]);
-                  ab23 = pair_load (src + idx[2], src + idx[3]);
-                  cd01 = pair_load (src + idx[0] + width, src + idx[1] + width);
-                  cd23 = pair_load (src + idx[2] + width, src + idx[3] + width);
-                  ta = __builtin_shuffle (ab01, ab23, (LsVi){ 0, 2, 4, 6 });
-                  tb = __builtin_shuffle (ab01, ab23, (LsVi){ 1, 3, 5, 7 });
-                  tc = __builtin_shuffle (cd01, cd23, (LsVi){ 0, 2, 4, 6 });
-                  td = __builtin_shuffle (cd01, cd23, (LsVi){ 1, 3, 5, 7 });
-                  top = ta + fx * (tb - ta);
-                  bottom = tc + fx * (td - tc);
-                  ls_vf_store (o + x, top + fy * (bottom - top));
-                }
-            }
-          for (; x < end; x++)
-            {
-              float u = a * (float) x + fu, v = d * (float) x + fv;
-              int x0 = (int) u, y0 = (int) v;
-              float fx = u - (float) x0, fy = v - (float) y0;
-              const float *p = src + (gsize) y0 * width + x0;
-              float top = p[0] + fx * (p[1] - p[0]);
-              float bottom = p[width] + fx * (p[width + 1] - p[width]);
-
-              o[x] = top + fy * (bottom - top);
-            }
-          for (; x < trail; x++)
-            o[x] = sample (src, width, height, a * (float) x + fu, d * (float) x + fv, padding);
-          for (; x < width; x++)
-            o[x] = 0.0f;
-        }
+        warp_row_affine (src, o, width, height, m, bu, bv, padding, vector);
       else
-        for (int x = 0; x < width; x++)
-          {
-            double w = m[6] * x + bw;
-            float u = NAN, v = NAN;
-
-            if (w > 1e-12)
-              {
-                double inv = 1.0 / w;
-
-                u = (float) ((m[0] * x + bu) * inv);
-                v = (float) ((m[3] * x + bv) * inv);
-              }
-            o[x] = sample (src, width, height, u, v, padding);
-          }
+        warp_row_projective (src, o, width, height, m, bu, bv, bw, padding, vector);
     }
 }
 
