@@ -53,7 +53,10 @@ run_thread (gpointer user_data)
 
   run->ok = ls_phantom_write_dataset (run->dir, run->per_class, run->seed, run->size, on_progress, run,
                                       run->cancellable, &run->error);
-  g_main_context_invoke (NULL, quit_loop, run->loop);
+  /* An idle source, not g_main_context_invoke(): that would run quit_loop
+   * here if the main thread had not entered the loop yet, and the quit
+   * would be lost. */
+  g_idle_add (quit_loop, run->loop);
   return NULL;
 }
 

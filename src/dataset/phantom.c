@@ -176,6 +176,9 @@ to_patient (const Frame *f,
 }
 
 #define NOISE_N 32
+#define BODY_N 256
+#define BODY_V0 -2.5
+#define BODY_V1 2.5
 
 typedef struct
 {
@@ -189,6 +192,7 @@ typedef struct
   double dome_v[2], dome_x[2], dome_c[2];
   double med_x[2];
   double knob_v, knob_x;
+  double trunk_v, trunk_x; /* pulmonary trunk */
   double lung_depth;
   /* Heart */
   /* Heart borders, per side: centre height, lateral reach, half height */
@@ -203,6 +207,7 @@ typedef struct
   /* Horizontal fissure on the right */
   double fissure_v;
   float noise[NOISE_N * NOISE_N];
+  float body_ihw[BODY_N + 1]; /* 1 / half width of the trunk over v */
 } Anatomy;
 
 static inline double
@@ -248,6 +253,9 @@ value_noise (const Anatomy *a,
   return (n00 * (1 - tx) + n10 * tx) * (1 - ty) + (n01 * (1 - tx) + n11 * tx) * ty;
 }
 
+static double body_half_width (const Anatomy *a,
+                               double v);
+
 static void
 sample_anatomy (Anatomy *a,
                 Rng *rng)
@@ -274,7 +282,9 @@ sample_anatomy (Anatomy *a,
   a->dome_v[0] = rng_range (rng, 0.34, 0.48) + tall;
   a->dome_v[1] = a->dome_v[0] + rng_range (rng, 0.03, 0.1);
   a->knob_v = rng_range (rng, -0.5, -0.4);
-  a->knob_x = rng_range (rng, 0.19, 0.24);
+  a->knob_x = rng_range (rng, 0.18, 0.22);
+  a->trunk_v = a->knob_v + rng_range (rng, 0.2, 0.26);
+  a->trunk_x = rng_range (rng, 0.16, 0.2);
   a->lung_depth = a->body_d * rng_range (rng, 0.64, 0.74);
 
   {
@@ -308,6 +318,8 @@ sample_anatomy (Anatomy *a,
 
   for (int i = 0; i < NOISE_N * NOISE_N; i++)
     a->noise[i] = (float) rng_range (rng, -1, 1);
+  for (int i = 0; i <= BODY_N; i++)
+    a->body_ihw[i] = (float) (1 / body_half_width (a, BODY_V0 + i * (BODY_V1 - BODY_V0) / BODY_N));
 }
 
 /* Inside distance of a lung (positive inside, roughly in units). */
@@ -334,6 +346,10 @@ lung_inside (const Anatomy *a,
 
       if (k > -1 && k < 1)
         xm += (a->knob_x - xm) * (1 - k * k) * (1 - k * k);
+      /* Below it, the pulmonary trunk. */
+      k = (v - a->trunk_v) / 0.1;
+      if (k > -1 && k < 1)
+        xm = MAX (xm, a->med_x[1] + (a->trunk_x - a->med_x[1]) * (1 - k * k) * (1 - k * k));
     }
   /* Behind the heart the lung reaches the paravertebral line. */
   xp = xm - (xm - 0.08) * smoothstep (-0.15, 0.3, v);
@@ -361,7 +377,7 @@ lung_lateral (const Anatomy *a,
 }
 
 /* Half width of the trunk at height v. */
-static inline double
+static double
 body_half_width (const Anatomy *a,
                  double v)
 {
@@ -1001,8 +1017,15 @@ render_fields (const Anatomy *a,
           to_patient (frame, x + 0.5, y + 0.5, &u, &v);
 
           /* Soft tissue: an elliptic trunk, the neck, the arms. */
-          hw = body_half_width (a, v);
-          soft = a->body_d * sqrt (MAX (0, 1 - (u / hw) * (u / hw)));
+          {
+            /* 1 / half width of the trunk, from a table over v. */
+            double fv = clampd ((v - BODY_V0) * (BODY_N / (BODY_V1 - BODY_V0)), 0, BODY_N - 1.001);
+            int k = (int) fv;
+            double ihw = a->body_ihw[k] + (fv - k) * (a->body_ihw[k + 1] - a->body_ihw[k]);
+
+            hw = u * ihw;
+            soft = a->body_d * sqrt (MAX (0, 1 - hw * hw));
+          }
           if (v < -1.1)
             soft *= 0.6 + 0.4 * smoothstep (-1.5, -1.1, v);
           if (a->arms && v > -1.15)
@@ -1264,8 +1287,9 @@ ls_phantom_generate (const LsPhantomParams *params,
                   {
                     float f = (l0[j] + t * (l0[j1] - l0[j])) * (1 - ty) + (l1[j] + t * (l1[j1] - l1[j])) * ty;
 
-                    if (bronch != NULL)
-                      att -= bronch[i] * f * f;
+                    /* Air bronchograms show only inside the opacity. */
+                    if (bronch != NULL && f > 0.4f)
+                      att -= bronch[i] * (f > 0.8f ? 1.0f : (f - 0.4f) * 2.5f);
                     if (f > mask_level)
                       ph->lesion->data[i] = 1.0f;
                   }

@@ -249,17 +249,6 @@ write_png (const char *path,
   return ok;
 }
 
-static inline guint8
-to_u8 (float v)
-{
-  /* NaN and out-of-range values clamp; 0.5 rounds to nearest. */
-  if (!(v > 0.0f))
-    return 0;
-  if (v >= 1.0f)
-    return 255;
-  return (guint8) (v * 255.0f + 0.5f);
-}
-
 static inline guint16
 to_u16 (float v)
 {
@@ -277,8 +266,14 @@ row_float_to_8 (gconstpointer src,
 {
   const float *in = src;
 
+  /* Selects, not branches, so it vectorizes; NaN fails "> 0" and becomes 0. */
   for (int x = 0; x < width; x++)
-    row[x] = to_u8 (in[x]);
+    {
+      float v = in[x] > 0.0f ? in[x] : 0.0f;
+
+      v = v < 1.0f ? v : 1.0f;
+      row[x] = (guint8) (v * 255.0f + 0.5f);
+    }
 }
 
 static void
