@@ -454,6 +454,9 @@ ls_phantom_generate (const LsPhantomParams *params,
   {
     int *x0 = g_new (int, R);
     float *tx = g_new (float, R);
+    float *hb = g_new (float, H + 1);
+    float *hd = g_new (float, H + 1);
+    float *drow = g_new (float, R);
     double sc = (double) H / R;
     float sigma = (float) ph->noise;
 
@@ -473,6 +476,8 @@ ls_phantom_generate (const LsPhantomParams *params,
         const float *b0 = base + (gsize) y0 * H, *b1 = b0 + row1;
         const float *d0 = lung_d + (gsize) y0 * H, *d1 = d0 + row1;
         const float *l0 = les + (gsize) y0 * H, *l1 = l0 + row1;
+        const float *vrow = vessels + (gsize) y * R, *arow = airway + (gsize) y * R;
+        float *orow = out + (gsize) y * R;
         /* u at the pixel centre: only its sign (the side) is needed. */
         double u_row = (frame.sn * (y + 0.5 - frame.cy) + frame.c * (0.5 - frame.cx)) / frame.s;
         double du = frame.c / frame.s;
@@ -480,38 +485,52 @@ ls_phantom_generate (const LsPhantomParams *params,
         guint64 bits = 0;
         int left = 0;
 
+        /* Simple loops first (they vectorize): rows of the grid blended
+         * vertically, then across to full resolution. */
+        for (int j = 0; j < H; j++)
+          {
+            hb[j] = b0[j] + ty * (b1[j] - b0[j]);
+            hd[j] = d0[j] + ty * (d1[j] - d0[j]);
+          }
+        hb[H] = hb[H - 1];
+        hd[H] = hd[H - 1];
+        for (int x = 0; x < R; x++)
+          {
+            int j = x0[x];
+            float t = tx[x];
+
+            orow[x] = hb[j] + t * (hb[j + 1] - hb[j]) - arow[x] + 0.2f * vrow[x];
+            drow[x] = hd[j] + t * (hd[j + 1] - hd[j]);
+          }
+        /* The lungs: labels, vessels, lesions. */
         for (int x = 0; x < R; x++)
           {
             gsize i = (gsize) y * R + x;
-            int j = x0[x], j1 = H > 1 ? j + 1 : j;
-            float t = tx[x];
-            float bv = (b0[j] + t * (b0[j1] - b0[j])) * (1 - ty) + (b1[j] + t * (b1[j1] - b1[j])) * ty;
-            float d = (d0[j] + t * (d0[j1] - d0[j])) * (1 - ty) + (d1[j] + t * (d1[j1] - d1[j])) * ty;
-            float att = bv - airway[i];
-            float fj, val;
-            int k;
 
-            if (d > 0)
+            if (drow[x] <= 0)
+              continue;
+            ph->lungs[i] = u_row + x * du >= 0 ? LS_PHANTOM_LEFT_LUNG : LS_PHANTOM_RIGHT_LUNG;
+            orow[x] += 0.8f * vrow[x];
+            if (lesions.n > 0)
               {
-                ph->lungs[i] = u_row + x * du >= 0 ? LS_PHANTOM_LEFT_LUNG : LS_PHANTOM_RIGHT_LUNG;
-                att += vessels[i];
-                if (lesions.n > 0)
-                  {
-                    float f = (l0[j] + t * (l0[j1] - l0[j])) * (1 - ty) + (l1[j] + t * (l1[j1] - l1[j])) * ty;
+                int j = x0[x], j1 = H > 1 ? j + 1 : j;
+                float t = tx[x];
+                float f = (l0[j] + t * (l0[j1] - l0[j])) * (1 - ty) + (l1[j] + t * (l1[j1] - l1[j])) * ty;
 
-                    /* Air bronchograms show only inside the opacity. */
-                    if (bronch != NULL && f > 0.4f)
-                      att -= bronch[i] * (f > 0.8f ? 1.0f : (f - 0.4f) * 2.5f);
-                    if (f > mask_level)
-                      ph->lesion->data[i] = 1.0f;
-                  }
+                /* Air bronchograms show only inside the opacity. */
+                if (bronch != NULL && f > 0.4f)
+                  orow[x] -= bronch[i] * (f > 0.8f ? 1.0f : (f - 0.4f) * 2.5f);
+                if (f > mask_level)
+                  ph->lesion->data[i] = 1.0f;
               }
-            else
-              att += 0.2f * vessels[i];
+          }
+        /* Exposure and quantum noise. */
+        for (int x = 0; x < R; x++)
+          {
+            float fj = CLAMP (orow[x], 0.0f, (float) LUT_MAX) * (float) (LUT_N / LUT_MAX);
+            int k = MIN ((int) fj, LUT_N - 1);
+            float val = (float) floor_level + gain * (lut[k] + (fj - k) * (lut[k + 1] - lut[k]));
 
-            fj = CLAMP (att, 0.0f, (float) LUT_MAX) * (float) (LUT_N / LUT_MAX);
-            k = MIN ((int) fj, LUT_N - 1);
-            val = (float) floor_level + gain * (lut[k] + (fj - k) * (lut[k + 1] - lut[k]));
             if (left == 0)
               {
                 /* xorshift64: five 12-bit indices a draw. */
@@ -524,11 +543,14 @@ ls_phantom_generate (const LsPhantomParams *params,
             val += gauss[bits & (GAUSS_N - 1)] * sigma * (0.6f + 0.4f * val);
             bits >>= 12;
             left--;
-            out[i] = CLAMP (val, 0.0f, 1.0f);
+            orow[x] = CLAMP (val, 0.0f, 1.0f);
           }
       }
     g_free (x0);
     g_free (tx);
+    g_free (hb);
+    g_free (hd);
+    g_free (drow);
   }
   g_free (base);
   g_free (lung_d);
