@@ -157,6 +157,9 @@ typedef struct
   double fissure_v;
   float noise[NOISE_N * NOISE_N];
   float body_ihw[BODY_N + 1]; /* 1 / half width of the trunk over v */
+  /* Breast shadows over the lower zones (soft tissue, sharp lower edge) */
+  gboolean breasts;
+  double breast_x, breast_v, breast_rx, breast_ry, breast_t;
 } Anatomy;
 
 static inline double

@@ -107,7 +107,7 @@ sample_anatomy (Anatomy *a,
     a->heart_x[1] = rng_range (rng, 0.5, 0.6) * hs;
     a->heart_v[0] = a->dome_v[0] - rng_range (rng, 0.08, 0.14);
     a->heart_b[0] = rng_range (rng, 0.3, 0.36) * hs;
-    a->heart_x[0] = rng_range (rng, 0.22, 0.3) * hs;
+    a->heart_x[0] = rng_range (rng, 0.26, 0.34) * hs;
   }
 
   a->spine_u = rng_range (rng, -0.02, 0.02);
@@ -128,6 +128,12 @@ sample_anatomy (Anatomy *a,
 
   for (int i = 0; i < NOISE_N * NOISE_N; i++)
     a->noise[i] = (float) rng_range (rng, -1, 1);
+  a->breasts = rng_chance (rng, 0.4);
+  a->breast_x = rng_range (rng, 0.5, 0.65);
+  a->breast_v = a->dome_v[0] + rng_range (rng, -0.05, 0.1);
+  a->breast_rx = rng_range (rng, 0.3, 0.42);
+  a->breast_ry = rng_range (rng, 0.25, 0.35);
+  a->breast_t = rng_range (rng, 0.08, 0.2);
   for (int i = 0; i <= BODY_N; i++)
     a->body_ihw[i] = (float) (1 / body_half_width (a, BODY_V0 + i * (BODY_V1 - BODY_V0) / BODY_N));
 }
@@ -246,6 +252,16 @@ render_fields (const Anatomy *a,
 
               if (du > -1 && du < 1)
                 soft += 0.55 * sqrt (1 - du * du) * smoothstep (-1.15, -0.95, v);
+            }
+
+          if (a->breasts)
+            {
+              double bu = (fabs (u) - a->breast_x) / a->breast_rx, bv = (v - a->breast_v) / a->breast_ry;
+              double r2 = bu * bu + bv * bv;
+
+              /* Fades upwards into the chest wall; the lower edge is the skin line. */
+              if (r2 < 1)
+                soft += a->breast_t * sqrt (1 - r2) * smoothstep (-1.0, 0.2, bv);
             }
 
           /* Lungs: air path length grows from the pleura inwards. */
