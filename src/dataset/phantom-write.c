@@ -74,7 +74,13 @@ write_one (Job *job,
       g_autofree char *mask_name = image_name (class_index, index, TRUE);
       g_autofree char *mask_path = g_build_filename (job->dir, mask_name, NULL);
 
-      if (!ls_png_write_image (mask_path, ph->lesion, 8, LS_PNG_WRITE_NO_FOLDER_SYNC, error))
+      gsize n = (gsize) ph->lesion->width * ph->lesion->height;
+      g_autofree guint8 *bytes = g_malloc (n);
+
+      for (gsize k = 0; k < n; k++)
+        bytes[k] = ph->lesion->data[k] > 0.5f ? 255 : 0;
+      if (!ls_png_write_gray8 (mask_path, bytes, ph->lesion->width, ph->lesion->height,
+                               (gsize) ph->lesion->width, LS_PNG_WRITE_NO_FOLDER_SYNC, error))
         return FALSE;
     }
   return TRUE;
