@@ -314,6 +314,37 @@ test_deterministic (void)
     }
 }
 
+/* Any size in range works, odd ones and the smallest included (ASan
+ * watches the painters' bounds), and the film keeps its layout. */
+static void
+test_sizes (void)
+{
+  const int sizes[] = { 32, 33, 255, 257, 333, 640 };
+  LsPhantomParams params;
+
+  ls_phantom_params_init (&params);
+  g_assert_cmpint (params.size, ==, 512);
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    for (guint c = 0; c < ls_phantom_get_n_classes (); c++)
+      {
+        g_autoptr (LsPhantom) ph = NULL;
+        int R = sizes[k];
+        guint lung_px = 0;
+
+        params.size = R;
+        ph = ls_phantom_generate (&params, 5, c, k);
+        g_assert_cmpint (ph->image->width, ==, R);
+        g_assert_cmpint (ph->image->height, ==, R);
+        g_assert_cmpint (ph->lesion->width, ==, R);
+        for (int i = 0; i < R * R; i++)
+          {
+            g_assert_true (ph->image->data[i] >= 0.0f && ph->image->data[i] <= 1.0f);
+            lung_px += ph->lungs[i] != LS_PHANTOM_OUTSIDE;
+          }
+        g_assert_cmpfloat ((double) lung_px / (R * R), >, 0.12);
+      }
+}
+
 /* Statistics of one phantom, from its own maps. */
 typedef struct
 {
@@ -916,6 +947,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/png-write/errors", test_png_errors);
   g_test_add_func ("/lungscope/dataset/phantom/classes", test_classes);
   g_test_add_func ("/lungscope/dataset/phantom/deterministic", test_deterministic);
+  g_test_add_func ("/lungscope/dataset/phantom/sizes", test_sizes);
   g_test_add_func ("/lungscope/dataset/phantom/lesions", test_lesions);
   g_test_add_func ("/lungscope/dataset/phantom/radiograph-statistics", test_radiograph_statistics);
   g_test_add_func ("/lungscope/dataset/phantom/contact-sheet", test_contact_sheet);
