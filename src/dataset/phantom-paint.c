@@ -251,9 +251,9 @@ ls_phantom_paint_ribs (const Canvas *cv,
 
       /* Clavicle: from the sternal end up and out to the acromion. */
       {
-        double cv0 = a->t1_v + rng_range (rng, 0.3, 0.4);
-        Band clav = { { 0.08, 0.4, 0.62, 0.98 },
-                      { cv0, cv0 - 0.12, cv0 + 0.02, cv0 - 0.2 },
+        double cv0 = a->t1_v + rng_range (rng, 0.32, 0.42);
+        Band clav = { { 0.08, 0.4, 0.65, 1.0 },
+                      { cv0, cv0 - 0.1, cv0 - 0.02, cv0 - 0.3 },
                       0.045,
                       0.035,
                       0.12,
@@ -337,12 +337,12 @@ ls_phantom_paint_vessels (const Canvas *cv,
    * lateral direction, v downward); lower zones carry larger vessels. */
   static const double trunk_angle[] = { -85, -50, -15, 15, 45, 75 };
   static const double trunk_len[] = { 0.12, 0.1, 0.1, 0.1, 0.12, 0.13 };
-  static const double trunk_r[] = { 0.013, 0.011, 0.011, 0.012, 0.015, 0.016 };
+  static const double trunk_r[] = { 0.018, 0.015, 0.015, 0.017, 0.021, 0.022 };
 
   for (int side = 0; side < 2; side++)
     {
       double sign = side ? 1 : -1;
-      Tree tr = { cv, a, rng, vessels, side, 0.07 / (0.015 * cv->frame->s), 0.8, 0.74, FALSE };
+      Tree tr = { cv, a, rng, vessels, side, 0.1 / (0.015 * cv->frame->s), 0.8, 0.74, TRUE };
       double hx, hy, hx1, hy1;
 
       /* The hilum: the pulmonary artery and its first branches. */
@@ -355,7 +355,8 @@ ls_phantom_paint_vessels (const Canvas *cv,
         {
           double ang = (trunk_angle[t] + rng_range (rng, -10, 10)) * G_PI / 180;
 
-          grow_tree (&tr, sign * a->hilum_x[side], a->hilum_v[side] + 0.04 * sin (ang), ang,
+          /* Trunks leave the hilum along its height, not from one point. */
+          grow_tree (&tr, sign * (a->hilum_x[side] + 0.03 * cos (ang)), a->hilum_v[side] + 0.1 * sin (ang), ang,
                      trunk_len[t] * rng_range (rng, 0.85, 1.15), trunk_r[t] * rng_range (rng, 0.9, 1.15),
                      6);
         }
@@ -496,7 +497,7 @@ ls_phantom_sample_lesions (Lesions *les,
 
               b->side = side;
               b->v = lower ? rng_range (rng, -0.05, a->dome_v[side] - 0.05) : rng_range (rng, -0.4, -0.05);
-              b->x = ls_phantom_lung_lateral (a, side, b->v) - rng_range (rng, 0.06, 0.16);
+              b->x = ls_phantom_lung_lateral (a, side, b->v) - rng_range (rng, 0.08, 0.18);
               b->rx = rng_range (rng, 0.14, 0.24);
               b->ry = rng_range (rng, 0.2, 0.34);
               b->amp = rng_range (rng, 0.7, 1.0);

@@ -95,7 +95,7 @@ sample_anatomy (Anatomy *a,
   a->knob_x = rng_range (rng, 0.18, 0.22);
   a->trunk_v = a->knob_v + rng_range (rng, 0.2, 0.26);
   a->trunk_x = rng_range (rng, 0.16, 0.2);
-  a->lung_depth = a->body_d * rng_range (rng, 0.64, 0.74);
+  a->lung_depth = a->body_d * rng_range (rng, 0.7, 0.8);
 
   {
     double hs = rng_range (rng, 0.88, 1.12);
@@ -133,7 +133,7 @@ sample_anatomy (Anatomy *a,
   a->breast_v = a->dome_v[0] + rng_range (rng, -0.05, 0.1);
   a->breast_rx = rng_range (rng, 0.3, 0.42);
   a->breast_ry = rng_range (rng, 0.25, 0.35);
-  a->breast_t = rng_range (rng, 0.08, 0.2);
+  a->breast_t = rng_range (rng, 0.05, 0.12);
   for (int i = 0; i <= BODY_N; i++)
     a->body_ihw[i] = (float) (1 / body_half_width (a, BODY_V0 + i * (BODY_V1 - BODY_V0) / BODY_N));
 }
@@ -272,7 +272,9 @@ render_fields (const Anatomy *a,
               double depth = a->lung_depth * (0.85 + 0.15 * smoothstep (-1, 0.4, v));
               double tex = 1 + 0.06 * value_noise (a, u, v, 14);
 
-              air = depth * sqrt (MIN (no_heart / 0.2, 1.0)) * tex;
+              /* A visible pleural edge, then a gradual darkening inwards
+               * as the chest wall thins out of the beam. */
+              air = depth * (0.3 * sqrt (MIN (no_heart / 0.02, 1.0)) + 0.7 * smoothstep (0.0, 0.3, no_heart)) * tex;
               /* The heart in front leaves a little air (the retrocardiac
                * lung); its border against the lung is sharp. */
               air *= 0.25 + 0.75 * smoothstep (-0.008, 0.008, d);
@@ -308,7 +310,7 @@ render_fields (const Anatomy *a,
                 double w = du / shw;
                 double ph_v = (v - a->t1_v) / a->pitch;
                 double fr = ph_v - floor (ph_v);
-                double seg = fr > 0.84 ? 0.45 : 1.0 + 0.25 * smoothstep (0.7, 0.84, fr);
+                double seg = fr > 0.84 ? 0.7 : 1.0 + 0.15 * smoothstep (0.7, 0.84, fr);
                 double body = sqrt (1 - w * w) * 0.6 + 0.25;
 
                 if (v < a->t1_v)
@@ -438,7 +440,7 @@ ls_phantom_generate (const LsPhantomParams *params,
       ls_phantom_paint_bronchograms (&cv, bronch, a, &lesions, &rng);
     }
   /* Consolidation replaces the air; ground glass only thins it. */
-  haze = klass->sign == LS_PHANTOM_SIGN_CONSOLIDATION ? 0.95 : 0.7;
+  haze = klass->sign == LS_PHANTOM_SIGN_CONSOLIDATION ? 0.95 : 0.8;
   mask_level = klass->sign == LS_PHANTOM_SIGN_CONSOLIDATION ? 0.5 : 0.3;
 
   base = g_new (float, hn);
@@ -448,7 +450,7 @@ ls_phantom_generate (const LsPhantomParams *params,
   /* The exposure curve as a table over the attenuation; quantum noise from
    * a table of normal deviates indexed by a fast generator. */
   {
-    double norm = 1 - exp (-k_att * 1.5);
+    double norm = 1 - exp (-k_att * 1.3);
 
     for (int j = 0; j <= LUT_N; j++)
       lut[j] = (float) pow ((1 - exp (-k_att * j * (LUT_MAX / LUT_N))) / norm, gamma);
