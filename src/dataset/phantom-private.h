@@ -92,10 +92,11 @@ rng_chance (Rng *rng,
 
 typedef struct
 {
-  double s;      /* pixels per unit */
-  double cx, cy; /* pixel position of the patient origin */
-  double c, sn;  /* rotation */
-  double ay;     /* vertical stretch of the patient */
+  double s;       /* pixels per unit */
+  double cx, cy;  /* pixel position of the patient origin */
+  double c, sn;   /* rotation */
+  double ay;      /* vertical stretch of the patient */
+  double is, iay; /* 1 / s, 1 / ay */
 } Frame;
 
 static inline void
@@ -120,8 +121,8 @@ to_patient (const Frame *f,
 {
   double dx = x - f->cx, dy = y - f->cy;
 
-  *u = (f->c * dx + f->sn * dy) / f->s;
-  *v = (-f->sn * dx + f->c * dy) / f->s / f->ay;
+  *u = (f->c * dx + f->sn * dy) * f->is;
+  *v = (-f->sn * dx + f->c * dy) * f->is * f->iay;
 }
 
 #define NOISE_N 32
@@ -146,6 +147,7 @@ typedef struct
   /* Heart */
   /* Heart borders, per side: centre height, lateral reach, half height */
   double heart_v[2], heart_x[2], heart_b[2];
+  double heart_ib[2]; /* inverses of heart_b */
   /* Spine */
   double spine_u, spinous_u, t1_v, pitch;
   /* Hila */

@@ -108,6 +108,8 @@ sample_anatomy (Anatomy *a,
     a->heart_v[0] = a->dome_v[0] - rng_range (rng, 0.08, 0.14);
     a->heart_b[0] = rng_range (rng, 0.3, 0.36) * hs;
     a->heart_x[0] = rng_range (rng, 0.26, 0.34) * hs;
+    a->heart_ib[0] = 1 / a->heart_b[0];
+    a->heart_ib[1] = 1 / a->heart_b[1];
   }
 
   a->spine_u = rng_range (rng, -0.02, 0.02);
@@ -158,12 +160,12 @@ ls_phantom_lung_inside (const Anatomy *a,
   if (side == 1)
     {
       /* The aortic knob. */
-      double k = (v - a->knob_v) / 0.13;
+      double k = (v - a->knob_v) * (1 / 0.13);
 
       if (k > -1 && k < 1)
         xm += (a->knob_x - xm) * (1 - k * k) * (1 - k * k);
       /* Below it, the pulmonary trunk. */
-      k = (v - a->trunk_v) / 0.1;
+      k = (v - a->trunk_v) * (1 / 0.1);
       if (k > -1 && k < 1)
         xm = MAX (xm, a->med_x[1] + (a->trunk_x - a->med_x[1]) * (1 - k * k) * (1 - k * k));
     }
@@ -171,7 +173,7 @@ ls_phantom_lung_inside (const Anatomy *a,
   xp = xm - (xm - 0.08) * smoothstep (-0.15, 0.3, v);
   /* The heart border: an elliptic arc from the mediastinum to the dome,
    * the left ventricle on the left, the right atrium on the right. */
-  hk = (v - a->heart_v[side]) / a->heart_b[side];
+  hk = (v - a->heart_v[side]) * a->heart_ib[side];
   if (hk > -1 && hk < 1)
     xm = MAX (xm, a->heart_x[side] * sqrt (1 - hk * hk));
   d3 = x - xm;
@@ -224,6 +226,9 @@ render_fields (const Anatomy *a,
                float *base,
                float *lung_d)
 {
+  /* Inverses once: products in the loop, not quotients. */
+  double ibrx = 1 / a->breast_rx, ibry = 1 / a->breast_ry, ipitch = 1 / a->pitch;
+
   for (int y = 0; y < H; y++)
     {
       for (int x = 0; x < H; x++)
@@ -248,7 +253,7 @@ render_fields (const Anatomy *a,
             soft *= 0.6 + 0.4 * smoothstep (-1.5, -1.1, v);
           if (a->arms && v > -1.15)
             {
-              double du = (fabs (u) - a->arm_u) / 0.2;
+              double du = (fabs (u) - a->arm_u) * (1 / 0.2);
 
               if (du > -1 && du < 1)
                 soft += 0.55 * sqrt (1 - du * du) * smoothstep (-1.15, -0.95, v);
@@ -256,7 +261,7 @@ render_fields (const Anatomy *a,
 
           if (a->breasts)
             {
-              double bu = (fabs (u) - a->breast_x) / a->breast_rx, bv = (v - a->breast_v) / a->breast_ry;
+              double bu = (fabs (u) - a->breast_x) * ibrx, bv = (v - a->breast_v) * ibry;
               double r2 = bu * bu + bv * bv;
 
               /* Fades upwards into the chest wall; the lower edge is the skin line. */
@@ -274,7 +279,7 @@ render_fields (const Anatomy *a,
 
               /* A visible pleural edge, then a gradual darkening inwards
                * as the chest wall thins out of the beam. */
-              air = depth * (0.3 * sqrt (MIN (no_heart / 0.02, 1.0)) + 0.7 * smoothstep (0.0, 0.3, no_heart)) * tex;
+              air = depth * (0.3 * sqrt (MIN (no_heart * (1 / 0.02), 1.0)) + 0.7 * smoothstep (0.0, 0.3, no_heart)) * tex;
               /* The heart in front leaves a little air (the retrocardiac
                * lung); its border against the lung is sharp. */
               air *= 0.25 + 0.75 * smoothstep (-0.008, 0.008, d);
@@ -308,7 +313,7 @@ render_fields (const Anatomy *a,
             if (fabs (du) < shw && v > -1.8)
               {
                 double w = du / shw;
-                double ph_v = (v - a->t1_v) / a->pitch;
+                double ph_v = (v - a->t1_v) * ipitch;
                 double fr = ph_v - floor (ph_v);
                 double seg = fr > 0.84 ? 0.7 : 1.0 + 0.15 * smoothstep (0.7, 0.84, fr);
                 double body = sqrt (1 - w * w) * 0.6 + 0.25;
@@ -318,7 +323,7 @@ render_fields (const Anatomy *a,
                 bonev += 0.04 * body * seg;
                 /* Pedicles: small rings in the upper half of each body. */
                 {
-                  double pu2 = (fabs (du) - shw * 0.68) / 0.02, pv2 = (fr - 0.3) * a->pitch / 0.028;
+                  double pu2 = (fabs (du) - shw * 0.68) * (1 / 0.02), pv2 = (fr - 0.3) * a->pitch * (1 / 0.028);
                   double pr = pu2 * pu2 + pv2 * pv2;
 
                   if (pr < 1.0)
@@ -326,7 +331,7 @@ render_fields (const Anatomy *a,
                 }
                 /* Spinous process, offset when the patient is rotated. */
                 {
-                  double pu3 = (u - a->spinous_u) / 0.018, pv3 = (fr - 0.6) * a->pitch / 0.035;
+                  double pu3 = (u - a->spinous_u) * (1 / 0.018), pv3 = (fr - 0.6) * a->pitch * (1 / 0.035);
 
                   if (pu3 * pu3 + pv3 * pv3 < 1)
                     bonev += 0.025;
@@ -396,10 +401,12 @@ ls_phantom_generate (const LsPhantomParams *params,
   ph->blur = rng_range (&rng, 0.05, 0.22);
   frame.s = R / 2.5 * ph->scale;
   frame.ay = rng_range (&rng, 0.94, 1.06);
+  frame.iay = 1 / frame.ay;
   frame.cx = R * (0.5 + rng_range (&rng, -0.03, 0.03));
   frame.cy = R * (0.5 + rng_range (&rng, -0.03, 0.03));
   frame.c = cos (ph->rotation * G_PI / 180);
   frame.sn = sin (ph->rotation * G_PI / 180);
+  frame.is = 1 / frame.s;
   cv.R = R;
   cv.frame = &frame;
 
@@ -418,6 +425,7 @@ ls_phantom_generate (const LsPhantomParams *params,
   hn = (gsize) H * H;
   hframe = frame;
   hframe.s = frame.s * H / R;
+  hframe.is = 1 / hframe.s;
   hframe.cx = frame.cx * H / R;
   hframe.cy = frame.cy * H / R;
   hcv.R = H;
