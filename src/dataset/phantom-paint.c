@@ -411,7 +411,8 @@ blob_field (const Anatomy *a,
   f = MIN (f, 1.0) * b->amp;
   if (b->fissure != 0)
     {
-      double d = (a->fissure_v - v) * b->fissure;
+      /* The horizontal fissure dips a little laterally. */
+      double d = (a->fissure_v + 0.08 * (x - 0.4) - v) * b->fissure;
 
       f *= smoothstep (-0.004, 0.006, d);
     }
