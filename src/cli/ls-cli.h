@@ -66,5 +66,9 @@ int ls_cli_cmd_info (const LsCliCommand *command,
                      LsCliGlobal *global,
                      int argc,
                      char **argv);
+int ls_cli_cmd_phantoms (const LsCliCommand *command,
+                         LsCliGlobal *global,
+                         int argc,
+                         char **argv);
 
 G_END_DECLS

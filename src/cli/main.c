@@ -17,6 +17,13 @@ static const LsCliCommand commands[] = {
     "Prints the versions of Lungscope and its libraries, the OpenBLAS kernel core and\n"
     "thread count in use (and whether Lungscope chose the core), and the paths it uses.",
     ls_cli_cmd_info },
+  { "phantoms", "DIR --per-class N [--seed S] [--size PX]", "Write a synthetic chest X-ray data set",
+    "Writes anatomically plausible synthetic chest radiographs, N per class, as 8-bit PNG\n"
+    "files in DIR/<class>/, each disease image with its lesion mask beside it\n"
+    "(<name>_mask.png), and DIR/labels.csv (path,label,patient,mask) once all are written.\n"
+    "The same seed gives the same files. Ctrl-C stops cleanly (exit 130): files written\n"
+    "are complete, and labels.csv is not written.",
+    ls_cli_cmd_phantoms },
 };
 
 static const char *prgname = "lungscope-cli";
