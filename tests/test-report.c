@@ -456,6 +456,71 @@ test_draw_on_context (void)
   cairo_surface_destroy (s);
 }
 
+static void
+assert_inside (const LsReportAxes *ax,
+               int width,
+               int height)
+{
+  g_assert_cmpfloat (ax->area.x, >, 0);
+  g_assert_cmpfloat (ax->area.y, >, 0);
+  g_assert_cmpfloat (ax->area.width, >, 20);
+  g_assert_cmpfloat (ax->area.height, >, 10);
+  g_assert_cmpfloat (ax->area.x + ax->area.width, <, width);
+  g_assert_cmpfloat (ax->area.y + ax->area.height, <, height);
+}
+
+/* Small (a sidebar) and large (a slide): every plot area stays inside. */
+static void
+test_sizes (void)
+{
+  const int sizes[][2] = { { 360, 260 }, { 1600, 1000 } };
+  const int counts[] = { 287, 9, 4, 14, 271, 15, 2, 11, 302 };
+  int bin_count[10];
+  double conf[10], acc[10];
+  CurveData d;
+  LsReportCurves c;
+  LsReportConfusion m = { 3, names3, counts, NULL };
+  LsReportReliability r = { 10, bin_count, conf, acc, 0.031, NULL };
+
+  for (int i = 0; i < 10; i++)
+    {
+      bin_count[i] = i < 3 ? 0 : 10 * i;
+      conf[i] = (i + 0.5) / 10;
+      acc[i] = CLAMP (conf[i] - 0.04, 0, 1);
+    }
+  make_curves (&d, 20, &c);
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      int w = sizes[s][0], h = sizes[s][1];
+      g_autofree char *n1 = g_strdup_printf ("curves-%dx%d.png", w, h);
+      g_autofree char *n2 = g_strdup_printf ("confusion-%dx%d.png", w, h);
+      g_autofree char *n3 = g_strdup_printf ("reliability-%dx%d.png", w, h);
+      g_autofree char *p1 = render_path (n1), *p2 = render_path (n2), *p3 = render_path (n3);
+      g_autoptr (GError) error = NULL;
+      LsReportCurvesLayout cl;
+      LsReportReliabilityLayout rl;
+      LsReportRect cell;
+
+      g_assert_true (ls_report_curves_save_png (&c, w, h, p1, &error));
+      g_assert_true (ls_report_confusion_save_png (&m, w, h, p2, &error));
+      g_assert_true (ls_report_reliability_save_png (&r, w, h, p3, &error));
+      g_assert_no_error (error);
+      g_assert_true (ls_report_curves_get_layout (&c, w, h, &cl));
+      assert_inside (&cl.loss, w, h);
+      assert_inside (&cl.accuracy, w, h);
+      assert_inside (&cl.lr, w, h);
+      g_assert_true (ls_report_reliability_get_layout (&r, w, h, &rl));
+      assert_inside (&rl.plot, w, h);
+      assert_inside (&rl.histogram, w, h);
+      g_assert_true (ls_report_confusion_get_cell (&m, w, h, 2, 2, &cell));
+      g_assert_cmpfloat (cell.x + cell.width, <, w);
+      g_assert_cmpfloat (cell.y + cell.height, <, h);
+      cairo_surface_destroy (load_png (p1, w, h));
+      cairo_surface_destroy (load_png (p2, w, h));
+      cairo_surface_destroy (load_png (p3, w, h));
+    }
+}
+
 /* ---- Files ------------------------------------------------------------ */
 
 static void
@@ -759,6 +824,7 @@ main (int argc,
   g_test_add_func ("/lungscope/report/confusion/empty-row", test_confusion_empty_row);
   g_test_add_func ("/lungscope/report/reliability/png", test_reliability_png);
   g_test_add_func ("/lungscope/report/reliability/invalid", test_reliability_invalid);
+  g_test_add_func ("/lungscope/report/charts/sizes", test_sizes);
   g_test_add_func ("/lungscope/report/files/write-error", test_write_errors);
   g_test_add_func ("/lungscope/report/files/replace", test_replace_atomically);
   g_test_add_func ("/lungscope/report/diagnosis/pdf", test_diagnosis_pdf);

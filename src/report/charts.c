@@ -279,6 +279,14 @@ crisp (double v)
   return floor (v) + 0.5;
 }
 
+/* How many ticks an axis of @length has room for. */
+static int
+ticks_for (double length,
+           double u)
+{
+  return CLAMP ((int) (length / (2.4 * u)) + 1, 2, 7);
+}
+
 static double
 tick_label_width (cairo_t *cr,
                   const LsNiceScale *s,
@@ -496,7 +504,9 @@ curves_layout (const LsReportCurves *c,
 {
   KeyItem items[3];
   int n_items, n = c->n_epochs;
-  double lo, hi, u, left, right, top, bottom, avail, gap, weight_sum = 0, y, label_w = 0;
+  double loss_lo = G_MAXDOUBLE, loss_hi = -G_MAXDOUBLE, acc_lo = G_MAXDOUBLE, acc_hi = -G_MAXDOUBLE;
+  double lr_lo = G_MAXDOUBLE, lr_hi = -G_MAXDOUBLE;
+  double u, left, right, top, bottom, avail, gap, weight_sum = 0, y, label_w = 0;
   g_autofree char *subtitle = curves_subtitle (c);
   LsReportAxes *panels[3];
   double weights[3];
@@ -507,55 +517,14 @@ curves_layout (const LsReportCurves *c,
   header_layout (cr, width, height, c->title ? c->title : "Training curves", subtitle, items, n_items, &g->hd);
   u = g->hd.u;
 
-  lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
-  g->lay.has_loss = series_range (c->train_loss, n, &lo, &hi) | series_range (c->val_loss, n, &lo, &hi);
-  if (g->lay.has_loss)
-    {
-      ls_report_nice_scale (MIN (0, lo), hi, 5, FALSE, &g->loss_s);
-      g->lay.loss.y_min = g->loss_s.min;
-      g->lay.loss.y_max = g->loss_s.max;
-    }
-  lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
-  g->lay.has_accuracy = series_range (c->train_acc, n, &lo, &hi) | series_range (c->val_acc, n, &lo, &hi);
-  if (g->lay.has_accuracy)
-    {
-      /* At least ten points of accuracy, so noise does not look like a trend. */
-      if (hi - lo < 0.1)
-        {
-          double mid = (hi + lo) / 2;
+  g->lay.has_loss = series_range (c->train_loss, n, &loss_lo, &loss_hi) | series_range (c->val_loss, n, &loss_lo, &loss_hi);
+  g->lay.has_accuracy = series_range (c->train_acc, n, &acc_lo, &acc_hi) | series_range (c->val_acc, n, &acc_lo, &acc_hi);
+  g->lay.has_lr = series_range (c->lr, n, &lr_lo, &lr_hi);
 
-          lo = CLAMP (mid - 0.05, 0, 0.9);
-          hi = lo + 0.1;
-        }
-      ls_report_nice_scale (MAX (0, lo), MIN (1, hi), 5, FALSE, &g->acc_s);
-      g->lay.accuracy.y_min = MAX (0, g->acc_s.min);
-      g->lay.accuracy.y_max = MIN (1, g->acc_s.max);
-    }
-  lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
-  g->lay.has_lr = series_range (c->lr, n, &lo, &hi);
-  if (g->lay.has_lr)
-    {
-      ls_report_nice_scale (MIN (0, lo), hi, 3, FALSE, &g->lr_s);
-      g->lay.lr.y_min = g->lr_s.min;
-      g->lay.lr.y_max = g->lr_s.max;
-    }
-  ls_report_nice_scale (1, MAX (n, 2), 7, TRUE, &g->xs);
-
-  ls_report_font (cr, 0.85 * u, FALSE);
-  if (g->lay.has_loss)
-    label_w = MAX (label_w, tick_label_width (cr, &g->loss_s, g->lay.loss.y_min, g->lay.loss.y_max, LS_TICK_PLAIN));
-  if (g->lay.has_accuracy)
-    label_w = MAX (label_w, tick_label_width (cr, &g->acc_s, g->lay.accuracy.y_min, g->lay.accuracy.y_max, LS_TICK_PERCENT));
-  if (g->lay.has_lr)
-    label_w = MAX (label_w, tick_label_width (cr, &g->lr_s, g->lay.lr.y_min, g->lay.lr.y_max, LS_TICK_PLAIN));
-
-  g->y_title_x = g->hd.pad + 0.5 * u;
-  left = g->y_title_x + 0.9 * u + label_w + 0.55 * u;
-  right = width - g->hd.pad - 0.6 * u;
+  /* Rows first: panels stacked on one epoch axis, the LR strip lower. */
   top = g->hd.content_top;
   bottom = height - g->hd.pad - 1.6 * u - 1.6 * u; /* tick labels, then "Epoch" */
   gap = 2.0 * u;
-
   if (g->lay.has_loss)
     {
       panels[n_panels] = &g->lay.loss;
@@ -578,17 +547,60 @@ curves_layout (const LsReportCurves *c,
   y = top;
   for (int i = 0; i < n_panels; i++)
     {
-      LsReportAxes *ax = panels[i];
-
-      ax->area.x = left;
-      ax->area.width = MAX (right - left, u);
-      ax->area.y = y;
-      ax->area.height = avail * weights[i] / weight_sum;
-      /* One epoch sits in the middle; more span the width. */
-      ax->x_min = n > 1 ? 1 : 0.5;
-      ax->x_max = n > 1 ? n : 1.5;
-      y += ax->area.height + gap;
+      panels[i]->area.y = y;
+      panels[i]->area.height = avail * weights[i] / weight_sum;
+      y += panels[i]->area.height + gap;
     }
+
+  /* Then scales, with as many ticks as the rows have room for. */
+  if (g->lay.has_loss)
+    {
+      ls_report_nice_scale (MIN (0, loss_lo), loss_hi, ticks_for (g->lay.loss.area.height, u), FALSE, &g->loss_s);
+      g->lay.loss.y_min = g->loss_s.min;
+      g->lay.loss.y_max = g->loss_s.max;
+    }
+  if (g->lay.has_accuracy)
+    {
+      /* At least ten points of accuracy, so noise does not look like a trend. */
+      if (acc_hi - acc_lo < 0.1)
+        {
+          double mid = (acc_hi + acc_lo) / 2;
+
+          acc_lo = CLAMP (mid - 0.05, 0, 0.9);
+          acc_hi = acc_lo + 0.1;
+        }
+      ls_report_nice_scale (MAX (0, acc_lo), MIN (1, acc_hi), ticks_for (g->lay.accuracy.area.height, u), FALSE,
+                            &g->acc_s);
+      g->lay.accuracy.y_min = MAX (0, g->acc_s.min);
+      g->lay.accuracy.y_max = MIN (1, g->acc_s.max);
+    }
+  if (g->lay.has_lr)
+    {
+      ls_report_nice_scale (MIN (0, lr_lo), lr_hi, ticks_for (g->lay.lr.area.height, u), FALSE, &g->lr_s);
+      g->lay.lr.y_min = g->lr_s.min;
+      g->lay.lr.y_max = g->lr_s.max;
+    }
+
+  /* Then columns: the widest tick label sets the left margin. */
+  ls_report_font (cr, 0.85 * u, FALSE);
+  if (g->lay.has_loss)
+    label_w = MAX (label_w, tick_label_width (cr, &g->loss_s, g->lay.loss.y_min, g->lay.loss.y_max, LS_TICK_PLAIN));
+  if (g->lay.has_accuracy)
+    label_w = MAX (label_w, tick_label_width (cr, &g->acc_s, g->lay.accuracy.y_min, g->lay.accuracy.y_max, LS_TICK_PERCENT));
+  if (g->lay.has_lr)
+    label_w = MAX (label_w, tick_label_width (cr, &g->lr_s, g->lay.lr.y_min, g->lay.lr.y_max, LS_TICK_PLAIN));
+  g->y_title_x = g->hd.pad + 0.5 * u;
+  left = g->y_title_x + 0.9 * u + label_w + 0.55 * u;
+  right = width - g->hd.pad - 0.6 * u;
+  for (int i = 0; i < n_panels; i++)
+    {
+      panels[i]->area.x = left;
+      panels[i]->area.width = MAX (right - left, u);
+      /* One epoch sits in the middle; more span the width. */
+      panels[i]->x_min = n > 1 ? 1 : 0.5;
+      panels[i]->x_max = n > 1 ? n : 1.5;
+    }
+  ls_report_nice_scale (1, MAX (n, 2), CLAMP ((int) ((right - left) / (4.5 * u)), 2, 10), TRUE, &g->xs);
 }
 
 static void
@@ -998,7 +1010,8 @@ confusion_draw (gconstpointer data,
   g_autofree char *subtitle = NULL;
   int k = c->n_classes;
   double u, cell, count_font, pct_font, inset, mx, my;
-  gboolean show_pct;
+  gboolean show_pct, col_chips;
+  double col_font;
   ConfusionGeom g;
 
   cairo_save (cr);
@@ -1070,27 +1083,45 @@ confusion_draw (gconstpointer data,
         }
     }
 
-  /* Class names: rows (true) at the left, columns (predicted) below. */
+  /* Class names: rows (true) at the left, columns (predicted) below. The
+   * columns keep their chips only when every name fits beside its chip. */
+  col_font = g.label_font;
+  ls_report_font (cr, col_font, FALSE);
+  col_chips = TRUE;
+  for (int i = 0; i < k; i++)
+    if (ls_report_text_width (cr, c->class_names[i]) + 1.25 * u > cell - 0.3 * u)
+      col_chips = FALSE;
+  /* Then a smaller font, down to a limit, before names are cut. */
+  for (int i = 0; !col_chips && i < k; i++)
+    while (col_font > 0.78 * u && ls_report_text_width (cr, c->class_names[i]) > cell - 0.3 * u)
+      {
+        col_font *= 0.94;
+        ls_report_font (cr, col_font, FALSE);
+      }
   ls_report_font (cr, g.label_font, FALSE);
   for (int i = 0; i < k; i++)
     {
       guint32 color = ls_report_class_color (c->class_names[i], i);
       double cy = g.y0 + (i + 0.5) * cell, cx = g.x0 + (i + 0.5) * cell;
-      double name_w, chip = 0.8 * u;
-      g_autofree char *row_name = ls_report_text_fit (cr, c->class_names[i], width * 0.28);
-      g_autofree char *col_name = ls_report_text_fit (cr, c->class_names[i], cell - chip - 0.75 * u);
+      double name_w, chip = 0.8 * u, col_chip = col_chips ? chip + 0.45 * u : 0;
+      g_autofree char *row_name = NULL;
+      g_autofree char *col_name = NULL;
 
+      ls_report_font (cr, g.label_font, FALSE);
+      row_name = ls_report_text_fit (cr, c->class_names[i], width * 0.28);
       ls_report_rgb (cr, LS_INK);
       ls_report_text (cr, g.row_label_right, cy, 1, LS_VALIGN_MIDDLE, row_name);
       name_w = ls_report_text_width (cr, row_name);
       draw_chip (cr, g.row_label_right - name_w - 0.45 * u - chip / 2, cy, chip, color);
 
       /* Column label: chip and name centred together under the column. */
+      ls_report_font (cr, col_font, FALSE);
+      col_name = ls_report_text_fit (cr, c->class_names[i], cell - col_chip - 0.3 * u);
       name_w = ls_report_text_width (cr, col_name);
       ls_report_rgb (cr, LS_INK);
-      ls_report_text (cr, cx + (chip + 0.45 * u) / 2 - name_w / 2, g.y0 + k * cell + 1.2 * u, 0, LS_VALIGN_MIDDLE,
-                      col_name);
-      draw_chip (cr, cx - (chip + 0.45 * u + name_w) / 2 + chip / 2, g.y0 + k * cell + 1.2 * u, chip, color);
+      ls_report_text (cr, cx + col_chip / 2 - name_w / 2, g.y0 + k * cell + 1.2 * u, 0, LS_VALIGN_MIDDLE, col_name);
+      if (col_chips)
+        draw_chip (cr, cx - (col_chip + name_w) / 2 + chip / 2, g.y0 + k * cell + 1.2 * u, chip, color);
     }
 
   /* Axis titles. */
@@ -1272,9 +1303,12 @@ reliability_layout (const LsReportReliability *r,
   u = g->hd.u;
   for (int i = 0; i < r->n_bins; i++)
     max_count = MAX (max_count, r->count[i]);
-  ls_report_nice_scale (0, 1, 6, FALSE, &g->xs);
-  ls_report_nice_scale (0, 1, 6, FALSE, &g->ys);
-  ls_report_nice_scale (0, MAX (max_count, 1), 4, TRUE, &g->hs);
+  top = g->hd.content_top;
+  bottom = height - g->hd.pad - 1.6 * u - 1.6 * u;
+  gap = 1.0 * u;
+  avail = MAX (bottom - top - gap, 2 * u);
+  ls_report_nice_scale (0, 1, MIN (ticks_for (avail * 0.78, u), 6), FALSE, &g->ys);
+  ls_report_nice_scale (0, MAX (max_count, 1), MIN (ticks_for (avail * 0.22, u), 4), TRUE, &g->hs);
 
   ls_report_font (cr, 0.85 * u, FALSE);
   label_w = MAX (tick_label_width (cr, &g->ys, 0, 1, LS_TICK_PERCENT),
@@ -1282,10 +1316,7 @@ reliability_layout (const LsReportReliability *r,
   g->y_title_x = g->hd.pad + 0.5 * u;
   left = g->y_title_x + 0.9 * u + label_w + 0.55 * u;
   right = width - g->hd.pad - 0.6 * u;
-  top = g->hd.content_top;
-  bottom = height - g->hd.pad - 1.6 * u - 1.6 * u;
-  gap = 1.0 * u;
-  avail = MAX (bottom - top - gap, 2 * u);
+  ls_report_nice_scale (0, 1, MIN (CLAMP ((int) ((right - left) / (4.5 * u)), 2, 10), 6), FALSE, &g->xs);
 
   g->lay.plot.area = (LsReportRect){ left, top, MAX (right - left, u), avail * 0.78 };
   g->lay.plot.x_min = 0;
