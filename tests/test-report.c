@@ -650,6 +650,53 @@ pdf_to_png (const char *pdf,
   return load_png (png, 0, 0);
 }
 
+/* The longest horizontal run of pixels near @color, anywhere on the page. */
+static int
+longest_run (cairo_surface_t *s,
+             guint32 color)
+{
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s), best = 0;
+
+  for (int y = 0; y < h; y++)
+    {
+      int run = 0;
+
+      for (int x = 0; x < w; x++)
+        {
+          run = color_distance (pixel (s, x, y), color) < 16 ? run + 1 : 0;
+          best = MAX (best, run);
+        }
+    }
+  return best;
+}
+
+/* Probability bars: each class' bar is as long as its probability says,
+ * relative to the predicted class' bar (classes in gray-like colours are
+ * skipped: the radiograph has those too). */
+static void
+check_bars (cairo_surface_t *s,
+            const LsReportDiagnosis *dx)
+{
+  int pred = dx->predicted;
+  int pred_run = longest_run (s, ls_report_class_color (dx->class_names[pred], pred));
+
+  g_assert_cmpint (pred_run, >, 50);
+  for (int i = 0; i < dx->n_classes; i++)
+    {
+      guint32 c = ls_report_class_color (dx->class_names[i], i);
+      int r = (c >> 16) & 0xff, g = (c >> 8) & 0xff, b = c & 0xff;
+      double want;
+      int run;
+
+      if (i == pred || dx->probabilities[i] < 0.05 || MAX (r, MAX (g, b)) - MIN (r, MIN (g, b)) < 40)
+        continue;
+      run = longest_run (s, c);
+      want = pred_run * dx->probabilities[i] / dx->probabilities[pred];
+      g_test_message ("%s: bar %d px, expected %.1f", dx->class_names[i], run, want);
+      g_assert_cmpfloat (fabs (run - want), <=, 4 + 0.03 * pred_run);
+    }
+}
+
 static void
 check_pdf (const LsReportDiagnosis *dx,
            const char *name)
@@ -682,6 +729,7 @@ check_pdf (const LsReportDiagnosis *dx,
     for (int x = 0; x < 827 && !found; x += 2)
       found = color_distance (pixel (s, x, y), predicted_color) < 12;
   g_assert_true (found);
+  check_bars (s, dx);
   g_assert_cmpint (count_colors (s), >, 30);
   cairo_surface_destroy (s);
 }
