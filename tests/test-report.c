@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ls-test.h"
+#include "report/report-private.h"
 #include "report/report.h"
 
 static const char *const names3[] = { "Normal", "Pneumonia", "COVID-19" };
@@ -209,6 +210,7 @@ test_curves_partial (void)
   g_autofree char *p1 = render_path ("curves-partial.png");
   g_autofree char *p2 = render_path ("curves-one-epoch.png");
   g_autofree char *p3 = render_path ("curves-empty.png");
+  g_autofree char *p4 = render_path ("curves-finetune.png");
   g_autoptr (GError) error = NULL;
   cairo_surface_t *s;
 
@@ -225,6 +227,13 @@ test_curves_partial (void)
   g_assert_false (lay.has_lr);
   s = load_png (p1, 640, 400);
   cairo_surface_destroy (s);
+
+  /* A fine-tuning run: few epochs, a small constant-then-step learning rate. */
+  make_curves (&d, 6, &c);
+  for (int i = 0; i < 6; i++)
+    d.lr[i] = i < 4 ? 1e-4 : 2e-5;
+  g_assert_true (ls_report_curves_save_png (&c, 640, 400, p4, &error));
+  g_assert_no_error (error);
 
   make_curves (&d, 1, &c);
   g_assert_true (ls_report_curves_save_png (&c, 640, 400, p2, &error));
@@ -835,6 +844,56 @@ test_diagnosis_errors (void)
 /* ---- Helpers ---------------------------------------------------------- */
 
 static void
+test_scales (void)
+{
+  LsNiceScale sc;
+  char buf[64];
+
+  ls_report_nice_scale (0, 0.93, 5, FALSE, &sc);
+  g_assert_cmpfloat_with_epsilon (sc.step, 0.2, 1e-12);
+  g_assert_cmpfloat_with_epsilon (sc.max, 1.0, 1e-12);
+  g_assert_cmpint (sc.n, ==, 6);
+  ls_report_nice_scale (1, 30, 7, TRUE, &sc);
+  g_assert_cmpfloat (sc.step, ==, 5);
+  g_assert_cmpfloat (sc.min, ==, 0);
+  g_assert_cmpfloat (sc.max, ==, 30);
+  ls_report_nice_scale (0, 3e-4, 3, FALSE, &sc);
+  g_assert_cmpfloat_with_epsilon (sc.step, 2e-4, 1e-15);
+  ls_report_nice_scale (5, 5, 5, FALSE, &sc); /* a flat series still gets a range */
+  g_assert_cmpfloat (sc.min, <, 5);
+  g_assert_cmpfloat (sc.max, >, 5);
+  ls_report_nice_scale (-2.5, 7.1, 6, FALSE, &sc);
+  g_assert_cmpfloat (sc.step, ==, 2);
+  g_assert_cmpfloat (ls_report_nice_tick (&sc, 0), ==, -4);
+
+  ls_report_format_tick (0.4, 0.2, LS_TICK_PLAIN, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "0.4");
+  ls_report_format_tick (-4, 2, LS_TICK_PLAIN, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "−4");
+  ls_report_format_tick (0.8, 0.2, LS_TICK_PERCENT, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "80%");
+  ls_report_format_tick (0.925, 0.025, LS_TICK_PERCENT, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "92.5%");
+  ls_report_format_tick (4e-4, 2e-4, LS_TICK_PLAIN, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "4e−4");
+  ls_report_format_tick (1.5e-4, 5e-5, LS_TICK_PLAIN, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "1.5e−4");
+
+  ls_report_format_percent (0.943, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "94.3%");
+  ls_report_format_percent (0.03, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "3.0%");
+  ls_report_format_percent (0.99999, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "> 99.9%");
+  ls_report_format_percent (0.00001, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "< 0.1%");
+  ls_report_format_percent (1, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "100%");
+  ls_report_format_percent (0, buf, sizeof buf);
+  g_assert_cmpstr (buf, ==, "0%");
+}
+
+static void
 test_classes (void)
 {
   guint32 n = ls_report_class_color ("normal", 0);
@@ -865,6 +924,7 @@ main (int argc,
 {
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/report/classes/colors", test_classes);
+  g_test_add_func ("/lungscope/report/scales/ticks", test_scales);
   g_test_add_func ("/lungscope/report/curves/png", test_curves_png);
   g_test_add_func ("/lungscope/report/curves/partial", test_curves_partial);
   g_test_add_func ("/lungscope/report/curves/draw-on-context", test_draw_on_context);

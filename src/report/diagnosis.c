@@ -257,7 +257,7 @@ draw_fields (cairo_t *cr,
              int n,
              gboolean draw)
 {
-  double key_w = 0, y0 = y, line = 12.5;
+  double key_w = 0, y0 = y, line = 11.5;
 
   ls_report_font (cr, SMALL, FALSE);
   for (int i = 0; i < n; i++)
@@ -290,7 +290,7 @@ draw_fields (cairo_t *cr,
             ls_report_text (cr, vx, y + 9, 0, LS_VALIGN_BASELINE, g_ptr_array_index (lines, l));
           y += line;
         }
-      y += 2;
+      y += 3.5;
     }
   return y - y0;
 }

@@ -315,9 +315,15 @@ ls_report_nice_scale (double lo,
   raw = (hi - lo) / MAX (target_ticks - 1, 1);
   mag = pow (10, floor (log10 (raw)));
   norm = raw / mag;
-  step = norm <= 1.0 + 1e-9 ? 1 : norm <= 2.0 + 1e-9 ? 2
-                              : norm <= 5.0 + 1e-9   ? 5
-                                                     : 10;
+  /* The rung nearest the raw step, on a log scale. */
+  if (norm < G_SQRT2)
+    step = 1;
+  else if (norm < sqrt (10))
+    step = 2;
+  else if (norm < sqrt (50))
+    step = 5;
+  else
+    step = 10;
   step *= mag;
   if (integer)
     step = MAX (1.0, round (step));
@@ -353,10 +359,18 @@ use_minus_sign (char *buf,
   g_strlcpy (buf, s->str, size);
 }
 
+/* The fewest decimals that write every multiple of @step exactly. */
 static int
 decimals_for_step (double step)
 {
-  return CLAMP ((int) ceil (-log10 (step) - 1e-9), 0, 8);
+  for (int d = 0; d < 8; d++)
+    {
+      double scaled = step * pow (10, d);
+
+      if (fabs (scaled - round (scaled)) < 1e-6 * MAX (1.0, scaled))
+        return d;
+    }
+  return 8;
 }
 
 void
