@@ -465,6 +465,34 @@ test_draw_on_context (void)
   cairo_surface_destroy (s);
 }
 
+/* A drawing area can be any size while a window is resized, even empty. */
+static void
+test_draw_degenerate_sizes (void)
+{
+  const double sizes[][2] = { { 0, 0 }, { 1, 1 }, { 24, 18 }, { 3000, 40 }, { 40, 3000 } };
+  const int counts[] = { 5, 1, 2, 6 };
+  int bin_count[3] = { 0, 4, 9 };
+  double conf[3] = { NAN, 0.5, 0.9 }, acc[3] = { 0, 0.5, 0.8 };
+  LsReportConfusion m = { 2, names3, counts, NULL };
+  LsReportReliability r = { 3, bin_count, conf, acc, 0.05, NULL };
+  CurveData d;
+  LsReportCurves c;
+
+  make_curves (&d, 9, &c);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 64, 64);
+      cairo_t *cr = cairo_create (s);
+
+      ls_report_curves_draw (&c, cr, sizes[i][0], sizes[i][1]);
+      ls_report_confusion_draw (&m, cr, sizes[i][0], sizes[i][1]);
+      ls_report_reliability_draw (&r, cr, sizes[i][0], sizes[i][1]);
+      g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+      cairo_destroy (cr);
+      cairo_surface_destroy (s);
+    }
+}
+
 static void
 assert_inside (const LsReportAxes *ax,
                int width,
@@ -809,6 +837,7 @@ test_diagnosis_pdf_classes (void)
   dx.overlay_width = pic.ow;
   dx.overlay_height = pic.oh;
   dx.ood_threshold = 9.5;
+  dx.image_name = "covid-19-radiography-database_COVID-1234_2020-04-17_posteroanterior-erect-chest-view-export.png";
   check_pdf (&dx, "diagnosis-5");
   picture_clear (&pic);
 }
@@ -928,6 +957,7 @@ main (int argc,
   g_test_add_func ("/lungscope/report/curves/png", test_curves_png);
   g_test_add_func ("/lungscope/report/curves/partial", test_curves_partial);
   g_test_add_func ("/lungscope/report/curves/draw-on-context", test_draw_on_context);
+  g_test_add_func ("/lungscope/report/charts/degenerate-sizes", test_draw_degenerate_sizes);
   g_test_add_func ("/lungscope/report/confusion/png", test_confusion_png);
   g_test_add_func ("/lungscope/report/confusion/empty-row", test_confusion_empty_row);
   g_test_add_func ("/lungscope/report/reliability/png", test_reliability_png);

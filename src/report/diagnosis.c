@@ -385,11 +385,13 @@ draw_page (const LsReportDiagnosis *d,
   ls_report_text (cr, MARGIN, y + 17, 0, LS_VALIGN_BASELINE, "Lungscope — chest radiograph reading");
   ls_report_font (cr, BODY, FALSE);
   ls_report_rgb (cr, LS_INK_SOFT);
-  subtitle = g_strdup_printf ("%s · %s", d->image_name ? d->image_name : "unnamed image", date);
   {
-    g_autofree char *s = ls_report_text_fit (cr, subtitle, inner);
+    g_autofree char *tail = g_strdup_printf (" · %s", date);
+    g_autofree char *name = ls_report_text_fit_middle (cr, d->image_name ? d->image_name : "unnamed image",
+                                                       inner - ls_report_text_width (cr, tail));
 
-    ls_report_text (cr, MARGIN, y + 34, 0, LS_VALIGN_BASELINE, s);
+    subtitle = g_strconcat (name, tail, NULL);
+    ls_report_text (cr, MARGIN, y + 34, 0, LS_VALIGN_BASELINE, subtitle);
   }
   y += 48;
 

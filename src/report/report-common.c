@@ -233,6 +233,30 @@ ls_report_text_fit (cairo_t *cr,
   return g_strdup ("…");
 }
 
+char *
+ls_report_text_fit_middle (cairo_t *cr,
+                           const char *text,
+                           double max_width)
+{
+  glong n = g_utf8_strlen (text, -1);
+
+  if (ls_report_text_width (cr, text) <= max_width)
+    return g_strdup (text);
+  /* Drop characters from the middle, keeping a little more of the end
+   * (where a file name's distinguishing part and extension are). */
+  for (glong keep = n - 1; keep > 1; keep--)
+    {
+      glong head = keep * 2 / 5, tail = keep - head;
+      const char *h_end = g_utf8_offset_to_pointer (text, head);
+      const char *t_start = g_utf8_offset_to_pointer (text, n - tail);
+      g_autofree char *candidate = g_strdup_printf ("%.*s…%s", (int) (h_end - text), text, t_start);
+
+      if (ls_report_text_width (cr, candidate) <= max_width)
+        return g_steal_pointer (&candidate);
+    }
+  return g_strdup ("…");
+}
+
 GPtrArray *
 ls_report_text_wrap (cairo_t *cr,
                      const char *text,
@@ -258,9 +282,25 @@ ls_report_text_wrap (cairo_t *cr,
         g_ptr_array_add (lines, g_strdup (line->str));
       g_string_truncate (line, 0);
       if (ls_report_text_width (cr, words[i]) <= max_width)
-        g_string_assign (line, words[i]);
-      else
-        g_ptr_array_add (lines, ls_report_text_fit (cr, words[i], max_width));
+        {
+          g_string_assign (line, words[i]);
+          continue;
+        }
+      /* A word wider than the line (a file name, a hash) is broken
+       * between characters: a report keeps it whole. */
+      for (const char *p = words[i]; *p != '\0'; p = g_utf8_next_char (p))
+        {
+          gsize at = line->len;
+
+          g_string_append_len (line, p, g_utf8_next_char (p) - p);
+          if (at > 0 && ls_report_text_width (cr, line->str) > max_width)
+            {
+              g_string_truncate (line, at);
+              g_ptr_array_add (lines, g_strdup (line->str));
+              g_string_assign (line, "");
+              g_string_append_len (line, p, g_utf8_next_char (p) - p);
+            }
+        }
     }
   if (line->len > 0)
     g_ptr_array_add (lines, g_strdup (line->str));

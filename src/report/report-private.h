@@ -63,8 +63,13 @@ void ls_report_text_vertical (cairo_t *cr,
 char *ls_report_text_fit (cairo_t *cr,
                           const char *text,
                           double max_width);
-/* @text broken at spaces into lines no wider than @max_width (words longer
- * than that are cut with an ellipsis). */
+/* @text cut in the middle with an ellipsis to fit @max_width (for file
+ * names: their start and end are kept). */
+char *ls_report_text_fit_middle (cairo_t *cr,
+                                 const char *text,
+                                 double max_width);
+/* @text broken at spaces into lines no wider than @max_width; words longer
+ * than a line are broken between characters. */
 GPtrArray *ls_report_text_wrap (cairo_t *cr,
                                 const char *text,
                                 double max_width);
