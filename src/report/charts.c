@@ -840,6 +840,8 @@ ls_report_curves_draw (const LsReportCurves *curves,
                        double height)
 {
   g_return_if_fail (curves != NULL && cr != NULL);
+  if (!(width > 0 && height > 0 && isfinite (width * height)))
+    return;
   curves_draw (curves, cr, width, height);
 }
 
@@ -1183,6 +1185,8 @@ ls_report_confusion_draw (const LsReportConfusion *confusion,
                           double height)
 {
   g_return_if_fail (confusion != NULL && cr != NULL);
+  if (!(width > 0 && height > 0 && isfinite (width * height)))
+    return;
   confusion_draw (confusion, cr, width, height);
 }
 
@@ -1443,6 +1447,8 @@ ls_report_reliability_draw (const LsReportReliability *reliability,
                             double height)
 {
   g_return_if_fail (reliability != NULL && cr != NULL);
+  if (!(width > 0 && height > 0 && isfinite (width * height)))
+    return;
   reliability_draw (reliability, cr, width, height);
 }
 
