@@ -465,6 +465,64 @@ test_draw_on_context (void)
   cairo_surface_destroy (s);
 }
 
+/* The dark style, as the app draws under libadwaita's dark scheme. */
+static void
+test_dark_theme (void)
+{
+  const int counts[] = { 287, 9, 4, 14, 271, 15, 2, 11, 302 };
+  LsReportConfusion m = { 3, names3, counts, NULL };
+  int bin_count[10];
+  double conf[10], acc[10];
+  LsReportReliability r = { 10, bin_count, conf, acc, 0.031, NULL };
+  LsReportCurvesLayout lay;
+  LsReportRect cell;
+  CurveData d;
+  LsReportCurves c;
+  const char *files[] = { "curves-dark.png", "confusion-dark.png", "reliability-dark.png" };
+
+  for (int i = 0; i < 10; i++)
+    {
+      bin_count[i] = i < 3 ? 0 : 10 * i;
+      conf[i] = (i + 0.5) / 10;
+      acc[i] = CLAMP (conf[i] - 0.06, 0, 1);
+    }
+  make_curves (&d, 20, &c);
+  for (int k = 0; k < 3; k++)
+    {
+      g_autofree char *path = render_path (files[k]);
+      cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 720, 480);
+      cairo_t *cr = cairo_create (s);
+      double x, y;
+
+      ls_report_set_theme (cr, LS_REPORT_THEME_DARK);
+      if (k == 0)
+        ls_report_curves_draw (&c, cr, 720, 480);
+      else if (k == 1)
+        ls_report_confusion_draw (&m, cr, 720, 480);
+      else
+        ls_report_reliability_draw (&r, cr, 720, 480);
+      g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+      cairo_destroy (cr);
+      cairo_surface_flush (s);
+      g_assert_cmpint (cairo_surface_write_to_png (s, path), ==, CAIRO_STATUS_SUCCESS);
+      /* Dark paper, light ink somewhere, the dark style's blue for the series. */
+      g_assert_cmpfloat (color_distance (pixel (s, 2, 2), 0x1e1e1e), <, 4);
+      if (k == 0)
+        {
+          g_assert_true (ls_report_curves_get_layout (&c, 720, 480, &lay));
+          ls_report_axes_map (&lay.loss, 6, d.train_loss[5], &x, &y);
+          g_assert_true (near_color (s, x, y, 2, 0x62a0ea, 60));
+        }
+      if (k == 1)
+        {
+          g_assert_true (ls_report_confusion_get_cell (&m, 720, 480, 0, 2, &cell));
+          g_assert_cmpfloat (color_distance (pixel (s, cell.x + cell.width * 0.14, cell.y + cell.height * 0.14), 0x2c2c30),
+                             <, 12);
+        }
+      cairo_surface_destroy (s);
+    }
+}
+
 /* A drawing area can be any size while a window is resized, even empty. */
 static void
 test_draw_degenerate_sizes (void)
@@ -958,6 +1016,7 @@ main (int argc,
   g_test_add_func ("/lungscope/report/curves/partial", test_curves_partial);
   g_test_add_func ("/lungscope/report/curves/draw-on-context", test_draw_on_context);
   g_test_add_func ("/lungscope/report/charts/degenerate-sizes", test_draw_degenerate_sizes);
+  g_test_add_func ("/lungscope/report/charts/dark", test_dark_theme);
   g_test_add_func ("/lungscope/report/confusion/png", test_confusion_png);
   g_test_add_func ("/lungscope/report/confusion/empty-row", test_confusion_empty_row);
   g_test_add_func ("/lungscope/report/reliability/png", test_reliability_png);

@@ -922,13 +922,12 @@ typedef struct
   double label_font;
 } ConfusionGeom;
 
-static const guint32 cell_low = 0xf3f2f5;
-static const guint32 cell_high = 0x1a4f9c;
-
 static guint32
-share_color (double share)
+share_color (cairo_t *cr,
+             double share)
 {
-  return ls_report_mix (cell_low, cell_high, pow (CLAMP (share, 0, 1), 0.8));
+  return ls_report_mix (ls_report_themed (cr, LS_CELL_LOW), ls_report_themed (cr, LS_CELL_HIGH),
+                        pow (CLAMP (share, 0, 1), 0.8));
 }
 
 static char *
@@ -1046,12 +1045,12 @@ confusion_draw (gconstpointer data,
           int n = c->counts[i * k + j];
           double share = row_total > 0 ? (double) n / row_total : 0;
           double x = g.x0 + j * cell, y = g.y0 + i * cell;
-          guint32 fill = row_total > 0 ? share_color (share) : 0xfafafa;
-          guint32 ink = ls_report_luminance (fill) < 0.3 ? LS_PAPER : LS_INK;
+          guint32 fill = row_total > 0 ? share_color (cr, share) : ls_report_themed (cr, LS_CELL_EMPTY);
+          guint32 ink = ls_report_luminance (fill) < 0.3 ? 0xffffff : 0x241f31;
           char buf[32];
 
           ls_report_rounded_rect (cr, x + inset, y + inset, cell - 2 * inset, cell - 2 * inset, MIN (0.3 * u, cell * 0.08));
-          ls_report_rgb (cr, fill);
+          ls_report_rgb_exact (cr, fill);
           cairo_fill (cr);
           if (row_total == 0)
             {
@@ -1062,7 +1061,7 @@ confusion_draw (gconstpointer data,
             }
           g_snprintf (buf, sizeof buf, "%d", n);
           ls_report_font (cr, count_font, TRUE);
-          ls_report_rgb (cr, ink);
+          ls_report_rgb_exact (cr, ink);
           if (n == 0)
             {
               /* Zeros recede. */
@@ -1075,7 +1074,8 @@ confusion_draw (gconstpointer data,
               ls_report_text (cr, x + cell / 2, y + cell / 2 - 0.1 * count_font, 0.5, LS_VALIGN_BASELINE, buf);
               ls_report_format_percent (share, buf, sizeof buf);
               ls_report_font (cr, pct_font, FALSE);
-              ls_report_rgba (cr, ink, 0.85);
+              cairo_set_source_rgba (cr, ((ink >> 16) & 0xff) / 255.0, ((ink >> 8) & 0xff) / 255.0,
+                                     (ink & 0xff) / 255.0, 0.85);
               ls_report_text (cr, x + cell / 2, y + cell / 2 + 0.35 * count_font, 0.5, LS_VALIGN_TOP, buf);
             }
           else
@@ -1143,7 +1143,7 @@ confusion_draw (gconstpointer data,
     grad = cairo_pattern_create_linear (0, by0 + bh, 0, by0);
     for (int s = 0; s <= 10; s++)
       {
-        guint32 col = share_color (s / 10.0);
+        guint32 col = share_color (cr, s / 10.0);
 
         cairo_pattern_add_color_stop_rgb (grad, s / 10.0, ((col >> 16) & 0xff) / 255.0, ((col >> 8) & 0xff) / 255.0,
                                           (col & 0xff) / 255.0);
@@ -1415,7 +1415,7 @@ reliability_draw (gconstpointer data,
       ls_report_axes_map (hist, i * bw + inset, r->count[i], &x0, &ya);
       ls_report_axes_map (hist, (i + 1) * bw - inset, 0, &x1, &y0);
       cairo_rectangle (cr, x0, ya, x1 - x0, y0 - ya);
-      ls_report_rgb (cr, 0x8f8d94);
+      ls_report_rgb (cr, LS_HISTOGRAM);
       cairo_fill (cr);
     }
 

@@ -589,7 +589,12 @@ ls_report_diagnosis_draw (const LsReportDiagnosis *diagnosis,
     status = cairo_surface_status (overlay);
   if (status == CAIRO_STATUS_SUCCESS)
     {
+      /* Paper is white whatever the screen's style. */
+      LsReportTheme theme = ls_report_get_theme (cr);
+
+      ls_report_set_theme (cr, LS_REPORT_THEME_LIGHT);
       draw_page (diagnosis, cr, radiograph, overlay);
+      ls_report_set_theme (cr, theme);
       status = cairo_status (cr);
     }
   cairo_surface_destroy (radiograph);

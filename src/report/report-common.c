@@ -80,12 +80,65 @@ ls_report_class_color (const char *class_name,
 
 /* ---- Colour ----------------------------------------------------------- */
 
+static const cairo_user_data_key_t theme_key;
+
+/* Light palette → libadwaita's dark style (GNOME palette, lighter hues). */
+static const guint32 dark_map[][2] = {
+  { LS_INK, 0xf6f5f4 },
+  { LS_INK_SOFT, 0xc0bfbc },
+  { LS_INK_FAINT, 0x77767b },
+  { LS_GRID, 0x38383c },
+  { LS_PAPER, 0x1e1e1e },
+  { LS_BLUE, 0x62a0ea },
+  { LS_BLUE_DARK, 0x99c1f1 },
+  { LS_ORANGE, 0xffa348 },
+  { LS_RED, 0xff7b63 },
+  { LS_PURPLE, 0xc061cb },
+  { LS_CELL_LOW, 0x2c2c30 },
+  { LS_CELL_HIGH, 0x3584e4 },
+  { LS_CELL_EMPTY, 0x242424 },
+  { LS_HISTOGRAM, 0x77767b },
+};
+
+void
+ls_report_set_theme (cairo_t *cr,
+                     LsReportTheme theme)
+{
+  g_return_if_fail (cr != NULL);
+  cairo_set_user_data (cr, &theme_key, theme == LS_REPORT_THEME_DARK ? GINT_TO_POINTER (1) : NULL, NULL);
+}
+
+LsReportTheme
+ls_report_get_theme (cairo_t *cr)
+{
+  return cairo_get_user_data (cr, &theme_key) != NULL ? LS_REPORT_THEME_DARK : LS_REPORT_THEME_LIGHT;
+}
+
+guint32
+ls_report_themed (cairo_t *cr,
+                  guint32 rgb)
+{
+  if (ls_report_get_theme (cr) != LS_REPORT_THEME_DARK)
+    return rgb;
+  for (guint i = 0; i < G_N_ELEMENTS (dark_map); i++)
+    if (dark_map[i][0] == rgb)
+      return dark_map[i][1];
+  return rgb;
+}
+
+void
+ls_report_rgb_exact (cairo_t *cr,
+                     guint32 rgb)
+{
+  cairo_set_source_rgb (cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
+                        (rgb & 0xff) / 255.0);
+}
+
 void
 ls_report_rgb (cairo_t *cr,
                guint32 rgb)
 {
-  cairo_set_source_rgb (cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
-                        (rgb & 0xff) / 255.0);
+  ls_report_rgb_exact (cr, ls_report_themed (cr, rgb));
 }
 
 void
@@ -93,6 +146,7 @@ ls_report_rgba (cairo_t *cr,
                 guint32 rgb,
                 double alpha)
 {
+  rgb = ls_report_themed (cr, rgb);
   cairo_set_source_rgba (cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
                          (rgb & 0xff) / 255.0, alpha);
 }

@@ -10,16 +10,20 @@
 G_BEGIN_DECLS
 
 /* The palette: GNOME's, on white. */
-#define LS_INK 0x241f31       /* text, titles */
-#define LS_INK_SOFT 0x5e5c64  /* secondary text, tick labels */
-#define LS_INK_FAINT 0x9a9996 /* axis lines, hints */
-#define LS_GRID 0xe8e7ea      /* gridlines */
-#define LS_PAPER 0xffffff     /* background */
-#define LS_BLUE 0x1c71d8      /* training series, accuracy bars */
-#define LS_BLUE_DARK 0x1a5fb4 /* outlines, dense cells */
-#define LS_ORANGE 0xc64600    /* validation series */
-#define LS_RED 0xc01c28       /* calibration gap */
-#define LS_PURPLE 0x613583    /* learning rate */
+#define LS_INK 0x241f31        /* text, titles */
+#define LS_INK_SOFT 0x5e5c64   /* secondary text, tick labels */
+#define LS_INK_FAINT 0x9a9996  /* axis lines, hints */
+#define LS_GRID 0xe8e7ea       /* gridlines */
+#define LS_PAPER 0xffffff      /* background */
+#define LS_BLUE 0x1c71d8       /* training series, accuracy bars */
+#define LS_BLUE_DARK 0x1a5fb4  /* outlines, dense cells */
+#define LS_ORANGE 0xc64600     /* validation series */
+#define LS_RED 0xc01c28        /* calibration gap */
+#define LS_PURPLE 0x613583     /* learning rate */
+#define LS_CELL_LOW 0xf3f2f5   /* confusion cells: no share … */
+#define LS_CELL_HIGH 0x1a4f9c  /* … all of the row */
+#define LS_CELL_EMPTY 0xfafafa /* a row without images */
+#define LS_HISTOGRAM 0x8f8d94  /* images per bin */
 
 /* Font families tried by fontconfig in this order through Cairo's toy API. */
 #define LS_FONT_FAMILY "Cantarell"
@@ -32,8 +36,17 @@ typedef enum
   LS_VALIGN_BOTTOM,   /* y is the bottom of the line (descent) */
 } LsValign;
 
+/* The light palette's colours above are mapped to the dark theme's when
+ * @cr has it; other colours (the classes') pass unchanged. */
+guint32 ls_report_themed (cairo_t *cr,
+                          guint32 rgb);
+LsReportTheme ls_report_get_theme (cairo_t *cr);
+/* Sets @rgb through ls_report_themed(). */
 void ls_report_rgb (cairo_t *cr,
                     guint32 rgb);
+/* Sets @rgb as it is, whatever the theme. */
+void ls_report_rgb_exact (cairo_t *cr,
+                          guint32 rgb);
 void ls_report_rgba (cairo_t *cr,
                      guint32 rgb,
                      double alpha);

@@ -58,6 +58,19 @@ void ls_report_axes_map (const LsReportAxes *axes,
                          double *ux,
                          double *uy);
 
+/* ---- Theme ------------------------------------------------------------ */
+
+typedef enum
+{
+  LS_REPORT_THEME_LIGHT, /* the default; PNG files and the PDF */
+  LS_REPORT_THEME_DARK,  /* for a GtkDrawingArea under the dark style */
+} LsReportTheme;
+
+/* Charts drawn on @cr from now on use @theme's colours (kept as user data on
+ * @cr). The PDF page is always light. */
+void ls_report_set_theme (cairo_t *cr,
+                          LsReportTheme theme);
+
 /* ---- Classes ---------------------------------------------------------- */
 
 /* The display name of a class ("covid" → "COVID-19"); unknown names are
