@@ -792,6 +792,76 @@ check_bars (cairo_surface_t *s,
     }
 }
 
+/* The PDF's words, through pdftotext; NULL (and a message) without it. */
+static char *
+pdf_text (const char *pdf)
+{
+  g_autofree char *tool = g_find_program_in_path ("pdftotext");
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = -1;
+
+  if (tool == NULL)
+    {
+      g_test_message ("pdftotext is missing (poppler-utils): the PDF's text is not checked");
+      return NULL;
+    }
+  {
+    const char *argv[] = { tool, "-raw", pdf, "-", NULL };
+
+    g_assert_true (ls_test_run (argv, &out, &err, &status));
+  }
+  g_assert_cmpint (status, ==, 0);
+  return out;
+}
+
+/* Everything the page must say, and nothing it must not. */
+static void
+check_pdf_words (const LsReportDiagnosis *dx,
+                 const char *pdf)
+{
+  g_autofree char *text = pdf_text (pdf);
+  char pct[32];
+
+  if (text == NULL)
+    return;
+  g_assert_nonnull (strstr (text, "Lungscope — chest radiograph reading"));
+  g_assert_nonnull (strstr (text, "Not a medical device. This is not a diagnosis."));
+  if (dx->synthetic_training)
+    g_assert_nonnull (strstr (text, "The model was trained on synthetic images only."));
+  else
+    g_assert_null (strstr (text, "synthetic"));
+  if (dx->ood_flagged)
+    g_assert_nonnull (strstr (text, "This image looks unlike the images the model was trained on."));
+  else
+    g_assert_null (strstr (text, "looks unlike"));
+  for (int i = 0; i < dx->n_classes; i++)
+    {
+      g_assert_nonnull (strstr (text, dx->class_names[i]));
+      g_snprintf (pct, sizeof pct, "%.1f%%", dx->probabilities[i] * 100);
+      g_assert_nonnull (strstr (text, pct));
+    }
+  if (dx->model_id != NULL)
+    g_assert_nonnull (strstr (text, dx->model_id));
+  if (dx->dataset_version != NULL)
+    g_assert_nonnull (strstr (text, dx->dataset_version));
+  if (dx->image_sha256 != NULL)
+    {
+      g_autofree char *prefix = g_strndup (dx->image_sha256, 16);
+
+      g_assert_nonnull (strstr (text, prefix));
+    }
+  if (dx->date != NULL)
+    g_assert_nonnull (strstr (text, dx->date));
+  for (int i = 0; dx->card_lines != NULL && dx->card_lines[i] != NULL; i++)
+    {
+      /* Lines may wrap: check their first word. */
+      g_autofree char *first = g_strndup (dx->card_lines[i], strcspn (dx->card_lines[i], " "));
+
+      g_assert_nonnull (strstr (text, first));
+    }
+}
+
 static void
 check_pdf (const LsReportDiagnosis *dx,
            const char *name)
@@ -812,6 +882,7 @@ check_pdf (const LsReportDiagnosis *dx,
   g_assert_cmpuint (len, >, 1000);
   g_assert_true (g_str_has_prefix (contents, "%PDF-"));
   g_assert_nonnull (g_strstr_len (contents + len - 16, 16, "%%EOF"));
+  check_pdf_words (dx, path);
 
   s = pdf_to_png (path, png_base);
   if (s == NULL)
