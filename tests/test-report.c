@@ -971,6 +971,55 @@ test_diagnosis_pdf_classes (void)
   picture_clear (&pic);
 }
 
+/* Sixteen classes fit on the page; seventeen are refused. */
+static void
+test_diagnosis_many_classes (void)
+{
+  const char *names[17];
+  double p[17];
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *path = render_path ("diagnosis-16.pdf");
+  g_autofree char *png_base = render_path ("diagnosis-16");
+  g_autoptr (GError) error = NULL;
+  LsReportDiagnosis dx = { 0 };
+  cairo_surface_t *s;
+  Picture pic;
+
+  for (int i = 0; i < 17; i++)
+    {
+      char *n = g_strdup_printf ("Finding %d", i + 1);
+
+      g_ptr_array_add (owned, n);
+      names[i] = n;
+      p[i] = (i == 6 ? 0.52 : 0.03);
+    }
+  picture_init (&pic, 300, 360, 16, 16);
+  dx.image = pic.image;
+  dx.width = pic.w;
+  dx.height = pic.h;
+  dx.overlay = pic.overlay;
+  dx.overlay_width = pic.ow;
+  dx.overlay_height = pic.oh;
+  dx.n_classes = 16;
+  dx.class_names = names;
+  dx.probabilities = p;
+  dx.predicted = 6;
+  dx.ood_score = 1;
+  dx.ood_threshold = 2;
+  dx.synthetic_training = TRUE;
+  g_assert_true (ls_report_diagnosis_save_pdf (&dx, path, &error));
+  g_assert_no_error (error);
+  check_pdf_words (&dx, path);
+  s = pdf_to_png (path, png_base);
+  if (s != NULL)
+    cairo_surface_destroy (s);
+
+  dx.n_classes = 17;
+  g_assert_false (ls_report_diagnosis_save_pdf (&dx, path, &error));
+  g_assert_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID);
+  picture_clear (&pic);
+}
+
 static void
 test_diagnosis_errors (void)
 {
@@ -1097,6 +1146,7 @@ main (int argc,
   g_test_add_func ("/lungscope/report/files/replace", test_replace_atomically);
   g_test_add_func ("/lungscope/report/diagnosis/pdf", test_diagnosis_pdf);
   g_test_add_func ("/lungscope/report/diagnosis/classes", test_diagnosis_pdf_classes);
+  g_test_add_func ("/lungscope/report/diagnosis/many-classes", test_diagnosis_many_classes);
   g_test_add_func ("/lungscope/report/diagnosis/errors", test_diagnosis_errors);
   return g_test_run ();
 }

@@ -21,7 +21,8 @@
 #define BODY 9.5
 #define SMALL 8.0
 #define MONO_FAMILY "DejaVu Sans Mono"
-#define MAX_CLASSES 64
+/* Classes one page has room for, with their bars. */
+#define MAX_CLASSES 16
 #define MAX_CARD_LINES 8
 #define MAX_IMAGE_SIDE 65536
 /* Radiographs are embedded at most this many pixels on the long side
@@ -329,8 +330,8 @@ facts_init (const LsReportDiagnosis *d,
 
   memset (f, 0, sizeof *f);
   f->model[n++] = (Field){ "Name", g_strdup (d->model_name ? d->model_name : "—"), FALSE };
-  f->model[n++] = (Field){ "Identifier", g_strdup (d->model_id ? d->model_id : "—"), TRUE };
-  f->model[n++] = (Field){ "Dataset version", g_strdup (d->dataset_version ? d->dataset_version : "—"), TRUE };
+  f->model[n++] = (Field){ "Identifier", g_strdup (d->model_id ? d->model_id : "—"), d->model_id != NULL };
+  f->model[n++] = (Field){ "Dataset version", g_strdup (d->dataset_version ? d->dataset_version : "—"), d->dataset_version != NULL };
   for (int i = 0; d->card_lines != NULL && d->card_lines[i] != NULL && i < MAX_CARD_LINES; i++)
     f->model[n++] = (Field){ i == 0 ? "Model card" : "", g_strdup (d->card_lines[i]), FALSE };
   f->n_model = n;
@@ -368,7 +369,8 @@ draw_page (const LsReportDiagnosis *d,
   g_autofree char *ood = format_ood (d);
   g_autoptr (GPtrArray) ood_lines = NULL;
   const char *ood_head = "This image looks unlike the images the model was trained on.";
-  double y, below, pic, facts_h, ood_h, row_h = 19, name_w = 0, col_w, col2_w, box_h;
+  double y, below, pic, facts_h, ood_h, name_w = 0, col_w, col2_w, box_h;
+  double row_h = d->n_classes > 6 ? 15 : 19;
   char pct[32];
   Facts facts;
 
@@ -400,7 +402,6 @@ draw_page (const LsReportDiagnosis *d,
   ls_report_rounded_rect (cr, MARGIN, y, inner, box_h, 6);
   ls_report_rgb (cr, 0xeef3fb);
   cairo_fill (cr);
-  cairo_rectangle (cr, MARGIN, y, 3.5, box_h);
   ls_report_rounded_rect (cr, MARGIN, y, inner, box_h, 6);
   cairo_save (cr);
   cairo_clip (cr);
@@ -441,7 +442,7 @@ draw_page (const LsReportDiagnosis *d,
   /* The radiograph and its overlay. */
   {
     double x1 = overlay != NULL ? MARGIN : MARGIN + (inner - pic) / 2, x2 = MARGIN + inner - pic;
-    g_autofree char *cap1 = g_strdup_printf ("Radiograph");
+    const char *cap1 = "Radiograph";
     const char *cap2 = d->overlay_caption ? d->overlay_caption : "Saliency overlay";
 
     if (overlay != NULL)

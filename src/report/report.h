@@ -201,7 +201,7 @@ typedef struct
   const char *overlay_caption; /* e.g. "Grad-CAM, COVID-19"; NULL: "Saliency overlay" */
 
   /* The calibrated answer. */
-  int n_classes;
+  int n_classes;                  /* 1 … 16 */
   const char *const *class_names; /* display names, model order */
   const double *probabilities;    /* n_classes values summing to about 1 */
   int predicted;                  /* index into the above */
