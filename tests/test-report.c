@@ -446,6 +446,38 @@ test_reliability_invalid (void)
   g_assert_no_error (error);
 }
 
+/* An under-confident model: bars rise above the diagonal, the gap shows
+ * inside them. */
+static void
+test_reliability_underconfident (void)
+{
+  int count[8];
+  double conf[8], acc[8];
+  LsReportReliability r = { 8, count, conf, acc, 0.08, "Reliability, temperature 2.0" };
+  LsReportReliabilityLayout lay;
+  g_autofree char *path = render_path ("reliability-underconfident.png");
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *s;
+  double x, y;
+
+  for (int i = 0; i < 8; i++)
+    {
+      count[i] = i < 2 ? 0 : 20 + 10 * i;
+      conf[i] = (i + 0.5) / 8;
+      acc[i] = MIN (1, conf[i] + 0.15);
+    }
+  g_assert_true (ls_report_reliability_save_png (&r, 640, 560, path, &error));
+  g_assert_no_error (error);
+  s = load_png (path, 640, 560);
+  g_assert_true (ls_report_reliability_get_layout (&r, 640, 560, &lay));
+  /* Bin 4: the bar reaches its accuracy, above the diagonal. */
+  ls_report_axes_map (&lay.plot, conf[4], acc[4] - 0.02, &x, &y);
+  g_assert_false (near_color (s, x, y, 0, 0xffffff, 10));
+  ls_report_axes_map (&lay.plot, conf[4], acc[4] + 0.04, &x, &y);
+  g_assert_true (near_color (s, x, y, 0, 0xffffff, 30) || near_color (s, x, y, 0, 0xe8e7ea, 30));
+  cairo_surface_destroy (s);
+}
+
 /* A chart drawn onto a caller's cairo_t (as a GtkDrawingArea does), scaled. */
 static void
 test_draw_on_context (void)
@@ -1141,6 +1173,7 @@ main (int argc,
   g_test_add_func ("/lungscope/report/confusion/empty-row", test_confusion_empty_row);
   g_test_add_func ("/lungscope/report/reliability/png", test_reliability_png);
   g_test_add_func ("/lungscope/report/reliability/invalid", test_reliability_invalid);
+  g_test_add_func ("/lungscope/report/reliability/underconfident", test_reliability_underconfident);
   g_test_add_func ("/lungscope/report/charts/sizes", test_sizes);
   g_test_add_func ("/lungscope/report/files/write-error", test_write_errors);
   g_test_add_func ("/lungscope/report/files/replace", test_replace_atomically);

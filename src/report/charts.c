@@ -1312,7 +1312,7 @@ reliability_layout (const LsReportReliability *r,
   gap = 1.0 * u;
   avail = MAX (bottom - top - gap, 2 * u);
   ls_report_nice_scale (0, 1, MIN (ticks_for (avail * 0.78, u), 6), FALSE, &g->ys);
-  ls_report_nice_scale (0, MAX (max_count, 1), MIN (ticks_for (avail * 0.22, u), 4), TRUE, &g->hs);
+  ls_report_nice_scale (0, MAX (max_count, 1), MIN (ticks_for (avail * 0.22, u), 3), TRUE, &g->hs);
 
   ls_report_font (cr, 0.85 * u, FALSE);
   label_w = MAX (tick_label_width (cr, &g->ys, 0, 1, LS_TICK_PERCENT),
@@ -1400,6 +1400,14 @@ reliability_draw (gconstpointer data,
         {
           double top = MIN (ya, yc), h = fabs (yc - ya);
 
+          /* Over a bar (an under-confident bin), wash the bar out first
+           * so the gap reads as the same pink as elsewhere. */
+          if (r->accuracy[i] > conf)
+            {
+              cairo_rectangle (cr, x0, top, x1 - x0, h);
+              ls_report_rgba (cr, LS_PAPER, 0.7);
+              cairo_fill (cr);
+            }
           cairo_rectangle (cr, x0, top, x1 - x0, h);
           ls_report_rgba (cr, LS_RED, 0.16);
           cairo_fill (cr);

@@ -25,7 +25,8 @@ G_BEGIN_DECLS
 #define LS_CELL_EMPTY 0xfafafa /* a row without images */
 #define LS_HISTOGRAM 0x8f8d94  /* images per bin */
 
-/* Font families tried by fontconfig in this order through Cairo's toy API. */
+/* The font family asked of fontconfig through Cairo's toy API (GNOME's UI
+ * font); fontconfig substitutes a sans serif where it is missing. */
 #define LS_FONT_FAMILY "Cantarell"
 
 typedef enum
