@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "dataset/phantom.h"
+#include "ls-test.h"
 
 /* CPU time of the whole process (all threads), seconds. */
 static double
@@ -25,25 +26,6 @@ cpu_seconds (void)
 
   getrusage (RUSAGE_SELF, &ru);
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
 }
 
 int
@@ -84,12 +66,12 @@ main (int argc,
   if (!ls_phantom_write_dataset (dir, per_class, 1, 512, NULL, NULL, NULL, &error))
     {
       fprintf (stderr, "bench-phantom: %s\n", error->message);
-      remove_tree (dir);
+      ls_test_remove_tree (dir);
       return 1;
     }
   write_s = (g_get_monotonic_time () - t0) / 1e6;
   write_cpu = cpu_seconds () - write_cpu;
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 
   /* Wall-clock figures depend on what else runs; CPU time per image gives
    * what the cores could do if they were free. */

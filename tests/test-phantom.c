@@ -85,25 +85,6 @@ make_temp_dir (void)
   return dir;
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
 /* Fails the test if a temporary file ('.' prefix) is left in a folder. */
 static void
 assert_no_temp_files (const char *path)
@@ -160,7 +141,7 @@ test_png_gray8 (void)
       }
   raw_png_clear (&raw);
   assert_no_temp_files (dir);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -187,7 +168,7 @@ test_png_gray16 (void)
         g_assert_cmpint (p[0] << 8 | p[1], ==, ((y * 61 + x) * 1031) % 65536);
       }
   raw_png_clear (&raw);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -216,7 +197,7 @@ test_png_rgba (void)
     g_assert_cmpint (ABS ((int) raw.pixels[4 + c] - straight[4 + c]), <=, 1);
   g_assert_cmpint (raw.pixels[7], ==, 128);
   raw_png_clear (&raw);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -253,7 +234,7 @@ test_png_errors (void)
   g_assert_cmpint (raw.pixels[0], ==, 128);
   raw_png_clear (&raw);
   assert_no_temp_files (dir);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 /* ---- Phantoms -------------------------------------------------------------- */
@@ -757,7 +738,7 @@ test_write_dataset (void)
     g_assert_nonnull (strstr (error->message, file));
     g_clear_error (&error);
   }
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 /* ---- Through the program ---------------------------------------------------- */
@@ -841,7 +822,7 @@ test_cli (void)
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
   }
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -932,7 +913,7 @@ test_cli_interrupt (void)
   g_test_message ("%u complete images after the interrupt", checked);
   g_assert_cmpuint (checked, >=, 3);
   g_assert_cmpuint (checked, <, 5000);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 int
