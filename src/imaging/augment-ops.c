@@ -201,10 +201,10 @@ gather_bilinear (const float *src,
   ab23 = pair_load (src + idx[2], src + idx[3]);
   cd01 = pair_load (src + idx[0] + width, src + idx[1] + width);
   cd23 = pair_load (src + idx[2] + width, src + idx[3] + width);
-  ta = __builtin_shuffle (ab01, ab23, (LsVi){ 0, 2, 4, 6 });
-  tb = __builtin_shuffle (ab01, ab23, (LsVi){ 1, 3, 5, 7 });
-  tc = __builtin_shuffle (cd01, cd23, (LsVi){ 0, 2, 4, 6 });
-  td = __builtin_shuffle (cd01, cd23, (LsVi){ 1, 3, 5, 7 });
+  ta = __builtin_shufflevector (ab01, ab23, 0, 2, 4, 6);
+  tb = __builtin_shufflevector (ab01, ab23, 1, 3, 5, 7);
+  tc = __builtin_shufflevector (cd01, cd23, 0, 2, 4, 6);
+  td = __builtin_shufflevector (cd01, cd23, 1, 3, 5, 7);
   top = ta + fx * (tb - ta);
   bottom = tc + fx * (td - tc);
   return top + fy * (bottom - top);
@@ -682,8 +682,8 @@ ls_augment_gamma (const float *src,
       k = (LsVi) ls_vf_select (tiny, (LsVf) (LsVi){ 0, 0, 0, 0 }, (LsVf) k);
       p01 = pair_load (lut + k[0], lut + k[1]);
       p23 = pair_load (lut + k[2], lut + k[3]);
-      lo = __builtin_shuffle (p01, p23, (LsVi){ 0, 2, 4, 6 });
-      hi = __builtin_shuffle (p01, p23, (LsVi){ 1, 3, 5, 7 });
+      lo = __builtin_shufflevector (p01, p23, 0, 2, 4, 6);
+      hi = __builtin_shufflevector (p01, p23, 1, 3, 5, 7);
       ls_vf_store (dst + i, ls_vf_select (tiny, ls_vf_set1 (0.0f), lo + f * (hi - lo)));
     }
   for (; i < n; i++)
