@@ -1,0 +1,1014 @@
+/* loader.c — the training data loader (see loader.h)
+ *
+ * Threads. One mutex and one condition guard the epoch state: workers claim
+ * batch numbers in order and take a free buffer from the pool, fill it
+ * without the lock, and put it in ready[index]; ls_loader_next() hands out
+ * ready[next_deliver] in order. An epoch's plan (order, seed) is a
+ * reference-counted snapshot, so a worker still filling a batch of an old
+ * epoch reads a plan nobody changes; `generation` grows whenever the epoch
+ * is restarted or aborted, and a batch filled for an old generation goes
+ * straight back to the pool. Workers look at the generation and at the
+ * consumer's GCancellable before every image.
+ *
+ * The cache is one pointer per item, set once under cache_mutex and read
+ * with atomics; entries live until the loader is freed.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "imaging/decode.h"
+#include "loader.h"
+
+#define WAIT_SLICE_US (10 * G_TIME_SPAN_MILLISECOND)
+#define ORDER_STREAM G_GUINT64_CONSTANT (0x6c6f61646572) /* "loader" */
+
+typedef struct
+{
+  guint epoch;
+  guint64 seed; /* the epoch's seed, from (config seed, epoch) */
+  guint *order; /* item at each position */
+  guint n_positions;
+  guint n_batches;
+} Plan;
+
+typedef struct
+{
+  LsBatch batch; /* first: an LsBatch * is a Slot * */
+  GError *error; /* LS_LOADER_ON_ERROR_FAIL: why this batch failed */
+  gboolean held; /* by the consumer */
+} Slot;
+
+typedef struct
+{
+  LsLoader *loader;
+  GThread *thread;
+  float *fitted;     /* S × S, the (dequantised) fitted image */
+  float *augmented;  /* S × S */
+  guint8 *quantised; /* S × S × (cache_bits / 8) */
+  LsAugmentScratch *scratch;
+  LsAugmentRecord *record; /* when the batch keeps none */
+} Worker;
+
+struct _LsLoader
+{
+  LsLoaderConfig config;
+  LsLoaderItem *items;
+  guint n_items;
+  double *cumulative; /* BALANCED/WEIGHTED: cumulative draw weights */
+  gsize image_floats; /* C × S × S */
+  gsize cache_entry_bytes;
+  float lut8[256];
+
+  Slot *slots;
+  guint pool_size;
+  Slot **free_slots;
+  guint n_free;
+  guint n_held;
+  Worker *workers;
+  guint n_workers;
+
+  GMutex mutex;
+  GCond cond;
+  gboolean quit;
+  int generation; /* written under mutex, read atomically by workers */
+  Plan *plan;     /* NULL before the first epoch */
+  Slot **ready;   /* plan->n_batches */
+  guint next_claim;
+  guint next_deliver;
+  GError *abort_error;       /* the epoch ended early: cancelled or failed */
+  GCancellable *cancellable; /* the consumer's latest, for the workers */
+
+  /* Items. */
+  int *bad; /* atomic: 1 once an item failed */
+  GPtrArray *failures;
+  GMutex cache_mutex;
+  gpointer *cache;
+  guint64 cache_used;
+  guint64 cache_items;
+
+  /* Statistics (under mutex, but the cache counters are atomic). */
+  guint64 delivered_images;
+  guint64 delivered_batches;
+  guint64 produced_images;
+  gint64 epoch_start_us;
+  gint64 last_done_us;
+  gint64 produce_us; /* finished epochs */
+  gint64 wait_us;
+  guint64 waits;
+  gint64 worker_us;
+  gint cache_hits;   /* atomic */
+  gint cache_misses; /* atomic */
+};
+
+G_DEFINE_QUARK (ls - loader - error - quark, ls_loader_error)
+
+static guint64
+splitmix64 (guint64 x)
+{
+  guint64 z = x + G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static Plan *
+plan_ref (Plan *plan)
+{
+  return g_atomic_rc_box_acquire (plan);
+}
+
+static void
+plan_clear (Plan *plan)
+{
+  g_free (plan->order);
+}
+
+static void
+plan_unref (Plan *plan)
+{
+  if (plan != NULL)
+    g_atomic_rc_box_release_full (plan, (GDestroyNotify) plan_clear);
+}
+
+void
+ls_loader_config_init (LsLoaderConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->batch_size = 32;
+  config->size = 224;
+  config->channels = 1;
+  config->fit = LS_FIT_LETTERBOX;
+  for (int c = 0; c < LS_LOADER_MAX_CHANNELS; c++)
+    {
+      config->mean[c] = 0.0f;
+      config->std[c] = 1.0f;
+    }
+  config->shuffle = TRUE;
+  config->sampling = LS_LOADER_SAMPLE_SEQUENTIAL;
+  config->cache_bits = 8;
+  config->on_error = LS_LOADER_ON_ERROR_SKIP;
+}
+
+void
+ls_loader_failure_free (LsLoaderFailure *failure)
+{
+  if (failure == NULL)
+    return;
+  g_free (failure->path);
+  g_free (failure->message);
+  g_free (failure);
+}
+
+static gboolean
+check_config (const LsLoaderItem *items,
+              guint n_items,
+              const LsLoaderConfig *config,
+              GError **error)
+{
+  const char *why = NULL;
+
+  if (n_items == 0)
+    why = "no items";
+  else if (config->batch_size == 0)
+    why = "batch size 0";
+  else if (config->size < 8 || config->size > 4096)
+    why = "input size outside 8 … 4096";
+  else if (config->channels < 1 || config->channels > LS_LOADER_MAX_CHANNELS)
+    why = "channels outside 1 … 3";
+  else if (config->cache_bits != 8 && config->cache_bits != 16)
+    why = "cache bits must be 8 or 16";
+  else if ((guint) config->sampling > LS_LOADER_SAMPLE_WEIGHTED)
+    why = "unknown sampling";
+  else if (config->n_workers > 64)
+    why = "more than 64 workers";
+  else if (config->prefetch > 256)
+    why = "prefetch over 256 batches";
+  if (why != NULL)
+    {
+      g_set_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID, "Loader: %s", why);
+      return FALSE;
+    }
+  for (int c = 0; c < config->channels; c++)
+    if (!(config->std[c] > 0.0f) || !isfinite (config->mean[c]))
+      {
+        g_set_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID,
+                     "Loader: channel %d needs a finite mean and a std > 0", c);
+        return FALSE;
+      }
+  for (guint i = 0; i < n_items; i++)
+    {
+      if (items[i].path == NULL && items[i].bytes == NULL)
+        {
+          g_set_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID,
+                       "Loader: item %u has neither a path nor bytes", i);
+          return FALSE;
+        }
+      if (items[i].label < 0)
+        {
+          g_set_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID,
+                       "Loader: item %u (%s) has no label", i,
+                       items[i].path != NULL ? items[i].path : "in memory");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* BALANCED: weight_i / W(label_i); WEIGHTED: weight_i. */
+static double *
+make_cumulative (const LsLoaderItem *items,
+                 guint n_items,
+                 LsLoaderSampling sampling)
+{
+  g_autofree double *class_total = NULL;
+  double *cumulative = g_new (double, n_items);
+  double sum = 0.0;
+  int n_classes = 0;
+
+  for (guint i = 0; i < n_items; i++)
+    n_classes = MAX (n_classes, items[i].label + 1);
+  class_total = g_new0 (double, n_classes);
+  for (guint i = 0; i < n_items; i++)
+    class_total[items[i].label] += items[i].weight > 0.0f ? items[i].weight : 1.0;
+  for (guint i = 0; i < n_items; i++)
+    {
+      double w = items[i].weight > 0.0f ? items[i].weight : 1.0;
+
+      if (sampling == LS_LOADER_SAMPLE_BALANCED)
+        w /= class_total[items[i].label];
+      sum += w;
+      cumulative[i] = sum;
+    }
+  return cumulative;
+}
+
+static Plan *
+make_plan (LsLoader *self,
+           guint epoch)
+{
+  const LsLoaderConfig *config = &self->config;
+  Plan *plan = g_atomic_rc_box_new0 (Plan);
+  LsRng rng;
+  guint n;
+
+  plan->epoch = epoch;
+  plan->seed = splitmix64 (config->seed ^ splitmix64 ((guint64) epoch + 1));
+  ls_rng_init (&rng, plan->seed, ORDER_STREAM);
+  if (config->sampling == LS_LOADER_SAMPLE_SEQUENTIAL)
+    {
+      n = self->n_items;
+      plan->order = g_new (guint, n);
+      for (guint i = 0; i < n; i++)
+        plan->order[i] = i;
+      if (config->shuffle)
+        for (guint i = n - 1; i > 0; i--) /* Fisher–Yates */
+          {
+            guint j = (guint) (ls_rng_uniform (&rng) * (i + 1));
+            guint t = plan->order[i];
+
+            plan->order[i] = plan->order[j];
+            plan->order[j] = t;
+          }
+    }
+  else
+    {
+      double total = self->cumulative[self->n_items - 1];
+
+      n = config->epoch_size != 0 ? config->epoch_size : self->n_items;
+      plan->order = g_new (guint, n);
+      for (guint p = 0; p < n; p++)
+        {
+          double u = ls_rng_uniform (&rng) * total;
+          guint lo = 0, hi = self->n_items - 1;
+
+          while (lo < hi) /* the first i with cumulative[i] > u */
+            {
+              guint mid = lo + (hi - lo) / 2;
+
+              if (self->cumulative[mid] > u)
+                hi = mid;
+              else
+                lo = mid + 1;
+            }
+          plan->order[p] = lo;
+        }
+    }
+  plan->n_positions = n;
+  plan->n_batches = config->drop_last ? n / config->batch_size
+                                      : (n + config->batch_size - 1) / config->batch_size;
+  return plan;
+}
+
+static void
+record_failure (LsLoader *self,
+                guint item,
+                const GError *error)
+{
+  LsLoaderFailure *failure;
+
+  if (!g_atomic_int_compare_and_exchange (&self->bad[item], 0, 1))
+    return;
+  failure = g_new0 (LsLoaderFailure, 1);
+  failure->item = item;
+  failure->path = self->items[item].path != NULL ? g_strdup (self->items[item].path)
+                                                 : g_strdup_printf ("item %u", item);
+  failure->message = g_strdup (error->message);
+  g_debug ("loader: skipping %s: %s", failure->path, failure->message);
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->failures, failure);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+dequantise (const LsLoader *self,
+            const guint8 *q,
+            float *out)
+{
+  gsize n = (gsize) self->config.size * self->config.size;
+
+  if (self->config.cache_bits == 8)
+    for (gsize i = 0; i < n; i++)
+      out[i] = self->lut8[q[i]];
+  else
+    {
+      const guint16 *q16 = (const guint16 *) q;
+
+      for (gsize i = 0; i < n; i++)
+        out[i] = (float) q16[i] / 65535.0f;
+    }
+}
+
+static void
+quantise (const LsLoader *self,
+          const float *in,
+          guint8 *q)
+{
+  gsize n = (gsize) self->config.size * self->config.size;
+
+  if (self->config.cache_bits == 8)
+    for (gsize i = 0; i < n; i++)
+      q[i] = (guint8) (CLAMP (in[i], 0.0f, 1.0f) * 255.0f + 0.5f);
+  else
+    {
+      guint16 *q16 = (guint16 *) q;
+
+      for (gsize i = 0; i < n; i++)
+        q16[i] = (guint16) (CLAMP (in[i], 0.0f, 1.0f) * 65535.0f + 0.5f);
+    }
+}
+
+/* The item's fitted image, quantised and back, into w->fitted. */
+static gboolean
+load_fitted (LsLoader *self,
+             Worker *w,
+             guint item,
+             GError **error)
+{
+  const LsLoaderItem *it = &self->items[item];
+  const guint8 *entry = g_atomic_pointer_get (&self->cache[item]);
+  g_autoptr (LsImage) image = NULL;
+  g_autoptr (LsImage) fitted = NULL;
+  LsDecodeOptions opts;
+
+  if (entry != NULL)
+    {
+      g_atomic_int_inc (&self->cache_hits);
+      dequantise (self, entry, w->fitted);
+      return TRUE;
+    }
+  g_atomic_int_inc (&self->cache_misses);
+
+  ls_decode_options_init (&opts);
+  opts.target_size = self->config.size;
+  if (it->bytes != NULL)
+    {
+      g_autofree char *name = it->path != NULL ? g_strdup (it->path) : g_strdup_printf ("item %u", item);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (it->bytes, &size);
+
+      image = ls_image_load_bytes (data, size, name, &opts, error);
+    }
+  else
+    image = ls_image_load (it->path, &opts, error);
+  if (image == NULL)
+    return FALSE;
+  fitted = ls_image_fit (image, self->config.size, self->config.fit);
+  quantise (self, fitted->data, w->quantised);
+  dequantise (self, w->quantised, w->fitted);
+
+  if (self->config.cache_bytes >= self->cache_entry_bytes)
+    {
+      g_mutex_lock (&self->cache_mutex);
+      if (self->cache[item] == NULL && self->cache_used + self->cache_entry_bytes <= self->config.cache_bytes)
+        {
+          g_atomic_pointer_set (&self->cache[item], g_memdup2 (w->quantised, self->cache_entry_bytes));
+          self->cache_used += self->cache_entry_bytes;
+          self->cache_items++;
+        }
+      g_mutex_unlock (&self->cache_mutex);
+    }
+  return TRUE;
+}
+
+static void
+normalise (const LsLoaderConfig *config,
+           const float *src,
+           float *out)
+{
+  gsize n = (gsize) config->size * config->size;
+
+  /* As ls_image_normalize(): x · (1/std) − mean/std. */
+  for (int c = 0; c < config->channels; c++)
+    {
+      float scale = 1.0f / config->std[c];
+      float bias = -config->mean[c] * scale;
+      float *o = out + (gsize) c * n;
+
+      for (gsize i = 0; i < n; i++)
+        o[i] = src[i] * scale + bias;
+    }
+}
+
+/* Returns FALSE when the cancellable stopped it half-way. */
+static gboolean
+fill_batch (Worker *w,
+            Slot *slot,
+            const Plan *plan,
+            guint index,
+            int generation,
+            GCancellable *cancellable)
+{
+  LsLoader *self = w->loader;
+  const LsLoaderConfig *config = &self->config;
+  LsBatch *batch = &slot->batch;
+  guint start = index * config->batch_size;
+  guint end = MIN (start + config->batch_size, plan->n_positions);
+  guint k = 0;
+
+  batch->epoch = plan->epoch;
+  batch->index = index;
+  batch->n = 0;
+  for (guint p = start; p < end; p++)
+    {
+      guint item = plan->order[p];
+      const float *src = w->fitted;
+      g_autoptr (GError) error = NULL;
+
+      if (g_atomic_int_get (&self->generation) != generation)
+        break;
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      if (g_atomic_int_get (&self->bad[item]))
+        {
+          if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
+            {
+              g_set_error (&slot->error, LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE,
+                           "%s: failed to decode earlier",
+                           self->items[item].path != NULL ? self->items[item].path : "in-memory item");
+              break;
+            }
+          continue;
+        }
+      if (!load_fitted (self, w, item, &error))
+        {
+          record_failure (self, item, error);
+          if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
+            {
+              g_set_error_literal (&slot->error, LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE, error->message);
+              break;
+            }
+          continue;
+        }
+      if (config->augment != NULL)
+        {
+          LsAugmentRecord *record = batch->records != NULL ? batch->records[k] : w->record;
+          LsRng rng;
+
+          ls_rng_init (&rng, splitmix64 (plan->seed + p), p);
+          ls_augment_pipeline_apply (config->augment, &rng, w->fitted, w->augmented, config->size,
+                                     config->size, w->scratch, record);
+          src = w->augmented;
+        }
+      normalise (config, src, batch->input + (gsize) k * self->image_floats);
+      batch->labels[k] = self->items[item].label;
+      batch->items[k] = item;
+      batch->positions[k] = p;
+      k++;
+    }
+  batch->n = k;
+  return TRUE;
+}
+
+static void abort_epoch (LsLoader *self,
+                         GError *error);
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  LsLoader *self = w->loader;
+
+  g_mutex_lock (&self->mutex);
+  while (!self->quit)
+    {
+      g_autoptr (GCancellable) cancellable = NULL;
+      Plan *plan;
+      Slot *slot;
+      guint index;
+      int generation;
+      gint64 t0, t1;
+      gboolean complete;
+
+      if (self->plan == NULL || self->abort_error != NULL || self->next_claim >= self->plan->n_batches || self->n_free == 0)
+        {
+          g_cond_wait (&self->cond, &self->mutex);
+          continue;
+        }
+      index = self->next_claim++;
+      slot = self->free_slots[--self->n_free];
+      generation = self->generation;
+      plan = plan_ref (self->plan);
+      cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+      g_mutex_unlock (&self->mutex);
+
+      t0 = g_get_monotonic_time ();
+      complete = fill_batch (w, slot, plan, index, generation, cancellable);
+      t1 = g_get_monotonic_time ();
+      plan_unref (plan);
+
+      g_mutex_lock (&self->mutex);
+      self->worker_us += t1 - t0;
+      if (!complete && generation == self->generation)
+        abort_epoch (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Loading was cancelled"));
+      if (generation != self->generation || self->abort_error != NULL)
+        {
+          g_clear_error (&slot->error);
+          self->free_slots[self->n_free++] = slot;
+        }
+      else
+        {
+          self->ready[index] = slot;
+          self->produced_images += slot->batch.n;
+          self->last_done_us = t1;
+        }
+      g_cond_broadcast (&self->cond);
+    }
+  g_mutex_unlock (&self->mutex);
+  return NULL;
+}
+
+static void
+slot_clear (Slot *slot)
+{
+  g_aligned_free (slot->batch.input);
+  g_free (slot->batch.labels);
+  g_free (slot->batch.items);
+  g_free (slot->batch.positions);
+  if (slot->batch.records != NULL)
+    for (guint j = 0; slot->batch.records[j] != NULL; j++)
+      ls_augment_record_free (slot->batch.records[j]);
+  g_free (slot->batch.records);
+  g_clear_error (&slot->error);
+}
+
+static void
+worker_clear (Worker *w)
+{
+  g_aligned_free (w->fitted);
+  g_aligned_free (w->augmented);
+  g_free (w->quantised);
+  ls_augment_scratch_free (w->scratch);
+  ls_augment_record_free (w->record);
+}
+
+/**
+ * ls_loader_new:
+ * @items: (array length=n_items): copied (paths duplicated, bytes referenced)
+ * @config: copied; config->augment is borrowed
+ *
+ * Makes the batch pool and starts the workers; they wait for
+ * ls_loader_start_epoch().
+ *
+ * Returns: (transfer full): the loader, or NULL with @error set
+ */
+LsLoader *
+ls_loader_new (const LsLoaderItem *items,
+               guint n_items,
+               const LsLoaderConfig *config,
+               GError **error)
+{
+  LsLoader *self;
+  gsize plane;
+  guint n_workers;
+
+  g_return_val_if_fail (items != NULL || n_items == 0, NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  if (!check_config (items, n_items, config, error))
+    return NULL;
+
+  self = g_new0 (LsLoader, 1);
+  self->config = *config;
+  self->n_items = n_items;
+  self->items = g_new (LsLoaderItem, n_items);
+  for (guint i = 0; i < n_items; i++)
+    {
+      self->items[i] = items[i];
+      self->items[i].path = g_strdup (items[i].path);
+      self->items[i].bytes = items[i].bytes != NULL ? g_bytes_ref (items[i].bytes) : NULL;
+    }
+  if (config->sampling != LS_LOADER_SAMPLE_SEQUENTIAL)
+    self->cumulative = make_cumulative (self->items, n_items, config->sampling);
+  plane = (gsize) config->size * config->size;
+  self->image_floats = plane * config->channels;
+  self->cache_entry_bytes = plane * (config->cache_bits / 8);
+  for (int v = 0; v < 256; v++)
+    self->lut8[v] = (float) v / 255.0f;
+  self->bad = g_new0 (int, n_items);
+  self->cache = g_new0 (gpointer, n_items);
+  self->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_loader_failure_free);
+  g_mutex_init (&self->mutex);
+  g_mutex_init (&self->cache_mutex);
+  g_cond_init (&self->cond);
+
+  n_workers = config->n_workers;
+  if (n_workers == 0)
+    n_workers = MAX (g_get_num_processors (), 2) - 1;
+  self->config.n_workers = n_workers;
+  if (self->config.prefetch == 0)
+    self->config.prefetch = MAX (2 * n_workers, 2);
+  /* prefetch buffers for the workers and one the consumer holds */
+  self->pool_size = self->config.prefetch + 1;
+  self->slots = g_new0 (Slot, self->pool_size);
+  self->free_slots = g_new (Slot *, self->pool_size);
+  for (guint s = 0; s < self->pool_size; s++)
+    {
+      LsBatch *b = &self->slots[s].batch;
+
+      b->channels = config->channels;
+      b->size = config->size;
+      b->input = g_aligned_alloc0 (config->batch_size * self->image_floats, sizeof (float), 64);
+      b->labels = g_new0 (int, config->batch_size);
+      b->items = g_new0 (guint, config->batch_size);
+      b->positions = g_new0 (guint, config->batch_size);
+      if (config->keep_records && config->augment != NULL)
+        {
+          b->records = g_new0 (LsAugmentRecord *, config->batch_size + 1);
+          for (guint j = 0; j < config->batch_size; j++)
+            b->records[j] = ls_augment_record_new (config->augment);
+        }
+      self->free_slots[self->n_free++] = &self->slots[s];
+    }
+
+  self->workers = g_new0 (Worker, n_workers);
+  for (guint i = 0; i < n_workers; i++)
+    {
+      Worker *w = &self->workers[i];
+
+      w->loader = self;
+      w->fitted = g_aligned_alloc0 (plane, sizeof (float), 64);
+      w->augmented = g_aligned_alloc0 (plane, sizeof (float), 64);
+      w->quantised = g_malloc (self->cache_entry_bytes);
+      if (config->augment != NULL)
+        {
+          w->scratch = ls_augment_scratch_new (config->augment, config->size, config->size);
+          w->record = ls_augment_record_new (config->augment);
+        }
+    }
+  for (guint i = 0; i < n_workers; i++)
+    {
+      self->workers[i].thread = g_thread_try_new ("ls-loader", worker_main, &self->workers[i], error);
+      if (self->workers[i].thread == NULL)
+        {
+          g_prefix_error (error, "Loader: cannot start a worker thread: ");
+          ls_loader_free (self);
+          return NULL;
+        }
+      self->n_workers++;
+    }
+  return self;
+}
+
+void
+ls_loader_free (LsLoader *self)
+{
+  guint n_allocated;
+
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  self->quit = TRUE;
+  g_atomic_int_inc (&self->generation);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+  for (guint i = 0; i < self->n_workers; i++)
+    g_thread_join (self->workers[i].thread);
+
+  n_allocated = self->config.n_workers;
+  for (guint i = 0; i < n_allocated; i++)
+    worker_clear (&self->workers[i]);
+  g_free (self->workers);
+  for (guint s = 0; s < self->pool_size; s++)
+    slot_clear (&self->slots[s]);
+  g_free (self->slots);
+  g_free (self->free_slots);
+  g_free (self->ready);
+  plan_unref (self->plan);
+  g_clear_error (&self->abort_error);
+  g_clear_object (&self->cancellable);
+  for (guint i = 0; i < self->n_items; i++)
+    {
+      g_free ((char *) self->items[i].path);
+      if (self->items[i].bytes != NULL)
+        g_bytes_unref (self->items[i].bytes);
+      g_free (self->cache[i]);
+    }
+  g_free (self->items);
+  g_free (self->cache);
+  g_free (self->bad);
+  g_free (self->cumulative);
+  g_ptr_array_unref (self->failures);
+  g_mutex_clear (&self->mutex);
+  g_mutex_clear (&self->cache_mutex);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+guint
+ls_loader_get_n_workers (const LsLoader *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_workers;
+}
+
+/* Batches in the current epoch (0 before the first). */
+guint
+ls_loader_get_n_batches (const LsLoader *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->plan != NULL ? self->plan->n_batches : 0;
+}
+
+/* Under mutex: ready batches go back to the pool. */
+static void
+drop_ready (LsLoader *self)
+{
+  if (self->plan == NULL)
+    return;
+  for (guint b = 0; b < self->plan->n_batches; b++)
+    if (self->ready[b] != NULL)
+      {
+        g_clear_error (&self->ready[b]->error);
+        self->free_slots[self->n_free++] = self->ready[b];
+        self->ready[b] = NULL;
+      }
+}
+
+/* Under mutex: the production time of the epoch that ends. */
+static void
+close_epoch_time (LsLoader *self)
+{
+  if (self->plan != NULL && self->last_done_us > self->epoch_start_us)
+    self->produce_us += self->last_done_us - self->epoch_start_us;
+}
+
+/**
+ * ls_loader_start_epoch:
+ *
+ * Plans epoch @epoch (its order and augmentations follow from the seed and
+ * @epoch alone) and lets the workers start. Whatever was in flight for an
+ * earlier epoch is dropped; batches the caller still holds stay valid until
+ * released.
+ */
+void
+ls_loader_start_epoch (LsLoader *self,
+                       guint epoch)
+{
+  Plan *plan;
+  Plan *old;
+
+  g_return_if_fail (self != NULL);
+
+  plan = make_plan (self, epoch);
+  g_mutex_lock (&self->mutex);
+  g_atomic_int_inc (&self->generation);
+  drop_ready (self);
+  close_epoch_time (self);
+  old = g_steal_pointer (&self->plan);
+  self->plan = plan;
+  g_free (self->ready);
+  self->ready = g_new0 (Slot *, MAX (plan->n_batches, 1));
+  self->next_claim = 0;
+  self->next_deliver = 0;
+  g_clear_error (&self->abort_error);
+  self->epoch_start_us = g_get_monotonic_time ();
+  self->last_done_us = self->epoch_start_us;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+  plan_unref (old);
+}
+
+/* Under mutex. */
+static void
+abort_epoch (LsLoader *self,
+             GError *error)
+{
+  g_atomic_int_inc (&self->generation);
+  g_clear_error (&self->abort_error);
+  self->abort_error = error;
+  drop_ready (self);
+  g_cond_broadcast (&self->cond);
+}
+
+/**
+ * ls_loader_next:
+ * @batch: (out) (transfer none): the next batch, or NULL at the end of the epoch
+ *
+ * Waits for the next batch of the epoch, in order. At the end of the epoch
+ * returns TRUE with *@batch = NULL. On cancellation returns
+ * %G_IO_ERROR_CANCELLED promptly (the epoch is then over: start another);
+ * with %LS_LOADER_ON_ERROR_FAIL a file that fails to decode ends the epoch
+ * with %LS_LOADER_ERROR_DECODE. Calling it while holding all prefetch + 1
+ * buffers is a programming error (nothing could ever fill the next batch).
+ *
+ * Returns: FALSE with @error set on failure
+ */
+gboolean
+ls_loader_next (LsLoader *self,
+                LsBatch **batch,
+                GCancellable *cancellable,
+                GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean waited = FALSE;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (batch != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *batch = NULL;
+  g_mutex_lock (&self->mutex);
+  if (self->plan == NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_set_error_literal (error, LS_LOADER_ERROR, LS_LOADER_ERROR_STATE, "Loader: no epoch was started");
+      return FALSE;
+    }
+  if (self->n_held >= self->pool_size)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_critical ("ls_loader_next: the caller holds all %u batches; release one first", self->n_held);
+      g_set_error_literal (error, LS_LOADER_ERROR, LS_LOADER_ERROR_STATE, "Loader: every batch is held");
+      return FALSE;
+    }
+  if (cancellable != self->cancellable)
+    {
+      g_clear_object (&self->cancellable);
+      self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+    }
+
+  for (;;)
+    {
+      Slot *slot;
+
+      if (self->abort_error != NULL)
+        {
+          g_propagate_error (error, g_error_copy (self->abort_error));
+          ok = FALSE;
+          break;
+        }
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          abort_epoch (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Loading was cancelled"));
+          continue;
+        }
+      if (self->next_deliver >= self->plan->n_batches)
+        break;
+      slot = self->ready[self->next_deliver];
+      if (slot != NULL)
+        {
+          self->ready[self->next_deliver++] = NULL;
+          if (slot->error != NULL)
+            {
+              GError *failed = g_steal_pointer (&slot->error);
+
+              self->free_slots[self->n_free++] = slot;
+              abort_epoch (self, failed);
+              continue;
+            }
+          if (slot->batch.n == 0)
+            {
+              self->free_slots[self->n_free++] = slot;
+              g_cond_broadcast (&self->cond);
+              continue;
+            }
+          slot->held = TRUE;
+          self->n_held++;
+          self->delivered_images += slot->batch.n;
+          self->delivered_batches++;
+          *batch = &slot->batch;
+          break;
+        }
+      waited = TRUE;
+      g_cond_wait_until (&self->cond, &self->mutex, g_get_monotonic_time () + WAIT_SLICE_US);
+    }
+  if (waited)
+    {
+      self->wait_us += g_get_monotonic_time () - t0;
+      self->waits++;
+    }
+  g_mutex_unlock (&self->mutex);
+  return ok;
+}
+
+/* Hands a batch from ls_loader_next() back to the pool. */
+void
+ls_loader_release (LsLoader *self,
+                   LsBatch *batch)
+{
+  Slot *slot = (Slot *) batch;
+
+  g_return_if_fail (self != NULL && batch != NULL);
+  g_return_if_fail (slot >= self->slots && slot < self->slots + self->pool_size);
+
+  g_mutex_lock (&self->mutex);
+  if (!slot->held)
+    {
+      g_mutex_unlock (&self->mutex);
+      g_critical ("ls_loader_release: batch %u was not held", batch->index);
+      return;
+    }
+  slot->held = FALSE;
+  self->n_held--;
+  self->free_slots[self->n_free++] = slot;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+ls_loader_get_stats (LsLoader *self,
+                     LsLoaderStats *stats)
+{
+  gint64 produce_us;
+
+  g_return_if_fail (self != NULL && stats != NULL);
+
+  memset (stats, 0, sizeof *stats);
+  g_mutex_lock (&self->mutex);
+  produce_us = self->produce_us;
+  if (self->plan != NULL && self->last_done_us > self->epoch_start_us)
+    produce_us += self->last_done_us - self->epoch_start_us;
+  stats->images = self->delivered_images;
+  stats->batches = self->delivered_batches;
+  stats->images_per_second = produce_us > 0 ? self->produced_images / (produce_us * 1e-6) : 0.0;
+  stats->wait_seconds = self->wait_us * 1e-6;
+  stats->waits = self->waits;
+  stats->worker_seconds = self->worker_us * 1e-6;
+  stats->n_failures = self->failures->len;
+  g_mutex_unlock (&self->mutex);
+  stats->cache_hits = (guint) g_atomic_int_get (&self->cache_hits);
+  stats->cache_misses = (guint) g_atomic_int_get (&self->cache_misses);
+  g_mutex_lock (&self->cache_mutex);
+  stats->cache_items = self->cache_items;
+  stats->cache_bytes_used = self->cache_used;
+  g_mutex_unlock (&self->cache_mutex);
+}
+
+/**
+ * ls_loader_dup_failures:
+ *
+ * Returns: (transfer container) (element-type LsLoaderFailure): a copy of
+ *   the items that failed to decode, in the order they failed
+ */
+GPtrArray *
+ls_loader_dup_failures (LsLoader *self)
+{
+  GPtrArray *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_loader_failure_free);
+  g_mutex_lock (&self->mutex);
+  for (guint i = 0; i < self->failures->len; i++)
+    {
+      const LsLoaderFailure *f = g_ptr_array_index (self->failures, i);
+      LsLoaderFailure *c = g_new0 (LsLoaderFailure, 1);
+
+      c->item = f->item;
+      c->path = g_strdup (f->path);
+      c->message = g_strdup (f->message);
+      g_ptr_array_add (copy, c);
+    }
+  g_mutex_unlock (&self->mutex);
+  return copy;
+}
