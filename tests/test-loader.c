@@ -493,6 +493,7 @@ test_cancel (Fixture *f,
   config.batch_size = 4;
   config.size = 128;
   config.augment = f->augment;
+  config.cache_bytes = 0;
   loader = ls_loader_new (items, 400, &config, &error);
   g_assert_no_error (error);
   ls_loader_start_epoch (loader, 0);

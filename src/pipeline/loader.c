@@ -39,8 +39,16 @@ typedef struct
 typedef struct
 {
   LsBatch batch; /* first: an LsBatch * is a Slot * */
-  GError *error; /* LS_LOADER_ON_ERROR_FAIL: why this batch failed */
-  gboolean held; /* by the consumer */
+  GError *error; /* LS_LOADER_ON_ERROR_FAIL: why this batch failed (its first failure) */
+  /* While workers fill it: */
+  Plan *plan;
+  int generation;
+  guint count;     /* positions in this batch */
+  guint next_j;    /* the next position to hand out */
+  guint pending;   /* positions handed out or not, not yet done */
+  gboolean *valid; /* batch_size: position j was filled */
+  GError **errors; /* batch_size */
+  gboolean held;   /* by the consumer */
 } Slot;
 
 typedef struct
@@ -77,6 +85,7 @@ struct _LsLoader
   gboolean quit;
   int generation; /* written under mutex, read atomically by workers */
   Plan *plan;     /* NULL before the first epoch */
+  Slot *current;  /* the batch whose positions are being handed out */
   Slot **ready;   /* plan->n_batches */
   guint next_claim;
   guint next_deliver;
@@ -154,6 +163,7 @@ ls_loader_config_init (LsLoaderConfig *config)
   config->shuffle = TRUE;
   config->sampling = LS_LOADER_SAMPLE_SEQUENTIAL;
   config->cache_bits = 8;
+  config->cache_bytes = LS_LOADER_DEFAULT_CACHE_BYTES;
   config->on_error = LS_LOADER_ON_ERROR_SKIP;
 }
 
@@ -437,79 +447,150 @@ normalise (const LsLoaderConfig *config,
     }
 }
 
-/* Returns FALSE when the cancellable stopped it half-way. */
+/* Fills position j of a batch; FALSE when the item was left out (slot->errors[j]
+ * says why, with LS_LOADER_ON_ERROR_FAIL). */
 static gboolean
-fill_batch (Worker *w,
-            Slot *slot,
-            const Plan *plan,
-            guint index,
-            int generation,
-            GCancellable *cancellable)
+fill_position (Worker *w,
+               Slot *slot,
+               guint j)
 {
   LsLoader *self = w->loader;
   const LsLoaderConfig *config = &self->config;
   LsBatch *batch = &slot->batch;
-  guint start = index * config->batch_size;
-  guint end = MIN (start + config->batch_size, plan->n_positions);
+  guint p = slot->batch.index * config->batch_size + j;
+  guint item = slot->plan->order[p];
+  const float *src = w->fitted;
+  g_autoptr (GError) error = NULL;
+
+  if (g_atomic_int_get (&self->bad[item]))
+    {
+      if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
+        g_set_error (&slot->errors[j], LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE, "%s: failed to decode earlier",
+                     self->items[item].path != NULL ? self->items[item].path : "in-memory item");
+      return FALSE;
+    }
+  if (!load_fitted (self, w, item, &error))
+    {
+      record_failure (self, item, error);
+      if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
+        g_set_error_literal (&slot->errors[j], LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE, error->message);
+      return FALSE;
+    }
+  if (config->augment != NULL)
+    {
+      LsAugmentRecord *record = batch->records != NULL ? batch->records[j] : w->record;
+      LsRng rng;
+
+      ls_rng_init (&rng, splitmix64 (slot->plan->seed + p), p);
+      ls_augment_pipeline_apply (config->augment, &rng, w->fitted, w->augmented, config->size, config->size,
+                                 w->scratch, record);
+      src = w->augmented;
+    }
+  normalise (config, src, batch->input + (gsize) j * self->image_floats);
+  batch->labels[j] = self->items[item].label;
+  batch->items[j] = item;
+  batch->positions[j] = p;
+  return TRUE;
+}
+
+/* Under mutex, by whoever finished the last position of a slot: a stale
+ * slot goes back to the pool; a current one is compacted (left-out
+ * positions removed, the order kept) and made ready. */
+static void
+finish_slot (LsLoader *self,
+             Slot *slot)
+{
+  LsBatch *batch = &slot->batch;
   guint k = 0;
 
-  batch->epoch = plan->epoch;
-  batch->index = index;
-  batch->n = 0;
-  for (guint p = start; p < end; p++)
+  plan_unref (g_steal_pointer (&slot->plan));
+  if (slot->generation != self->generation || self->abort_error != NULL)
     {
-      guint item = plan->order[p];
-      const float *src = w->fitted;
-      g_autoptr (GError) error = NULL;
-
-      if (g_atomic_int_get (&self->generation) != generation)
-        break;
-      if (g_cancellable_is_cancelled (cancellable))
-        return FALSE;
-      if (g_atomic_int_get (&self->bad[item]))
+      for (guint j = 0; j < slot->count; j++)
+        g_clear_error (&slot->errors[j]);
+      self->free_slots[self->n_free++] = slot;
+      return;
+    }
+  for (guint j = 0; j < slot->count; j++)
+    {
+      if (slot->errors[j] != NULL && slot->error == NULL)
+        slot->error = g_steal_pointer (&slot->errors[j]);
+      g_clear_error (&slot->errors[j]);
+      if (!slot->valid[j])
+        continue;
+      if (k != j)
         {
-          if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
+          memcpy (batch->input + (gsize) k * self->image_floats, batch->input + (gsize) j * self->image_floats,
+                  self->image_floats * sizeof (float));
+          batch->labels[k] = batch->labels[j];
+          batch->items[k] = batch->items[j];
+          batch->positions[k] = batch->positions[j];
+          if (batch->records != NULL)
             {
-              g_set_error (&slot->error, LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE,
-                           "%s: failed to decode earlier",
-                           self->items[item].path != NULL ? self->items[item].path : "in-memory item");
-              break;
-            }
-          continue;
-        }
-      if (!load_fitted (self, w, item, &error))
-        {
-          record_failure (self, item, error);
-          if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
-            {
-              g_set_error_literal (&slot->error, LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE, error->message);
-              break;
-            }
-          continue;
-        }
-      if (config->augment != NULL)
-        {
-          LsAugmentRecord *record = batch->records != NULL ? batch->records[k] : w->record;
-          LsRng rng;
+              LsAugmentRecord *t = batch->records[k];
 
-          ls_rng_init (&rng, splitmix64 (plan->seed + p), p);
-          ls_augment_pipeline_apply (config->augment, &rng, w->fitted, w->augmented, config->size,
-                                     config->size, w->scratch, record);
-          src = w->augmented;
+              batch->records[k] = batch->records[j];
+              batch->records[j] = t;
+            }
         }
-      normalise (config, src, batch->input + (gsize) k * self->image_floats);
-      batch->labels[k] = self->items[item].label;
-      batch->items[k] = item;
-      batch->positions[k] = p;
       k++;
     }
   batch->n = k;
-  return TRUE;
+  self->ready[batch->index] = slot;
+  self->produced_images += k;
+  self->last_done_us = g_get_monotonic_time ();
+}
+
+/* Under mutex: positions of the batch being handed out that nobody took
+ * will never be filled (the generation changed). */
+static void
+retire_current (LsLoader *self)
+{
+  Slot *slot = g_steal_pointer (&self->current);
+
+  if (slot == NULL)
+    return;
+  slot->pending -= slot->count - slot->next_j;
+  if (slot->pending == 0)
+    finish_slot (self, slot);
+}
+
+/* Under mutex: the next position to fill, starting a batch when needed. */
+static Slot *
+claim (LsLoader *self,
+       guint *j)
+{
+  Slot *slot = self->current;
+
+  if (slot == NULL)
+    {
+      guint start;
+
+      if (self->plan == NULL || self->abort_error != NULL || self->next_claim >= self->plan->n_batches || self->n_free == 0)
+        return NULL;
+      slot = self->free_slots[--self->n_free];
+      slot->generation = self->generation;
+      slot->plan = plan_ref (self->plan);
+      slot->batch.epoch = self->plan->epoch;
+      slot->batch.index = self->next_claim++;
+      slot->batch.n = 0;
+      start = slot->batch.index * self->config.batch_size;
+      slot->count = MIN (self->config.batch_size, self->plan->n_positions - start);
+      slot->pending = slot->count;
+      slot->next_j = 0;
+      self->current = slot;
+    }
+  *j = slot->next_j++;
+  if (slot->next_j == slot->count)
+    self->current = NULL;
+  return slot;
 }
 
 static void abort_epoch (LsLoader *self,
                          GError *error);
 
+/* Workers take one image at a time, so all of them help with the batch
+ * the consumer waits for. */
 static gpointer
 worker_main (gpointer data)
 {
@@ -520,46 +601,33 @@ worker_main (gpointer data)
   while (!self->quit)
     {
       g_autoptr (GCancellable) cancellable = NULL;
-      Plan *plan;
       Slot *slot;
-      guint index;
-      int generation;
-      gint64 t0, t1;
-      gboolean complete;
+      guint j;
+      gint64 t0;
+      gboolean cancelled;
 
-      if (self->plan == NULL || self->abort_error != NULL || self->next_claim >= self->plan->n_batches || self->n_free == 0)
+      slot = claim (self, &j);
+      if (slot == NULL)
         {
           g_cond_wait (&self->cond, &self->mutex);
           continue;
         }
-      index = self->next_claim++;
-      slot = self->free_slots[--self->n_free];
-      generation = self->generation;
-      plan = plan_ref (self->plan);
       cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
       g_mutex_unlock (&self->mutex);
 
       t0 = g_get_monotonic_time ();
-      complete = fill_batch (w, slot, plan, index, generation, cancellable);
-      t1 = g_get_monotonic_time ();
-      plan_unref (plan);
+      cancelled = g_cancellable_is_cancelled (cancellable);
+      slot->valid[j] = !cancelled && g_atomic_int_get (&self->generation) == slot->generation && fill_position (w, slot, j);
 
       g_mutex_lock (&self->mutex);
-      self->worker_us += t1 - t0;
-      if (!complete && generation == self->generation)
+      self->worker_us += g_get_monotonic_time () - t0;
+      if (cancelled && slot->generation == self->generation)
         abort_epoch (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Loading was cancelled"));
-      if (generation != self->generation || self->abort_error != NULL)
+      if (--slot->pending == 0)
         {
-          g_clear_error (&slot->error);
-          self->free_slots[self->n_free++] = slot;
+          finish_slot (self, slot);
+          g_cond_broadcast (&self->cond);
         }
-      else
-        {
-          self->ready[index] = slot;
-          self->produced_images += slot->batch.n;
-          self->last_done_us = t1;
-        }
-      g_cond_broadcast (&self->cond);
     }
   g_mutex_unlock (&self->mutex);
   return NULL;
@@ -577,6 +645,12 @@ slot_clear (Slot *slot)
       ls_augment_record_free (slot->batch.records[j]);
   g_free (slot->batch.records);
   g_clear_error (&slot->error);
+  plan_unref (slot->plan);
+  if (slot->errors != NULL)
+    for (guint j = 0; j < slot->count; j++)
+      g_clear_error (&slot->errors[j]);
+  g_free (slot->errors);
+  g_free (slot->valid);
 }
 
 static void
@@ -659,6 +733,8 @@ ls_loader_new (const LsLoaderItem *items,
       b->labels = g_new0 (int, config->batch_size);
       b->items = g_new0 (guint, config->batch_size);
       b->positions = g_new0 (guint, config->batch_size);
+      self->slots[s].valid = g_new0 (gboolean, config->batch_size);
+      self->slots[s].errors = g_new0 (GError *, config->batch_size);
       if (config->keep_records && config->augment != NULL)
         {
           b->records = g_new0 (LsAugmentRecord *, config->batch_size + 1);
@@ -801,6 +877,7 @@ ls_loader_start_epoch (LsLoader *self,
   plan = make_plan (self, epoch);
   g_mutex_lock (&self->mutex);
   g_atomic_int_inc (&self->generation);
+  retire_current (self);
   drop_ready (self);
   close_epoch_time (self);
   old = g_steal_pointer (&self->plan);
@@ -825,6 +902,7 @@ abort_epoch (LsLoader *self,
   g_atomic_int_inc (&self->generation);
   g_clear_error (&self->abort_error);
   self->abort_error = error;
+  retire_current (self);
   drop_ready (self);
   g_cond_broadcast (&self->cond);
 }
