@@ -1,14 +1,19 @@
 /* loader.c — the training data loader (see loader.h)
  *
- * Threads. One mutex and one condition guard the epoch state: workers claim
- * batch numbers in order and take a free buffer from the pool, fill it
- * without the lock, and put it in ready[index]; ls_loader_next() hands out
- * ready[next_deliver] in order. An epoch's plan (order, seed) is a
- * reference-counted snapshot, so a worker still filling a batch of an old
- * epoch reads a plan nobody changes; `generation` grows whenever the epoch
- * is restarted or aborted, and a batch filled for an old generation goes
- * straight back to the pool. Workers look at the generation and at the
- * consumer's GCancellable before every image.
+ * Threads. One mutex and one condition guard the epoch state. Workers take
+ * one image position at a time: the first position of a batch takes a free
+ * buffer from the pool (batch numbers go out in order), the others join the
+ * batch being handed out, so every worker helps with the batch the consumer
+ * waits for. A position is filled without the lock, straight into its place
+ * in the buffer; whoever finishes a batch's last position removes the
+ * images that failed (keeping the order) and puts it in ready[index], and
+ * ls_loader_next() hands out ready[next_deliver] in order. An epoch's plan
+ * (order, seed) is a reference-counted snapshot each batch holds while it is
+ * filled, so a worker still busy with an old epoch reads a plan nobody
+ * changes; `generation` grows whenever the epoch is restarted or aborted,
+ * and a batch begun in an old generation goes straight back to the pool.
+ * Workers look at the generation and at the consumer's GCancellable before
+ * every image.
  *
  * The cache is one pointer per item, set once under cache_mutex and read
  * with atomics; entries live until the loader is freed.

@@ -4,8 +4,23 @@
  * with their int labels. Worker threads decode, fit and augment images into a
  * fixed pool of batch buffers while the consumer trains on earlier batches;
  * the consumer takes batches in order with ls_loader_next() and hands each
- * back with ls_loader_release(), so nothing is allocated per batch once the
- * pool exists.
+ * back with ls_loader_release(): buffers are recycled, never allocated per
+ * batch (decoding a file allocates; an image from the cache allocates
+ * nothing).
+ *
+ * Use:
+ *
+ *   loader = ls_loader_new (items, n_items, &config, &error);
+ *   for (epoch = 0; …; epoch++)
+ *     {
+ *       ls_loader_start_epoch (loader, epoch);
+ *       while (ls_loader_next (loader, &batch, cancellable, &error) && batch != NULL)
+ *         {
+ *           … train on batch->input, batch->labels (batch->n images) …
+ *           ls_loader_release (loader, batch);
+ *         }
+ *       if (error != NULL) …  (cancelled, or a file failed with ON_ERROR_FAIL)
+ *     }
  *
  * Determinism. An epoch's order comes from (seed, epoch) alone, and the image
  * at position p of the epoch is augmented with a generator seeded from
