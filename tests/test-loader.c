@@ -447,6 +447,48 @@ test_broken_file (Fixture *f,
   }
 }
 
+/* Restarting mid-epoch, while workers are busy and the caller still holds a
+ * batch of the old epoch, gives the same batches as a fresh loader. */
+static void
+test_restart (Fixture *f,
+              gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsLoader) loader = NULL;
+  g_autoptr (LsLoader) fresh = NULL;
+  LsLoaderConfig config;
+  LsBatch *old = NULL;
+  Dump a, b;
+
+  small_config (&config);
+  config.augment = f->augment;
+  config.cache_bytes = 0;
+  config.batch_size = 3;
+  config.prefetch = 3;
+  loader = ls_loader_new (items_of (f), f->items->len, &config, &error);
+  g_assert_no_error (error);
+  for (guint round = 0; round < 3; round++)
+    {
+      ls_loader_start_epoch (loader, 0);
+      g_assert_true (ls_loader_next (loader, &old, NULL, &error));
+      g_assert_nonnull (old);
+      g_assert_cmpuint (old->epoch, ==, 0);
+      run_epoch (loader, 1, &a);            /* restarts with workers mid-batch */
+      g_assert_cmpuint (old->epoch, ==, 0); /* still the caller's */
+      g_assert_cmpuint (old->index, ==, 0);
+      ls_loader_release (loader, old);
+      if (round == 0)
+        {
+          fresh = ls_loader_new (items_of (f), f->items->len, &config, &error);
+          g_assert_no_error (error);
+          run_epoch (fresh, 1, &b);
+        }
+      g_assert_true (dumps_equal (&a, &b));
+      dump_clear (&a);
+    }
+  dump_clear (&b);
+}
+
 typedef struct
 {
   GCancellable *cancellable;
@@ -686,6 +728,7 @@ main (int argc,
   ADD ("determinism", 17, test_determinism);
   ADD ("recycling", 9, test_recycling);
   ADD ("broken-file", 11, test_broken_file);
+  ADD ("restart", 19, test_restart);
   ADD ("cancel", 0, test_cancel);
   ADD ("normalise", 0, test_normalise);
   ADD ("cache", 13, test_cache);
