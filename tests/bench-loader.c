@@ -4,7 +4,8 @@
  * On /work/shared/data/cxr-real (when present) and on 512² phantoms:
  *  1. throughput (images/s, the consumer releasing at once) with 1 and 2
  *     workers, with and without the default augmentation, cache cold
- *     (epoch 0: every image decoded) and warm (epoch 1: from the cache);
+ *     (epoch 0: every image decoded) and warm (epoch 1: from the cache),
+ *     with the CPU time per image, which does not depend on what else runs;
  *  2. starvation: a consumer that stands for the engine, keeping both cores
  *     busy for batch / rate seconds per batch (LS_BENCH_RATE, default
  *     100 images/s) — the share of its time spent waiting in next();
@@ -21,6 +22,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "dataset/phantom.h"
 #include "imaging/decode.h"
@@ -123,12 +125,24 @@ config_for (LsLoaderConfig *config,
   config->seed = 1;
 }
 
+/* CPU time of the whole process (all threads), seconds. */
+static double
+cpu_seconds (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* Runs one epoch releasing at once; returns images/s (wall). */
 static double
 drain_epoch (LsLoader *loader,
              guint epoch,
-             guint *n_images)
+             guint *n_images,
+             double *cpu_ms)
 {
+  double cpu0 = cpu_seconds ();
   g_autoptr (GError) error = NULL;
   LsBatch *batch = NULL;
   gint64 t0 = g_get_monotonic_time ();
@@ -143,6 +157,7 @@ drain_epoch (LsLoader *loader,
   if (error != NULL)
     fprintf (stderr, "bench-loader: %s\n", error->message);
   *n_images = n;
+  *cpu_ms = 1000 * (cpu_seconds () - cpu0) / MAX (n, 1);
   return n / ((g_get_monotonic_time () - t0) / 1e6);
 }
 
@@ -157,7 +172,7 @@ throughput (const Set *set,
         g_autoptr (LsLoader) loader = NULL;
         LsLoaderConfig config;
         LsLoaderStats stats;
-        double cold, warm;
+        double cold, warm, cold_ms, warm_ms;
         guint n;
 
         config_for (&config, workers, aug ? augment : NULL);
@@ -167,13 +182,13 @@ throughput (const Set *set,
             fprintf (stderr, "bench-loader: %s\n", error->message);
             return;
           }
-        cold = drain_epoch (loader, 0, &n);
-        warm = drain_epoch (loader, 1, &n);
+        cold = drain_epoch (loader, 0, &n, &cold_ms);
+        warm = drain_epoch (loader, 1, &n, &warm_ms);
         ls_loader_get_stats (loader, &stats);
-        printf ("%-10s %u worker%s  %-8s  cold %7.1f images/s  warm %7.1f images/s  "
-                "(%u images, cache %.1f MiB, %u failed)\n",
-                set->name, workers, workers > 1 ? "s" : " ", aug ? "augment" : "plain", cold, warm, n,
-                stats.cache_bytes_used / 1048576.0, stats.n_failures);
+        printf ("%-10s %u worker%s  %-8s  cold %6.1f images/s (%5.2f ms CPU each)  warm %7.1f images/s "
+                "(%5.3f ms CPU each)  [%u images, cache %.1f MiB, %u failed]\n",
+                set->name, workers, workers > 1 ? "s" : " ", aug ? "augment" : "plain", cold, cold_ms, warm, warm_ms,
+                n, stats.cache_bytes_used / 1048576.0, stats.n_failures);
         fflush (stdout);
       }
 }
