@@ -444,6 +444,49 @@ test_broken_file (Fixture *f,
     /* the epoch stays failed until another starts */
     g_assert_false (ls_loader_next (loader, &batch, NULL, &error));
     g_assert_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE);
+    g_clear_error (&error);
+  }
+  {
+    /* with the broken file left out, each image's record still replays to
+     * that image: records move with their images when a batch closes up */
+    g_autoptr (LsLoader) plain = NULL;
+    g_autoptr (LsLoader) augmented = NULL;
+    g_autoptr (LsAugmentScratch) scratch = ls_augment_scratch_new (f->augment, S, S);
+    g_autofree float *replayed = g_new (float, S *S);
+    LsBatch *batch = NULL;
+    Dump d;
+    guint checked = 0;
+
+    config.on_error = LS_LOADER_ON_ERROR_SKIP;
+    config.shuffle = FALSE;
+    plain = ls_loader_new ((LsLoaderItem *) items->data, items->len, &config, &error);
+    g_assert_no_error (error);
+    run_epoch (plain, 0, &d); /* item i at i, i − 1 after the broken one */
+    config.shuffle = TRUE;
+    config.augment = f->augment;
+    config.keep_records = TRUE;
+    augmented = ls_loader_new ((LsLoaderItem *) items->data, items->len, &config, &error);
+    g_assert_no_error (error);
+    ls_loader_start_epoch (augmented, 2);
+    while (ls_loader_next (augmented, &batch, NULL, &error) && batch != NULL)
+      {
+        for (guint k = 0; k < batch->n; k++)
+          {
+            guint which = batch->items[k];
+            guint at = which < 4 ? which : which - 1;
+            const float *fitted = (const float *) d.inputs->data + (gsize) at * S * S;
+
+            g_assert_cmpuint (g_array_index (d.items, guint, at), ==, which);
+            ls_augment_pipeline_replay (f->augment, batch->records[k], fitted, replayed, scratch);
+            g_assert_cmpmem (replayed, S * S * sizeof (float), batch->input + (gsize) k * S * S,
+                             S * S * sizeof (float));
+            checked++;
+          }
+        ls_loader_release (augmented, batch);
+      }
+    g_assert_no_error (error);
+    g_assert_cmpuint (checked, ==, items->len - 2);
+    dump_clear (&d);
   }
 }
 
