@@ -718,6 +718,7 @@ test_invalid (void)
   LsLoaderConfig config;
   LsLoaderItem item = { "x.png", NULL, 0, 1.0f, 0 };
   LsLoaderItem unlabelled = { "x.png", NULL, -1, 1.0f, 0 };
+  LsLoaderItem heavy = { "x.png", NULL, 0, INFINITY, 0 };
   g_autoptr (GError) error = NULL;
   LsLoader *loader;
   LsBatch *batch = NULL;
@@ -741,6 +742,10 @@ test_invalid (void)
   g_clear_error (&error);
 
   ls_loader_config_init (&config);
+  g_assert_null (ls_loader_new (&heavy, 1, &config, &error));
+  g_assert_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID);
+  g_clear_error (&error);
+
   g_assert_null (ls_loader_new (&unlabelled, 1, &config, &error));
   g_assert_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID);
   g_clear_error (&error);

@@ -192,8 +192,8 @@ check_config (const LsLoaderItem *items,
 
   if (n_items == 0)
     why = "no items";
-  else if (config->batch_size == 0)
-    why = "batch size 0";
+  else if (config->batch_size == 0 || config->batch_size > 4096)
+    why = "batch size outside 1 … 4096";
   else if (config->size < 8 || config->size > 4096)
     why = "input size outside 8 … 4096";
   else if (config->channels < 1 || config->channels > LS_LOADER_MAX_CHANNELS)
@@ -224,6 +224,11 @@ check_config (const LsLoaderItem *items,
         {
           g_set_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID,
                        "Loader: item %u has neither a path nor bytes", i);
+          return FALSE;
+        }
+      if (!isfinite (items[i].weight))
+        {
+          g_set_error (error, LS_LOADER_ERROR, LS_LOADER_ERROR_INVALID, "Loader: item %u has a weight that is not a finite number", i);
           return FALSE;
         }
       if (items[i].label < 0)
