@@ -15,6 +15,9 @@
  * Workers look at the generation and at the consumer's GCancellable before
  * every image.
  *
+ * loader-plan.c makes an epoch's order; loader-image.c fills one position
+ * (decode, fit, quantise and cache, augment, normalise).
+ *
  * The cache is one pointer per item, set once under cache_mutex and read
  * with atomics; entries live until the loader is freed.
  *
@@ -26,129 +29,11 @@
 #include <math.h>
 #include <string.h>
 
-#include "imaging/decode.h"
-#include "loader.h"
+#include "loader-private.h"
 
 #define WAIT_SLICE_US (10 * G_TIME_SPAN_MILLISECOND)
-#define ORDER_STREAM G_GUINT64_CONSTANT (0x6c6f61646572) /* "loader" */
-
-typedef struct
-{
-  guint epoch;
-  guint64 seed; /* the epoch's seed, from (config seed, epoch) */
-  guint *order; /* item at each position */
-  guint n_positions;
-  guint n_batches;
-} Plan;
-
-typedef struct
-{
-  LsBatch batch; /* first: an LsBatch * is a Slot * */
-  GError *error; /* LS_LOADER_ON_ERROR_FAIL: why this batch failed (its first failure) */
-  /* While workers fill it: */
-  Plan *plan;
-  int generation;
-  guint count;     /* positions in this batch */
-  guint next_j;    /* the next position to hand out */
-  guint pending;   /* positions handed out or not, not yet done */
-  gboolean *valid; /* batch_size: position j was filled */
-  GError **errors; /* batch_size */
-  gboolean held;   /* by the consumer */
-} Slot;
-
-typedef struct
-{
-  LsLoader *loader;
-  GThread *thread;
-  float *fitted;     /* S × S, the (dequantised) fitted image */
-  float *augmented;  /* S × S */
-  guint8 *quantised; /* S × S × (cache_bits / 8) */
-  LsAugmentScratch *scratch;
-  LsAugmentRecord *record; /* when the batch keeps none */
-} Worker;
-
-struct _LsLoader
-{
-  LsLoaderConfig config;
-  LsLoaderItem *items;
-  guint n_items;
-  double *cumulative; /* BALANCED/WEIGHTED: cumulative draw weights */
-  gsize image_floats; /* C × S × S */
-  gsize cache_entry_bytes;
-  float lut8[256];
-
-  Slot *slots;
-  guint pool_size;
-  Slot **free_slots;
-  guint n_free;
-  guint n_held;
-  Worker *workers;
-  guint n_workers;
-
-  GMutex mutex;
-  GCond cond;
-  gboolean quit;
-  int generation; /* written under mutex, read atomically by workers */
-  Plan *plan;     /* NULL before the first epoch */
-  Slot *current;  /* the batch whose positions are being handed out */
-  Slot **ready;   /* plan->n_batches */
-  guint next_claim;
-  guint next_deliver;
-  GError *abort_error;       /* the epoch ended early: cancelled or failed */
-  GCancellable *cancellable; /* the consumer's latest, for the workers */
-
-  /* Items. */
-  int *bad; /* atomic: 1 once an item failed */
-  GPtrArray *failures;
-  GMutex cache_mutex;
-  gpointer *cache;
-  guint64 cache_used;
-  guint64 cache_items;
-
-  /* Statistics (under mutex, but the cache counters are atomic). */
-  guint64 delivered_images;
-  guint64 delivered_batches;
-  guint64 produced_images;
-  gint64 epoch_start_us;
-  gint64 last_done_us;
-  gint64 produce_us; /* finished epochs */
-  gint64 wait_us;
-  guint64 waits;
-  gint64 worker_us;
-  gint cache_hits;   /* atomic */
-  gint cache_misses; /* atomic */
-};
 
 G_DEFINE_QUARK (ls - loader - error - quark, ls_loader_error)
-
-static guint64
-splitmix64 (guint64 x)
-{
-  guint64 z = x + G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-static Plan *
-plan_ref (Plan *plan)
-{
-  return g_atomic_rc_box_acquire (plan);
-}
-
-static void
-plan_clear (Plan *plan)
-{
-  g_free (plan->order);
-}
-
-static void
-plan_unref (Plan *plan)
-{
-  if (plan != NULL)
-    g_atomic_rc_box_release_full (plan, (GDestroyNotify) plan_clear);
-}
 
 void
 ls_loader_config_init (LsLoaderConfig *config)
@@ -242,278 +127,17 @@ check_config (const LsLoaderItem *items,
   return TRUE;
 }
 
-/* BALANCED: weight_i / W(label_i); WEIGHTED: weight_i. */
-static double *
-make_cumulative (const LsLoaderItem *items,
-                 guint n_items,
-                 LsLoaderSampling sampling)
-{
-  g_autofree double *class_total = NULL;
-  double *cumulative = g_new (double, n_items);
-  double sum = 0.0;
-  int n_classes = 0;
-
-  for (guint i = 0; i < n_items; i++)
-    n_classes = MAX (n_classes, items[i].label + 1);
-  class_total = g_new0 (double, n_classes);
-  for (guint i = 0; i < n_items; i++)
-    class_total[items[i].label] += items[i].weight > 0.0f ? items[i].weight : 1.0;
-  for (guint i = 0; i < n_items; i++)
-    {
-      double w = items[i].weight > 0.0f ? items[i].weight : 1.0;
-
-      if (sampling == LS_LOADER_SAMPLE_BALANCED)
-        w /= class_total[items[i].label];
-      sum += w;
-      cumulative[i] = sum;
-    }
-  return cumulative;
-}
-
-static Plan *
-make_plan (LsLoader *self,
-           guint epoch)
-{
-  const LsLoaderConfig *config = &self->config;
-  Plan *plan = g_atomic_rc_box_new0 (Plan);
-  LsRng rng;
-  guint n;
-
-  plan->epoch = epoch;
-  plan->seed = splitmix64 (config->seed ^ splitmix64 ((guint64) epoch + 1));
-  ls_rng_init (&rng, plan->seed, ORDER_STREAM);
-  if (config->sampling == LS_LOADER_SAMPLE_SEQUENTIAL)
-    {
-      n = self->n_items;
-      plan->order = g_new (guint, n);
-      for (guint i = 0; i < n; i++)
-        plan->order[i] = i;
-      if (config->shuffle)
-        for (guint i = n - 1; i > 0; i--) /* Fisher–Yates */
-          {
-            guint j = (guint) (ls_rng_uniform (&rng) * (i + 1));
-            guint t = plan->order[i];
-
-            plan->order[i] = plan->order[j];
-            plan->order[j] = t;
-          }
-    }
-  else
-    {
-      double total = self->cumulative[self->n_items - 1];
-
-      n = config->epoch_size != 0 ? config->epoch_size : self->n_items;
-      plan->order = g_new (guint, n);
-      for (guint p = 0; p < n; p++)
-        {
-          double u = ls_rng_uniform (&rng) * total;
-          guint lo = 0, hi = self->n_items - 1;
-
-          while (lo < hi) /* the first i with cumulative[i] > u */
-            {
-              guint mid = lo + (hi - lo) / 2;
-
-              if (self->cumulative[mid] > u)
-                hi = mid;
-              else
-                lo = mid + 1;
-            }
-          plan->order[p] = lo;
-        }
-    }
-  plan->n_positions = n;
-  plan->n_batches = config->drop_last ? n / config->batch_size
-                                      : (n + config->batch_size - 1) / config->batch_size;
-  return plan;
-}
-
-static void
-record_failure (LsLoader *self,
-                guint item,
-                const GError *error)
-{
-  LsLoaderFailure *failure;
-
-  if (!g_atomic_int_compare_and_exchange (&self->bad[item], 0, 1))
-    return;
-  failure = g_new0 (LsLoaderFailure, 1);
-  failure->item = item;
-  failure->path = self->items[item].path != NULL ? g_strdup (self->items[item].path)
-                                                 : g_strdup_printf ("item %u", item);
-  failure->message = g_strdup (error->message);
-  g_debug ("loader: skipping %s: %s", failure->path, failure->message);
-  g_mutex_lock (&self->mutex);
-  g_ptr_array_add (self->failures, failure);
-  g_mutex_unlock (&self->mutex);
-}
-
-static void
-dequantise (const LsLoader *self,
-            const guint8 *q,
-            float *out)
-{
-  gsize n = (gsize) self->config.size * self->config.size;
-
-  if (self->config.cache_bits == 8)
-    for (gsize i = 0; i < n; i++)
-      out[i] = self->lut8[q[i]];
-  else
-    {
-      const guint16 *q16 = (const guint16 *) q;
-
-      for (gsize i = 0; i < n; i++)
-        out[i] = (float) q16[i] / 65535.0f;
-    }
-}
-
-static void
-quantise (const LsLoader *self,
-          const float *in,
-          guint8 *q)
-{
-  gsize n = (gsize) self->config.size * self->config.size;
-
-  if (self->config.cache_bits == 8)
-    for (gsize i = 0; i < n; i++)
-      q[i] = (guint8) (CLAMP (in[i], 0.0f, 1.0f) * 255.0f + 0.5f);
-  else
-    {
-      guint16 *q16 = (guint16 *) q;
-
-      for (gsize i = 0; i < n; i++)
-        q16[i] = (guint16) (CLAMP (in[i], 0.0f, 1.0f) * 65535.0f + 0.5f);
-    }
-}
-
-/* The item's fitted image, quantised and back, into w->fitted. */
-static gboolean
-load_fitted (LsLoader *self,
-             Worker *w,
-             guint item,
-             GError **error)
-{
-  const LsLoaderItem *it = &self->items[item];
-  const guint8 *entry = g_atomic_pointer_get (&self->cache[item]);
-  g_autoptr (LsImage) image = NULL;
-  g_autoptr (LsImage) fitted = NULL;
-  LsDecodeOptions opts;
-
-  if (entry != NULL)
-    {
-      g_atomic_int_inc (&self->cache_hits);
-      dequantise (self, entry, w->fitted);
-      return TRUE;
-    }
-  g_atomic_int_inc (&self->cache_misses);
-
-  ls_decode_options_init (&opts);
-  opts.target_size = self->config.size;
-  if (it->bytes != NULL)
-    {
-      g_autofree char *name = it->path != NULL ? g_strdup (it->path) : g_strdup_printf ("item %u", item);
-      gsize size;
-      const guint8 *data = g_bytes_get_data (it->bytes, &size);
-
-      image = ls_image_load_bytes (data, size, name, &opts, error);
-    }
-  else
-    image = ls_image_load (it->path, &opts, error);
-  if (image == NULL)
-    return FALSE;
-  fitted = ls_image_fit (image, self->config.size, self->config.fit);
-  quantise (self, fitted->data, w->quantised);
-  dequantise (self, w->quantised, w->fitted);
-
-  if (self->config.cache_bytes >= self->cache_entry_bytes)
-    {
-      g_mutex_lock (&self->cache_mutex);
-      if (self->cache[item] == NULL && self->cache_used + self->cache_entry_bytes <= self->config.cache_bytes)
-        {
-          g_atomic_pointer_set (&self->cache[item], g_memdup2 (w->quantised, self->cache_entry_bytes));
-          self->cache_used += self->cache_entry_bytes;
-          self->cache_items++;
-        }
-      g_mutex_unlock (&self->cache_mutex);
-    }
-  return TRUE;
-}
-
-static void
-normalise (const LsLoaderConfig *config,
-           const float *src,
-           float *out)
-{
-  gsize n = (gsize) config->size * config->size;
-
-  /* As ls_image_normalize(): x · (1/std) − mean/std. */
-  for (int c = 0; c < config->channels; c++)
-    {
-      float scale = 1.0f / config->std[c];
-      float bias = -config->mean[c] * scale;
-      float *o = out + (gsize) c * n;
-
-      for (gsize i = 0; i < n; i++)
-        o[i] = src[i] * scale + bias;
-    }
-}
-
-/* Fills position j of a batch; FALSE when the item was left out (slot->errors[j]
- * says why, with LS_LOADER_ON_ERROR_FAIL). */
-static gboolean
-fill_position (Worker *w,
-               Slot *slot,
-               guint j)
-{
-  LsLoader *self = w->loader;
-  const LsLoaderConfig *config = &self->config;
-  LsBatch *batch = &slot->batch;
-  guint p = slot->batch.index * config->batch_size + j;
-  guint item = slot->plan->order[p];
-  const float *src = w->fitted;
-  g_autoptr (GError) error = NULL;
-
-  if (g_atomic_int_get (&self->bad[item]))
-    {
-      if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
-        g_set_error (&slot->errors[j], LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE, "%s: failed to decode earlier",
-                     self->items[item].path != NULL ? self->items[item].path : "in-memory item");
-      return FALSE;
-    }
-  if (!load_fitted (self, w, item, &error))
-    {
-      record_failure (self, item, error);
-      if (config->on_error == LS_LOADER_ON_ERROR_FAIL)
-        g_set_error_literal (&slot->errors[j], LS_LOADER_ERROR, LS_LOADER_ERROR_DECODE, error->message);
-      return FALSE;
-    }
-  if (config->augment != NULL)
-    {
-      LsAugmentRecord *record = batch->records != NULL ? batch->records[j] : w->record;
-      LsRng rng;
-
-      ls_rng_init (&rng, splitmix64 (slot->plan->seed + p), p);
-      ls_augment_pipeline_apply (config->augment, &rng, w->fitted, w->augmented, config->size, config->size,
-                                 w->scratch, record);
-      src = w->augmented;
-    }
-  normalise (config, src, batch->input + (gsize) j * self->image_floats);
-  batch->labels[j] = self->items[item].label;
-  batch->items[j] = item;
-  batch->positions[j] = p;
-  return TRUE;
-}
-
 /* Under mutex, by whoever finished the last position of a slot: a stale
  * slot goes back to the pool; a current one is compacted (left-out
  * positions removed, the order kept) and made ready. */
 static void
 finish_slot (LsLoader *self,
-             Slot *slot)
+             LsLoaderSlot *slot)
 {
   LsBatch *batch = &slot->batch;
   guint k = 0;
 
-  plan_unref (g_steal_pointer (&slot->plan));
+  ls_loader_plan_unref (g_steal_pointer (&slot->plan));
   if (slot->generation != self->generation || self->abort_error != NULL)
     {
       for (guint j = 0; j < slot->count; j++)
@@ -556,7 +180,7 @@ finish_slot (LsLoader *self,
 static void
 retire_current (LsLoader *self)
 {
-  Slot *slot = g_steal_pointer (&self->current);
+  LsLoaderSlot *slot = g_steal_pointer (&self->current);
 
   if (slot == NULL)
     return;
@@ -566,11 +190,11 @@ retire_current (LsLoader *self)
 }
 
 /* Under mutex: the next position to fill, starting a batch when needed. */
-static Slot *
+static LsLoaderSlot *
 claim (LsLoader *self,
        guint *j)
 {
-  Slot *slot = self->current;
+  LsLoaderSlot *slot = self->current;
 
   if (slot == NULL)
     {
@@ -580,7 +204,7 @@ claim (LsLoader *self,
         return NULL;
       slot = self->free_slots[--self->n_free];
       slot->generation = self->generation;
-      slot->plan = plan_ref (self->plan);
+      slot->plan = ls_loader_plan_ref (self->plan);
       slot->batch.epoch = self->plan->epoch;
       slot->batch.index = self->next_claim++;
       slot->batch.n = 0;
@@ -604,14 +228,14 @@ static void abort_epoch (LsLoader *self,
 static gpointer
 worker_main (gpointer data)
 {
-  Worker *w = data;
+  LsLoaderWorker *w = data;
   LsLoader *self = w->loader;
 
   g_mutex_lock (&self->mutex);
   while (!self->quit)
     {
       g_autoptr (GCancellable) cancellable = NULL;
-      Slot *slot;
+      LsLoaderSlot *slot;
       guint j;
       gint64 t0;
       gboolean cancelled;
@@ -627,7 +251,7 @@ worker_main (gpointer data)
 
       t0 = g_get_monotonic_time ();
       cancelled = g_cancellable_is_cancelled (cancellable);
-      slot->valid[j] = !cancelled && g_atomic_int_get (&self->generation) == slot->generation && fill_position (w, slot, j);
+      slot->valid[j] = !cancelled && g_atomic_int_get (&self->generation) == slot->generation && ls_loader_fill_position (w, slot, j);
 
       g_mutex_lock (&self->mutex);
       self->worker_us += g_get_monotonic_time () - t0;
@@ -644,7 +268,7 @@ worker_main (gpointer data)
 }
 
 static void
-slot_clear (Slot *slot)
+slot_clear (LsLoaderSlot *slot)
 {
   g_aligned_free (slot->batch.input);
   g_free (slot->batch.labels);
@@ -655,7 +279,7 @@ slot_clear (Slot *slot)
       ls_augment_record_free (slot->batch.records[j]);
   g_free (slot->batch.records);
   g_clear_error (&slot->error);
-  plan_unref (slot->plan);
+  ls_loader_plan_unref (slot->plan);
   if (slot->errors != NULL)
     for (guint j = 0; j < slot->count; j++)
       g_clear_error (&slot->errors[j]);
@@ -664,7 +288,7 @@ slot_clear (Slot *slot)
 }
 
 static void
-worker_clear (Worker *w)
+worker_clear (LsLoaderWorker *w)
 {
   g_aligned_free (w->fitted);
   g_aligned_free (w->augmented);
@@ -710,7 +334,7 @@ ls_loader_new (const LsLoaderItem *items,
       self->items[i].bytes = items[i].bytes != NULL ? g_bytes_ref (items[i].bytes) : NULL;
     }
   if (config->sampling != LS_LOADER_SAMPLE_SEQUENTIAL)
-    self->cumulative = make_cumulative (self->items, n_items, config->sampling);
+    self->cumulative = ls_loader_make_cumulative (self->items, n_items, config->sampling);
   plane = (gsize) config->size * config->size;
   self->image_floats = plane * config->channels;
   self->cache_entry_bytes = plane * (config->cache_bits / 8);
@@ -731,8 +355,8 @@ ls_loader_new (const LsLoaderItem *items,
     self->config.prefetch = MAX (2 * n_workers, 2);
   /* prefetch buffers for the workers and one the consumer holds */
   self->pool_size = self->config.prefetch + 1;
-  self->slots = g_new0 (Slot, self->pool_size);
-  self->free_slots = g_new (Slot *, self->pool_size);
+  self->slots = g_new0 (LsLoaderSlot, self->pool_size);
+  self->free_slots = g_new (LsLoaderSlot *, self->pool_size);
   for (guint s = 0; s < self->pool_size; s++)
     {
       LsBatch *b = &self->slots[s].batch;
@@ -754,10 +378,10 @@ ls_loader_new (const LsLoaderItem *items,
       self->free_slots[self->n_free++] = &self->slots[s];
     }
 
-  self->workers = g_new0 (Worker, n_workers);
+  self->workers = g_new0 (LsLoaderWorker, n_workers);
   for (guint i = 0; i < n_workers; i++)
     {
-      Worker *w = &self->workers[i];
+      LsLoaderWorker *w = &self->workers[i];
 
       w->loader = self;
       w->fitted = g_aligned_alloc0 (plane, sizeof (float), 64);
@@ -808,7 +432,7 @@ ls_loader_free (LsLoader *self)
   g_free (self->slots);
   g_free (self->free_slots);
   g_free (self->ready);
-  plan_unref (self->plan);
+  ls_loader_plan_unref (self->plan);
   g_clear_error (&self->abort_error);
   g_clear_object (&self->cancellable);
   for (guint i = 0; i < self->n_items; i++)
@@ -879,12 +503,12 @@ void
 ls_loader_start_epoch (LsLoader *self,
                        guint epoch)
 {
-  Plan *plan;
-  Plan *old;
+  LsLoaderPlan *plan;
+  LsLoaderPlan *old;
 
   g_return_if_fail (self != NULL);
 
-  plan = make_plan (self, epoch);
+  plan = ls_loader_plan_new (self, epoch);
   g_mutex_lock (&self->mutex);
   g_atomic_int_inc (&self->generation);
   retire_current (self);
@@ -893,7 +517,7 @@ ls_loader_start_epoch (LsLoader *self,
   old = g_steal_pointer (&self->plan);
   self->plan = plan;
   g_free (self->ready);
-  self->ready = g_new0 (Slot *, MAX (plan->n_batches, 1));
+  self->ready = g_new0 (LsLoaderSlot *, MAX (plan->n_batches, 1));
   self->next_claim = 0;
   self->next_deliver = 0;
   g_clear_error (&self->abort_error);
@@ -901,7 +525,7 @@ ls_loader_start_epoch (LsLoader *self,
   self->last_done_us = self->epoch_start_us;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->mutex);
-  plan_unref (old);
+  ls_loader_plan_unref (old);
 }
 
 /* Under mutex. */
@@ -967,7 +591,7 @@ ls_loader_next (LsLoader *self,
 
   for (;;)
     {
-      Slot *slot;
+      LsLoaderSlot *slot;
 
       if (self->abort_error != NULL)
         {
@@ -1024,7 +648,7 @@ void
 ls_loader_release (LsLoader *self,
                    LsBatch *batch)
 {
-  Slot *slot = (Slot *) batch;
+  LsLoaderSlot *slot = (LsLoaderSlot *) batch;
 
   g_return_if_fail (self != NULL && batch != NULL);
   g_return_if_fail (slot >= self->slots && slot < self->slots + self->pool_size);
