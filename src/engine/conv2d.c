@@ -1,0 +1,316 @@
+/* conv2d.c — 2-D convolution: im2col + cblas_sgemm, and its naive twin
+ *
+ * Per image: col (C·k·k, Ho·Wo) = im2col (x); y (M, Ho·Wo) = W (M, C·k·k) ·
+ * col. The backward recomputes col, accumulates dW += dy · colᵀ, then
+ * reuses the same scratch for dcol = Wᵀ · dy and scatters it back with
+ * col2im, the adjoint of im2col. A 1×1, stride-1, pad-0 convolution uses x
+ * itself as col.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "layers.h"
+
+#include <cblas.h>
+#include <string.h>
+
+void
+ls_conv_shape_init (LsConvShape *s,
+                    int n,
+                    int c,
+                    int h,
+                    int w,
+                    int m,
+                    int k,
+                    int stride,
+                    int pad)
+{
+  s->n = n;
+  s->c = c;
+  s->h = h;
+  s->w = w;
+  s->m = m;
+  s->k = k;
+  s->stride = stride;
+  s->pad = pad;
+  s->ho = (h + 2 * pad - k) / stride + 1;
+  s->wo = (w + 2 * pad - k) / stride + 1;
+  g_assert (s->ho > 0 && s->wo > 0);
+}
+
+static inline gboolean
+is_pointwise (const LsConvShape *s)
+{
+  return s->k == 1 && s->stride == 1 && s->pad == 0;
+}
+
+gsize
+ls_engine_conv2d_scratch_size (const LsConvShape *s)
+{
+  if (is_pointwise (s))
+    return 0;
+  return (gsize) s->c * s->k * s->k * s->ho * s->wo;
+}
+
+/* The range of output columns [lo, hi) whose input column lies inside. */
+static inline void
+valid_range (int w,
+             int stride,
+             int offset,
+             int wo,
+             int *lo,
+             int *hi)
+{
+  /* iw = ow * stride + offset must satisfy 0 <= iw < w */
+  int a = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int b = (w - 1 - offset) >= 0 ? (w - 1 - offset) / stride + 1 : 0;
+
+  *lo = MIN (a, wo);
+  *hi = CLAMP (b, *lo, wo);
+}
+
+void
+ls_engine_im2col (const float *x,
+                  float *col,
+                  int c,
+                  int h,
+                  int w,
+                  int k,
+                  int stride,
+                  int pad,
+                  int ho,
+                  int wo)
+{
+  for (int ci = 0; ci < c; ci++)
+    for (int kh = 0; kh < k; kh++)
+      for (int kw = 0; kw < k; kw++)
+        {
+          float *row = col + (((gsize) ci * k + kh) * k + kw) * ho * wo;
+          int lo, hi;
+
+          valid_range (w, stride, kw - pad, wo, &lo, &hi);
+          for (int oh = 0; oh < ho; oh++)
+            {
+              int ih = oh * stride - pad + kh;
+              float *dst = row + (gsize) oh * wo;
+              const float *src;
+
+              if (ih < 0 || ih >= h)
+                {
+                  memset (dst, 0, sizeof (float) * wo);
+                  continue;
+                }
+              src = x + ((gsize) ci * h + ih) * w + kw - pad;
+              for (int ow = 0; ow < lo; ow++)
+                dst[ow] = 0.0f;
+              if (stride == 1)
+                memcpy (dst + lo, src + lo, sizeof (float) * (hi - lo));
+              else
+                for (int ow = lo; ow < hi; ow++)
+                  dst[ow] = src[ow * stride];
+              for (int ow = hi; ow < wo; ow++)
+                dst[ow] = 0.0f;
+            }
+        }
+}
+
+void
+ls_engine_col2im (const float *col,
+                  float *x,
+                  int c,
+                  int h,
+                  int w,
+                  int k,
+                  int stride,
+                  int pad,
+                  int ho,
+                  int wo)
+{
+  memset (x, 0, sizeof (float) * c * h * w);
+  for (int ci = 0; ci < c; ci++)
+    for (int kh = 0; kh < k; kh++)
+      for (int kw = 0; kw < k; kw++)
+        {
+          const float *row = col + (((gsize) ci * k + kh) * k + kw) * ho * wo;
+          int lo, hi;
+
+          valid_range (w, stride, kw - pad, wo, &lo, &hi);
+          for (int oh = 0; oh < ho; oh++)
+            {
+              int ih = oh * stride - pad + kh;
+              const float *src = row + (gsize) oh * wo;
+              float *dst;
+
+              if (ih < 0 || ih >= h)
+                continue;
+              dst = x + ((gsize) ci * h + ih) * w + kw - pad;
+              if (stride == 1)
+                for (int ow = lo; ow < hi; ow++)
+                  dst[ow] += src[ow];
+              else
+                for (int ow = lo; ow < hi; ow++)
+                  dst[ow * stride] += src[ow];
+            }
+        }
+}
+
+void
+ls_engine_conv2d_forward (const LsConvShape *s,
+                          const float *x,
+                          const float *w,
+                          const float *b,
+                          float *y,
+                          float *scratch)
+{
+  int kk = s->c * s->k * s->k;
+  int p = s->ho * s->wo;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      const float *xn = x + (gsize) n * s->c * s->h * s->w;
+      float *yn = y + (gsize) n * s->m * p;
+      const float *col = xn;
+
+      if (!is_pointwise (s))
+        {
+          ls_engine_im2col (xn, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho, s->wo);
+          col = scratch;
+        }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, p, kk, 1.0f, w, kk, col, p,
+                   0.0f, yn, p);
+      if (b != NULL)
+        for (int m = 0; m < s->m; m++)
+          {
+            float bm = b[m];
+            float *row = yn + (gsize) m * p;
+
+            for (int i = 0; i < p; i++)
+              row[i] += bm;
+          }
+    }
+}
+
+void
+ls_engine_conv2d_backward (const LsConvShape *s,
+                           const float *x,
+                           const float *w,
+                           const float *dy,
+                           float *dw,
+                           float *db,
+                           float *dx,
+                           float *scratch)
+{
+  int kk = s->c * s->k * s->k;
+  int p = s->ho * s->wo;
+
+  for (int n = 0; n < s->n; n++)
+    {
+      const float *xn = x + (gsize) n * s->c * s->h * s->w;
+      const float *dyn = dy + (gsize) n * s->m * p;
+      float *dxn = dx != NULL ? dx + (gsize) n * s->c * s->h * s->w : NULL;
+
+      if (db != NULL)
+        for (int m = 0; m < s->m; m++)
+          {
+            const float *row = dyn + (gsize) m * p;
+            float acc = 0.0f;
+
+            for (int i = 0; i < p; i++)
+              acc += row[i];
+            db[m] += acc;
+          }
+      if (is_pointwise (s))
+        {
+          if (dw != NULL)
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p, xn, p,
+                         1.0f, dw, kk);
+          if (dxn != NULL)
+            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn, p,
+                         0.0f, dxn, p);
+          continue;
+        }
+      if (dw != NULL)
+        {
+          ls_engine_im2col (xn, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho, s->wo);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p, scratch,
+                       p, 1.0f, dw, kk);
+        }
+      if (dxn != NULL)
+        {
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn, p,
+                       0.0f, scratch, p);
+          ls_engine_col2im (scratch, dxn, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho, s->wo);
+        }
+    }
+}
+
+/* The direct seven loops, accumulated in double. */
+void
+ls_engine_conv2d_forward_ref (const LsConvShape *s,
+                              const float *x,
+                              const float *w,
+                              const float *b,
+                              float *y)
+{
+  for (int n = 0; n < s->n; n++)
+    for (int m = 0; m < s->m; m++)
+      for (int oh = 0; oh < s->ho; oh++)
+        for (int ow = 0; ow < s->wo; ow++)
+          {
+            double acc = b != NULL ? b[m] : 0.0;
+
+            for (int c = 0; c < s->c; c++)
+              for (int kh = 0; kh < s->k; kh++)
+                for (int kw = 0; kw < s->k; kw++)
+                  {
+                    int ih = oh * s->stride - s->pad + kh;
+                    int iw = ow * s->stride - s->pad + kw;
+
+                    if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
+                      continue;
+                    acc += (double) x[(((gsize) n * s->c + c) * s->h + ih) * s->w + iw] * w[(((gsize) m * s->c + c) * s->k + kh) * s->k + kw];
+                  }
+            y[(((gsize) n * s->m + m) * s->ho + oh) * s->wo + ow] = (float) acc;
+          }
+}
+
+void
+ls_engine_conv2d_backward_ref (const LsConvShape *s,
+                               const float *x,
+                               const float *w,
+                               const float *dy,
+                               float *dw,
+                               float *db,
+                               float *dx)
+{
+  if (dx != NULL)
+    memset (dx, 0, sizeof (float) * s->n * s->c * s->h * s->w);
+  for (int n = 0; n < s->n; n++)
+    for (int m = 0; m < s->m; m++)
+      for (int oh = 0; oh < s->ho; oh++)
+        for (int ow = 0; ow < s->wo; ow++)
+          {
+            float g = dy[(((gsize) n * s->m + m) * s->ho + oh) * s->wo + ow];
+
+            if (db != NULL)
+              db[m] += g;
+            for (int c = 0; c < s->c; c++)
+              for (int kh = 0; kh < s->k; kh++)
+                for (int kw = 0; kw < s->k; kw++)
+                  {
+                    int ih = oh * s->stride - s->pad + kh;
+                    int iw = ow * s->stride - s->pad + kw;
+                    gsize xi = (((gsize) n * s->c + c) * s->h + ih) * s->w + iw;
+                    gsize wi = (((gsize) m * s->c + c) * s->k + kh) * s->k + kw;
+
+                    if (ih < 0 || ih >= s->h || iw < 0 || iw >= s->w)
+                      continue;
+                    if (dw != NULL)
+                      dw[wi] += g * x[xi];
+                    if (dx != NULL)
+                      dx[xi] += g * w[wi];
+                  }
+          }
+}

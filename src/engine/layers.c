@@ -1,0 +1,457 @@
+/* layers.c — batch norm, ReLU, max-pool, average pool, linear, dropout and
+ * the loss, each as a forward/backward pair over raw pointers
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- batch norm ------------------------------------------------------ */
+
+void
+ls_engine_batchnorm_forward_train (const float *x,
+                                   float *y,
+                                   const float *gamma,
+                                   const float *beta,
+                                   float *running_mean,
+                                   float *running_var,
+                                   float *save_mean,
+                                   float *save_invstd,
+                                   int n,
+                                   int c,
+                                   int hw)
+{
+  double count = (double) n * hw;
+
+  g_assert (n * hw > 1);
+  for (int ci = 0; ci < c; ci++)
+    {
+      double sum = 0.0, sq = 0.0, mean, var;
+      float fmean, invstd, scale, shift;
+
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          float s = 0.0f;
+
+          for (int i = 0; i < hw; i++)
+            s += p[i];
+          sum += s;
+        }
+      mean = sum / count;
+      fmean = (float) mean;
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          float s = 0.0f;
+
+          for (int i = 0; i < hw; i++)
+            {
+              float d = p[i] - fmean;
+
+              s += d * d;
+            }
+          sq += s;
+        }
+      var = sq / count;
+      invstd = (float) (1.0 / sqrt (var + LS_BN_EPS));
+      save_mean[ci] = fmean;
+      save_invstd[ci] = invstd;
+      running_mean[ci] = (1.0f - LS_BN_MOMENTUM) * running_mean[ci] + LS_BN_MOMENTUM * fmean;
+      running_var[ci] = (1.0f - LS_BN_MOMENTUM) * running_var[ci] + LS_BN_MOMENTUM * (float) (var * count / (count - 1.0));
+      scale = gamma[ci] * invstd;
+      shift = beta[ci] - fmean * scale;
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          float *q = y + ((gsize) ni * c + ci) * hw;
+
+          for (int i = 0; i < hw; i++)
+            q[i] = p[i] * scale + shift;
+        }
+    }
+}
+
+void
+ls_engine_batchnorm_forward_eval (const float *x,
+                                  float *y,
+                                  const float *gamma,
+                                  const float *beta,
+                                  const float *running_mean,
+                                  const float *running_var,
+                                  float *save_mean,
+                                  float *save_invstd,
+                                  int n,
+                                  int c,
+                                  int hw)
+{
+  for (int ci = 0; ci < c; ci++)
+    {
+      float invstd = 1.0f / sqrtf (running_var[ci] + LS_BN_EPS);
+      float scale = gamma[ci] * invstd;
+      float shift = beta[ci] - running_mean[ci] * scale;
+
+      save_mean[ci] = running_mean[ci];
+      save_invstd[ci] = invstd;
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          float *q = y + ((gsize) ni * c + ci) * hw;
+
+          for (int i = 0; i < hw; i++)
+            q[i] = p[i] * scale + shift;
+        }
+    }
+}
+
+void
+ls_engine_batchnorm_backward (const float *x,
+                              const float *dy,
+                              const float *gamma,
+                              const float *save_mean,
+                              const float *save_invstd,
+                              gboolean train,
+                              float *dgamma,
+                              float *dbeta,
+                              float *dx,
+                              int n,
+                              int c,
+                              int hw)
+{
+  float count = (float) n * hw;
+
+  for (int ci = 0; ci < c; ci++)
+    {
+      float mean = save_mean[ci], invstd = save_invstd[ci];
+      double sdy = 0.0, sdyx = 0.0;
+      float fsdy, fsdyx, k, a, b;
+
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          const float *g = dy + ((gsize) ni * c + ci) * hw;
+          float s1 = 0.0f, s2 = 0.0f;
+
+          for (int i = 0; i < hw; i++)
+            {
+              s1 += g[i];
+              s2 += g[i] * (p[i] - mean);
+            }
+          sdy += s1;
+          sdyx += s2;
+        }
+      fsdy = (float) sdy;
+      fsdyx = (float) (sdyx * invstd); /* Σ dy · x̂ */
+      if (dgamma != NULL)
+        dgamma[ci] += fsdyx;
+      if (dbeta != NULL)
+        dbeta[ci] += fsdy;
+      if (dx == NULL)
+        continue;
+      k = gamma[ci] * invstd;
+      if (train)
+        {
+          /* dx = k · (dy − mean(dy) − x̂ · mean(dy·x̂)) */
+          a = k * invstd * fsdyx / count; /* per unit (x − mean) */
+          b = k * fsdy / count;
+        }
+      else
+        a = b = 0.0f;
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          const float *g = dy + ((gsize) ni * c + ci) * hw;
+          float *q = dx + ((gsize) ni * c + ci) * hw;
+
+          for (int i = 0; i < hw; i++)
+            q[i] = k * g[i] - b - a * (p[i] - mean);
+        }
+    }
+}
+
+/* ---- ReLU ------------------------------------------------------------ */
+
+void
+ls_engine_relu_forward (const float *x,
+                        float *y,
+                        gsize count)
+{
+  for (gsize i = 0; i < count; i++)
+    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void
+ls_engine_relu_backward (const float *y,
+                         const float *dy,
+                         float *dx,
+                         gsize count)
+{
+  for (gsize i = 0; i < count; i++)
+    dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+/* ---- max-pool 2×2 ---------------------------------------------------- */
+
+void
+ls_engine_maxpool2_forward (const float *x,
+                            float *y,
+                            uint8_t *argmax,
+                            int n,
+                            int c,
+                            int h,
+                            int w)
+{
+  int ho = h / 2, wo = w / 2;
+
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *p = x + plane * h * w;
+      float *q = y + plane * ho * wo;
+      uint8_t *a = argmax + plane * ho * wo;
+
+      for (int oh = 0; oh < ho; oh++)
+        {
+          const float *r0 = p + (gsize) (2 * oh) * w;
+          const float *r1 = r0 + w;
+
+          for (int ow = 0; ow < wo; ow++)
+            {
+              float best = r0[2 * ow];
+              uint8_t idx = 0;
+
+              if (r0[2 * ow + 1] > best)
+                best = r0[2 * ow + 1], idx = 1;
+              if (r1[2 * ow] > best)
+                best = r1[2 * ow], idx = 2;
+              if (r1[2 * ow + 1] > best)
+                best = r1[2 * ow + 1], idx = 3;
+              q[oh * wo + ow] = best;
+              a[oh * wo + ow] = idx;
+            }
+        }
+    }
+}
+
+void
+ls_engine_maxpool2_backward (const float *dy,
+                             const uint8_t *argmax,
+                             float *dx,
+                             int n,
+                             int c,
+                             int h,
+                             int w)
+{
+  int ho = h / 2, wo = w / 2;
+
+  memset (dx, 0, sizeof (float) * n * c * h * w);
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *g = dy + plane * ho * wo;
+      const uint8_t *a = argmax + plane * ho * wo;
+      float *q = dx + plane * h * w;
+
+      for (int oh = 0; oh < ho; oh++)
+        for (int ow = 0; ow < wo; ow++)
+          {
+            int idx = a[oh * wo + ow];
+
+            q[(gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1)] = g[oh * wo + ow];
+          }
+    }
+}
+
+/* ---- global average pool --------------------------------------------- */
+
+void
+ls_engine_gap_forward (const float *x,
+                       float *y,
+                       int n,
+                       int c,
+                       int hw)
+{
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *p = x + plane * hw;
+      float s = 0.0f;
+
+      for (int i = 0; i < hw; i++)
+        s += p[i];
+      y[plane] = s / (float) hw;
+    }
+}
+
+void
+ls_engine_gap_backward (const float *dy,
+                        float *dx,
+                        int n,
+                        int c,
+                        int hw)
+{
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      float g = dy[plane] / (float) hw;
+      float *q = dx + plane * hw;
+
+      for (int i = 0; i < hw; i++)
+        q[i] = g;
+    }
+}
+
+/* ---- linear ---------------------------------------------------------- */
+
+void
+ls_engine_linear_forward (const float *x,
+                          const float *w,
+                          const float *b,
+                          float *y,
+                          int n,
+                          int in,
+                          int out)
+{
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in, 0.0f, y,
+               out);
+  if (b != NULL)
+    for (int i = 0; i < n; i++)
+      for (int o = 0; o < out; o++)
+        y[(gsize) i * out + o] += b[o];
+}
+
+void
+ls_engine_linear_backward (const float *x,
+                           const float *w,
+                           const float *dy,
+                           float *dw,
+                           float *db,
+                           float *dx,
+                           int n,
+                           int in,
+                           int out)
+{
+  if (dw != NULL)
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, dy, out, x, in, 1.0f,
+                 dw, in);
+  if (db != NULL)
+    for (int i = 0; i < n; i++)
+      for (int o = 0; o < out; o++)
+        db[o] += dy[(gsize) i * out + o];
+  if (dx != NULL)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, dy, out, w, in, 0.0f,
+                 dx, in);
+}
+
+/* ---- dropout --------------------------------------------------------- */
+
+void
+ls_engine_dropout_forward (const float *x,
+                           float *y,
+                           float *mask,
+                           float p,
+                           LsRng *rng,
+                           gsize count)
+{
+  float keep = 1.0f / (1.0f - p);
+
+  for (gsize i = 0; i < count; i++)
+    {
+      mask[i] = ls_rng_uniform (rng) < p ? 0.0f : keep;
+      y[i] = x[i] * mask[i];
+    }
+}
+
+void
+ls_engine_dropout_backward (const float *dy,
+                            const float *mask,
+                            float *dx,
+                            gsize count)
+{
+  for (gsize i = 0; i < count; i++)
+    dx[i] = dy[i] * mask[i];
+}
+
+/* ---- softmax and the loss -------------------------------------------- */
+
+void
+ls_engine_softmax (const float *logits,
+                   float *probs,
+                   int n,
+                   int k)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const float *z = logits + (gsize) i * k;
+      float *p = probs + (gsize) i * k;
+      double max = z[0], sum = 0.0;
+
+      for (int j = 1; j < k; j++)
+        max = MAX (max, z[j]);
+      for (int j = 0; j < k; j++)
+        sum += exp (z[j] - max);
+      for (int j = 0; j < k; j++)
+        p[j] = (float) (exp (z[j] - max) / sum);
+    }
+}
+
+/* loss = (1/W) Σ_i [(1−ε) w_{y_i} (−log p_{i,y_i}) + ε/K Σ_c w_c (−log p_{i,c})]
+ * with W = Σ_i w_{y_i}, as torch 1.13's cross_entropy with weight and
+ * label smoothing in 'mean' reduction. */
+float
+ls_engine_cross_entropy (const float *logits,
+                         const int *labels,
+                         const float *class_weights,
+                         float label_smoothing,
+                         float *probs,
+                         float *dlogits,
+                         int n,
+                         int k)
+{
+  double total_w = 0.0, loss = 0.0, sum_cw = 0.0;
+  double eps = label_smoothing;
+
+  for (int j = 0; j < k; j++)
+    sum_cw += class_weights != NULL ? class_weights[j] : 1.0;
+  for (int i = 0; i < n; i++)
+    {
+      const float *z = logits + (gsize) i * k;
+      int y = labels[i];
+      double max = z[0], sum = 0.0, lse, wy, smooth = 0.0;
+
+      g_assert (y >= 0 && y < k);
+      wy = class_weights != NULL ? class_weights[y] : 1.0;
+      total_w += wy;
+      for (int j = 1; j < k; j++)
+        max = MAX (max, z[j]);
+      for (int j = 0; j < k; j++)
+        sum += exp (z[j] - max);
+      lse = max + log (sum);
+      for (int j = 0; j < k; j++)
+        {
+          probs[(gsize) i * k + j] = (float) exp (z[j] - lse);
+          smooth += (class_weights != NULL ? class_weights[j] : 1.0) * (lse - z[j]);
+        }
+      loss += (1.0 - eps) * wy * (lse - z[y]) + eps / k * smooth;
+    }
+  if (total_w <= 0.0)
+    return 0.0f;
+  if (dlogits != NULL)
+    for (int i = 0; i < n; i++)
+      {
+        int y = labels[i];
+        double wy = class_weights != NULL ? class_weights[y] : 1.0;
+
+        for (int j = 0; j < k; j++)
+          {
+            double p = probs[(gsize) i * k + j];
+            double wj = class_weights != NULL ? class_weights[j] : 1.0;
+            double g = (1.0 - eps) * wy * (p - (j == y)) + eps / k * (sum_cw * p - wj);
+
+            dlogits[(gsize) i * k + j] = (float) (g / total_w);
+          }
+      }
+  return (float) (loss / total_w);
+}

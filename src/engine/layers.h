@@ -1,0 +1,225 @@
+/* layers.h — the engine's layers: forward/backward pairs over raw pointers
+ *
+ * Every tensor is float32, NCHW, contiguous. Functions return void: a bad
+ * shape is a programming error. None of them allocates; scratch space is
+ * passed in (its size is given by the matching *_scratch_size function).
+ * Backward functions *accumulate* parameter gradients (dw, db += …) and
+ * *write* input gradients (dx = …); dx may be NULL when not needed.
+ * Each optimized kernel has a naive *_ref twin used by the tests.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "rng.h"
+
+G_BEGIN_DECLS
+
+#define LS_BN_EPS 1e-5f
+#define LS_BN_MOMENTUM 0.1f
+
+typedef struct
+{
+  int n, c, h, w; /* input */
+  int m, k, stride, pad;
+  int ho, wo; /* output */
+} LsConvShape;
+
+void ls_conv_shape_init (LsConvShape *s,
+                         int n,
+                         int c,
+                         int h,
+                         int w,
+                         int m,
+                         int k,
+                         int stride,
+                         int pad);
+/* Floats of scratch one image needs (0 for the 1×1 stride-1 pad-0 path). */
+gsize ls_engine_conv2d_scratch_size (const LsConvShape *s);
+
+/* col (C·k·k, Ho·Wo) from one image x (C, H, W). */
+void ls_engine_im2col (const float *x,
+                       float *col,
+                       int c,
+                       int h,
+                       int w,
+                       int k,
+                       int stride,
+                       int pad,
+                       int ho,
+                       int wo);
+/* x (C, H, W) = the adjoint of im2col applied to col (overwrites x). */
+void ls_engine_col2im (const float *col,
+                       float *x,
+                       int c,
+                       int h,
+                       int w,
+                       int k,
+                       int stride,
+                       int pad,
+                       int ho,
+                       int wo);
+
+/* x (N,C,H,W), w (M,C,k,k), b (M) or NULL → y (N,M,Ho,Wo). */
+void ls_engine_conv2d_forward (const LsConvShape *s,
+                               const float *x,
+                               const float *w,
+                               const float *b,
+                               float *y,
+                               float *scratch);
+/* dy (N,M,Ho,Wo) → dw += , db += (if not NULL), dx = (if not NULL). */
+void ls_engine_conv2d_backward (const LsConvShape *s,
+                                const float *x,
+                                const float *w,
+                                const float *dy,
+                                float *dw,
+                                float *db,
+                                float *dx,
+                                float *scratch);
+void ls_engine_conv2d_forward_ref (const LsConvShape *s,
+                                   const float *x,
+                                   const float *w,
+                                   const float *b,
+                                   float *y);
+void ls_engine_conv2d_backward_ref (const LsConvShape *s,
+                                    const float *x,
+                                    const float *w,
+                                    const float *dy,
+                                    float *dw,
+                                    float *db,
+                                    float *dx);
+
+/* Batch norm over (N, H, W) per channel. Training mode: batch statistics
+ * (biased variance to normalize), saves mean and 1/sqrt(var+eps) in
+ * save_mean/save_invstd (C each) and updates the running statistics
+ * (unbiased variance). */
+void ls_engine_batchnorm_forward_train (const float *x,
+                                        float *y,
+                                        const float *gamma,
+                                        const float *beta,
+                                        float *running_mean,
+                                        float *running_var,
+                                        float *save_mean,
+                                        float *save_invstd,
+                                        int n,
+                                        int c,
+                                        int hw);
+/* Running statistics; also fills save_mean/save_invstd for the backward. */
+void ls_engine_batchnorm_forward_eval (const float *x,
+                                       float *y,
+                                       const float *gamma,
+                                       const float *beta,
+                                       const float *running_mean,
+                                       const float *running_var,
+                                       float *save_mean,
+                                       float *save_invstd,
+                                       int n,
+                                       int c,
+                                       int hw);
+/* train: the statistics depended on x (full batch-norm backward);
+ * otherwise they were constants (eval / frozen fine-tuning). dgamma and
+ * dbeta accumulate; dx written if not NULL. */
+void ls_engine_batchnorm_backward (const float *x,
+                                   const float *dy,
+                                   const float *gamma,
+                                   const float *save_mean,
+                                   const float *save_invstd,
+                                   gboolean train,
+                                   float *dgamma,
+                                   float *dbeta,
+                                   float *dx,
+                                   int n,
+                                   int c,
+                                   int hw);
+
+/* ReLU; may run in place (y == x). The backward uses the output y. */
+void ls_engine_relu_forward (const float *x,
+                             float *y,
+                             gsize count);
+void ls_engine_relu_backward (const float *y,
+                              const float *dy,
+                              float *dx,
+                              gsize count);
+
+/* 2×2 max-pool, stride 2 (floor). argmax (N,C,Ho,Wo) keeps 0..3. */
+void ls_engine_maxpool2_forward (const float *x,
+                                 float *y,
+                                 uint8_t *argmax,
+                                 int n,
+                                 int c,
+                                 int h,
+                                 int w);
+void ls_engine_maxpool2_backward (const float *dy,
+                                  const uint8_t *argmax,
+                                  float *dx,
+                                  int n,
+                                  int c,
+                                  int h,
+                                  int w);
+
+/* Global average pool: x (N,C,H,W) → y (N,C). */
+void ls_engine_gap_forward (const float *x,
+                            float *y,
+                            int n,
+                            int c,
+                            int hw);
+void ls_engine_gap_backward (const float *dy,
+                             float *dx,
+                             int n,
+                             int c,
+                             int hw);
+
+/* Linear: x (N,I), w (O,I), b (O) or NULL → y (N,O). */
+void ls_engine_linear_forward (const float *x,
+                               const float *w,
+                               const float *b,
+                               float *y,
+                               int n,
+                               int in,
+                               int out);
+void ls_engine_linear_backward (const float *x,
+                                const float *w,
+                                const float *dy,
+                                float *dw,
+                                float *db,
+                                float *dx,
+                                int n,
+                                int in,
+                                int out);
+
+/* Inverted dropout: keeps with probability 1-p and scales by 1/(1-p).
+ * mask holds the scale per element (0 or 1/(1-p)). */
+void ls_engine_dropout_forward (const float *x,
+                                float *y,
+                                float *mask,
+                                float p,
+                                LsRng *rng,
+                                gsize count);
+void ls_engine_dropout_backward (const float *dy,
+                                 const float *mask,
+                                 float *dx,
+                                 gsize count);
+
+/* Softmax cross-entropy exactly as torch.nn.CrossEntropyLoss(weight=,
+ * label_smoothing=, reduction='mean'). logits (N,K); class_weights (K) or
+ * NULL; probs (N,K) out; dlogits (N,K) out if not NULL. Returns the loss. */
+float ls_engine_cross_entropy (const float *logits,
+                               const int *labels,
+                               const float *class_weights,
+                               float label_smoothing,
+                               float *probs,
+                               float *dlogits,
+                               int n,
+                               int k);
+
+/* Row-wise softmax of (N,K). */
+void ls_engine_softmax (const float *logits,
+                        float *probs,
+                        int n,
+                        int k);
+
+G_END_DECLS
