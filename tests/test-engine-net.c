@@ -264,7 +264,8 @@ check_net_gradient (LsNet *net,
 }
 
 static void
-run_net_gradcheck (LsNetMode mode)
+run_net_gradcheck (LsNetMode mode,
+                   int threads)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
@@ -278,6 +279,7 @@ run_net_gradcheck (LsNetMode mode)
   LsRng rng;
 
   g_assert_no_error (error);
+  ls_net_set_threads (net, threads);
   g_assert_true (ls_net_plan (net, n, &error));
   ls_net_init_params (net, 5);
   ls_net_set_mode (net, mode);
@@ -313,8 +315,12 @@ run_net_gradcheck (LsNetMode mode)
 static void
 test_net_gradcheck (void)
 {
-  run_net_gradcheck (LS_NET_MODE_TRAIN);
-  run_net_gradcheck (LS_NET_MODE_FINETUNE);
+  int blas_threads = ls_engine_blas_get_threads ();
+
+  run_net_gradcheck (LS_NET_MODE_TRAIN, 1);
+  run_net_gradcheck (LS_NET_MODE_FINETUNE, 1);
+  run_net_gradcheck (LS_NET_MODE_TRAIN, 2);
+  ls_engine_blas_set_threads (blas_threads);
 }
 
 /* ---- training ----------------------------------------------------------- */
@@ -378,7 +384,8 @@ test_memorise (void)
 
 static void
 train_some (float *params_out,
-            gsize n_params)
+            gsize n_params,
+            int threads)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
@@ -388,6 +395,7 @@ train_some (float *params_out,
   float x[8 * 2 * 12 * 12];
   int labels[8];
 
+  ls_net_set_threads (net, threads);
   g_assert_true (ls_net_plan (net, 8, &error));
   ls_net_init_params (net, 1234);
   make_data (x, labels, 8, 2 * 12 * 12, 3);
@@ -409,13 +417,25 @@ test_determinism (void)
   gsize n = ls_net_get_n_params (probe);
   g_autofree float *a = g_new (float, n);
   g_autofree float *b = g_new (float, n);
+  g_autofree float *c = g_new (float, n);
+  g_autofree float *d = g_new (float, n);
   int threads = ls_engine_blas_get_threads ();
+  double diff = 0.0;
 
   ls_engine_blas_set_threads (1);
-  train_some (a, n);
-  train_some (b, n);
-  ls_engine_blas_set_threads (threads);
+  train_some (a, n, 1);
+  train_some (b, n, 1);
   g_assert_true (memcmp (a, b, sizeof (float) * n) == 0);
+  /* the net's own two threads split the work the same way every time */
+  train_some (c, n, 2);
+  train_some (d, n, 2);
+  ls_engine_blas_set_threads (threads);
+  g_assert_true (memcmp (c, d, sizeof (float) * n) == 0);
+  /* and agree with one thread up to rounding */
+  for (gsize i = 0; i < n; i++)
+    diff = MAX (diff, fabs ((double) a[i] - c[i]));
+  g_test_message ("1 vs 2 threads: max parameter difference %.2e", diff);
+  g_assert_cmpfloat (diff, <, 1e-4);
 }
 
 static void
@@ -435,10 +455,10 @@ test_no_allocation (void)
   long before, after;
   int threads = ls_engine_blas_get_threads ();
 
-  /* OpenBLAS 0.3.21 mallocs its job array in every multi-threaded GEMM
-   * (level3_thread.c), so the engine's own code is measured with its
-   * BLAS calls single-threaded. */
-  ls_engine_blas_set_threads (1);
+  /* The net runs on two threads of its own, each BLAS call on one
+   * (OpenBLAS 0.3.21 mallocs its job array in every multi-threaded GEMM,
+   * level3_thread.c, one reason the net splits the work itself). */
+  ls_net_set_threads (net, 2);
   g_assert_true (ls_net_plan (net, n, &error));
   ls_net_init_params (net, 3);
   make_data (x, labels, n, in, 1);
@@ -452,7 +472,7 @@ test_no_allocation (void)
   ls_net_set_mode (net, LS_NET_MODE_FINETUNE);
   ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res);
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
-  ls_net_forward (net, x, 1);
+  ls_net_forward (net, x, 1); /* the single-image path */
   after = atomic_load (&n_allocations);
   ls_engine_blas_set_threads (threads);
   g_assert_cmpint (after - before, ==, 0);
@@ -462,6 +482,32 @@ test_no_allocation (void)
 #else
   g_test_skip ("allocation counting replaces malloc, which the sanitizers own");
 #endif
+}
+
+/* One image on two threads (im2col and GEMM split) equals one thread. */
+static void
+test_single_image_threads (void)
+{
+  g_autoptr (LsNet) one = ls_net_new (small_spec, NULL);
+  g_autoptr (LsNet) two = ls_net_new (small_spec, NULL);
+  float x[2 * 2 * 12 * 12], l1[6], l2[6];
+  int labels[2];
+  int threads = ls_engine_blas_get_threads ();
+
+  make_data (x, labels, 2, 2 * 12 * 12, 5);
+  ls_net_set_threads (two, 2);
+  g_assert_true (ls_net_plan (one, 2, NULL));
+  g_assert_true (ls_net_plan (two, 2, NULL));
+  ls_net_init_params (one, 77);
+  ls_net_init_params (two, 77);
+  for (int n = 1; n <= 2; n++)
+    {
+      memcpy (l1, ls_net_forward (one, x, n), sizeof (float) * 3 * n);
+      memcpy (l2, ls_net_forward (two, x, n), sizeof (float) * 3 * n);
+      for (int i = 0; i < 3 * n; i++)
+        g_assert_cmpfloat_with_epsilon (l1[i], l2[i], 1e-5);
+    }
+  ls_engine_blas_set_threads (threads);
 }
 
 /* ---- saliency ----------------------------------------------------------- */
@@ -533,6 +579,7 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/net/memorise", test_memorise);
   g_test_add_func ("/lungscope/engine/net/determinism", test_determinism);
   g_test_add_func ("/lungscope/engine/net/no-allocation", test_no_allocation);
+  g_test_add_func ("/lungscope/engine/net/single-image-threads", test_single_image_threads);
   g_test_add_func ("/lungscope/engine/saliency/maps", test_saliency);
   g_test_add_func ("/lungscope/engine/saliency/resize", test_resize_bilinear);
   return g_test_run ();

@@ -11,6 +11,10 @@
  */
 #include "config.h"
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+
 #include "layers.h"
 
 #include <cblas.h>
@@ -83,11 +87,27 @@ ls_engine_im2col (const float *x,
                   int ho,
                   int wo)
 {
+  ls_engine_im2col_ld (x, col, (gsize) ho * wo, c, h, w, k, stride, pad, ho, wo);
+}
+
+void
+ls_engine_im2col_ld (const float *x,
+                     float *col,
+                     gsize ld,
+                     int c,
+                     int h,
+                     int w,
+                     int k,
+                     int stride,
+                     int pad,
+                     int ho,
+                     int wo)
+{
   for (int ci = 0; ci < c; ci++)
     for (int kh = 0; kh < k; kh++)
       for (int kw = 0; kw < k; kw++)
         {
-          float *row = col + (((gsize) ci * k + kh) * k + kw) * ho * wo;
+          float *row = col + (((gsize) ci * k + kh) * k + kw) * ld;
           int lo, hi;
 
           valid_range (w, stride, kw - pad, wo, &lo, &hi);
@@ -128,12 +148,28 @@ ls_engine_col2im (const float *col,
                   int ho,
                   int wo)
 {
+  ls_engine_col2im_ld (col, (gsize) ho * wo, x, c, h, w, k, stride, pad, ho, wo);
+}
+
+void
+ls_engine_col2im_ld (const float *col,
+                     gsize ld,
+                     float *x,
+                     int c,
+                     int h,
+                     int w,
+                     int k,
+                     int stride,
+                     int pad,
+                     int ho,
+                     int wo)
+{
   memset (x, 0, sizeof (float) * c * h * w);
   for (int ci = 0; ci < c; ci++)
     for (int kh = 0; kh < k; kh++)
       for (int kw = 0; kw < k; kw++)
         {
-          const float *row = col + (((gsize) ci * k + kh) * k + kw) * ho * wo;
+          const float *row = col + (((gsize) ci * k + kh) * k + kw) * ld;
           int lo, hi;
 
           valid_range (w, stride, kw - pad, wo, &lo, &hi);
@@ -156,6 +192,185 @@ ls_engine_col2im (const float *col,
         }
 }
 
+int
+ls_engine_conv2d_group (const LsConvShape *s,
+                        int max_images)
+{
+  int p = s->ho * s->wo;
+
+  if (is_pointwise (s) || p >= LS_CONV_GROUP_COLUMNS)
+    return 1;
+  return CLAMP ((LS_CONV_GROUP_COLUMNS + p - 1) / p, 1, MAX (max_images, 1));
+}
+
+gsize
+ls_engine_conv2d_scratch_size_group (const LsConvShape *s,
+                                     int group)
+{
+  gsize p = (gsize) s->ho * s->wo;
+
+  if (group <= 1)
+    return ls_engine_conv2d_scratch_size (s);
+  return ((gsize) s->c * s->k * s->k + s->m) * p * group;
+}
+
+static void
+add_bias (float *y,
+          const float *b,
+          int m,
+          gsize p,
+          gsize ld)
+{
+  for (int i = 0; i < m; i++)
+    {
+      float bm = b[i];
+      float *row = y + (gsize) i * ld;
+
+      for (gsize j = 0; j < p; j++)
+        row[j] += bm;
+    }
+}
+
+void
+ls_engine_conv2d_forward_images (const LsConvShape *s,
+                                 int n0,
+                                 int n1,
+                                 int group,
+                                 const float *x,
+                                 const float *w,
+                                 const float *b,
+                                 float *y,
+                                 float *scratch)
+{
+  int kk = s->c * s->k * s->k;
+  gsize p = (gsize) s->ho * s->wo, xs = (gsize) s->c * s->h * s->w, ys = (gsize) s->m * p;
+
+  for (int n = n0; n < n1; n += group)
+    {
+      int g = MIN (group, n1 - n);
+      float *col = scratch, *tmp = scratch + (gsize) kk * p * group;
+      gsize ld = p * g;
+
+      if (group <= 1)
+        {
+          const float *c = x + n * xs;
+
+          if (!is_pointwise (s))
+            {
+              ls_engine_im2col (x + n * xs, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad,
+                                s->ho, s->wo);
+              c = scratch;
+            }
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, p, kk, 1.0f, w, kk, c, p,
+                       0.0f, y + n * ys, p);
+          if (b != NULL)
+            add_bias (y + n * ys, b, s->m, p, p);
+          continue;
+        }
+      for (int i = 0; i < g; i++)
+        ls_engine_im2col_ld (x + (n + i) * xs, col + i * p, ld, s->c, s->h, s->w, s->k, s->stride,
+                             s->pad, s->ho, s->wo);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, ld, kk, 1.0f, w, kk, col, ld,
+                   0.0f, tmp, ld);
+      if (b != NULL)
+        add_bias (tmp, b, s->m, ld, ld);
+      for (int i = 0; i < g; i++)
+        for (int m = 0; m < s->m; m++)
+          memcpy (y + (n + i) * ys + m * p, tmp + m * ld + i * p, sizeof (float) * p);
+    }
+}
+
+void
+ls_engine_conv2d_backward_images (const LsConvShape *s,
+                                  int n0,
+                                  int n1,
+                                  int group,
+                                  const float *x,
+                                  const float *w,
+                                  const float *dy,
+                                  float *dw,
+                                  float *db,
+                                  float *dx,
+                                  float *scratch)
+{
+  int kk = s->c * s->k * s->k;
+  gsize p = (gsize) s->ho * s->wo, xs = (gsize) s->c * s->h * s->w, ys = (gsize) s->m * p;
+
+  if (db != NULL)
+    for (int n = n0; n < n1; n++)
+      for (int m = 0; m < s->m; m++)
+        {
+          const float *row = dy + n * ys + m * p;
+          float acc[8] = { 0 };
+
+          for (gsize i = 0; i + 8 <= p; i += 8)
+            for (int j = 0; j < 8; j++)
+              acc[j] += row[i + j];
+          for (gsize i = p / 8 * 8; i < p; i++)
+            acc[0] += row[i];
+          db[m] += ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        }
+  for (int n = n0; n < n1; n += group)
+    {
+      int g = MIN (group, n1 - n);
+      float *col = scratch, *tmp = scratch + (gsize) kk * p * group;
+      gsize ld = p * g;
+
+      if (group <= 1)
+        {
+          const float *xn = x + n * xs;
+          const float *dyn = dy + n * ys;
+          float *dxn = dx != NULL ? dx + n * xs : NULL;
+
+          if (is_pointwise (s))
+            {
+              if (dw != NULL)
+                cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p, xn,
+                             p, 1.0f, dw, kk);
+              if (dxn != NULL)
+                cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn,
+                             p, 0.0f, dxn, p);
+              continue;
+            }
+          if (dw != NULL)
+            {
+              ls_engine_im2col (xn, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho,
+                                s->wo);
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p,
+                           scratch, p, 1.0f, dw, kk);
+            }
+          if (dxn != NULL)
+            {
+              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn,
+                           p, 0.0f, scratch, p);
+              ls_engine_col2im (scratch, dxn, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho,
+                                s->wo);
+            }
+          continue;
+        }
+      /* gather dy of the group as (M, g·P) */
+      for (int i = 0; i < g; i++)
+        for (int m = 0; m < s->m; m++)
+          memcpy (tmp + m * ld + i * p, dy + (n + i) * ys + m * p, sizeof (float) * p);
+      if (dw != NULL)
+        {
+          for (int i = 0; i < g; i++)
+            ls_engine_im2col_ld (x + (n + i) * xs, col + i * p, ld, s->c, s->h, s->w, s->k,
+                                 s->stride, s->pad, s->ho, s->wo);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, ld, 1.0f, tmp, ld, col,
+                       ld, 1.0f, dw, kk);
+        }
+      if (dx != NULL)
+        {
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, ld, s->m, 1.0f, w, kk, tmp, ld,
+                       0.0f, col, ld);
+          for (int i = 0; i < g; i++)
+            ls_engine_col2im_ld (col + i * p, ld, dx + (n + i) * xs, s->c, s->h, s->w, s->k,
+                                 s->stride, s->pad, s->ho, s->wo);
+        }
+    }
+}
+
 void
 ls_engine_conv2d_forward (const LsConvShape *s,
                           const float *x,
@@ -164,32 +379,7 @@ ls_engine_conv2d_forward (const LsConvShape *s,
                           float *y,
                           float *scratch)
 {
-  int kk = s->c * s->k * s->k;
-  int p = s->ho * s->wo;
-
-  for (int n = 0; n < s->n; n++)
-    {
-      const float *xn = x + (gsize) n * s->c * s->h * s->w;
-      float *yn = y + (gsize) n * s->m * p;
-      const float *col = xn;
-
-      if (!is_pointwise (s))
-        {
-          ls_engine_im2col (xn, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho, s->wo);
-          col = scratch;
-        }
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, p, kk, 1.0f, w, kk, col, p,
-                   0.0f, yn, p);
-      if (b != NULL)
-        for (int m = 0; m < s->m; m++)
-          {
-            float bm = b[m];
-            float *row = yn + (gsize) m * p;
-
-            for (int i = 0; i < p; i++)
-              row[i] += bm;
-          }
-    }
+  ls_engine_conv2d_forward_images (s, 0, s->n, 1, x, w, b, y, scratch);
 }
 
 void
@@ -202,48 +392,7 @@ ls_engine_conv2d_backward (const LsConvShape *s,
                            float *dx,
                            float *scratch)
 {
-  int kk = s->c * s->k * s->k;
-  int p = s->ho * s->wo;
-
-  for (int n = 0; n < s->n; n++)
-    {
-      const float *xn = x + (gsize) n * s->c * s->h * s->w;
-      const float *dyn = dy + (gsize) n * s->m * p;
-      float *dxn = dx != NULL ? dx + (gsize) n * s->c * s->h * s->w : NULL;
-
-      if (db != NULL)
-        for (int m = 0; m < s->m; m++)
-          {
-            const float *row = dyn + (gsize) m * p;
-            float acc = 0.0f;
-
-            for (int i = 0; i < p; i++)
-              acc += row[i];
-            db[m] += acc;
-          }
-      if (is_pointwise (s))
-        {
-          if (dw != NULL)
-            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p, xn, p,
-                         1.0f, dw, kk);
-          if (dxn != NULL)
-            cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn, p,
-                         0.0f, dxn, p);
-          continue;
-        }
-      if (dw != NULL)
-        {
-          ls_engine_im2col (xn, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho, s->wo);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p, scratch,
-                       p, 1.0f, dw, kk);
-        }
-      if (dxn != NULL)
-        {
-          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn, p,
-                       0.0f, scratch, p);
-          ls_engine_col2im (scratch, dxn, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho, s->wo);
-        }
-    }
+  ls_engine_conv2d_backward_images (s, 0, s->n, 1, x, w, dy, dw, db, dx, scratch);
 }
 
 /* The direct seven loops, accumulated in double. */

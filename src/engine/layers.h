@@ -41,6 +41,35 @@ void ls_conv_shape_init (LsConvShape *s,
 /* Floats of scratch one image needs (0 for the 1×1 stride-1 pad-0 path). */
 gsize ls_engine_conv2d_scratch_size (const LsConvShape *s);
 
+/* Grouped convolution: images n0 … n1−1 (of the shape's batch), @group
+ * images at a time in one GEMM over their concatenated columns (better
+ * for small feature maps). Scratch: ls_engine_conv2d_scratch_size_group. */
+#define LS_CONV_GROUP_COLUMNS 1024
+int ls_engine_conv2d_group (const LsConvShape *s,
+                            int max_images);
+gsize ls_engine_conv2d_scratch_size_group (const LsConvShape *s,
+                                           int group);
+void ls_engine_conv2d_forward_images (const LsConvShape *s,
+                                      int n0,
+                                      int n1,
+                                      int group,
+                                      const float *x,
+                                      const float *w,
+                                      const float *b,
+                                      float *y,
+                                      float *scratch);
+void ls_engine_conv2d_backward_images (const LsConvShape *s,
+                                       int n0,
+                                       int n1,
+                                       int group,
+                                       const float *x,
+                                       const float *w,
+                                       const float *dy,
+                                       float *dw,
+                                       float *db,
+                                       float *dx,
+                                       float *scratch);
+
 /* col (C·k·k, Ho·Wo) from one image x (C, H, W). */
 void ls_engine_im2col (const float *x,
                        float *col,
@@ -52,6 +81,29 @@ void ls_engine_im2col (const float *x,
                        int pad,
                        int ho,
                        int wo);
+/* The same with a row stride @ld ≥ Ho·Wo in col. */
+void ls_engine_im2col_ld (const float *x,
+                          float *col,
+                          gsize ld,
+                          int c,
+                          int h,
+                          int w,
+                          int k,
+                          int stride,
+                          int pad,
+                          int ho,
+                          int wo);
+void ls_engine_col2im_ld (const float *col,
+                          gsize ld,
+                          float *x,
+                          int c,
+                          int h,
+                          int w,
+                          int k,
+                          int stride,
+                          int pad,
+                          int ho,
+                          int wo);
 /* x (C, H, W) = the adjoint of im2col applied to col (overwrites x). */
 void ls_engine_col2im (const float *col,
                        float *x,
@@ -93,10 +145,11 @@ void ls_engine_conv2d_backward_ref (const LsConvShape *s,
                                     float *db,
                                     float *dx);
 
-/* Batch norm over (N, H, W) per channel. Training mode: batch statistics
- * (biased variance to normalize), saves mean and 1/sqrt(var+eps) in
- * save_mean/save_invstd (C each) and updates the running statistics
- * (unbiased variance). */
+/* Batch norm over (N, H, W) per channel, for channels c0 … c1−1 of a
+ * (N, C, H, W) tensor (so threads can split the channels). Training mode:
+ * batch statistics (biased variance to normalize), saves mean and
+ * 1/sqrt(var+eps) in save_mean/save_invstd (C each) and updates the
+ * running statistics (unbiased variance). @relu fuses a following ReLU. */
 void ls_engine_batchnorm_forward_train (const float *x,
                                         float *y,
                                         const float *gamma,
@@ -105,9 +158,12 @@ void ls_engine_batchnorm_forward_train (const float *x,
                                         float *running_var,
                                         float *save_mean,
                                         float *save_invstd,
+                                        gboolean relu,
                                         int n,
                                         int c,
-                                        int hw);
+                                        int hw,
+                                        int c0,
+                                        int c1);
 /* Running statistics; also fills save_mean/save_invstd for the backward. */
 void ls_engine_batchnorm_forward_eval (const float *x,
                                        float *y,
@@ -117,14 +173,19 @@ void ls_engine_batchnorm_forward_eval (const float *x,
                                        const float *running_var,
                                        float *save_mean,
                                        float *save_invstd,
+                                       gboolean relu,
                                        int n,
                                        int c,
-                                       int hw);
+                                       int hw,
+                                       int c0,
+                                       int c1);
 /* train: the statistics depended on x (full batch-norm backward);
- * otherwise they were constants (eval / frozen fine-tuning). dgamma and
+ * otherwise they were constants (eval / frozen fine-tuning). relu_y: the
+ * output of a fused ReLU (dy is masked by relu_y > 0), or NULL. dgamma and
  * dbeta accumulate; dx written if not NULL. */
 void ls_engine_batchnorm_backward (const float *x,
                                    const float *dy,
+                                   const float *relu_y,
                                    const float *gamma,
                                    const float *save_mean,
                                    const float *save_invstd,
@@ -134,7 +195,9 @@ void ls_engine_batchnorm_backward (const float *x,
                                    float *dx,
                                    int n,
                                    int c,
-                                   int hw);
+                                   int hw,
+                                   int c0,
+                                   int c1);
 
 /* ReLU; may run in place (y == x). The backward uses the output y. */
 void ls_engine_relu_forward (const float *x,

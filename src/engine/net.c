@@ -12,10 +12,13 @@
 
 #include "net.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
+#include "blas.h"
 #include "layers.h"
+#include "workers.h"
 
 G_DEFINE_QUARK (ls - net - error - quark, ls_net_error)
 
@@ -31,6 +34,8 @@ typedef struct
   gsize stat_off;           /* bn: running mean then running variance */
   gboolean has_bias;
   gboolean inplace;
+  gboolean fused; /* bn: applies the next layer's ReLU; relu: done by the bn before */
+  int group;      /* conv: images per GEMM */
   /* planned */
   float *out;
   float *save; /* bn: mean, invstd (2·C) */
@@ -59,7 +64,12 @@ struct _LsNet
   float *grads;
   float *act_block;
   float *grad_block;
-  float *scratch;
+  float *scratch; /* n_threads × scratch_stride */
+  gsize scratch_stride;
+  float *partials; /* (n_threads − 1) × partial_stride: conv weight gradients */
+  gsize partial_stride;
+  int n_threads;
+  LsWorkers *workers;
   uint8_t *argmax_block;
   float *input;
   float *probs, *dlogits;
@@ -117,6 +127,7 @@ ls_net_new (const char *spec_text,
   net->layers = g_new0 (Layer, net->n_layers);
   net->cam_layer = -1;
   net->mode = LS_NET_MODE_EVAL;
+  net->n_threads = 1;
   tensors = g_array_new (FALSE, TRUE, sizeof (LsNetTensor));
 
   c = net->spec->channels;
@@ -199,6 +210,9 @@ ls_net_new (const char *spec_text,
       l->w_out = w;
     }
   net->n_classes = c;
+  for (int i = 0; i + 1 < net->n_layers; i++)
+    if (net->layers[i].spec.kind == LS_LAYER_BN && net->layers[i + 1].spec.kind == LS_LAYER_RELU)
+      net->layers[i].fused = net->layers[i + 1].fused = TRUE;
 
   net->params = g_aligned_alloc0 (MAX (net->n_params, 1), sizeof (float), 64);
   net->stats = g_aligned_alloc0 (MAX (net->n_stats, 1), sizeof (float), 64);
@@ -227,6 +241,8 @@ free_plan (LsNet *net)
   g_clear_pointer (&net->act_block, g_aligned_free);
   g_clear_pointer (&net->grad_block, g_aligned_free);
   g_clear_pointer (&net->scratch, g_aligned_free);
+  g_clear_pointer (&net->partials, g_aligned_free);
+  g_clear_pointer (&net->workers, ls_workers_free);
   g_clear_pointer (&net->argmax_block, g_aligned_free);
   net->batch = 0;
   net->planned_bytes = 0;
@@ -403,13 +419,30 @@ layer_out_size (const Layer *l)
 }
 
 static gsize
-conv_scratch (const Layer *l)
+conv_scratch (Layer *l,
+              int images_per_thread)
 {
   LsConvShape s;
 
   ls_conv_shape_init (&s, 1, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k, l->spec.stride,
                       l->spec.pad);
-  return ls_engine_conv2d_scratch_size (&s);
+  l->group = ls_engine_conv2d_group (&s, images_per_thread);
+  return MAX (ls_engine_conv2d_scratch_size_group (&s, l->group),
+              ls_engine_conv2d_scratch_size (&s));
+}
+
+void
+ls_net_set_threads (LsNet *net,
+                    int n_threads)
+{
+  g_return_if_fail (n_threads >= 1);
+  net->n_threads = n_threads;
+}
+
+int
+ls_net_get_threads (const LsNet *net)
+{
+  return net->n_threads;
 }
 
 gboolean
@@ -417,7 +450,7 @@ ls_net_plan (LsNet *net,
              int batch,
              GError **error)
 {
-  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size;
+  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size, partial = 0;
   float *p;
   uint8_t *a;
 
@@ -448,14 +481,27 @@ ls_net_plan (LsNet *net,
       if (l->spec.kind == LS_LAYER_MAXPOOL)
         argmax += round_up (out) * sizeof (float);
       if (l->spec.kind == LS_LAYER_CONV)
-        scratch = MAX (scratch, conv_scratch (l));
+        {
+          scratch = MAX (scratch, conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads));
+          partial = MAX (partial, l->n_param);
+        }
     }
   act += 2 * round_up ((gsize) batch * net->n_classes);
 
   net->grads = g_aligned_alloc0 (MAX (net->n_params, 1), sizeof (float), 64);
   net->act_block = g_aligned_alloc0 (act, sizeof (float), 64);
   net->grad_block = g_aligned_alloc0 (2 * round_up (max_act), sizeof (float), 64);
-  net->scratch = g_aligned_alloc0 (MAX (scratch, 1), sizeof (float), 64);
+  net->scratch_stride = round_up (MAX (scratch, 1));
+  net->scratch = g_aligned_alloc0 (net->scratch_stride * net->n_threads, sizeof (float), 64);
+  net->partial_stride = round_up (partial);
+  net->partials = g_aligned_alloc0 (MAX (net->partial_stride * (net->n_threads - 1), 1),
+                                    sizeof (float), 64);
+  if (net->n_threads > 1)
+    {
+      /* the net's threads split the work; each BLAS call runs on one */
+      ls_engine_blas_set_threads (1);
+      net->workers = ls_workers_new (net->n_threads);
+    }
   net->argmax_block = g_aligned_alloc0 (MAX (argmax, 1), 1, 64);
   net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + scratch + net->n_stats + net->n_params) + argmax;
 
@@ -476,6 +522,8 @@ ls_net_plan (LsNet *net,
           l->out = p;
           p += round_up (out);
         }
+      if (l->spec.kind == LS_LAYER_CONV)
+        conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads);
       l->save = NULL;
       l->mask = NULL;
       l->argmax = NULL;
@@ -562,6 +610,131 @@ layer_conv_shape (const Layer *l,
                       l->spec.pad);
 }
 
+typedef struct
+{
+  LsNet *net;
+  Layer *l;
+  const float *x;
+  float *dx;
+  int n;
+  gboolean param_grads;
+  gboolean mask_relu; /* bn backward: apply the fused ReLU's mask */
+} Job;
+
+static void
+forward_job (gpointer data,
+             int t,
+             int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  float *w = net->params + l->param_off;
+  int n = job->n, b, e;
+
+  switch (l->spec.kind)
+    {
+    case LS_LAYER_CONV:
+      {
+        LsConvShape s;
+        float *scratch = net->scratch + t * net->scratch_stride;
+
+        layer_conv_shape (l, n, &s);
+        ls_workers_split (n, t, nt, &b, &e);
+        ls_engine_conv2d_forward_images (&s, b, e, l->group, job->x, w,
+                                         l->has_bias ? w + l->w_count : NULL, l->out, scratch);
+        break;
+      }
+    case LS_LAYER_BN:
+      ls_workers_split (l->c_out, t, nt, &b, &e);
+      if (net->mode == LS_NET_MODE_TRAIN)
+        ls_engine_batchnorm_forward_train (job->x, l->out, w, w + l->c_out,
+                                           net->stats + l->stat_off,
+                                           net->stats + l->stat_off + l->c_out, l->save,
+                                           l->save + l->c_out, l->fused, n, l->c_out,
+                                           l->h_out * l->w_out, b, e);
+      else
+        ls_engine_batchnorm_forward_eval (job->x, l->out, w, w + l->c_out,
+                                          net->stats + l->stat_off,
+                                          net->stats + l->stat_off + l->c_out, l->save,
+                                          l->save + l->c_out, l->fused, n, l->c_out,
+                                          l->h_out * l->w_out, b, e);
+      break;
+    case LS_LAYER_RELU:
+      {
+        gsize count = (gsize) n * layer_out_size (l);
+        gsize cb = count * t / nt, ce = count * (t + 1) / nt;
+
+        ls_engine_relu_forward (job->x + cb, l->out + cb, ce - cb);
+        break;
+      }
+    case LS_LAYER_MAXPOOL:
+      ls_workers_split (n * l->c_in, t, nt, &b, &e);
+      ls_engine_maxpool2_forward (job->x + (gsize) b * l->h_in * l->w_in,
+                                  l->out + (gsize) b * l->h_out * l->w_out,
+                                  l->argmax + (gsize) b * l->h_out * l->w_out, 1, e - b, l->h_in,
+                                  l->w_in);
+      break;
+    case LS_LAYER_GAP:
+    case LS_LAYER_DROPOUT:
+    case LS_LAYER_LINEAR:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Single-image convolution on several threads: im2col split by input
+ * channel, then the GEMM split by output channel. */
+typedef struct
+{
+  LsNet *net;
+  Layer *l;
+  const float *x;
+  float *y;
+  int phase;
+} ConvOneJob;
+
+static void
+conv_one_job (gpointer data,
+              int t,
+              int nt)
+{
+  ConvOneJob *job = data;
+  Layer *l = job->l;
+  LsNet *net = job->net;
+  LsConvShape s;
+  int kk2 = l->spec.k * l->spec.k, kk = l->c_in * kk2, b, e;
+  gsize p;
+  const float *w = net->params + l->param_off;
+
+  layer_conv_shape (l, 1, &s);
+  p = (gsize) s.ho * s.wo;
+  if (job->phase == 0)
+    {
+      ls_workers_split (l->c_in, t, nt, &b, &e);
+      if (e > b)
+        ls_engine_im2col (job->x + (gsize) b * l->h_in * l->w_in, net->scratch + b * kk2 * p,
+                          e - b, l->h_in, l->w_in, l->spec.k, l->spec.stride, l->spec.pad, s.ho,
+                          s.wo);
+      return;
+    }
+  ls_workers_split (l->spec.out, t, nt, &b, &e);
+  if (e == b)
+    return;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, e - b, p, kk, 1.0f, w + (gsize) b * kk,
+               kk, net->scratch, p, 0.0f, job->y + b * p, p);
+  if (l->has_bias)
+    for (int m = b; m < e; m++)
+      for (gsize i = 0; i < p; i++)
+        job->y[m * p + i] += w[l->w_count + m];
+}
+
+static gboolean
+conv_is_pointwise (const Layer *l)
+{
+  return l->spec.k == 1 && l->spec.stride == 1 && l->spec.pad == 0;
+}
+
 const float *
 ls_net_forward (LsNet *net,
                 const float *input,
@@ -580,35 +753,41 @@ ls_net_forward (LsNet *net,
       Layer *l = &net->layers[i];
       float *w = net->params + l->param_off;
       gsize count = (gsize) n * layer_out_size (l);
+      Job job = { net, l, x, NULL, n, FALSE, FALSE };
 
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
-          {
-            LsConvShape s;
+          if (net->workers != NULL && n < net->n_threads && !conv_is_pointwise (l))
+            {
+              ConvOneJob one = { net, l, x, l->out, 0 };
 
-            layer_conv_shape (l, n, &s);
-            ls_engine_conv2d_forward (&s, x, w, l->has_bias ? w + l->w_count : NULL, l->out,
-                                      net->scratch);
-            break;
-          }
+              for (int k = 0; k < n; k++)
+                {
+                  one.x = x + (gsize) k * l->c_in * l->h_in * l->w_in;
+                  one.y = l->out + (gsize) k * layer_out_size (l);
+                  one.phase = 0;
+                  ls_workers_run (net->workers, conv_one_job, &one);
+                  one.phase = 1;
+                  ls_workers_run (net->workers, conv_one_job, &one);
+                }
+              break;
+            }
+          G_GNUC_FALLTHROUGH;
         case LS_LAYER_BN:
-          if (net->mode == LS_NET_MODE_TRAIN)
-            ls_engine_batchnorm_forward_train (x, l->out, w, w + l->c_out, net->stats + l->stat_off,
-                                               net->stats + l->stat_off + l->c_out, l->save,
-                                               l->save + l->c_out, n, l->c_out,
-                                               l->h_out * l->w_out);
+        case LS_LAYER_MAXPOOL:
+          if (net->workers != NULL)
+            ls_workers_run (net->workers, forward_job, &job);
           else
-            ls_engine_batchnorm_forward_eval (x, l->out, w, w + l->c_out, net->stats + l->stat_off,
-                                              net->stats + l->stat_off + l->c_out, l->save,
-                                              l->save + l->c_out, n, l->c_out,
-                                              l->h_out * l->w_out);
+            forward_job (&job, 0, 1);
           break;
         case LS_LAYER_RELU:
-          ls_engine_relu_forward (x, l->out, count);
-          break;
-        case LS_LAYER_MAXPOOL:
-          ls_engine_maxpool2_forward (x, l->out, l->argmax, n, l->c_in, l->h_in, l->w_in);
+          if (l->fused)
+            break;
+          if (net->workers != NULL)
+            ls_workers_run (net->workers, forward_job, &job);
+          else
+            forward_job (&job, 0, 1);
           break;
         case LS_LAYER_GAP:
           ls_engine_gap_forward (x, l->out, n, l->c_in, l->h_in * l->w_in);
@@ -648,6 +827,100 @@ ls_net_zero_grads (LsNet *net)
   memset (net->grads, 0, sizeof (float) * net->n_params);
 }
 
+static void
+backward_job (gpointer data,
+              int t,
+              int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  float *w = net->params + l->param_off;
+  float *dw = job->param_grads ? net->grads + l->param_off : NULL;
+  int n = job->n, b, e;
+
+  switch (l->spec.kind)
+    {
+    case LS_LAYER_CONV:
+      {
+        LsConvShape s;
+        float *scratch = net->scratch + t * net->scratch_stride;
+
+        if (dw != NULL && t > 0)
+          {
+            dw = net->partials + (t - 1) * net->partial_stride;
+            memset (dw, 0, sizeof (float) * l->n_param);
+          }
+        layer_conv_shape (l, n, &s);
+        ls_workers_split (n, t, nt, &b, &e);
+        ls_engine_conv2d_backward_images (&s, b, e, l->group, job->x, w, l->gout, dw,
+                                          dw != NULL && l->has_bias ? dw + l->w_count : NULL,
+                                          job->dx, scratch);
+        break;
+      }
+    case LS_LAYER_BN:
+      ls_workers_split (l->c_out, t, nt, &b, &e);
+      ls_engine_batchnorm_backward (job->x, l->gout, job->mask_relu ? l->out : NULL, w, l->save,
+                                    l->save + l->c_out, net->mode == LS_NET_MODE_TRAIN, dw,
+                                    dw != NULL ? dw + l->c_out : NULL, job->dx, n, l->c_out,
+                                    l->h_out * l->w_out, b, e);
+      break;
+    case LS_LAYER_RELU:
+      {
+        gsize count = (gsize) n * layer_out_size (l);
+        gsize cb = count * t / nt, ce = count * (t + 1) / nt;
+
+        ls_engine_relu_backward (l->out + cb, l->gout + cb, job->dx + cb, ce - cb);
+        break;
+      }
+    case LS_LAYER_MAXPOOL:
+      ls_workers_split (n * l->c_in, t, nt, &b, &e);
+      ls_engine_maxpool2_backward (l->gout + (gsize) b * l->h_out * l->w_out,
+                                   l->argmax + (gsize) b * l->h_out * l->w_out,
+                                   job->dx + (gsize) b * l->h_in * l->w_in, 1, e - b, l->h_in,
+                                   l->w_in);
+      break;
+    case LS_LAYER_GAP:
+    case LS_LAYER_DROPOUT:
+    case LS_LAYER_LINEAR:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* grads of a conv layer += the other threads' partial sums, in order */
+static void
+reduce_job (gpointer data,
+            int t,
+            int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  float *dw = net->grads + l->param_off;
+  int b, e;
+
+  ls_workers_split ((int) l->n_param, t, nt, &b, &e);
+  for (int k = 0; k < nt - 1; k++)
+    {
+      const float *part = net->partials + k * net->partial_stride;
+
+      for (int j = b; j < e; j++)
+        dw[j] += part[j];
+    }
+}
+
+static void
+run (LsNet *net,
+     LsWorkFunc func,
+     Job *job)
+{
+  if (net->workers != NULL)
+    ls_workers_run (net->workers, func, job);
+  else
+    func (job, 0, 1);
+}
+
 /* Backward through layers top … stop+1; dx of layer 0 only if want_input. */
 static void
 backward_range (LsNet *net,
@@ -667,32 +940,28 @@ backward_range (LsNet *net,
       float *dw = param_grads ? net->grads + l->param_off : NULL;
       float *dx = (i > 0 || want_input) ? l->gin : NULL;
       gsize count = (gsize) n * layer_out_size (l);
+      Job job = { net, l, x, dx, n, param_grads, FALSE };
 
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
-          {
-            LsConvShape s;
-
-            layer_conv_shape (l, n, &s);
-            ls_engine_conv2d_backward (&s, x, w, l->gout, dw,
-                                       dw != NULL && l->has_bias ? dw + l->w_count : NULL, dx,
-                                       net->scratch);
-            break;
-          }
+          run (net, backward_job, &job);
+          if (param_grads && net->workers != NULL)
+            ls_workers_run (net->workers, reduce_job, &job);
+          break;
         case LS_LAYER_BN:
-          ls_engine_batchnorm_backward (x, l->gout, w, l->save, l->save + l->c_out,
-                                        net->mode == LS_NET_MODE_TRAIN, dw,
-                                        dw != NULL ? dw + l->c_out : NULL, dx, n, l->c_out,
-                                        l->h_out * l->w_out);
+          /* the ReLU above was fused into this layer when it was run too */
+          job.mask_relu = l->fused;
+          run (net, backward_job, &job);
           break;
         case LS_LAYER_RELU:
-          if (dx != NULL)
-            ls_engine_relu_backward (l->out, l->gout, dx, count);
+          if (dx == NULL || (l->fused && i - 1 > stop))
+            break;
+          run (net, backward_job, &job);
           break;
         case LS_LAYER_MAXPOOL:
           if (dx != NULL)
-            ls_engine_maxpool2_backward (l->gout, l->argmax, dx, n, l->c_in, l->h_in, l->w_in);
+            run (net, backward_job, &job);
           break;
         case LS_LAYER_GAP:
           if (dx != NULL)

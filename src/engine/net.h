@@ -101,6 +101,13 @@ void ls_net_init_params (LsNet *net,
 void ls_net_set_dropout_seed (LsNet *net,
                               guint64 seed);
 
+/* Threads the net runs on (default 1); takes effect at the next plan.
+ * With more than one, the net splits the work itself and sets OpenBLAS to
+ * one thread (each GEMM runs on the thread that calls it). */
+void ls_net_set_threads (LsNet *net,
+                         int n_threads);
+int ls_net_get_threads (const LsNet *net);
+
 /* Allocates everything a batch of up to @batch images needs. Can be
  * called again with another size (frees the old plan). */
 gboolean ls_net_plan (LsNet *net,
