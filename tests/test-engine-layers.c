@@ -104,6 +104,38 @@ test_conv_reference (void)
             g_assert_cmpfloat (max_rel_diff (db, db_ref, m), <, 1e-5);
             cases++;
           }
+  /* a map large enough for im2col in several bands of rows, by rows too */
+  {
+    LsConvShape s;
+    gsize nx = 16 * 72 * 70, nw = 5 * 16 * 9, ny;
+    g_autofree float *x = g_new (float, nx), *wt = g_new (float, nw), *y = NULL, *y_ref = NULL;
+    g_autofree float *y_rows = NULL, *dy = NULL, *dx = NULL, *dx_ref = NULL, *dw = g_new0 (float, nw);
+    g_autofree float *dw_ref = g_new0 (float, nw), *scratch = NULL;
+
+    ls_conv_shape_init (&s, 1, 16, 72, 70, 5, 3, 1, 1);
+    ny = (gsize) 5 * s.ho * s.wo;
+    g_assert_cmpuint (ls_engine_conv2d_scratch_size (&s), <, (gsize) 16 * 9 * s.ho * s.wo / 2);
+    y = g_new (float, ny);
+    y_ref = g_new (float, ny);
+    y_rows = g_new (float, ny);
+    dy = g_new (float, ny);
+    dx = g_new (float, nx);
+    dx_ref = g_new (float, nx);
+    scratch = g_new (float, ls_engine_conv2d_scratch_size (&s));
+    fill (x, nx, &rng, 1.0f);
+    fill (wt, nw, &rng, 0.5f);
+    fill (dy, ny, &rng, 1.0f);
+    ls_engine_conv2d_forward (&s, x, wt, NULL, y, scratch);
+    ls_engine_conv2d_forward_ref (&s, x, wt, NULL, y_ref);
+    g_assert_cmpfloat (max_rel_diff (y, y_ref, ny), <, 1e-5);
+    ls_engine_conv2d_forward_rows (&s, 0, 0, 31, x, wt, NULL, y_rows, scratch);
+    ls_engine_conv2d_forward_rows (&s, 0, 31, s.ho, x, wt, NULL, y_rows, scratch);
+    g_assert_cmpfloat (max_rel_diff (y_rows, y_ref, ny), <, 1e-5);
+    ls_engine_conv2d_backward (&s, x, wt, dy, dw, NULL, dx, scratch);
+    ls_engine_conv2d_backward_ref (&s, x, wt, dy, dw_ref, NULL, dx_ref);
+    g_assert_cmpfloat (max_rel_diff (dx, dx_ref, nx), <, 1e-5);
+    g_assert_cmpfloat (max_rel_diff (dw, dw_ref, nw), <, 1e-5);
+  }
   g_test_message ("%d convolution shapes", cases);
   g_assert_cmpint (cases, >, 40);
 }
@@ -361,8 +393,8 @@ run_bn_gradcheck (gboolean train,
     }
   fill (r, nx, &rng, 1.0f);
   bn_fwd (&d, out);
-  ls_engine_batchnorm_backward (d.x, r, relu ? out : NULL, d.gamma, d.save, d.save + d.c, train,
-                                dg, db, dx, d.n, d.c, d.hw, 0, d.c);
+  ls_engine_batchnorm_backward (d.x, r, d.gamma, d.beta, d.save, d.save + d.c, relu, train, dg,
+                                db, dx, d.n, d.c, d.hw, 0, d.c);
   check_gradient (train ? (relu ? "bn+relu train dx" : "bn train dx") : (relu ? "bn+relu eval dx" : "bn eval dx"), bn_fwd, &d, d.x, nx, dx, r, nx, 1e-2f,
                   2e-3);
   check_gradient ("bn dgamma", bn_fwd, &d, d.gamma, d.c, dg, r, nx, 1e-2f, 2e-3);

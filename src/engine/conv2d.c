@@ -50,12 +50,23 @@ is_pointwise (const LsConvShape *s)
   return s->k == 1 && s->stride == 1 && s->pad == 0;
 }
 
+/* Output rows per im2col chunk: the chunk's columns stay near
+ * LS_CONV_CHUNK_FLOATS floats, so they are still in cache when the GEMM
+ * reads them. */
+static int
+chunk_rows (const LsConvShape *s)
+{
+  gsize per_row = (gsize) s->c * s->k * s->k * s->wo;
+
+  return (int) CLAMP (LS_CONV_CHUNK_FLOATS / per_row, 1, (gsize) s->ho);
+}
+
 gsize
 ls_engine_conv2d_scratch_size (const LsConvShape *s)
 {
   if (is_pointwise (s))
     return 0;
-  return (gsize) s->c * s->k * s->k * s->ho * s->wo;
+  return (gsize) s->c * s->k * s->k * chunk_rows (s) * s->wo;
 }
 
 /* The range of output columns [lo, hi) whose input column lies inside. */
@@ -87,7 +98,7 @@ ls_engine_im2col (const float *x,
                   int ho,
                   int wo)
 {
-  ls_engine_im2col_ld (x, col, (gsize) ho * wo, c, h, w, k, stride, pad, ho, wo);
+  ls_engine_im2col_ld (x, col, (gsize) ho * wo, c, h, w, k, stride, pad, wo, 0, ho);
 }
 
 void
@@ -100,8 +111,9 @@ ls_engine_im2col_ld (const float *x,
                      int k,
                      int stride,
                      int pad,
-                     int ho,
-                     int wo)
+                     int wo,
+                     int oh0,
+                     int oh1)
 {
   for (int ci = 0; ci < c; ci++)
     for (int kh = 0; kh < k; kh++)
@@ -111,10 +123,10 @@ ls_engine_im2col_ld (const float *x,
           int lo, hi;
 
           valid_range (w, stride, kw - pad, wo, &lo, &hi);
-          for (int oh = 0; oh < ho; oh++)
+          for (int oh = oh0; oh < oh1; oh++)
             {
               int ih = oh * stride - pad + kh;
-              float *dst = row + (gsize) oh * wo;
+              float *dst = row + (gsize) (oh - oh0) * wo;
               const float *src;
 
               if (ih < 0 || ih >= h)
@@ -148,7 +160,8 @@ ls_engine_col2im (const float *col,
                   int ho,
                   int wo)
 {
-  ls_engine_col2im_ld (col, (gsize) ho * wo, x, c, h, w, k, stride, pad, ho, wo);
+  memset (x, 0, sizeof (float) * c * h * w);
+  ls_engine_col2im_ld (col, (gsize) ho * wo, x, c, h, w, k, stride, pad, wo, 0, ho);
 }
 
 void
@@ -161,10 +174,10 @@ ls_engine_col2im_ld (const float *col,
                      int k,
                      int stride,
                      int pad,
-                     int ho,
-                     int wo)
+                     int wo,
+                     int oh0,
+                     int oh1)
 {
-  memset (x, 0, sizeof (float) * c * h * w);
   for (int ci = 0; ci < c; ci++)
     for (int kh = 0; kh < k; kh++)
       for (int kw = 0; kw < k; kw++)
@@ -173,10 +186,10 @@ ls_engine_col2im_ld (const float *col,
           int lo, hi;
 
           valid_range (w, stride, kw - pad, wo, &lo, &hi);
-          for (int oh = 0; oh < ho; oh++)
+          for (int oh = oh0; oh < oh1; oh++)
             {
               int ih = oh * stride - pad + kh;
-              const float *src = row + (gsize) oh * wo;
+              const float *src = row + (gsize) (oh - oh0) * wo;
               float *dst;
 
               if (ih < 0 || ih >= h)
@@ -232,6 +245,44 @@ add_bias (float *y,
 }
 
 void
+ls_engine_conv2d_forward_rows (const LsConvShape *s,
+                               int n,
+                               int oh0,
+                               int oh1,
+                               const float *x,
+                               const float *w,
+                               const float *b,
+                               float *y,
+                               float *scratch)
+{
+  int kk = s->c * s->k * s->k;
+  gsize p = (gsize) s->ho * s->wo, xs = (gsize) s->c * s->h * s->w, ys = (gsize) s->m * p;
+  float *yn = y + n * ys;
+  int rows = chunk_rows (s);
+
+  for (int oh = oh0; oh < oh1; oh += rows)
+    {
+      int end = MIN (oh + rows, oh1);
+      gsize pc = (gsize) (end - oh) * s->wo, p0 = (gsize) oh * s->wo;
+
+      if (is_pointwise (s))
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, pc, kk, 1.0f, w, kk,
+                     x + n * xs + p0, p, 0.0f, yn + p0, p);
+      else
+        {
+          ls_engine_im2col_ld (x + n * xs, scratch, pc, s->c, s->h, s->w, s->k, s->stride, s->pad,
+                               s->wo, oh, end);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, pc, kk, 1.0f, w, kk,
+                       scratch, pc, 0.0f, yn + p0, p);
+        }
+      if (b != NULL)
+        for (int m = 0; m < s->m; m++)
+          for (gsize i = 0; i < pc; i++)
+            yn[m * p + p0 + i] += b[m];
+    }
+}
+
+void
 ls_engine_conv2d_forward_images (const LsConvShape *s,
                                  int n0,
                                  int n1,
@@ -253,23 +304,12 @@ ls_engine_conv2d_forward_images (const LsConvShape *s,
 
       if (group <= 1)
         {
-          const float *c = x + n * xs;
-
-          if (!is_pointwise (s))
-            {
-              ls_engine_im2col (x + n * xs, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad,
-                                s->ho, s->wo);
-              c = scratch;
-            }
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, p, kk, 1.0f, w, kk, c, p,
-                       0.0f, y + n * ys, p);
-          if (b != NULL)
-            add_bias (y + n * ys, b, s->m, p, p);
+          ls_engine_conv2d_forward_rows (s, n, 0, s->ho, x, w, b, y, scratch);
           continue;
         }
       for (int i = 0; i < g; i++)
         ls_engine_im2col_ld (x + (n + i) * xs, col + i * p, ld, s->c, s->h, s->w, s->k, s->stride,
-                             s->pad, s->ho, s->wo);
+                             s->pad, s->wo, 0, s->ho);
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, ld, kk, 1.0f, w, kk, col, ld,
                    0.0f, tmp, ld);
       if (b != NULL)
@@ -321,6 +361,7 @@ ls_engine_conv2d_backward_images (const LsConvShape *s,
           const float *xn = x + n * xs;
           const float *dyn = dy + n * ys;
           float *dxn = dx != NULL ? dx + n * xs : NULL;
+          int rows = chunk_rows (s);
 
           if (is_pointwise (s))
             {
@@ -332,19 +373,28 @@ ls_engine_conv2d_backward_images (const LsConvShape *s,
                              p, 0.0f, dxn, p);
               continue;
             }
-          if (dw != NULL)
-            {
-              ls_engine_im2col (xn, scratch, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho,
-                                s->wo);
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, p, 1.0f, dyn, p,
-                           scratch, p, 1.0f, dw, kk);
-            }
           if (dxn != NULL)
+            memset (dxn, 0, sizeof (float) * xs);
+          for (int oh = 0; oh < s->ho; oh += rows)
             {
-              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, p, s->m, 1.0f, w, kk, dyn,
-                           p, 0.0f, scratch, p);
-              ls_engine_col2im (scratch, dxn, s->c, s->h, s->w, s->k, s->stride, s->pad, s->ho,
-                                s->wo);
+              int oh1 = MIN (oh + rows, s->ho);
+              gsize pc = (gsize) (oh1 - oh) * s->wo;
+              const float *dyc = dyn + (gsize) oh * s->wo;
+
+              if (dw != NULL)
+                {
+                  ls_engine_im2col_ld (xn, scratch, pc, s->c, s->h, s->w, s->k, s->stride, s->pad,
+                                       s->wo, oh, oh1);
+                  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, pc, 1.0f, dyc, p,
+                               scratch, pc, 1.0f, dw, kk);
+                }
+              if (dxn != NULL)
+                {
+                  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, pc, s->m, 1.0f, w, kk,
+                               dyc, p, 0.0f, scratch, pc);
+                  ls_engine_col2im_ld (scratch, pc, dxn, s->c, s->h, s->w, s->k, s->stride,
+                                       s->pad, s->wo, oh, oh1);
+                }
             }
           continue;
         }
@@ -356,7 +406,7 @@ ls_engine_conv2d_backward_images (const LsConvShape *s,
         {
           for (int i = 0; i < g; i++)
             ls_engine_im2col_ld (x + (n + i) * xs, col + i * p, ld, s->c, s->h, s->w, s->k,
-                                 s->stride, s->pad, s->ho, s->wo);
+                                 s->stride, s->pad, s->wo, 0, s->ho);
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, s->m, kk, ld, 1.0f, tmp, ld, col,
                        ld, 1.0f, dw, kk);
         }
@@ -365,8 +415,11 @@ ls_engine_conv2d_backward_images (const LsConvShape *s,
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, ld, s->m, 1.0f, w, kk, tmp, ld,
                        0.0f, col, ld);
           for (int i = 0; i < g; i++)
-            ls_engine_col2im_ld (col + i * p, ld, dx + (n + i) * xs, s->c, s->h, s->w, s->k,
-                                 s->stride, s->pad, s->ho, s->wo);
+            {
+              memset (dx + (n + i) * xs, 0, sizeof (float) * xs);
+              ls_engine_col2im_ld (col + i * p, ld, dx + (n + i) * xs, s->c, s->h, s->w, s->k,
+                                   s->stride, s->pad, s->wo, 0, s->ho);
+            }
         }
     }
 }

@@ -148,13 +148,78 @@ ls_engine_batchnorm_forward_eval (const float *x,
     }
 }
 
+static inline double
+flane_sum (const float *acc)
+{
+  return ((double) acc[0] + acc[1] + ((double) acc[2] + acc[3])) + ((double) acc[4] + acc[5] + ((double) acc[6] + acc[7]));
+}
+
+/* Σ g and Σ g·(x − mean) over one plane, g masked by the fused ReLU (its
+ * output x·scale + shift > 0, recomputed as the forward computed it).
+ * Float lanes over blocks of 256, the blocks summed in double. */
+static void
+bn_plane_sums (const float *p,
+               const float *g,
+               int hw,
+               float mean,
+               gboolean relu,
+               float scale,
+               float shift,
+               double *sdy,
+               double *sdyx)
+{
+  for (int i0 = 0; i0 < hw; i0 += 256)
+    {
+      int i1 = MIN (i0 + 256, hw), i = i0;
+      float a1[8] = { 0 }, a2[8] = { 0 };
+
+      if (relu)
+        {
+          for (; i + 8 <= i1; i += 8)
+            for (int j = 0; j < 8; j++)
+              {
+                float gi = g[i + j];
+                float gm = p[i + j] * scale + shift > 0.0f ? gi : 0.0f;
+
+                a1[j] += gm;
+                a2[j] += gm * (p[i + j] - mean);
+              }
+          for (; i < i1; i++)
+            {
+              float gi = g[i];
+              float gm = p[i] * scale + shift > 0.0f ? gi : 0.0f;
+
+              a1[0] += gm;
+              a2[0] += gm * (p[i] - mean);
+            }
+        }
+      else
+        {
+          for (; i + 8 <= i1; i += 8)
+            for (int j = 0; j < 8; j++)
+              {
+                a1[j] += g[i + j];
+                a2[j] += g[i + j] * (p[i + j] - mean);
+              }
+          for (; i < i1; i++)
+            {
+              a1[0] += g[i];
+              a2[0] += g[i] * (p[i] - mean);
+            }
+        }
+      *sdy += flane_sum (a1);
+      *sdyx += flane_sum (a2);
+    }
+}
+
 void
 ls_engine_batchnorm_backward (const float *x,
                               const float *dy,
-                              const float *relu_y,
                               const float *gamma,
+                              const float *beta,
                               const float *save_mean,
                               const float *save_invstd,
+                              gboolean relu,
                               gboolean train,
                               float *dgamma,
                               float *dbeta,
@@ -170,52 +235,15 @@ ls_engine_batchnorm_backward (const float *x,
   for (int ci = c0; ci < c1; ci++)
     {
       float mean = save_mean[ci], invstd = save_invstd[ci];
+      float scale = gamma[ci] * invstd, shift = beta[ci] - mean * scale;
       double sdy = 0.0, sdyx = 0.0;
-      float fsdy, fsdyx, k, a, b;
+      float fsdy, fsdyx, a, b;
 
       for (int ni = 0; ni < n; ni++)
         {
           gsize off = ((gsize) ni * c + ci) * hw;
-          const float *p = x + off;
-          const float *g = dy + off;
-          const float *r = relu_y != NULL ? relu_y + off : NULL;
-          double s1[8] = { 0 }, s2[8] = { 0 };
-          int i;
 
-          if (r != NULL)
-            {
-              for (i = 0; i + 8 <= hw; i += 8)
-                for (int j = 0; j < 8; j++)
-                  {
-                    float gm = r[i + j] > 0.0f ? g[i + j] : 0.0f;
-
-                    s1[j] += gm;
-                    s2[j] += (double) gm * (p[i + j] - mean);
-                  }
-              for (; i < hw; i++)
-                {
-                  float gm = r[i] > 0.0f ? g[i] : 0.0f;
-
-                  s1[0] += gm;
-                  s2[0] += (double) gm * (p[i] - mean);
-                }
-            }
-          else
-            {
-              for (i = 0; i + 8 <= hw; i += 8)
-                for (int j = 0; j < 8; j++)
-                  {
-                    s1[j] += g[i + j];
-                    s2[j] += (double) g[i + j] * (p[i + j] - mean);
-                  }
-              for (; i < hw; i++)
-                {
-                  s1[0] += g[i];
-                  s2[0] += (double) g[i] * (p[i] - mean);
-                }
-            }
-          sdy += lane_sum (s1);
-          sdyx += lane_sum (s2);
+          bn_plane_sums (x + off, dy + off, hw, mean, relu, scale, shift, &sdy, &sdyx);
         }
       fsdy = (float) sdy;
       fsdyx = (float) (sdyx * invstd); /* Σ dy · x̂ */
@@ -225,12 +253,11 @@ ls_engine_batchnorm_backward (const float *x,
         dbeta[ci] += fsdy;
       if (dx == NULL)
         continue;
-      k = gamma[ci] * invstd;
       if (train)
         {
-          /* dx = k · (dy − mean(dy) − x̂ · mean(dy·x̂)) */
-          a = k * invstd * fsdyx / count; /* per unit (x − mean) */
-          b = k * fsdy / count;
+          /* dx = scale · (dy − mean(dy) − x̂ · mean(dy·x̂)) */
+          a = scale * invstd * fsdyx / count; /* per unit (x − mean) */
+          b = scale * fsdy / count;
         }
       else
         a = b = 0.0f;
@@ -241,16 +268,17 @@ ls_engine_batchnorm_backward (const float *x,
           const float *g = dy + off;
           float *q = dx + off;
 
-          if (relu_y != NULL)
-            {
-              const float *r = relu_y + off;
+          if (relu)
+            for (int i = 0; i < hw; i++)
+              {
+                float v = p[i] * scale + shift, gi = g[i];
+                float gm = v > 0.0f ? gi : 0.0f;
 
-              for (int i = 0; i < hw; i++)
-                q[i] = k * (r[i] > 0.0f ? g[i] : 0.0f) - b - a * (p[i] - mean);
-            }
+                q[i] = scale * gm - b - a * (p[i] - mean);
+              }
           else
             for (int i = 0; i < hw; i++)
-              q[i] = k * g[i] - b - a * (p[i] - mean);
+              q[i] = scale * g[i] - b - a * (p[i] - mean);
         }
     }
 }
@@ -263,7 +291,11 @@ ls_engine_relu_forward (const float *x,
                         gsize count)
 {
   for (gsize i = 0; i < count; i++)
-    y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    {
+      float v = x[i];
+
+      y[i] = v > 0.0f ? v : 0.0f;
+    }
 }
 
 void
@@ -273,7 +305,11 @@ ls_engine_relu_backward (const float *y,
                          gsize count)
 {
   for (gsize i = 0; i < count; i++)
-    dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    {
+      float g = dy[i];
+
+      dx[i] = y[i] > 0.0f ? g : 0.0f;
+    }
 }
 
 /* ---- max-pool 2×2 ---------------------------------------------------- */

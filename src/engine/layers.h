@@ -45,6 +45,8 @@ gsize ls_engine_conv2d_scratch_size (const LsConvShape *s);
  * images at a time in one GEMM over their concatenated columns (better
  * for small feature maps). Scratch: ls_engine_conv2d_scratch_size_group. */
 #define LS_CONV_GROUP_COLUMNS 1024
+/* Large feature maps go through im2col a band of rows at a time. */
+#define LS_CONV_CHUNK_FLOATS (256 * 1024)
 int ls_engine_conv2d_group (const LsConvShape *s,
                             int max_images);
 gsize ls_engine_conv2d_scratch_size_group (const LsConvShape *s,
@@ -58,6 +60,16 @@ void ls_engine_conv2d_forward_images (const LsConvShape *s,
                                       const float *b,
                                       float *y,
                                       float *scratch);
+/* One image @n, output rows oh0 … oh1−1 only (threads split one image). */
+void ls_engine_conv2d_forward_rows (const LsConvShape *s,
+                                    int n,
+                                    int oh0,
+                                    int oh1,
+                                    const float *x,
+                                    const float *w,
+                                    const float *b,
+                                    float *y,
+                                    float *scratch);
 void ls_engine_conv2d_backward_images (const LsConvShape *s,
                                        int n0,
                                        int n1,
@@ -81,7 +93,8 @@ void ls_engine_im2col (const float *x,
                        int pad,
                        int ho,
                        int wo);
-/* The same with a row stride @ld ≥ Ho·Wo in col. */
+/* The same for output rows oh0 … oh1−1 only, with a row stride @ld ≥
+ * (oh1−oh0)·Wo in col; col2im_ld adds into x (no clearing). */
 void ls_engine_im2col_ld (const float *x,
                           float *col,
                           gsize ld,
@@ -91,8 +104,9 @@ void ls_engine_im2col_ld (const float *x,
                           int k,
                           int stride,
                           int pad,
-                          int ho,
-                          int wo);
+                          int wo,
+                          int oh0,
+                          int oh1);
 void ls_engine_col2im_ld (const float *col,
                           gsize ld,
                           float *x,
@@ -102,8 +116,9 @@ void ls_engine_col2im_ld (const float *col,
                           int k,
                           int stride,
                           int pad,
-                          int ho,
-                          int wo);
+                          int wo,
+                          int oh0,
+                          int oh1);
 /* x (C, H, W) = the adjoint of im2col applied to col (overwrites x). */
 void ls_engine_col2im (const float *col,
                        float *x,
@@ -180,15 +195,17 @@ void ls_engine_batchnorm_forward_eval (const float *x,
                                        int c0,
                                        int c1);
 /* train: the statistics depended on x (full batch-norm backward);
- * otherwise they were constants (eval / frozen fine-tuning). relu_y: the
- * output of a fused ReLU (dy is masked by relu_y > 0), or NULL. dgamma and
- * dbeta accumulate; dx written if not NULL. */
+ * otherwise they were constants (eval / frozen fine-tuning). relu: a
+ * fused ReLU followed (dy is masked where the forward's output was ≤ 0,
+ * recomputed from x). dgamma and dbeta accumulate; dx written if not
+ * NULL. */
 void ls_engine_batchnorm_backward (const float *x,
                                    const float *dy,
-                                   const float *relu_y,
                                    const float *gamma,
+                                   const float *beta,
                                    const float *save_mean,
                                    const float *save_invstd,
+                                   gboolean relu,
                                    gboolean train,
                                    float *dgamma,
                                    float *dbeta,

@@ -683,56 +683,33 @@ forward_job (gpointer data,
     }
 }
 
-/* Single-image convolution on several threads: im2col split by input
- * channel, then the GEMM split by output channel. */
+/* Fewer images than threads: the threads split each image's output rows. */
 typedef struct
 {
   LsNet *net;
   Layer *l;
   const float *x;
-  float *y;
-  int phase;
-} ConvOneJob;
+  int image;
+} ConvRowsJob;
 
 static void
-conv_one_job (gpointer data,
-              int t,
-              int nt)
+conv_rows_job (gpointer data,
+               int t,
+               int nt)
 {
-  ConvOneJob *job = data;
+  ConvRowsJob *job = data;
   Layer *l = job->l;
   LsNet *net = job->net;
-  LsConvShape s;
-  int kk2 = l->spec.k * l->spec.k, kk = l->c_in * kk2, b, e;
-  gsize p;
   const float *w = net->params + l->param_off;
+  LsConvShape s;
+  int b, e;
 
-  layer_conv_shape (l, 1, &s);
-  p = (gsize) s.ho * s.wo;
-  if (job->phase == 0)
-    {
-      ls_workers_split (l->c_in, t, nt, &b, &e);
-      if (e > b)
-        ls_engine_im2col (job->x + (gsize) b * l->h_in * l->w_in, net->scratch + b * kk2 * p,
-                          e - b, l->h_in, l->w_in, l->spec.k, l->spec.stride, l->spec.pad, s.ho,
-                          s.wo);
-      return;
-    }
-  ls_workers_split (l->spec.out, t, nt, &b, &e);
-  if (e == b)
-    return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, e - b, p, kk, 1.0f, w + (gsize) b * kk,
-               kk, net->scratch, p, 0.0f, job->y + b * p, p);
-  if (l->has_bias)
-    for (int m = b; m < e; m++)
-      for (gsize i = 0; i < p; i++)
-        job->y[m * p + i] += w[l->w_count + m];
-}
-
-static gboolean
-conv_is_pointwise (const Layer *l)
-{
-  return l->spec.k == 1 && l->spec.stride == 1 && l->spec.pad == 0;
+  layer_conv_shape (l, job->image + 1, &s);
+  ls_workers_split (s.ho, t, nt, &b, &e);
+  if (e > b)
+    ls_engine_conv2d_forward_rows (&s, job->image, b, e, job->x, w,
+                                   l->has_bias ? w + l->w_count : NULL, l->out,
+                                   net->scratch + t * net->scratch_stride);
 }
 
 const float *
@@ -758,19 +735,12 @@ ls_net_forward (LsNet *net,
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
-          if (net->workers != NULL && n < net->n_threads && !conv_is_pointwise (l))
+          if (net->workers != NULL && n < net->n_threads)
             {
-              ConvOneJob one = { net, l, x, l->out, 0 };
+              ConvRowsJob rows = { net, l, x, 0 };
 
-              for (int k = 0; k < n; k++)
-                {
-                  one.x = x + (gsize) k * l->c_in * l->h_in * l->w_in;
-                  one.y = l->out + (gsize) k * layer_out_size (l);
-                  one.phase = 0;
-                  ls_workers_run (net->workers, conv_one_job, &one);
-                  one.phase = 1;
-                  ls_workers_run (net->workers, conv_one_job, &one);
-                }
+              for (rows.image = 0; rows.image < n; rows.image++)
+                ls_workers_run (net->workers, conv_rows_job, &rows);
               break;
             }
           G_GNUC_FALLTHROUGH;
@@ -860,8 +830,8 @@ backward_job (gpointer data,
       }
     case LS_LAYER_BN:
       ls_workers_split (l->c_out, t, nt, &b, &e);
-      ls_engine_batchnorm_backward (job->x, l->gout, job->mask_relu ? l->out : NULL, w, l->save,
-                                    l->save + l->c_out, net->mode == LS_NET_MODE_TRAIN, dw,
+      ls_engine_batchnorm_backward (job->x, l->gout, w, w + l->c_out, l->save, l->save + l->c_out,
+                                    job->mask_relu, net->mode == LS_NET_MODE_TRAIN, dw,
                                     dw != NULL ? dw + l->c_out : NULL, job->dx, n, l->c_out,
                                     l->h_out * l->w_out, b, e);
       break;
