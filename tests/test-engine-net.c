@@ -149,6 +149,10 @@ test_default_arch (void)
   g_assert_cmpint (t->shape[1], ==, 256);
   g_assert_null (ls_net_find_tensor (net, "conv1.bias"));
   g_assert_true ((GPOINTER_TO_SIZE (ls_net_get_params (net)) & 63) == 0);
+  g_assert_true (ls_net_plan (net, 2, &error));
+  g_assert_true ((GPOINTER_TO_SIZE (ls_net_get_grads (net)) & 63) == 0);
+  g_assert_false (ls_net_plan (net, 0, &error));
+  g_assert_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN);
 }
 
 static void
@@ -180,6 +184,8 @@ test_spec_errors (void)
     { "input channels=1\n", "line 1: input needs" },
     { "input channels=1 size=8\nconv name=a out=2 k=3 stride\n", "line 2: expected key=value" },
     { "# nothing\n", "no input line" },
+    { "input channels=64 size=8192\nconv name=a out=4096 k=3 pad=1\ngap\nlinear name=f out=2\n",
+      "line 2: the network is too large" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -366,9 +372,20 @@ test_memorise (void)
     ls_net_train_step (net, opt, x, labels, n, NULL, ls_engine_cosine_lr (0.02f, 0.0f, step, 10, 300),
                        &res);
   g_test_message ("last step: loss %.4f, accuracy %.3f", res.loss, res.accuracy);
-  ls_net_set_mode (net, LS_NET_MODE_EVAL);
-  ls_net_forward (net, x, n);
-  ls_net_get_probabilities (net, probs);
+  /* in batches of 5 on a net planned for 5: the same answers */
+  {
+    float p5[16 * 3];
+
+    ls_net_set_mode (net, LS_NET_MODE_EVAL);
+    ls_net_forward (net, x, n);
+    ls_net_get_probabilities (net, probs);
+    g_assert_true (ls_net_plan (net, 5, &error));
+    ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+    ls_net_predict (net, x, n, p5);
+    g_assert_cmpint (ls_net_get_mode (net), ==, LS_NET_MODE_TRAIN);
+    for (int i = 0; i < n * 3; i++)
+      g_assert_cmpfloat_with_epsilon (p5[i], probs[i], 1e-6);
+  }
   for (int i = 0; i < n; i++)
     {
       int best = 0;

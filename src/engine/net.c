@@ -76,6 +76,21 @@ struct _LsNet
   gsize planned_bytes;
 };
 
+/* A zeroed, 64-byte-aligned block, or NULL when the memory is not there
+ * (a plan too large is a recoverable error, not an abort). Free with
+ * g_aligned_free (). */
+static void *
+try_alloc0 (gsize n,
+            gsize size)
+{
+  void *p = NULL;
+
+  if (n == 0 || size == 0 || n > G_MAXSIZE / size || posix_memalign (&p, 64, n * size) != 0)
+    return NULL;
+  memset (p, 0, n * size);
+  return p;
+}
+
 static gsize
 round_up (gsize n)
 {
@@ -479,7 +494,7 @@ ls_net_plan (LsNet *net,
       if (l->spec.kind == LS_LAYER_DROPOUT)
         act += round_up (out);
       if (l->spec.kind == LS_LAYER_MAXPOOL)
-        argmax += round_up (out) * sizeof (float);
+        argmax += round_up (out);
       if (l->spec.kind == LS_LAYER_CONV)
         {
           scratch = MAX (scratch, conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads));
@@ -488,22 +503,30 @@ ls_net_plan (LsNet *net,
     }
   act += 2 * round_up ((gsize) batch * net->n_classes);
 
-  net->grads = g_aligned_alloc0 (MAX (net->n_params, 1), sizeof (float), 64);
-  net->act_block = g_aligned_alloc0 (act, sizeof (float), 64);
-  net->grad_block = g_aligned_alloc0 (2 * round_up (max_act), sizeof (float), 64);
   net->scratch_stride = round_up (MAX (scratch, 1));
-  net->scratch = g_aligned_alloc0 (net->scratch_stride * net->n_threads, sizeof (float), 64);
   net->partial_stride = round_up (partial);
-  net->partials = g_aligned_alloc0 (MAX (net->partial_stride * (net->n_threads - 1), 1),
-                                    sizeof (float), 64);
+  net->grads = try_alloc0 (MAX (net->n_params, 1), sizeof (float));
+  net->act_block = try_alloc0 (act, sizeof (float));
+  net->grad_block = try_alloc0 (2 * round_up (max_act), sizeof (float));
+  net->scratch = try_alloc0 (net->scratch_stride * net->n_threads, sizeof (float));
+  net->partials = try_alloc0 (MAX (net->partial_stride * (net->n_threads - 1), 1), sizeof (float));
+  net->argmax_block = try_alloc0 (MAX (argmax, 1), 1);
+  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL)
+    {
+      gsize mb = (sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads) + argmax) >> 20;
+
+      free_plan (net);
+      g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN,
+                   "not enough memory for a batch of %d (%" G_GSIZE_FORMAT " MB)", batch, mb);
+      return FALSE;
+    }
   if (net->n_threads > 1)
     {
       /* the net's threads split the work; each BLAS call runs on one */
       ls_engine_blas_set_threads (1);
       net->workers = ls_workers_new (net->n_threads);
     }
-  net->argmax_block = g_aligned_alloc0 (MAX (argmax, 1), 1, 64);
-  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + scratch + net->n_stats + net->n_params) + argmax;
+  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params) + argmax;
 
   /* carve */
   p = net->act_block;
@@ -540,7 +563,7 @@ ls_net_plan (LsNet *net,
       if (l->spec.kind == LS_LAYER_MAXPOOL)
         {
           l->argmax = a;
-          a += round_up (out) * sizeof (float);
+          a += round_up (out);
         }
     }
   net->probs = p;
@@ -789,6 +812,26 @@ ls_net_get_probabilities (LsNet *net,
                           float *probs)
 {
   ls_engine_softmax (net->layers[net->n_layers - 1].out, probs, net->n, net->n_classes);
+}
+
+void
+ls_net_predict (LsNet *net,
+                const float *input,
+                int n,
+                float *probs)
+{
+  LsNetMode mode = net->mode;
+  gsize in_size = (gsize) net->spec->channels * net->spec->size * net->spec->size;
+
+  net->mode = LS_NET_MODE_EVAL;
+  for (int done = 0; done < n; done += net->batch)
+    {
+      int m = MIN (net->batch, n - done);
+
+      ls_engine_softmax (ls_net_forward (net, input + done * in_size, m),
+                         probs + (gsize) done * net->n_classes, m, net->n_classes);
+    }
+  net->mode = mode;
 }
 
 void

@@ -133,6 +133,13 @@ const float *ls_net_forward (LsNet *net,
 void ls_net_get_probabilities (LsNet *net,
                                float *probs);
 
+/* Inference: class probabilities (n, classes) of @n images (any number,
+ * run in batches of the planned size) in eval mode; the mode is restored. */
+void ls_net_predict (LsNet *net,
+                     const float *input,
+                     int n,
+                     float *probs);
+
 /* Gradient of the last forward given dL/dlogits (n, classes). Parameter
  * gradients accumulate into the gradient block when @param_grads. */
 void ls_net_backward (LsNet *net,

@@ -150,6 +150,7 @@ check_shapes (const LsNetSpec *spec,
 {
   int c = spec->channels, h = spec->size, w = spec->size;
   gboolean flat = FALSE, cam_seen = FALSE;
+  gsize params = 0;
 
   if (spec->n_layers == 0 || spec->layers[spec->n_layers - 1].kind != LS_LAYER_LINEAR)
     {
@@ -166,6 +167,7 @@ check_shapes (const LsNetSpec *spec,
         case LS_LAYER_CONV:
           if (flat)
             goto need_spatial;
+          params += (gsize) l->out * c * l->k * l->k + l->out;
           h = (h + 2 * l->pad - l->k) / l->stride + 1;
           w = (w + 2 * l->pad - l->k) / l->stride + 1;
           if (h < 1 || w < 1 || h + 2 * l->pad < l->k)
@@ -197,6 +199,7 @@ check_shapes (const LsNetSpec *spec,
                            "line %d: linear needs a flat input (put gap before it)", l->line);
               return FALSE;
             }
+          params += (gsize) l->out * c + l->out;
           c = l->out;
           break;
         case LS_LAYER_RELU:
@@ -212,6 +215,14 @@ check_shapes (const LsNetSpec *spec,
         default:
           break;
         }
+      if ((gsize) c * h * w > LS_SPEC_MAX_ELEMENTS || params > LS_SPEC_MAX_ELEMENTS)
+        {
+          g_set_error (error, LS_SPEC_ERROR, LS_SPEC_ERROR_SHAPE,
+                       "line %d: the network is too large (more than %u values in a layer "
+                       "or parameters)",
+                       l->line, LS_SPEC_MAX_ELEMENTS);
+          return FALSE;
+        }
       continue;
     need_spatial:
       g_set_error (error, LS_SPEC_ERROR, LS_SPEC_ERROR_SHAPE,
@@ -224,7 +235,6 @@ check_shapes (const LsNetSpec *spec,
                    ls_layer_kind_to_string (l->kind));
       return FALSE;
     }
-  (void) c;
   return TRUE;
 }
 

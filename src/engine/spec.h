@@ -41,6 +41,8 @@ typedef enum
 } LsLayerKind;
 
 #define LS_SPEC_NAME_MAX 48
+/* Most values one image's layer output, or all parameters, may hold. */
+#define LS_SPEC_MAX_ELEMENTS (1u << 28)
 
 typedef struct
 {
