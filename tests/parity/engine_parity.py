@@ -6,13 +6,16 @@
 # Builds lungnet-s (at 96x96, dropout off so both sides agree on the mask)
 # in PyTorch from the same spec text, runs one training step (forward,
 # weighted label-smoothed cross-entropy, backward, AdamW) and a Grad-CAM,
-# runs tests/engine-parity-helper on the same tensors, and compares logits,
-# loss, every parameter gradient, every updated weight and running
-# statistic, and the Grad-CAM map: relative error (max |a-b| / max |b|)
-# below 1e-4. Exits 77 (skip) when torch is missing.
+# runs tests/engine-parity-helper on the same model file (safetensors, the
+# spec in its "arch" metadata) and batch, and compares logits, loss, every
+# parameter gradient, every updated weight and running statistic (read back
+# from the model file the engine writes, loaded into PyTorch), and the
+# Grad-CAM map: relative error (max |a-b| / max |b|) below 1e-4. Exits 77
+# (skip) when torch is missing.
 #
 # Copyright 2026 The Lungscope developers
 # SPDX-License-Identifier: GPL-3.0-or-later
+import json
 import os
 import struct
 import subprocess
@@ -119,37 +122,36 @@ def kink_margin(model, x):
     return margin
 
 
-def write_tensors(path, tensors):
+def st_save(path, tensors, metadata=None):
+    """A safetensors file (F32 only), as safetensors.torch.save_file writes it."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, a in tensors.items():
+        b = np.ascontiguousarray(a, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(np.shape(a)),
+                        "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
-        f.write(b"LSTB" + struct.pack("<I", len(tensors)))
-        for name, a in tensors.items():
-            a = np.ascontiguousarray(a, dtype="<f4")
-            b = name.encode()
-            f.write(struct.pack("<I", len(b)) + b + struct.pack("<I", a.ndim))
-            f.write(struct.pack(f"<{a.ndim}I", *a.shape))
-            f.write(a.tobytes())
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def read_tensors(path):
-    out = {}
+def st_load(path):
+    """Tensors and metadata of a safetensors file (F32 only)."""
     with open(path, "rb") as f:
         data = f.read()
-    assert data[:4] == b"LSTB"
-    (count,) = struct.unpack_from("<I", data, 4)
-    p = 8
-    for _ in range(count):
-        (n,) = struct.unpack_from("<I", data, p)
-        p += 4
-        name = data[p:p + n].decode()
-        p += n
-        (rank,) = struct.unpack_from("<I", data, p)
-        p += 4
-        dims = struct.unpack_from(f"<{rank}I", data, p)
-        p += 4 * rank
-        size = int(np.prod(dims)) if rank else 1
-        out[name] = np.frombuffer(data, "<f4", size, p).reshape(dims)
-        p += 4 * size
-    return out
+    (n,) = struct.unpack_from("<Q", data, 0)
+    header = json.loads(data[8:8 + n])
+    metadata = header.pop("__metadata__", {})
+    out = {}
+    for name, info in header.items():
+        assert info["dtype"] == "F32", name
+        b, e = info["data_offsets"]
+        out[name] = np.frombuffer(data[8 + n + b:8 + n + e], "<f4").reshape(info["shape"])
+    return out, metadata
 
 
 def main():
@@ -187,11 +189,9 @@ def main():
     class_weights = torch.tensor([1.0, 2.0, 0.5])
     lr, wd, smoothing, b1, b2, eps = 1e-3, 0.05, 0.1, 0.9, 0.999, 1e-8
 
-    inputs = dict(state)
-    inputs["input"] = x.numpy()
-    inputs["labels"] = labels.numpy().astype("f4")
-    inputs["class_weights"] = class_weights.numpy()
-    inputs["hparams"] = np.array([lr, wd, smoothing, b1, b2, eps], dtype="f4")
+    inputs = {"input": x.numpy(), "labels": labels.numpy().astype("f4"),
+              "class_weights": class_weights.numpy(),
+              "hparams": np.array([lr, wd, smoothing, b1, b2, eps], dtype="f4")}
 
     # our loader keeps no num_batches_tracked: strict=False, and that is the only key missing
     fresh = Net(text)
@@ -228,15 +228,26 @@ def main():
 
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        spec_path = os.path.join(tmp, "net.arch")
-        with open(spec_path, "w") as f:
-            f.write(text)
-        in_path = os.path.join(tmp, "in.bin")
-        write_tensors(in_path, inputs)
+        model_path = os.path.join(tmp, "model.safetensors")
+        st_save(model_path, state, {"format": "lungscope-model", "format_version": "1",
+                                    "arch": text})
+        batch_path = os.path.join(tmp, "batch.safetensors")
+        st_save(batch_path, inputs)
         for threads in thread_counts:
-            out_path = os.path.join(tmp, f"out-{threads}.bin")
-            subprocess.run([helper, spec_path, in_path, out_path, str(threads)], check=True)
-            got = read_tensors(out_path)
+            out_dir = os.path.join(tmp, f"out-{threads}")
+            os.mkdir(out_dir)
+            subprocess.run([helper, model_path, batch_path, out_dir, str(threads)], check=True)
+            got, _ = st_load(os.path.join(out_dir, "results.safetensors"))
+            # the engine's model file loads in PyTorch (strict but for num_batches_tracked)
+            saved, meta = st_load(os.path.join(out_dir, "model.safetensors"))
+            assert meta.get("arch") == text and meta.get("format") == "lungscope-model", meta
+            back = Net(text)
+            result = back.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in saved.items()},
+                                          strict=False)
+            assert not result.unexpected_keys, result.unexpected_keys
+            assert all(k.endswith("num_batches_tracked") for k in result.missing_keys)
+            got.update({f"param.{k}": v.detach().numpy() for k, v in back.state_dict().items()
+                        if not k.endswith("num_batches_tracked")})
             # AdamW on the engine's own gradients: the update rule alone, free of
             # the sign flips a near-zero gradient may take between the two sides
             ref = Net(text)
