@@ -487,16 +487,16 @@ test_gradcheck_simple (void)
   SimpleData d = { 0 };
   LsRng rng;
   gsize nx, ny;
-  float x[2 * 3 * 5 * 4], r[2 * 3 * 5 * 4], y[2 * 3 * 5 * 4], dx[2 * 3 * 5 * 4];
+  float x[2 * 3 * 5 * 5], r[2 * 3 * 5 * 5], y[2 * 3 * 5 * 5], dx[2 * 3 * 5 * 5];
   float wt[4 * 6], b[4], dw[4 * 6], db[4], mask[2 * 6];
-  uint8_t argmax[2 * 3 * 5 * 4];
+  uint8_t argmax[2 * 3 * 5 * 5];
 
   ls_rng_init (&rng, 6);
   d.x = x;
   d.n = 2;
   d.c = 3;
   d.h = 5;
-  d.w = 4;
+  d.w = 5;
   d.argmax = argmax;
   d.mask = mask;
   nx = G_N_ELEMENTS (x);
@@ -511,19 +511,19 @@ test_gradcheck_simple (void)
   ls_engine_relu_backward (y, r, dx, nx);
   check_gradient ("relu", simple_fwd, &d, x, nx, dx, r, nx, 1e-2f, 1e-3);
 
-  /* max-pool with distinct values 0.1 apart (odd height: the last row is dropped) */
+  /* max-pool with distinct values 0.1 apart (odd size: the last row and column are dropped) */
   for (gsize i = 0; i < nx; i++)
     x[i] = 0.1f * (float) ((i * 37) % nx);
   d.kind = K_POOL;
   ny = (gsize) 2 * 3 * 2 * 2;
   simple_fwd (&d, y);
-  ls_engine_maxpool2_backward (r, argmax, dx, 2, 3, 5, 4);
+  ls_engine_maxpool2_backward (r, argmax, dx, 2, 3, 5, 5);
   check_gradient ("maxpool", simple_fwd, &d, x, nx, dx, r, ny, 1e-2f, 1e-3);
 
   fill (x, nx, &rng, 1.0f);
   d.kind = K_GAP;
   ny = 6;
-  ls_engine_gap_backward (r, dx, 2, 3, 20);
+  ls_engine_gap_backward (r, dx, 2, 3, 25);
   check_gradient ("gap", simple_fwd, &d, x, nx, dx, r, ny, 1e-2f, 1e-3);
 
   d.kind = K_LINEAR;

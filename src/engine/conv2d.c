@@ -210,10 +210,14 @@ ls_engine_conv2d_group (const LsConvShape *s,
                         int max_images)
 {
   int p = s->ho * s->wo;
+  gsize per_image = (gsize) s->c * s->k * s->k * p;
+  int by_columns, by_floats;
 
   if (is_pointwise (s) || p >= LS_CONV_GROUP_COLUMNS)
     return 1;
-  return CLAMP ((LS_CONV_GROUP_COLUMNS + p - 1) / p, 1, MAX (max_images, 1));
+  by_columns = (LS_CONV_GROUP_COLUMNS + p - 1) / p;
+  by_floats = (int) MAX (LS_CONV_GROUP_FLOATS / per_image, 1);
+  return CLAMP (MIN (by_columns, by_floats), 1, MAX (max_images, 1));
 }
 
 gsize

@@ -49,35 +49,36 @@ ls_engine_batchnorm_forward_train (const float *x,
     {
       double sum = 0.0, sq = 0.0, mean, var;
       float fmean, invstd, scale, shift;
+      /* one pass, shifted by a sample of the channel against cancellation */
+      float s0 = x[(gsize) ci * hw];
 
       for (int ni = 0; ni < n; ni++)
         {
           const float *p = x + ((gsize) ni * c + ci) * hw;
-          double acc[8] = { 0 };
+          double a1[8] = { 0 }, a2[8] = { 0 };
           int i;
 
           for (i = 0; i + 8 <= hw; i += 8)
             for (int j = 0; j < 8; j++)
-              acc[j] += p[i + j];
+              {
+                double d = (double) p[i + j] - s0;
+
+                a1[j] += d;
+                a2[j] += d * d;
+              }
           for (; i < hw; i++)
-            acc[0] += p[i];
-          sum += lane_sum (acc);
+            {
+              double d = (double) p[i] - s0;
+
+              a1[0] += d;
+              a2[0] += d * d;
+            }
+          sum += lane_sum (a1);
+          sq += lane_sum (a2);
         }
-      mean = sum / count;
+      mean = s0 + sum / count;
       fmean = (float) mean;
-      for (int ni = 0; ni < n; ni++)
-        {
-          const float *p = x + ((gsize) ni * c + ci) * hw;
-          double acc[8] = { 0 };
-          int i;
-
-          for (i = 0; i + 8 <= hw; i += 8)
-            for (int j = 0; j < 8; j++)
-              acc[j] += (double) (p[i + j] - fmean) * (p[i + j] - fmean);
-          for (; i < hw; i++)
-            acc[0] += (double) (p[i] - fmean) * (p[i] - fmean);
-          sq += lane_sum (acc);
-        }
+      sq = MAX (sq - sum * sum / count, 0.0);
       var = sq / count;
       invstd = (float) (1.0 / sqrt (var + LS_BN_EPS));
       save_mean[ci] = fmean;
@@ -365,7 +366,6 @@ ls_engine_maxpool2_backward (const float *dy,
 {
   int ho = h / 2, wo = w / 2;
 
-  memset (dx, 0, sizeof (float) * n * c * h * w);
   for (gsize plane = 0; plane < (gsize) n * c; plane++)
     {
       const float *g = dy + plane * ho * wo;
@@ -373,12 +373,24 @@ ls_engine_maxpool2_backward (const float *dy,
       float *q = dx + plane * h * w;
 
       for (int oh = 0; oh < ho; oh++)
-        for (int ow = 0; ow < wo; ow++)
-          {
-            int idx = a[oh * wo + ow];
+        {
+          float *r0 = q + (gsize) (2 * oh) * w, *r1 = r0 + w;
 
-            q[(gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1)] = g[oh * wo + ow];
-          }
+          for (int ow = 0; ow < wo; ow++)
+            {
+              float v = g[oh * wo + ow];
+              int idx = a[oh * wo + ow];
+
+              r0[2 * ow] = idx == 0 ? v : 0.0f;
+              r0[2 * ow + 1] = idx == 1 ? v : 0.0f;
+              r1[2 * ow] = idx == 2 ? v : 0.0f;
+              r1[2 * ow + 1] = idx == 3 ? v : 0.0f;
+            }
+          if (w & 1)
+            r0[w - 1] = r1[w - 1] = 0.0f;
+        }
+      if (h & 1)
+        memset (q + (gsize) (h - 1) * w, 0, sizeof (float) * w);
     }
 }
 

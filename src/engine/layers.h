@@ -44,9 +44,18 @@ gsize ls_engine_conv2d_scratch_size (const LsConvShape *s);
 /* Grouped convolution: images n0 … n1−1 (of the shape's batch), @group
  * images at a time in one GEMM over their concatenated columns (better
  * for small feature maps). Scratch: ls_engine_conv2d_scratch_size_group. */
-#define LS_CONV_GROUP_COLUMNS 1024
+#ifndef LS_CONV_GROUP_COLUMNS
+/* Images per GEMM: enough to give it about this many columns, as long as
+ * their im2col stays within LS_CONV_GROUP_FLOATS (tuned on lungnet-s). */
+#define LS_CONV_GROUP_COLUMNS 2048
+#endif
+#ifndef LS_CONV_GROUP_FLOATS
+#define LS_CONV_GROUP_FLOATS (512 * 1024)
+#endif
 /* Large feature maps go through im2col a band of rows at a time. */
+#ifndef LS_CONV_CHUNK_FLOATS
 #define LS_CONV_CHUNK_FLOATS (256 * 1024)
+#endif
 int ls_engine_conv2d_group (const LsConvShape *s,
                             int max_images);
 gsize ls_engine_conv2d_scratch_size_group (const LsConvShape *s,
