@@ -257,9 +257,6 @@ check_net_gradient (LsNet *net,
           continue;
         }
       fd = (lp - lm) / (2.0 * h);
-      if (fabs (fd - analytic[i]) / scale > worst)
-        g_test_message ("  %s[%zu]: fd %.6f analytic %.6f (fwd %.6f bwd %.6f)", what, (size_t) i,
-                        fd, analytic[i], fwd, bwd);
       worst = MAX (worst, fabs (fd - analytic[i]) / scale);
       checked++;
     }
@@ -460,17 +457,32 @@ test_no_allocation (void)
 {
 #if COUNT_ALLOCATIONS
   g_autoptr (GError) error = NULL;
-  g_autoptr (LsNet) net = ls_net_new (ls_engine_default_arch (), &error);
+  g_autofree char *spec = NULL;
+  g_autoptr (LsNet) net = NULL;
   g_autoptr (LsOptimizer) opt = NULL;
   LsOptimConfig cfg;
   LsStepResult res;
-  int n = 2, in = 224 * 224;
+  int n = 2, in = 96 * 96;
   g_autofree float *x = g_new (float, n *in);
   int labels[2] = { 0, 2 };
   float weights[3] = { 1.0f, 2.0f, 1.5f };
   LsLossConfig loss = { weights, 0.1f };
   long before, after;
   int threads = ls_engine_blas_get_threads ();
+  g_auto (GStrv) parts = g_strsplit (ls_engine_default_arch (), "size=224", 2);
+
+  /* valgrind replaces malloc in the executable too: then nothing counts */
+  before = atomic_load (&n_allocations);
+  g_free (g_malloc (16));
+  if (atomic_load (&n_allocations) == before)
+    {
+      g_test_skip ("malloc is not ours to count here (valgrind?)");
+      return;
+    }
+  /* lungnet-s at 96² (the same layers, less work under slow runners) */
+  spec = g_strjoinv ("size=96", parts);
+  net = ls_net_new (spec, &error);
+  g_assert_no_error (error);
 
   /* The net runs on two threads of its own, each BLAS call on one
    * (OpenBLAS 0.3.21 mallocs its job array in every multi-threaded GEMM,
