@@ -2,10 +2,12 @@
 # engine-bench.sh — lungnet-s in the engine and in PyTorch, one after the
 # other in one run, side by side with ratios (DESIGN.md §7, issue 3).
 #
-#   bench/engine-bench.sh [BUILDDIR] [--threads N] [--steps N]
+#   bench/engine-bench.sh [BUILDDIR] [--threads N] [--steps N] [--passes N]
 #
 # Each side runs in its own process, so each peak RSS is its own training
-# run's. The machine is shared: figures drift, the ratios are what count.
+# run's; the two alternate for --passes passes (default 3) and each figure
+# is the median over them. The machine is shared: figures drift, the
+# ratios are what count.
 #
 # Copyright 2026 The Lungscope developers
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -13,12 +15,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${1:-$here/../build}
 [ $# -gt 0 ] && shift
-threads=2 steps=5
+threads=2 steps=5 passes=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
-    *) echo "usage: $0 [BUILDDIR] [--threads N] [--steps N]" >&2; exit 2 ;;
+    --passes) passes=$2; shift 2 ;;
+    *) echo "usage: $0 [BUILDDIR] [--threads N] [--steps N] [--passes N]" >&2; exit 2 ;;
   esac
 done
 cli=$builddir/src/cli/lungscope-cli
@@ -26,15 +29,29 @@ cli=$builddir/src/cli/lungscope-cli
 py=/usr/bin/python3
 "$py" -c 'import torch' 2>/dev/null || { echo "PyTorch missing (python3-torch)" >&2; exit 77; }
 
-ours=$("$cli" bench engine --json --threads "$threads" --steps "$steps")
-theirs=$(OMP_NUM_THREADS=$threads "$py" "$here/torch_bench.py" --threads "$threads" --steps "$steps")
+ours=() theirs=()
+for ((i = 1; i <= passes; i++)); do
+  echo "pass $i/$passes: engine" >&2
+  ours+=("$("$cli" bench engine --json --threads "$threads" --steps "$steps")")
+  echo "pass $i/$passes: PyTorch" >&2
+  theirs+=("$(OMP_NUM_THREADS=$threads "$py" "$here/torch_bench.py" --threads "$threads" \
+    --steps "$steps")")
+done
 
-"$py" - "$ours" "$theirs" <<'PY'
-import json, sys
-e = json.loads(sys.argv[1])["engine"]
-t = json.loads(sys.argv[2])["torch"]
+"$py" - "$passes" "${ours[@]}" "${theirs[@]}" <<'PY'
+import json, statistics, sys
+n = int(sys.argv[1])
+runs_e = [json.loads(a)["engine"] for a in sys.argv[2:2 + n]]
+runs_t = [json.loads(a)["torch"] for a in sys.argv[2 + n:2 + 2 * n]]
+def med(runs):
+    return {k: (statistics.median(r[k] for r in runs) if isinstance(runs[0][k], float)
+                else runs[0][k]) for k in runs[0]}
+e, t = med(runs_e), med(runs_t)
 print(f"lungnet-s 224x224, {e['threads']} threads; engine BLAS core {e['blas_core']}, "
-      f"PyTorch {t['version']}")
+      f"PyTorch {t['version']}; medians of {n} alternating passes")
+print("training images/s per pass: engine "
+      + " ".join(f"{r['train_images_per_s']:.1f}" for r in runs_e)
+      + ", PyTorch " + " ".join(f"{r['train_images_per_s']:.1f}" for r in runs_t))
 print(f"{'':30} {'engine':>10} {'PyTorch':>10} {'ratio':>8}  target")
 def row(name, a, b, unit, better, target):
     r = a / b

@@ -23,7 +23,8 @@ typedef struct
   gboolean nesterov;  /* SGD */
   float beta1, beta2; /* AdamW */
   float eps;          /* AdamW */
-  float weight_decay; /* SGD: L2 added to the gradient; AdamW: decoupled */
+  float weight_decay; /* SGD: L2 added to the gradient; AdamW: decoupled; applies
+                       * to every parameter, as torch.optim given model.parameters() */
   float clip_norm;    /* 0: no clipping */
 } LsOptimConfig;
 

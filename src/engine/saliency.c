@@ -12,8 +12,6 @@
 
 #include "layers.h"
 
-#define MAX_CLASSES 256
-
 void
 ls_saliency_config_init (LsSaliencyConfig *config,
                          LsSaliencyMethod method)
@@ -125,12 +123,14 @@ ls_engine_saliency (LsNet *net,
   int s = ls_net_get_input_size (net), ch = ls_net_get_input_channels (net);
   gsize in_size = (gsize) ch * s * s, plane = (gsize) s * s;
   int batch = ls_net_get_batch (net);
-  float dlogits[MAX_CLASSES];
-  float p[MAX_CLASSES];
+  g_autofree float *dlogits = NULL;
+  g_autofree float *p = NULL;
   const float *logits, *act, *grad;
   int target, c, h, w;
 
-  g_assert (batch >= 1 && classes <= MAX_CLASSES);
+  g_assert (batch >= 1);
+  dlogits = g_new0 (float, classes);
+  p = g_new (float, classes);
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
   logits = ls_net_forward (net, image, 1);
   ls_engine_softmax (logits, p, 1, classes);
@@ -149,7 +149,7 @@ ls_engine_saliency (LsNet *net,
         g_autofree float *big = NULL;
 
         g_assert (cam >= 0);
-        memset (dlogits, 0, sizeof dlogits);
+        memset (dlogits, 0, sizeof (float) * classes);
         dlogits[target] = 1.0f;
         ls_net_backward_to (net, dlogits, cam, &act, &grad, &c, &h, &w);
         if ((gsize) h * w > G_N_ELEMENTS (small))
@@ -173,7 +173,7 @@ ls_engine_saliency (LsNet *net,
         break;
       }
     case LS_SALIENCY_GRADIENT:
-      memset (dlogits, 0, sizeof dlogits);
+      memset (dlogits, 0, sizeof (float) * classes);
       dlogits[target] = 1.0f;
       ls_net_backward_to (net, dlogits, -1, &act, &grad, &c, &h, &w);
       for (gsize i = 0; i < plane; i++)
