@@ -417,6 +417,46 @@ test_gradcheck_bn (void)
   run_bn_gradcheck (FALSE, TRUE);
 }
 
+/* bn → relu → max-pool backward in one equals the three one after another */
+static void
+test_bn_pooled (void)
+{
+  const int n = 3, c = 4, h = 7, w = 5;
+  float x[3 * 4 * 7 * 5], y[3 * 4 * 7 * 5], pooled[3 * 4 * 3 * 2], pdy[3 * 4 * 3 * 2];
+  float gamma[4] = { 0.5f, 1.5f, 1.0f, 0.8f }, beta[4] = { 0.1f, -0.3f, 0.0f, 0.2f };
+  float rm[4] = { 0 }, rv[4] = { 1, 1, 1, 1 }, save[8];
+  float dy[3 * 4 * 7 * 5], dx1[3 * 4 * 7 * 5], dx2[3 * 4 * 7 * 5];
+  uint8_t argmax[3 * 4 * 3 * 2];
+  LsRng rng;
+
+  ls_rng_init (&rng, 21);
+  fill (x, G_N_ELEMENTS (x), &rng, 1.0f);
+  fill (pdy, G_N_ELEMENTS (pdy), &rng, 1.0f);
+  for (int train = 0; train <= 1; train++)
+    {
+      float dg1[4] = { 0 }, db1[4] = { 0 }, dg2[4] = { 0 }, db2[4] = { 0 };
+
+      if (train)
+        ls_engine_batchnorm_forward_train (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n, c,
+                                           h * w, 0, c);
+      else
+        ls_engine_batchnorm_forward_eval (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n, c,
+                                          h * w, 0, c);
+      ls_engine_maxpool2_forward (y, pooled, argmax, n, c, h, w);
+      ls_engine_maxpool2_backward (pdy, argmax, dy, n, c, h, w);
+      ls_engine_batchnorm_backward (x, dy, gamma, beta, save, save + c, TRUE, train, dg1, db1, dx1,
+                                    n, c, h * w, 0, c);
+      /* in two channel ranges, as two threads */
+      ls_engine_batchnorm_backward_pooled (x, pdy, argmax, gamma, beta, save, save + c, train, dg2,
+                                           db2, dx2, n, c, h, w, 0, 1);
+      ls_engine_batchnorm_backward_pooled (x, pdy, argmax, gamma, beta, save, save + c, train, dg2,
+                                           db2, dx2, n, c, h, w, 1, c);
+      g_assert_cmpfloat (max_rel_diff (dx2, dx1, G_N_ELEMENTS (dx1)), <, 1e-5);
+      g_assert_cmpfloat (max_rel_diff (dg2, dg1, c), <, 1e-5);
+      g_assert_cmpfloat (max_rel_diff (db2, db1, c), <, 1e-5);
+    }
+}
+
 static void
 test_bn_statistics (void)
 {
@@ -669,6 +709,7 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/conv2d/gradcheck", test_gradcheck_conv);
   g_test_add_func ("/lungscope/engine/batchnorm/gradcheck", test_gradcheck_bn);
   g_test_add_func ("/lungscope/engine/batchnorm/statistics", test_bn_statistics);
+  g_test_add_func ("/lungscope/engine/batchnorm/pooled", test_bn_pooled);
   g_test_add_func ("/lungscope/engine/layers/gradcheck", test_gradcheck_simple);
   g_test_add_func ("/lungscope/engine/loss/cross-entropy", test_cross_entropy);
   g_test_add_func ("/lungscope/engine/optim/steps", test_optimizers);

@@ -284,6 +284,105 @@ ls_engine_batchnorm_backward (const float *x,
     }
 }
 
+/* Batch norm → ReLU → 2×2 max-pool, backward in one pass pair: the
+ * gradient arrives at the pool's output, so the full-size gradient of the
+ * batch-norm output is never written or read. */
+void
+ls_engine_batchnorm_backward_pooled (const float *x,
+                                     const float *pdy,
+                                     const uint8_t *argmax,
+                                     const float *gamma,
+                                     const float *beta,
+                                     const float *save_mean,
+                                     const float *save_invstd,
+                                     gboolean train,
+                                     float *dgamma,
+                                     float *dbeta,
+                                     float *dx,
+                                     int n,
+                                     int c,
+                                     int h,
+                                     int w,
+                                     int c0,
+                                     int c1)
+{
+  int ho = h / 2, wo = w / 2, hw = h * w;
+  float count = (float) n * hw;
+
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float mean = save_mean[ci], invstd = save_invstd[ci];
+      float scale = gamma[ci] * invstd, shift = beta[ci] - mean * scale;
+      double sdy = 0.0, sdyx = 0.0;
+      float fsdy, fsdyx, a, b;
+
+      /* only the element each window routed to has a gradient */
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          const float *g = pdy + ((gsize) ni * c + ci) * ho * wo;
+          const uint8_t *am = argmax + ((gsize) ni * c + ci) * ho * wo;
+          float s1 = 0.0f, s2 = 0.0f;
+
+          for (int oh = 0; oh < ho; oh++)
+            {
+              for (int ow = 0; ow < wo; ow++)
+                {
+                  int idx = am[oh * wo + ow];
+                  float xi = p[(gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1)];
+                  float gi = g[oh * wo + ow];
+                  float gm = xi * scale + shift > 0.0f ? gi : 0.0f;
+
+                  s1 += gm;
+                  s2 += gm * (xi - mean);
+                }
+              if ((oh & 7) == 7 || oh == ho - 1)
+                {
+                  sdy += s1;
+                  sdyx += s2;
+                  s1 = s2 = 0.0f;
+                }
+            }
+        }
+      fsdy = (float) sdy;
+      fsdyx = (float) (sdyx * invstd);
+      if (dgamma != NULL)
+        dgamma[ci] += fsdyx;
+      if (dbeta != NULL)
+        dbeta[ci] += fsdy;
+      if (dx == NULL)
+        continue;
+      if (train)
+        {
+          a = scale * invstd * fsdyx / count;
+          b = scale * fsdy / count;
+        }
+      else
+        a = b = 0.0f;
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          const float *g = pdy + ((gsize) ni * c + ci) * ho * wo;
+          const uint8_t *am = argmax + ((gsize) ni * c + ci) * ho * wo;
+          float *q = dx + ((gsize) ni * c + ci) * hw;
+
+          /* the base term everywhere, then the routed gradients on top */
+          for (int i = 0; i < hw; i++)
+            q[i] = -b - a * (p[i] - mean);
+          for (int oh = 0; oh < ho; oh++)
+            for (int ow = 0; ow < wo; ow++)
+              {
+                int idx = am[oh * wo + ow];
+                gsize at = (gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1);
+                float gi = g[oh * wo + ow];
+
+                if (p[at] * scale + shift > 0.0f)
+                  q[at] += scale * gi;
+              }
+        }
+    }
+}
+
 /* ---- ReLU ------------------------------------------------------------ */
 
 void

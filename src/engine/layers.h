@@ -225,6 +225,29 @@ void ls_engine_batchnorm_backward (const float *x,
                                    int c0,
                                    int c1);
 
+/* The backward of batch norm → ReLU → 2×2 max-pool together: @pdy and
+ * @argmax are the pool's output gradient and arg-max indices (N, C, H/2,
+ * W/2); x (N, C, H, W) is the batch norm's input. The same results as
+ * ls_engine_maxpool2_backward() then ls_engine_batchnorm_backward() with
+ * relu, up to rounding, without the full-size gradient in between. */
+void ls_engine_batchnorm_backward_pooled (const float *x,
+                                          const float *pdy,
+                                          const uint8_t *argmax,
+                                          const float *gamma,
+                                          const float *beta,
+                                          const float *save_mean,
+                                          const float *save_invstd,
+                                          gboolean train,
+                                          float *dgamma,
+                                          float *dbeta,
+                                          float *dx,
+                                          int n,
+                                          int c,
+                                          int h,
+                                          int w,
+                                          int c0,
+                                          int c1);
+
 /* ReLU; may run in place (y == x). The backward uses the output y. */
 void ls_engine_relu_forward (const float *x,
                              float *y,

@@ -642,6 +642,7 @@ typedef struct
   int n;
   gboolean param_grads;
   gboolean mask_relu; /* bn backward: apply the fused ReLU's mask */
+  const Layer *pool;  /* bn backward: the max-pool above, fused in */
 } Job;
 
 static void
@@ -873,6 +874,15 @@ backward_job (gpointer data,
       }
     case LS_LAYER_BN:
       ls_workers_split (l->c_out, t, nt, &b, &e);
+      if (job->pool != NULL)
+        {
+          ls_engine_batchnorm_backward_pooled (job->x, l->gout, job->pool->argmax, w, w + l->c_out,
+                                               l->save, l->save + l->c_out,
+                                               net->mode == LS_NET_MODE_TRAIN, dw,
+                                               dw != NULL ? dw + l->c_out : NULL, job->dx, n,
+                                               l->c_out, l->h_out, l->w_out, b, e);
+          break;
+        }
       ls_engine_batchnorm_backward (job->x, l->gout, w, w + l->c_out, l->save, l->save + l->c_out,
                                     job->mask_relu, net->mode == LS_NET_MODE_TRAIN, dw,
                                     dw != NULL ? dw + l->c_out : NULL, job->dx, n, l->c_out,
@@ -934,6 +944,16 @@ run (LsNet *net,
     func (job, 0, 1);
 }
 
+/* Whether the max-pool at @i is folded into the backward of the batch
+ * norm two layers down (bn → relu → maxpool, all run in this backward). */
+static gboolean
+pool_fused (const LsNet *net,
+            int i,
+            int stop)
+{
+  return i >= 2 && i - 2 > stop && net->layers[i].spec.kind == LS_LAYER_MAXPOOL && net->layers[i - 1].spec.kind == LS_LAYER_RELU && net->layers[i - 1].fused && net->layers[i - 2].spec.kind == LS_LAYER_BN;
+}
+
 /* Backward through layers top … stop+1; dx of layer 0 only if want_input. */
 static void
 backward_range (LsNet *net,
@@ -953,7 +973,7 @@ backward_range (LsNet *net,
       float *dw = param_grads ? net->grads + l->param_off : NULL;
       float *dx = (i > 0 || want_input) ? l->gin : NULL;
       gsize count = (gsize) n * layer_out_size (l);
-      Job job = { net, l, x, dx, n, param_grads, FALSE };
+      Job job = { net, l, x, dx, n, param_grads, FALSE, NULL };
 
       switch (l->spec.kind)
         {
@@ -963,8 +983,17 @@ backward_range (LsNet *net,
             ls_workers_run (net->workers, reduce_job, &job);
           break;
         case LS_LAYER_BN:
-          /* the ReLU above was fused into this layer when it was run too */
+          /* the ReLU above was fused into this layer when it was run too,
+           * and so may be a max-pool above that: its output gradient (in
+           * the buffer this layer writes) moves to this layer's own */
           job.mask_relu = l->fused;
+          if (pool_fused (net, i + 2, stop))
+            {
+              const Layer *pool = &net->layers[i + 2];
+
+              memcpy (l->gout, pool->gout, sizeof (float) * n * layer_out_size (pool));
+              job.pool = pool;
+            }
           run (net, backward_job, &job);
           break;
         case LS_LAYER_RELU:
@@ -973,7 +1002,7 @@ backward_range (LsNet *net,
           run (net, backward_job, &job);
           break;
         case LS_LAYER_MAXPOOL:
-          if (dx != NULL)
+          if (dx != NULL && !pool_fused (net, i, stop))
             run (net, backward_job, &job);
           break;
         case LS_LAYER_GAP:
