@@ -443,6 +443,29 @@ test_bn_pooled (void)
         ls_engine_batchnorm_forward_eval (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n, c,
                                           h * w, 0, c);
       ls_engine_maxpool2_forward (y, pooled, argmax, n, c, h, w);
+      /* the fused forward gives the same bits */
+      {
+        float pooled2[3 * 4 * 3 * 2], rm2[4] = { 0 }, rv2[4] = { 1, 1, 1, 1 }, save2[8];
+        uint8_t argmax2[3 * 4 * 3 * 2];
+
+        if (train)
+          {
+            memcpy (rm2, rm, sizeof rm);
+            memcpy (rv2, rv, sizeof rv);
+            /* both sides from the same running statistics: one more update each */
+            ls_engine_batchnorm_forward_train (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n,
+                                               c, h * w, 0, c);
+          }
+        ls_engine_batchnorm_pool_forward (x, pooled2, argmax2, gamma, beta, rm2, rv2, save2,
+                                          save2 + c, train, n, c, h, w, 0, 2);
+        ls_engine_batchnorm_pool_forward (x, pooled2, argmax2, gamma, beta, rm2, rv2, save2,
+                                          save2 + c, train, n, c, h, w, 2, c);
+        g_assert_true (memcmp (pooled2, pooled, sizeof pooled) == 0);
+        g_assert_true (memcmp (argmax2, argmax, sizeof argmax) == 0);
+        g_assert_true (memcmp (save2, save, sizeof save) == 0);
+        g_assert_true (memcmp (rm2, rm, sizeof rm) == 0);
+        g_assert_true (memcmp (rv2, rv, sizeof rv) == 0);
+      }
       ls_engine_maxpool2_backward (pdy, argmax, dy, n, c, h, w);
       ls_engine_batchnorm_backward (x, dy, gamma, beta, save, save + c, TRUE, train, dg1, db1, dx1,
                                     n, c, h * w, 0, c);

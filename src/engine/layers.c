@@ -26,6 +26,114 @@ lane_sum (const double *acc)
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+/* Batch statistics of channel @ci: saves mean and 1/sqrt(var+eps),
+ * updates the running statistics, returns the affine map of the forward. */
+static void
+bn_train_stats (const float *x,
+                const float *gamma,
+                const float *beta,
+                float *running_mean,
+                float *running_var,
+                float *save_mean,
+                float *save_invstd,
+                int n,
+                int c,
+                int hw,
+                int ci,
+                float *scale,
+                float *shift)
+{
+  double count = (double) n * hw;
+  double sum = 0.0, sq = 0.0, mean, var;
+  float fmean, invstd;
+  /* one pass, shifted by a sample of the channel against cancellation */
+  float s0 = x[(gsize) ci * hw];
+
+  for (int ni = 0; ni < n; ni++)
+    {
+      const float *p = x + ((gsize) ni * c + ci) * hw;
+      double a1[8] = { 0 }, a2[8] = { 0 };
+      int i;
+
+      for (i = 0; i + 8 <= hw; i += 8)
+        for (int j = 0; j < 8; j++)
+          {
+            double d = (double) p[i + j] - s0;
+
+            a1[j] += d;
+            a2[j] += d * d;
+          }
+      for (; i < hw; i++)
+        {
+          double d = (double) p[i] - s0;
+
+          a1[0] += d;
+          a2[0] += d * d;
+        }
+      sum += lane_sum (a1);
+      sq += lane_sum (a2);
+    }
+  mean = s0 + sum / count;
+  fmean = (float) mean;
+  sq = MAX (sq - sum * sum / count, 0.0);
+  var = sq / count;
+  invstd = (float) (1.0 / sqrt (var + LS_BN_EPS));
+  save_mean[ci] = fmean;
+  save_invstd[ci] = invstd;
+  running_mean[ci] = (1.0f - LS_BN_MOMENTUM) * running_mean[ci] + LS_BN_MOMENTUM * fmean;
+  running_var[ci] = (1.0f - LS_BN_MOMENTUM) * running_var[ci] + LS_BN_MOMENTUM * (float) (var * count / (count - 1.0));
+  *scale = gamma[ci] * invstd;
+  *shift = beta[ci] - fmean * *scale;
+}
+
+static void
+bn_eval_stats (const float *gamma,
+               const float *beta,
+               const float *running_mean,
+               const float *running_var,
+               float *save_mean,
+               float *save_invstd,
+               int ci,
+               float *scale,
+               float *shift)
+{
+  float invstd = 1.0f / sqrtf (running_var[ci] + LS_BN_EPS);
+
+  *scale = gamma[ci] * invstd;
+  *shift = beta[ci] - running_mean[ci] * *scale;
+  save_mean[ci] = running_mean[ci];
+  save_invstd[ci] = invstd;
+}
+
+static void
+bn_apply (const float *x,
+          float *y,
+          gboolean relu,
+          int n,
+          int c,
+          int hw,
+          int ci,
+          float scale,
+          float shift)
+{
+  for (int ni = 0; ni < n; ni++)
+    {
+      const float *p = x + ((gsize) ni * c + ci) * hw;
+      float *q = y + ((gsize) ni * c + ci) * hw;
+
+      if (relu)
+        for (int i = 0; i < hw; i++)
+          {
+            float v = p[i] * scale + shift;
+
+            q[i] = v > 0.0f ? v : 0.0f;
+          }
+      else
+        for (int i = 0; i < hw; i++)
+          q[i] = p[i] * scale + shift;
+    }
+}
+
 void
 ls_engine_batchnorm_forward_train (const float *x,
                                    float *y,
@@ -42,67 +150,14 @@ ls_engine_batchnorm_forward_train (const float *x,
                                    int c0,
                                    int c1)
 {
-  double count = (double) n * hw;
-
   g_assert (n * hw > 1);
   for (int ci = c0; ci < c1; ci++)
     {
-      double sum = 0.0, sq = 0.0, mean, var;
-      float fmean, invstd, scale, shift;
-      /* one pass, shifted by a sample of the channel against cancellation */
-      float s0 = x[(gsize) ci * hw];
+      float scale, shift;
 
-      for (int ni = 0; ni < n; ni++)
-        {
-          const float *p = x + ((gsize) ni * c + ci) * hw;
-          double a1[8] = { 0 }, a2[8] = { 0 };
-          int i;
-
-          for (i = 0; i + 8 <= hw; i += 8)
-            for (int j = 0; j < 8; j++)
-              {
-                double d = (double) p[i + j] - s0;
-
-                a1[j] += d;
-                a2[j] += d * d;
-              }
-          for (; i < hw; i++)
-            {
-              double d = (double) p[i] - s0;
-
-              a1[0] += d;
-              a2[0] += d * d;
-            }
-          sum += lane_sum (a1);
-          sq += lane_sum (a2);
-        }
-      mean = s0 + sum / count;
-      fmean = (float) mean;
-      sq = MAX (sq - sum * sum / count, 0.0);
-      var = sq / count;
-      invstd = (float) (1.0 / sqrt (var + LS_BN_EPS));
-      save_mean[ci] = fmean;
-      save_invstd[ci] = invstd;
-      running_mean[ci] = (1.0f - LS_BN_MOMENTUM) * running_mean[ci] + LS_BN_MOMENTUM * fmean;
-      running_var[ci] = (1.0f - LS_BN_MOMENTUM) * running_var[ci] + LS_BN_MOMENTUM * (float) (var * count / (count - 1.0));
-      scale = gamma[ci] * invstd;
-      shift = beta[ci] - fmean * scale;
-      for (int ni = 0; ni < n; ni++)
-        {
-          const float *p = x + ((gsize) ni * c + ci) * hw;
-          float *q = y + ((gsize) ni * c + ci) * hw;
-
-          if (relu)
-            for (int i = 0; i < hw; i++)
-              {
-                float v = p[i] * scale + shift;
-
-                q[i] = v > 0.0f ? v : 0.0f;
-              }
-          else
-            for (int i = 0; i < hw; i++)
-              q[i] = p[i] * scale + shift;
-        }
+      bn_train_stats (x, gamma, beta, running_mean, running_var, save_mean, save_invstd, n, c, hw,
+                      ci, &scale, &shift);
+      bn_apply (x, y, relu, n, c, hw, ci, scale, shift);
     }
 }
 
@@ -124,27 +179,78 @@ ls_engine_batchnorm_forward_eval (const float *x,
 {
   for (int ci = c0; ci < c1; ci++)
     {
-      float invstd = 1.0f / sqrtf (running_var[ci] + LS_BN_EPS);
-      float scale = gamma[ci] * invstd;
-      float shift = beta[ci] - running_mean[ci] * scale;
+      float scale, shift;
 
-      save_mean[ci] = running_mean[ci];
-      save_invstd[ci] = invstd;
+      bn_eval_stats (gamma, beta, running_mean, running_var, save_mean, save_invstd, ci, &scale,
+                     &shift);
+      bn_apply (x, y, relu, n, c, hw, ci, scale, shift);
+    }
+}
+
+void
+ls_engine_batchnorm_pool_forward (const float *x,
+                                  float *pooled,
+                                  uint8_t *argmax,
+                                  const float *gamma,
+                                  const float *beta,
+                                  float *running_mean,
+                                  float *running_var,
+                                  float *save_mean,
+                                  float *save_invstd,
+                                  gboolean train,
+                                  int n,
+                                  int c,
+                                  int h,
+                                  int w,
+                                  int c0,
+                                  int c1)
+{
+  int ho = h / 2, wo = w / 2;
+
+  g_assert (!train || n * h * w > 1);
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float scale, shift;
+
+      if (train)
+        bn_train_stats (x, gamma, beta, running_mean, running_var, save_mean, save_invstd, n, c,
+                        h * w, ci, &scale, &shift);
+      else
+        bn_eval_stats (gamma, beta, running_mean, running_var, save_mean, save_invstd, ci, &scale,
+                       &shift);
       for (int ni = 0; ni < n; ni++)
         {
-          const float *p = x + ((gsize) ni * c + ci) * hw;
-          float *q = y + ((gsize) ni * c + ci) * hw;
+          const float *p = x + ((gsize) ni * c + ci) * h * w;
+          float *q = pooled + ((gsize) ni * c + ci) * ho * wo;
+          uint8_t *a = argmax + ((gsize) ni * c + ci) * ho * wo;
 
-          if (relu)
-            for (int i = 0; i < hw; i++)
-              {
-                float v = p[i] * scale + shift;
+          for (int oh = 0; oh < ho; oh++)
+            {
+              const float *r0 = p + (gsize) (2 * oh) * w, *r1 = r0 + w;
 
-                q[i] = v > 0.0f ? v : 0.0f;
-              }
-          else
-            for (int i = 0; i < hw; i++)
-              q[i] = p[i] * scale + shift;
+              for (int ow = 0; ow < wo; ow++)
+                {
+                  float v0 = r0[2 * ow] * scale + shift, v1 = r0[2 * ow + 1] * scale + shift;
+                  float v2 = r1[2 * ow] * scale + shift, v3 = r1[2 * ow + 1] * scale + shift;
+                  float best;
+                  uint8_t idx = 0;
+
+                  /* as relu then ls_engine_maxpool2_forward: first maximum wins */
+                  v0 = v0 > 0.0f ? v0 : 0.0f;
+                  v1 = v1 > 0.0f ? v1 : 0.0f;
+                  v2 = v2 > 0.0f ? v2 : 0.0f;
+                  v3 = v3 > 0.0f ? v3 : 0.0f;
+                  best = v0;
+                  if (v1 > best)
+                    best = v1, idx = 1;
+                  if (v2 > best)
+                    best = v2, idx = 2;
+                  if (v3 > best)
+                    best = v3, idx = 3;
+                  q[oh * wo + ow] = best;
+                  a[oh * wo + ow] = idx;
+                }
+            }
         }
     }
 }

@@ -203,6 +203,26 @@ void ls_engine_batchnorm_forward_eval (const float *x,
                                        int hw,
                                        int c0,
                                        int c1);
+/* Batch norm → ReLU → 2×2 max-pool forward in one: writes only the pooled
+ * output and arg-max (N, C, H/2, W/2), not the full-size activation
+ * between (the fused backward does not need it). Statistics as the
+ * functions above (@train: batch statistics, running ones updated). */
+void ls_engine_batchnorm_pool_forward (const float *x,
+                                       float *pooled,
+                                       uint8_t *argmax,
+                                       const float *gamma,
+                                       const float *beta,
+                                       float *running_mean,
+                                       float *running_var,
+                                       float *save_mean,
+                                       float *save_invstd,
+                                       gboolean train,
+                                       int n,
+                                       int c,
+                                       int h,
+                                       int w,
+                                       int c0,
+                                       int c1);
 /* train: the statistics depended on x (full batch-norm backward);
  * otherwise they were constants (eval / frozen fine-tuning). relu: a
  * fused ReLU followed (dy is masked where the forward's output was ≤ 0,

@@ -76,18 +76,22 @@ struct _LsNet
   gsize planned_bytes;
 };
 
-/* A zeroed, 64-byte-aligned block, or NULL when the memory is not there
- * (a plan too large is a recoverable error, not an abort). Free with
- * g_aligned_free (). */
+/* A 64-byte-aligned block, zeroed if asked, or NULL when the memory is
+ * not there (a plan too large is a recoverable error, not an abort). Free
+ * with g_aligned_free (). Blocks every step writes before reading are not
+ * cleared, so the pages nobody uses (the batch-norm outputs a fused
+ * max-pool never needs) never become resident. */
 static void *
-try_alloc0 (gsize n,
-            gsize size)
+try_alloc (gsize n,
+           gsize size,
+           gboolean zero)
 {
   void *p = NULL;
 
   if (n == 0 || size == 0 || n > G_MAXSIZE / size || posix_memalign (&p, 64, n * size) != 0)
     return NULL;
-  memset (p, 0, n * size);
+  if (zero)
+    memset (p, 0, n * size);
   return p;
 }
 
@@ -505,12 +509,13 @@ ls_net_plan (LsNet *net,
 
   net->scratch_stride = round_up (MAX (scratch, 1));
   net->partial_stride = round_up (partial);
-  net->grads = try_alloc0 (MAX (net->n_params, 1), sizeof (float));
-  net->act_block = try_alloc0 (act, sizeof (float));
-  net->grad_block = try_alloc0 (2 * round_up (max_act), sizeof (float));
-  net->scratch = try_alloc0 (net->scratch_stride * net->n_threads, sizeof (float));
-  net->partials = try_alloc0 (MAX (net->partial_stride * (net->n_threads - 1), 1), sizeof (float));
-  net->argmax_block = try_alloc0 (MAX (argmax, 1), 1);
+  net->grads = try_alloc (MAX (net->n_params, 1), sizeof (float), TRUE);
+  net->act_block = try_alloc (act, sizeof (float), FALSE);
+  net->grad_block = try_alloc (2 * round_up (max_act), sizeof (float), FALSE);
+  net->scratch = try_alloc (net->scratch_stride * net->n_threads, sizeof (float), FALSE);
+  net->partials = try_alloc (MAX (net->partial_stride * (net->n_threads - 1), 1), sizeof (float),
+                             FALSE);
+  net->argmax_block = try_alloc (MAX (argmax, 1), 1, FALSE);
   if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL)
     {
       gsize mb = (sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads) + argmax) >> 20;
@@ -736,6 +741,34 @@ conv_rows_job (gpointer data,
                                    net->scratch + t * net->scratch_stride);
 }
 
+/* bn at @i → relu (not the Grad-CAM target) → maxpool: the forward writes
+ * only the pool's output, and the backward folds the three together. */
+static gboolean
+pool_forward_fused (const LsNet *net,
+                    int i)
+{
+  return i + 2 < net->n_layers && net->layers[i].spec.kind == LS_LAYER_BN && net->layers[i + 1].spec.kind == LS_LAYER_RELU && net->layers[i + 1].fused && !net->layers[i + 1].spec.cam && net->layers[i + 2].spec.kind == LS_LAYER_MAXPOOL;
+}
+
+static void
+bn_pool_job (gpointer data,
+             int t,
+             int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  const Layer *pool = job->pool;
+  float *w = net->params + l->param_off;
+  int b, e;
+
+  ls_workers_split (l->c_out, t, nt, &b, &e);
+  ls_engine_batchnorm_pool_forward (job->x, pool->out, pool->argmax, w, w + l->c_out,
+                                    net->stats + l->stat_off, net->stats + l->stat_off + l->c_out,
+                                    l->save, l->save + l->c_out, net->mode == LS_NET_MODE_TRAIN,
+                                    job->n, l->c_out, l->h_out, l->w_out, b, e);
+}
+
 const float *
 ls_net_forward (LsNet *net,
                 const float *input,
@@ -754,7 +787,20 @@ ls_net_forward (LsNet *net,
       Layer *l = &net->layers[i];
       float *w = net->params + l->param_off;
       gsize count = (gsize) n * layer_out_size (l);
-      Job job = { net, l, x, NULL, n, FALSE, FALSE };
+      Job job = { net, l, x, NULL, n, FALSE, FALSE, NULL };
+
+      if (pool_forward_fused (net, i))
+        {
+          /* bn, relu and maxpool in one; the loop goes on after the pool */
+          job.pool = &net->layers[i + 2];
+          if (net->workers != NULL)
+            ls_workers_run (net->workers, bn_pool_job, &job);
+          else
+            bn_pool_job (&job, 0, 1);
+          i += 2;
+          x = net->layers[i].out;
+          continue;
+        }
 
       switch (l->spec.kind)
         {
