@@ -57,6 +57,8 @@ def row(name, a, b, unit, better, target):
     r = a / b
     print(f"{name:30} {a:10.2f} {b:10.2f} {r:7.2f}x  {target}")
 row("training images/s (batch 32)", e["train_images_per_s"], t["train_images_per_s"], "", "hi", ">= 2x")
+row("training images/CPU-second", e["train_images_per_cpu_s"], t["train_images_per_cpu_s"], "",
+    "hi", "(load-robust)")
 row("single-image forward ms", e["forward_ms"], t["forward_ms"], "", "lo", "<= 0.5x")
 row("forward + Grad-CAM ms", e["gradcam_ms"], t["gradcam_ms"], "", "lo", "<= 0.5x")
 row("peak RSS of training, MB", e["peak_rss_mb"], t["peak_rss_mb"], "", "lo", "engine <= 600")

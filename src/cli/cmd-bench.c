@@ -21,7 +21,8 @@ print_engine (const LsEngineBenchResult *r,
   if (b == NULL)
     {
       printf ("engine (lungnet-s, BLAS core %s, %d threads)\n", info.core, r->threads);
-      printf ("  training, batch 32        %8.1f images/s\n", r->train_images_per_s);
+      printf ("  training, batch 32        %8.1f images/s (%.1f per CPU-second)\n",
+              r->train_images_per_s, r->train_images_per_cpu_s);
       printf ("  achieved in training      %8.1f GFLOP/s (%.0f %% of sgemm peak)\n",
               r->train_gflops, 100.0 * r->train_gflops / r->sgemm_gflops);
       printf ("  peak RSS after training   %8.1f MB\n", r->peak_rss_mb);
@@ -38,6 +39,8 @@ print_engine (const LsEngineBenchResult *r,
   json_builder_add_int_value (b, r->threads);
   json_builder_set_member_name (b, "train_images_per_s");
   json_builder_add_double_value (b, r->train_images_per_s);
+  json_builder_set_member_name (b, "train_images_per_cpu_s");
+  json_builder_add_double_value (b, r->train_images_per_cpu_s);
   json_builder_set_member_name (b, "train_gflops");
   json_builder_add_double_value (b, r->train_gflops);
   json_builder_set_member_name (b, "peak_rss_mb");

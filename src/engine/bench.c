@@ -42,6 +42,15 @@ median (double *v,
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+static double
+cpu_seconds (void)
+{
+  struct rusage u;
+
+  getrusage (RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
 static char *
 spec_for_size (int size)
 {
@@ -72,6 +81,7 @@ ls_engine_bench_run (const LsEngineBenchConfig *config,
   gsize in;
   LsRng rng;
   gint64 t0;
+  double c0;
 
   memset (result, 0, sizeof *result);
   if (net == NULL)
@@ -98,6 +108,7 @@ ls_engine_bench_run (const LsEngineBenchConfig *config,
   ls_net_set_mode (net, LS_NET_MODE_TRAIN);
   ls_net_train_step (net, opt, x, labels, config->batch, NULL, 1e-3f, &step);
   t0 = g_get_monotonic_time ();
+  c0 = cpu_seconds ();
   for (int s = 0; s < config->train_steps; s++)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -105,6 +116,7 @@ ls_engine_bench_run (const LsEngineBenchConfig *config,
       ls_net_train_step (net, opt, x, labels, config->batch, NULL, 1e-3f, &step);
     }
   result->train_images_per_s = (double) config->train_steps * config->batch / ((g_get_monotonic_time () - t0) / 1e6);
+  result->train_images_per_cpu_s = (double) config->train_steps * config->batch / MAX (cpu_seconds () - c0, 1e-9);
   result->train_gflops = 3.0 * result->gflop_per_image * result->train_images_per_s;
   getrusage (RUSAGE_SELF, &usage);
   result->peak_rss_mb = usage.ru_maxrss / 1024.0;
