@@ -134,6 +134,11 @@ test_conv_reference (void)
     ls_engine_conv2d_backward (&s, x, wt, dy, dw, NULL, dx, scratch);
     ls_engine_conv2d_backward_ref (&s, x, wt, dy, dw_ref, NULL, dx_ref);
     g_assert_cmpfloat (max_rel_diff (dx, dx_ref, nx), <, 1e-5);
+    /* the input gradient by channel ranges, as threads split it */
+    memset (dx, 0xff, sizeof (float) * nx);
+    ls_engine_conv2d_backward_input_channels (&s, 0, 0, 7, wt, dy, dx, scratch);
+    ls_engine_conv2d_backward_input_channels (&s, 0, 7, 16, wt, dy, dx, scratch);
+    g_assert_cmpfloat (max_rel_diff (dx, dx_ref, nx), <, 1e-5);
     g_assert_cmpfloat (max_rel_diff (dw, dw_ref, nw), <, 1e-5);
   }
   g_test_message ("%d convolution shapes", cases);

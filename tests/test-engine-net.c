@@ -536,6 +536,20 @@ test_single_image_threads (void)
       for (int i = 0; i < 3 * n; i++)
         g_assert_cmpfloat_with_epsilon (l1[i], l2[i], 1e-5);
     }
+  /* the input gradient of one image (channels split between threads) */
+  {
+    float r[3] = { 0.5f, -1.0f, 2.0f }, g1[2 * 12 * 12];
+    const float *act, *grad;
+    int c, h, w;
+
+    ls_net_forward (one, x, 1);
+    ls_net_backward_to (one, r, -1, &act, &grad, &c, &h, &w);
+    memcpy (g1, grad, sizeof g1);
+    ls_net_forward (two, x, 1);
+    ls_net_backward_to (two, r, -1, &act, &grad, &c, &h, &w);
+    for (int i = 0; i < 2 * 12 * 12; i++)
+      g_assert_cmpfloat_with_epsilon (g1[i], grad[i], 1e-5);
+  }
   ls_engine_blas_set_threads (threads);
 }
 

@@ -429,6 +429,43 @@ ls_engine_conv2d_backward_images (const LsConvShape *s,
 }
 
 void
+ls_engine_conv2d_backward_input_channels (const LsConvShape *s,
+                                          int n,
+                                          int c0,
+                                          int c1,
+                                          const float *w,
+                                          const float *dy,
+                                          float *dx,
+                                          float *scratch)
+{
+  int kk2 = s->k * s->k, kk = s->c * kk2, kc = (c1 - c0) * kk2;
+  gsize p = (gsize) s->ho * s->wo, xs = (gsize) s->c * s->h * s->w, plane = (gsize) s->h * s->w;
+  const float *dyn = dy + n * (gsize) s->m * p;
+  float *dxn = dx + n * xs + c0 * plane;
+  int rows = chunk_rows (s);
+
+  if (c1 <= c0)
+    return;
+  if (is_pointwise (s))
+    {
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kc, p, s->m, 1.0f, w + c0 * kk2, kk, dyn,
+                   p, 0.0f, dxn, p);
+      return;
+    }
+  memset (dxn, 0, sizeof (float) * (c1 - c0) * plane);
+  for (int oh = 0; oh < s->ho; oh += rows)
+    {
+      int oh1 = MIN (oh + rows, s->ho);
+      gsize pc = (gsize) (oh1 - oh) * s->wo;
+
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kc, pc, s->m, 1.0f, w + c0 * kk2, kk,
+                   dyn + (gsize) oh * s->wo, p, 0.0f, scratch, pc);
+      ls_engine_col2im_ld (scratch, pc, dxn, c1 - c0, s->h, s->w, s->k, s->stride, s->pad, s->wo,
+                           oh, oh1);
+    }
+}
+
+void
 ls_engine_conv2d_forward (const LsConvShape *s,
                           const float *x,
                           const float *w,

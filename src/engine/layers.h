@@ -79,6 +79,16 @@ void ls_engine_conv2d_forward_rows (const LsConvShape *s,
                                     const float *b,
                                     float *y,
                                     float *scratch);
+/* dx of image @n for input channels c0 … c1−1 only (threads split one
+ * image's input gradient; no weight gradient). */
+void ls_engine_conv2d_backward_input_channels (const LsConvShape *s,
+                                               int n,
+                                               int c0,
+                                               int c1,
+                                               const float *w,
+                                               const float *dy,
+                                               float *dx,
+                                               float *scratch);
 void ls_engine_conv2d_backward_images (const LsConvShape *s,
                                        int n0,
                                        int n1,

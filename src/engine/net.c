@@ -957,6 +957,26 @@ backward_job (gpointer data,
     }
 }
 
+/* Fewer images than threads and no weight gradient: the threads split
+ * each image's input channels. */
+static void
+conv_dx_channels_job (gpointer data,
+                      int t,
+                      int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  LsConvShape s;
+  int b, e;
+
+  layer_conv_shape (l, job->n, &s);
+  ls_workers_split (l->c_in, t, nt, &b, &e);
+  for (int k = 0; k < job->n; k++)
+    ls_engine_conv2d_backward_input_channels (&s, k, b, e, net->params + l->param_off, l->gout,
+                                              job->dx, net->scratch + t * net->scratch_stride);
+}
+
 /* grads of a conv layer += the other threads' partial sums, in order */
 static void
 reduce_job (gpointer data,
@@ -1024,6 +1044,12 @@ backward_range (LsNet *net,
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
+          if (net->workers != NULL && n < net->n_threads && !param_grads)
+            {
+              if (dx != NULL)
+                ls_workers_run (net->workers, conv_dx_channels_job, &job);
+              break;
+            }
           run (net, backward_job, &job);
           if (param_grads && net->workers != NULL)
             ls_workers_run (net->workers, reduce_job, &job);
