@@ -17,11 +17,11 @@
 static void
 fill (float *v,
       gsize n,
-      LsRng *rng,
+      LsEngineRng *rng,
       float scale)
 {
   for (gsize i = 0; i < n; i++)
-    v[i] = scale * (float) ls_rng_normal (rng);
+    v[i] = scale * (float) ls_engine_rng_normal (rng);
 }
 
 static double
@@ -52,10 +52,10 @@ max_rel_diff (const float *a,
 static void
 test_conv_reference (void)
 {
-  LsRng rng;
+  LsEngineRng rng;
   int cases = 0;
 
-  ls_rng_init (&rng, 1);
+  ls_engine_rng_init (&rng, 1);
   for (int k = 1; k <= 5; k += 2)
     for (int stride = 1; stride <= 3; stride++)
       for (int pad = 0; pad <= k / 2 + 1 && pad <= 2; pad++)
@@ -149,9 +149,9 @@ test_conv_reference (void)
 static void
 test_conv_grouped (void)
 {
-  LsRng rng;
+  LsEngineRng rng;
 
-  ls_rng_init (&rng, 12);
+  ls_engine_rng_init (&rng, 12);
   for (int group = 2; group <= 4; group++)
     {
       LsConvShape s;
@@ -200,9 +200,9 @@ test_conv_grouped (void)
 static void
 test_col2im_adjoint (void)
 {
-  LsRng rng;
+  LsEngineRng rng;
 
-  ls_rng_init (&rng, 2);
+  ls_engine_rng_init (&rng, 2);
   for (int k = 1; k <= 5; k += 2)
     for (int stride = 1; stride <= 3; stride++)
       for (int pad = 0; pad <= 2; pad++)
@@ -293,11 +293,11 @@ static void
 test_gradcheck_conv (void)
 {
   ConvData d;
-  LsRng rng;
+  LsEngineRng rng;
   gsize nx, nw, ny;
   g_autofree float *r = NULL, *dx = NULL, *dw = NULL, *db = NULL;
 
-  ls_rng_init (&rng, 3);
+  ls_engine_rng_init (&rng, 3);
   ls_conv_shape_init (&d.s, 2, 3, 7, 6, 4, 3, 2, 1);
   nx = 2 * 3 * 7 * 6;
   nw = 4 * 3 * 9;
@@ -351,7 +351,7 @@ run_bn_gradcheck (gboolean train,
                   gboolean relu)
 {
   BnData d = { 0 };
-  LsRng rng;
+  LsEngineRng rng;
   gsize nx;
   g_autofree float *r = NULL, *dx = NULL, *dg = NULL, *db = NULL, *out = NULL;
 
@@ -386,7 +386,7 @@ run_bn_gradcheck (gboolean train,
       float margin = G_MAXFLOAT;
 
       g_assert_cmpuint (seed, <, 1000);
-      ls_rng_init (&rng, seed);
+      ls_engine_rng_init (&rng, seed);
       fill (d.x, nx, &rng, 2.0f);
       d.relu = FALSE;
       bn_fwd (&d, out);
@@ -432,9 +432,9 @@ test_bn_pooled (void)
   float rm[4] = { 0 }, rv[4] = { 1, 1, 1, 1 }, save[8];
   float dy[3 * 4 * 7 * 5], dx1[3 * 4 * 7 * 5], dx2[3 * 4 * 7 * 5];
   uint8_t argmax[3 * 4 * 3 * 2];
-  LsRng rng;
+  LsEngineRng rng;
 
-  ls_rng_init (&rng, 21);
+  ls_engine_rng_init (&rng, 21);
   fill (x, G_N_ELEMENTS (x), &rng, 1.0f);
   fill (pdy, G_N_ELEMENTS (pdy), &rng, 1.0f);
   for (int train = 0; train <= 1; train++)
@@ -507,7 +507,7 @@ typedef struct
   float *wt, *b;
   uint8_t *argmax;
   float *mask;
-  LsRng rng;
+  LsEngineRng rng;
   int kind;
 } SimpleData;
 
@@ -541,7 +541,7 @@ simple_fwd (gpointer data,
       ls_engine_linear_forward (d->x, d->wt, d->b, out, d->n, d->in, d->out);
       break;
     case K_DROPOUT:
-      ls_rng_init (&d->rng, 11);
+      ls_engine_rng_init (&d->rng, 11);
       ls_engine_dropout_forward (d->x, out, d->mask, 0.4f, &d->rng, (gsize) d->n * d->in);
       break;
     default:
@@ -553,13 +553,13 @@ static void
 test_gradcheck_simple (void)
 {
   SimpleData d = { 0 };
-  LsRng rng;
+  LsEngineRng rng;
   gsize nx, ny;
   float x[2 * 3 * 5 * 5], r[2 * 3 * 5 * 5], y[2 * 3 * 5 * 5], dx[2 * 3 * 5 * 5];
   float wt[4 * 6], b[4], dw[4 * 6], db[4], mask[2 * 6];
   uint8_t argmax[2 * 3 * 5 * 5];
 
-  ls_rng_init (&rng, 6);
+  ls_engine_rng_init (&rng, 6);
   d.x = x;
   d.n = 2;
   d.c = 3;

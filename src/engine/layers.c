@@ -685,14 +685,14 @@ ls_engine_dropout_forward (const float *x,
                            float *y,
                            float *mask,
                            float p,
-                           LsRng *rng,
+                           LsEngineRng *rng,
                            gsize count)
 {
   float keep = 1.0f / (1.0f - p);
 
   for (gsize i = 0; i < count; i++)
     {
-      mask[i] = ls_rng_uniform (rng) < p ? 0.0f : keep;
+      mask[i] = ls_engine_rng_uniform (rng) < p ? 0.0f : keep;
       y[i] = x[i] * mask[i];
     }
 }

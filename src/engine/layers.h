@@ -339,7 +339,7 @@ void ls_engine_dropout_forward (const float *x,
                                 float *y,
                                 float *mask,
                                 float p,
-                                LsRng *rng,
+                                LsEngineRng *rng,
                                 gsize count);
 void ls_engine_dropout_backward (const float *dy,
                                  const float *mask,

@@ -52,7 +52,7 @@ struct _LsNet
   int n_classes;
   int cam_layer;
   LsNetMode mode;
-  LsRng dropout_rng;
+  LsEngineRng dropout_rng;
 
   gsize n_params, n_stats;
   float *params, *stats;
@@ -249,7 +249,7 @@ ls_net_new (const char *spec_text,
     if (net->layers[i].spec.kind == LS_LAYER_BN)
       for (int ci = 0; ci < net->layers[i].c_out; ci++)
         net->stats[net->layers[i].stat_off + net->layers[i].c_out + ci] = 1.0f;
-  ls_rng_init (&net->dropout_rng, 0);
+  ls_engine_rng_init (&net->dropout_rng, 0);
   return net;
 }
 
@@ -374,16 +374,16 @@ void
 ls_net_set_dropout_seed (LsNet *net,
                          guint64 seed)
 {
-  ls_rng_init (&net->dropout_rng, seed ^ 0x6c756e6773636f70ull);
+  ls_engine_rng_init (&net->dropout_rng, seed ^ 0x6c756e6773636f70ull);
 }
 
 void
 ls_net_init_params (LsNet *net,
                     guint64 seed)
 {
-  LsRng rng;
+  LsEngineRng rng;
 
-  ls_rng_init (&rng, seed);
+  ls_engine_rng_init (&rng, seed);
   for (int i = 0; i < net->n_layers; i++)
     {
       Layer *l = &net->layers[i];
@@ -397,7 +397,7 @@ ls_net_init_params (LsNet *net,
             double std = sqrt (2.0 / ((double) l->spec.out * l->spec.k * l->spec.k));
 
             for (gsize j = 0; j < l->w_count; j++)
-              w[j] = (float) (std * ls_rng_normal (&rng));
+              w[j] = (float) (std * ls_engine_rng_normal (&rng));
             if (l->has_bias)
               memset (w + l->w_count, 0, sizeof (float) * l->spec.out);
             break;
@@ -408,7 +408,7 @@ ls_net_init_params (LsNet *net,
             double bound = 1.0 / sqrt ((double) l->c_in);
 
             for (gsize j = 0; j < l->n_param; j++)
-              w[j] = (float) ((2.0 * ls_rng_uniform_double (&rng) - 1.0) * bound);
+              w[j] = (float) ((2.0 * ls_engine_rng_uniform_double (&rng) - 1.0) * bound);
             break;
           }
         case LS_LAYER_BN:

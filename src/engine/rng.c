@@ -27,8 +27,8 @@ rotl (uint64_t x,
 }
 
 void
-ls_rng_init (LsRng *rng,
-             uint64_t seed)
+ls_engine_rng_init (LsEngineRng *rng,
+                    uint64_t seed)
 {
   uint64_t x = seed;
 
@@ -37,7 +37,7 @@ ls_rng_init (LsRng *rng,
 }
 
 uint64_t
-ls_rng_next (LsRng *rng)
+ls_engine_rng_next (LsEngineRng *rng)
 {
   uint64_t *s = rng->s;
   uint64_t result = rotl (s[1] * 5, 7) * 9;
@@ -53,22 +53,22 @@ ls_rng_next (LsRng *rng)
 }
 
 float
-ls_rng_uniform (LsRng *rng)
+ls_engine_rng_uniform (LsEngineRng *rng)
 {
-  return (float) (ls_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
+  return (float) (ls_engine_rng_next (rng) >> 40) * (1.0f / 16777216.0f);
 }
 
 double
-ls_rng_uniform_double (LsRng *rng)
+ls_engine_rng_uniform_double (LsEngineRng *rng)
 {
-  return (double) (ls_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
+  return (double) (ls_engine_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 double
-ls_rng_normal (LsRng *rng)
+ls_engine_rng_normal (LsEngineRng *rng)
 {
-  double u1 = ls_rng_uniform_double (rng);
-  double u2 = ls_rng_uniform_double (rng);
+  double u1 = ls_engine_rng_uniform_double (rng);
+  double u2 = ls_engine_rng_uniform_double (rng);
 
   if (u1 < 1e-300)
     u1 = 1e-300;

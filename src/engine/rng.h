@@ -16,16 +16,16 @@ G_BEGIN_DECLS
 typedef struct
 {
   uint64_t s[4];
-} LsRng;
+} LsEngineRng;
 
-void ls_rng_init (LsRng *rng,
-                  uint64_t seed);
-uint64_t ls_rng_next (LsRng *rng);
+void ls_engine_rng_init (LsEngineRng *rng,
+                         uint64_t seed);
+uint64_t ls_engine_rng_next (LsEngineRng *rng);
 /* Uniform in [0, 1), 24 random bits. */
-float ls_rng_uniform (LsRng *rng);
+float ls_engine_rng_uniform (LsEngineRng *rng);
 /* Uniform in [0, 1), 53 random bits. */
-double ls_rng_uniform_double (LsRng *rng);
+double ls_engine_rng_uniform_double (LsEngineRng *rng);
 /* Standard normal (Box–Muller in double, one value per call). */
-double ls_rng_normal (LsRng *rng);
+double ls_engine_rng_normal (LsEngineRng *rng);
 
 G_END_DECLS
