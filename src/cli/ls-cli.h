@@ -62,6 +62,10 @@ int ls_cli_failure (const char *format,
                     ...) G_GNUC_PRINTF (1, 2);
 void ls_cli_print_json (JsonNode *node);
 
+int ls_cli_cmd_bench (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
 int ls_cli_cmd_info (const LsCliCommand *command,
                      LsCliGlobal *global,
                      int argc,

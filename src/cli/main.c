@@ -17,6 +17,12 @@ static const LsCliCommand commands[] = {
     "Prints the versions of Lungscope and its libraries, the OpenBLAS kernel core and\n"
     "thread count in use (and whether Lungscope chose the core), and the paths it uses.",
     ls_cli_cmd_info },
+  { "bench", "[engine|imaging|all] [--json] [--threads N]",
+    "Run the benchmarks' own half (engine: lungnet-s training, inference, Grad-CAM)",
+    "Trains lungnet-s at 224x224, batch 32, on random data and prints training images/s,\n"
+    "peak RSS, single-image forward and forward + Grad-CAM times and the cblas_sgemm peak.\n"
+    "bench/engine-bench.sh runs it beside the same network in PyTorch.",
+    ls_cli_cmd_bench },
   { "phantoms", "DIR --per-class N [--seed S] [--size PX]", "Write a synthetic chest X-ray data set",
     "Writes anatomically plausible synthetic chest radiographs, N per class, as 8-bit PNG\n"
     "files in DIR/<class>/, each disease image with its lesion mask beside it\n"

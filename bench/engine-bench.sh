@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# engine-bench.sh — lungnet-s in the engine and in PyTorch, one after the
+# other in one run, side by side with ratios (DESIGN.md §7, issue 3).
+#
+#   bench/engine-bench.sh [BUILDDIR] [--threads N] [--steps N] [--passes N]
+#
+# Each side runs in its own process, so each peak RSS is its own training
+# run's; the two alternate for --passes passes (default 3) and each figure
+# is the median over them. The machine is shared: figures drift, the
+# ratios are what count.
+#
+# Copyright 2026 The Lungscope developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+builddir=${1:-$here/../build}
+[ $# -gt 0 ] && shift
+threads=2 steps=5 passes=3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --passes) passes=$2; shift 2 ;;
+    *) echo "usage: $0 [BUILDDIR] [--threads N] [--steps N] [--passes N]" >&2; exit 2 ;;
+  esac
+done
+cli=$builddir/src/cli/lungscope-cli
+[ -x "$cli" ] || { echo "no $cli: build first" >&2; exit 1; }
+py=/usr/bin/python3
+"$py" -c 'import torch' 2>/dev/null || { echo "PyTorch missing (python3-torch)" >&2; exit 77; }
+
+ours=() theirs=()
+for ((i = 1; i <= passes; i++)); do
+  echo "pass $i/$passes: engine" >&2
+  ours+=("$("$cli" bench engine --json --threads "$threads" --steps "$steps")")
+  echo "pass $i/$passes: PyTorch" >&2
+  theirs+=("$(OMP_NUM_THREADS=$threads "$py" "$here/torch_bench.py" --threads "$threads" \
+    --steps "$steps")")
+done
+
+"$py" - "$passes" "${ours[@]}" "${theirs[@]}" <<'PY'
+import json, statistics, sys
+n = int(sys.argv[1])
+runs_e = [json.loads(a)["engine"] for a in sys.argv[2:2 + n]]
+runs_t = [json.loads(a)["torch"] for a in sys.argv[2 + n:2 + 2 * n]]
+def med(runs):
+    return {k: (statistics.median(r[k] for r in runs) if isinstance(runs[0][k], float)
+                else runs[0][k]) for k in runs[0]}
+e, t = med(runs_e), med(runs_t)
+print(f"lungnet-s 224x224, {e['threads']} threads; engine BLAS core {e['blas_core']}, "
+      f"PyTorch {t['version']}; medians of {n} alternating passes")
+print("training images/s per pass: engine "
+      + " ".join(f"{r['train_images_per_s']:.1f}" for r in runs_e)
+      + ", PyTorch " + " ".join(f"{r['train_images_per_s']:.1f}" for r in runs_t))
+print(f"{'':30} {'engine':>10} {'PyTorch':>10} {'ratio':>8}  target")
+def row(name, a, b, unit, better, target):
+    r = a / b
+    print(f"{name:30} {a:10.2f} {b:10.2f} {r:7.2f}x  {target}")
+row("training images/s (batch 32)", e["train_images_per_s"], t["train_images_per_s"], "", "hi", ">= 2x")
+row("training images/CPU-second", e["train_images_per_cpu_s"], t["train_images_per_cpu_s"], "",
+    "hi", "(load-robust)")
+row("single-image forward ms", e["forward_ms"], t["forward_ms"], "", "lo", "<= 0.5x")
+row("forward + Grad-CAM ms", e["gradcam_ms"], t["gradcam_ms"], "", "lo", "<= 0.5x")
+row("peak RSS of training, MB", e["peak_rss_mb"], t["peak_rss_mb"], "", "lo", "engine <= 600")
+print(f"{'achieved GFLOP/s in training':30} {e['train_gflops']:10.1f}   "
+      f"(cblas_sgemm 2048² peak {e['sgemm_gflops']:.1f}: "
+      f"{100 * e['train_gflops'] / e['sgemm_gflops']:.0f} %, target >= 60 %)")
+print(f"{'PyTorch achieved GFLOP/s':30} "
+      f"{t['train_images_per_s'] * e['train_gflops'] / e['train_images_per_s']:10.1f}")
+PY

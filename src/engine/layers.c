@@ -1,0 +1,790 @@
+/* layers.c — batch norm, ReLU, max-pool, average pool, linear, dropout and
+ * the loss, each as a forward/backward pair over raw pointers
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+
+#include "layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- batch norm ------------------------------------------------------ */
+
+/* Sums in eight lanes, added in a fixed order: vectorizes without
+ * reassociation and gives the same bits every run. */
+static inline double
+lane_sum (const double *acc)
+{
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* Batch statistics of channel @ci: saves mean and 1/sqrt(var+eps),
+ * updates the running statistics, returns the affine map of the forward. */
+static void
+bn_train_stats (const float *x,
+                const float *gamma,
+                const float *beta,
+                float *running_mean,
+                float *running_var,
+                float *save_mean,
+                float *save_invstd,
+                int n,
+                int c,
+                int hw,
+                int ci,
+                float *scale,
+                float *shift)
+{
+  double count = (double) n * hw;
+  double sum = 0.0, sq = 0.0, mean, var;
+  float fmean, invstd;
+  /* one pass, shifted by a sample of the channel against cancellation */
+  float s0 = x[(gsize) ci * hw];
+
+  for (int ni = 0; ni < n; ni++)
+    {
+      const float *p = x + ((gsize) ni * c + ci) * hw;
+      double a1[8] = { 0 }, a2[8] = { 0 };
+      int i;
+
+      for (i = 0; i + 8 <= hw; i += 8)
+        for (int j = 0; j < 8; j++)
+          {
+            double d = (double) p[i + j] - s0;
+
+            a1[j] += d;
+            a2[j] += d * d;
+          }
+      for (; i < hw; i++)
+        {
+          double d = (double) p[i] - s0;
+
+          a1[0] += d;
+          a2[0] += d * d;
+        }
+      sum += lane_sum (a1);
+      sq += lane_sum (a2);
+    }
+  mean = s0 + sum / count;
+  fmean = (float) mean;
+  sq = MAX (sq - sum * sum / count, 0.0);
+  var = sq / count;
+  invstd = (float) (1.0 / sqrt (var + LS_BN_EPS));
+  save_mean[ci] = fmean;
+  save_invstd[ci] = invstd;
+  running_mean[ci] = (1.0f - LS_BN_MOMENTUM) * running_mean[ci] + LS_BN_MOMENTUM * fmean;
+  running_var[ci] = (1.0f - LS_BN_MOMENTUM) * running_var[ci] + LS_BN_MOMENTUM * (float) (var * count / (count - 1.0));
+  *scale = gamma[ci] * invstd;
+  *shift = beta[ci] - fmean * *scale;
+}
+
+static void
+bn_eval_stats (const float *gamma,
+               const float *beta,
+               const float *running_mean,
+               const float *running_var,
+               float *save_mean,
+               float *save_invstd,
+               int ci,
+               float *scale,
+               float *shift)
+{
+  float invstd = 1.0f / sqrtf (running_var[ci] + LS_BN_EPS);
+
+  *scale = gamma[ci] * invstd;
+  *shift = beta[ci] - running_mean[ci] * *scale;
+  save_mean[ci] = running_mean[ci];
+  save_invstd[ci] = invstd;
+}
+
+static void
+bn_apply (const float *x,
+          float *y,
+          gboolean relu,
+          int n,
+          int c,
+          int hw,
+          int ci,
+          float scale,
+          float shift)
+{
+  for (int ni = 0; ni < n; ni++)
+    {
+      const float *p = x + ((gsize) ni * c + ci) * hw;
+      float *q = y + ((gsize) ni * c + ci) * hw;
+
+      if (relu)
+        for (int i = 0; i < hw; i++)
+          {
+            float v = p[i] * scale + shift;
+
+            q[i] = v > 0.0f ? v : 0.0f;
+          }
+      else
+        for (int i = 0; i < hw; i++)
+          q[i] = p[i] * scale + shift;
+    }
+}
+
+void
+ls_engine_batchnorm_forward_train (const float *x,
+                                   float *y,
+                                   const float *gamma,
+                                   const float *beta,
+                                   float *running_mean,
+                                   float *running_var,
+                                   float *save_mean,
+                                   float *save_invstd,
+                                   gboolean relu,
+                                   int n,
+                                   int c,
+                                   int hw,
+                                   int c0,
+                                   int c1)
+{
+  g_assert (n * hw > 1);
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float scale, shift;
+
+      bn_train_stats (x, gamma, beta, running_mean, running_var, save_mean, save_invstd, n, c, hw,
+                      ci, &scale, &shift);
+      bn_apply (x, y, relu, n, c, hw, ci, scale, shift);
+    }
+}
+
+void
+ls_engine_batchnorm_forward_eval (const float *x,
+                                  float *y,
+                                  const float *gamma,
+                                  const float *beta,
+                                  const float *running_mean,
+                                  const float *running_var,
+                                  float *save_mean,
+                                  float *save_invstd,
+                                  gboolean relu,
+                                  int n,
+                                  int c,
+                                  int hw,
+                                  int c0,
+                                  int c1)
+{
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float scale, shift;
+
+      bn_eval_stats (gamma, beta, running_mean, running_var, save_mean, save_invstd, ci, &scale,
+                     &shift);
+      bn_apply (x, y, relu, n, c, hw, ci, scale, shift);
+    }
+}
+
+void
+ls_engine_batchnorm_pool_forward (const float *x,
+                                  float *pooled,
+                                  uint8_t *argmax,
+                                  const float *gamma,
+                                  const float *beta,
+                                  float *running_mean,
+                                  float *running_var,
+                                  float *save_mean,
+                                  float *save_invstd,
+                                  gboolean train,
+                                  int n,
+                                  int c,
+                                  int h,
+                                  int w,
+                                  int c0,
+                                  int c1)
+{
+  int ho = h / 2, wo = w / 2;
+
+  g_assert (!train || n * h * w > 1);
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float scale, shift;
+
+      if (train)
+        bn_train_stats (x, gamma, beta, running_mean, running_var, save_mean, save_invstd, n, c,
+                        h * w, ci, &scale, &shift);
+      else
+        bn_eval_stats (gamma, beta, running_mean, running_var, save_mean, save_invstd, ci, &scale,
+                       &shift);
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * h * w;
+          float *q = pooled + ((gsize) ni * c + ci) * ho * wo;
+          uint8_t *a = argmax + ((gsize) ni * c + ci) * ho * wo;
+
+          for (int oh = 0; oh < ho; oh++)
+            {
+              const float *r0 = p + (gsize) (2 * oh) * w, *r1 = r0 + w;
+
+              for (int ow = 0; ow < wo; ow++)
+                {
+                  float v0 = r0[2 * ow] * scale + shift, v1 = r0[2 * ow + 1] * scale + shift;
+                  float v2 = r1[2 * ow] * scale + shift, v3 = r1[2 * ow + 1] * scale + shift;
+                  float best;
+                  uint8_t idx = 0;
+
+                  /* as relu then ls_engine_maxpool2_forward: first maximum wins */
+                  v0 = v0 > 0.0f ? v0 : 0.0f;
+                  v1 = v1 > 0.0f ? v1 : 0.0f;
+                  v2 = v2 > 0.0f ? v2 : 0.0f;
+                  v3 = v3 > 0.0f ? v3 : 0.0f;
+                  best = v0;
+                  if (v1 > best)
+                    best = v1, idx = 1;
+                  if (v2 > best)
+                    best = v2, idx = 2;
+                  if (v3 > best)
+                    best = v3, idx = 3;
+                  q[oh * wo + ow] = best;
+                  a[oh * wo + ow] = idx;
+                }
+            }
+        }
+    }
+}
+
+static inline double
+flane_sum (const float *acc)
+{
+  return ((double) acc[0] + acc[1] + ((double) acc[2] + acc[3])) + ((double) acc[4] + acc[5] + ((double) acc[6] + acc[7]));
+}
+
+/* Σ g and Σ g·(x − mean) over one plane, g masked by the fused ReLU (its
+ * output x·scale + shift > 0, recomputed as the forward computed it).
+ * Float lanes over blocks of 256, the blocks summed in double. */
+static void
+bn_plane_sums (const float *p,
+               const float *g,
+               int hw,
+               float mean,
+               gboolean relu,
+               float scale,
+               float shift,
+               double *sdy,
+               double *sdyx)
+{
+  for (int i0 = 0; i0 < hw; i0 += 256)
+    {
+      int i1 = MIN (i0 + 256, hw), i = i0;
+      float a1[8] = { 0 }, a2[8] = { 0 };
+
+      if (relu)
+        {
+          for (; i + 8 <= i1; i += 8)
+            for (int j = 0; j < 8; j++)
+              {
+                float gi = g[i + j];
+                float gm = p[i + j] * scale + shift > 0.0f ? gi : 0.0f;
+
+                a1[j] += gm;
+                a2[j] += gm * (p[i + j] - mean);
+              }
+          for (; i < i1; i++)
+            {
+              float gi = g[i];
+              float gm = p[i] * scale + shift > 0.0f ? gi : 0.0f;
+
+              a1[0] += gm;
+              a2[0] += gm * (p[i] - mean);
+            }
+        }
+      else
+        {
+          for (; i + 8 <= i1; i += 8)
+            for (int j = 0; j < 8; j++)
+              {
+                a1[j] += g[i + j];
+                a2[j] += g[i + j] * (p[i + j] - mean);
+              }
+          for (; i < i1; i++)
+            {
+              a1[0] += g[i];
+              a2[0] += g[i] * (p[i] - mean);
+            }
+        }
+      *sdy += flane_sum (a1);
+      *sdyx += flane_sum (a2);
+    }
+}
+
+void
+ls_engine_batchnorm_backward (const float *x,
+                              const float *dy,
+                              const float *gamma,
+                              const float *beta,
+                              const float *save_mean,
+                              const float *save_invstd,
+                              gboolean relu,
+                              gboolean train,
+                              float *dgamma,
+                              float *dbeta,
+                              float *dx,
+                              int n,
+                              int c,
+                              int hw,
+                              int c0,
+                              int c1)
+{
+  float count = (float) n * hw;
+
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float mean = save_mean[ci], invstd = save_invstd[ci];
+      float scale = gamma[ci] * invstd, shift = beta[ci] - mean * scale;
+      double sdy = 0.0, sdyx = 0.0;
+      float fsdy, fsdyx, a, b;
+
+      for (int ni = 0; ni < n; ni++)
+        {
+          gsize off = ((gsize) ni * c + ci) * hw;
+
+          bn_plane_sums (x + off, dy + off, hw, mean, relu, scale, shift, &sdy, &sdyx);
+        }
+      fsdy = (float) sdy;
+      fsdyx = (float) (sdyx * invstd); /* Σ dy · x̂ */
+      if (dgamma != NULL)
+        dgamma[ci] += fsdyx;
+      if (dbeta != NULL)
+        dbeta[ci] += fsdy;
+      if (dx == NULL)
+        continue;
+      if (train)
+        {
+          /* dx = scale · (dy − mean(dy) − x̂ · mean(dy·x̂)) */
+          a = scale * invstd * fsdyx / count; /* per unit (x − mean) */
+          b = scale * fsdy / count;
+        }
+      else
+        a = b = 0.0f;
+      for (int ni = 0; ni < n; ni++)
+        {
+          gsize off = ((gsize) ni * c + ci) * hw;
+          const float *p = x + off;
+          const float *g = dy + off;
+          float *q = dx + off;
+
+          if (relu)
+            for (int i = 0; i < hw; i++)
+              {
+                float v = p[i] * scale + shift, gi = g[i];
+                float gm = v > 0.0f ? gi : 0.0f;
+
+                q[i] = scale * gm - b - a * (p[i] - mean);
+              }
+          else
+            for (int i = 0; i < hw; i++)
+              q[i] = scale * g[i] - b - a * (p[i] - mean);
+        }
+    }
+}
+
+/* Batch norm → ReLU → 2×2 max-pool, backward in one pass pair: the
+ * gradient arrives at the pool's output, so the full-size gradient of the
+ * batch-norm output is never written or read. */
+void
+ls_engine_batchnorm_backward_pooled (const float *x,
+                                     const float *pdy,
+                                     const uint8_t *argmax,
+                                     const float *gamma,
+                                     const float *beta,
+                                     const float *save_mean,
+                                     const float *save_invstd,
+                                     gboolean train,
+                                     float *dgamma,
+                                     float *dbeta,
+                                     float *dx,
+                                     int n,
+                                     int c,
+                                     int h,
+                                     int w,
+                                     int c0,
+                                     int c1)
+{
+  int ho = h / 2, wo = w / 2, hw = h * w;
+  float count = (float) n * hw;
+
+  for (int ci = c0; ci < c1; ci++)
+    {
+      float mean = save_mean[ci], invstd = save_invstd[ci];
+      float scale = gamma[ci] * invstd, shift = beta[ci] - mean * scale;
+      double sdy = 0.0, sdyx = 0.0;
+      float fsdy, fsdyx, a, b;
+
+      /* only the element each window routed to has a gradient */
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          const float *g = pdy + ((gsize) ni * c + ci) * ho * wo;
+          const uint8_t *am = argmax + ((gsize) ni * c + ci) * ho * wo;
+          float s1 = 0.0f, s2 = 0.0f;
+
+          for (int oh = 0; oh < ho; oh++)
+            {
+              for (int ow = 0; ow < wo; ow++)
+                {
+                  int idx = am[oh * wo + ow];
+                  float xi = p[(gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1)];
+                  float gi = g[oh * wo + ow];
+                  float gm = xi * scale + shift > 0.0f ? gi : 0.0f;
+
+                  s1 += gm;
+                  s2 += gm * (xi - mean);
+                }
+              if ((oh & 7) == 7 || oh == ho - 1)
+                {
+                  sdy += s1;
+                  sdyx += s2;
+                  s1 = s2 = 0.0f;
+                }
+            }
+        }
+      fsdy = (float) sdy;
+      fsdyx = (float) (sdyx * invstd);
+      if (dgamma != NULL)
+        dgamma[ci] += fsdyx;
+      if (dbeta != NULL)
+        dbeta[ci] += fsdy;
+      if (dx == NULL)
+        continue;
+      if (train)
+        {
+          a = scale * invstd * fsdyx / count;
+          b = scale * fsdy / count;
+        }
+      else
+        a = b = 0.0f;
+      for (int ni = 0; ni < n; ni++)
+        {
+          const float *p = x + ((gsize) ni * c + ci) * hw;
+          const float *g = pdy + ((gsize) ni * c + ci) * ho * wo;
+          const uint8_t *am = argmax + ((gsize) ni * c + ci) * ho * wo;
+          float *q = dx + ((gsize) ni * c + ci) * hw;
+
+          /* the base term everywhere, then the routed gradients on top */
+          for (int i = 0; i < hw; i++)
+            q[i] = -b - a * (p[i] - mean);
+          for (int oh = 0; oh < ho; oh++)
+            for (int ow = 0; ow < wo; ow++)
+              {
+                int idx = am[oh * wo + ow];
+                gsize at = (gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1);
+                float gi = g[oh * wo + ow];
+
+                if (p[at] * scale + shift > 0.0f)
+                  q[at] += scale * gi;
+              }
+        }
+    }
+}
+
+/* ---- ReLU ------------------------------------------------------------ */
+
+void
+ls_engine_relu_forward (const float *x,
+                        float *y,
+                        gsize count)
+{
+  for (gsize i = 0; i < count; i++)
+    {
+      float v = x[i];
+
+      y[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+void
+ls_engine_relu_backward (const float *y,
+                         const float *dy,
+                         float *dx,
+                         gsize count)
+{
+  for (gsize i = 0; i < count; i++)
+    {
+      float g = dy[i];
+
+      dx[i] = y[i] > 0.0f ? g : 0.0f;
+    }
+}
+
+/* ---- max-pool 2×2 ---------------------------------------------------- */
+
+void
+ls_engine_maxpool2_forward (const float *x,
+                            float *y,
+                            uint8_t *argmax,
+                            int n,
+                            int c,
+                            int h,
+                            int w)
+{
+  int ho = h / 2, wo = w / 2;
+
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *p = x + plane * h * w;
+      float *q = y + plane * ho * wo;
+      uint8_t *a = argmax + plane * ho * wo;
+
+      for (int oh = 0; oh < ho; oh++)
+        {
+          const float *r0 = p + (gsize) (2 * oh) * w;
+          const float *r1 = r0 + w;
+
+          for (int ow = 0; ow < wo; ow++)
+            {
+              float best = r0[2 * ow];
+              uint8_t idx = 0;
+
+              if (r0[2 * ow + 1] > best)
+                best = r0[2 * ow + 1], idx = 1;
+              if (r1[2 * ow] > best)
+                best = r1[2 * ow], idx = 2;
+              if (r1[2 * ow + 1] > best)
+                best = r1[2 * ow + 1], idx = 3;
+              q[oh * wo + ow] = best;
+              a[oh * wo + ow] = idx;
+            }
+        }
+    }
+}
+
+void
+ls_engine_maxpool2_backward (const float *dy,
+                             const uint8_t *argmax,
+                             float *dx,
+                             int n,
+                             int c,
+                             int h,
+                             int w)
+{
+  int ho = h / 2, wo = w / 2;
+
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *g = dy + plane * ho * wo;
+      const uint8_t *a = argmax + plane * ho * wo;
+      float *q = dx + plane * h * w;
+
+      for (int oh = 0; oh < ho; oh++)
+        {
+          float *r0 = q + (gsize) (2 * oh) * w, *r1 = r0 + w;
+
+          for (int ow = 0; ow < wo; ow++)
+            {
+              float v = g[oh * wo + ow];
+              int idx = a[oh * wo + ow];
+
+              r0[2 * ow] = idx == 0 ? v : 0.0f;
+              r0[2 * ow + 1] = idx == 1 ? v : 0.0f;
+              r1[2 * ow] = idx == 2 ? v : 0.0f;
+              r1[2 * ow + 1] = idx == 3 ? v : 0.0f;
+            }
+          if (w & 1)
+            r0[w - 1] = r1[w - 1] = 0.0f;
+        }
+      if (h & 1)
+        memset (q + (gsize) (h - 1) * w, 0, sizeof (float) * w);
+    }
+}
+
+/* ---- global average pool --------------------------------------------- */
+
+void
+ls_engine_gap_forward (const float *x,
+                       float *y,
+                       int n,
+                       int c,
+                       int hw)
+{
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      const float *p = x + plane * hw;
+      float s = 0.0f;
+
+      for (int i = 0; i < hw; i++)
+        s += p[i];
+      y[plane] = s / (float) hw;
+    }
+}
+
+void
+ls_engine_gap_backward (const float *dy,
+                        float *dx,
+                        int n,
+                        int c,
+                        int hw)
+{
+  for (gsize plane = 0; plane < (gsize) n * c; plane++)
+    {
+      float g = dy[plane] / (float) hw;
+      float *q = dx + plane * hw;
+
+      for (int i = 0; i < hw; i++)
+        q[i] = g;
+    }
+}
+
+/* ---- linear ---------------------------------------------------------- */
+
+void
+ls_engine_linear_forward (const float *x,
+                          const float *w,
+                          const float *b,
+                          float *y,
+                          int n,
+                          int in,
+                          int out)
+{
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in, 0.0f, y,
+               out);
+  if (b != NULL)
+    for (int i = 0; i < n; i++)
+      for (int o = 0; o < out; o++)
+        y[(gsize) i * out + o] += b[o];
+}
+
+void
+ls_engine_linear_backward (const float *x,
+                           const float *w,
+                           const float *dy,
+                           float *dw,
+                           float *db,
+                           float *dx,
+                           int n,
+                           int in,
+                           int out)
+{
+  if (dw != NULL)
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, dy, out, x, in, 1.0f,
+                 dw, in);
+  if (db != NULL)
+    for (int i = 0; i < n; i++)
+      for (int o = 0; o < out; o++)
+        db[o] += dy[(gsize) i * out + o];
+  if (dx != NULL)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, dy, out, w, in, 0.0f,
+                 dx, in);
+}
+
+/* ---- dropout --------------------------------------------------------- */
+
+void
+ls_engine_dropout_forward (const float *x,
+                           float *y,
+                           float *mask,
+                           float p,
+                           LsEngineRng *rng,
+                           gsize count)
+{
+  float keep = 1.0f / (1.0f - p);
+
+  for (gsize i = 0; i < count; i++)
+    {
+      mask[i] = ls_engine_rng_uniform (rng) < p ? 0.0f : keep;
+      y[i] = x[i] * mask[i];
+    }
+}
+
+void
+ls_engine_dropout_backward (const float *dy,
+                            const float *mask,
+                            float *dx,
+                            gsize count)
+{
+  for (gsize i = 0; i < count; i++)
+    dx[i] = dy[i] * mask[i];
+}
+
+/* ---- softmax and the loss -------------------------------------------- */
+
+void
+ls_engine_softmax (const float *logits,
+                   float *probs,
+                   int n,
+                   int k)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const float *z = logits + (gsize) i * k;
+      float *p = probs + (gsize) i * k;
+      double max = z[0], sum = 0.0;
+
+      for (int j = 1; j < k; j++)
+        max = MAX (max, z[j]);
+      for (int j = 0; j < k; j++)
+        sum += exp (z[j] - max);
+      for (int j = 0; j < k; j++)
+        p[j] = (float) (exp (z[j] - max) / sum);
+    }
+}
+
+/* loss = (1/W) Σ_i [(1−ε) w_{y_i} (−log p_{i,y_i}) + ε/K Σ_c w_c (−log p_{i,c})]
+ * with W = Σ_i w_{y_i}, as torch 1.13's cross_entropy with weight and
+ * label smoothing in 'mean' reduction. */
+float
+ls_engine_cross_entropy (const float *logits,
+                         const int *labels,
+                         const float *class_weights,
+                         float label_smoothing,
+                         float *probs,
+                         float *dlogits,
+                         int n,
+                         int k)
+{
+  double total_w = 0.0, loss = 0.0, sum_cw = 0.0;
+  double eps = label_smoothing;
+
+  for (int j = 0; j < k; j++)
+    sum_cw += class_weights != NULL ? class_weights[j] : 1.0;
+  for (int i = 0; i < n; i++)
+    {
+      const float *z = logits + (gsize) i * k;
+      int y = labels[i];
+      double max = z[0], sum = 0.0, lse, wy, smooth = 0.0;
+
+      g_assert (y >= 0 && y < k);
+      wy = class_weights != NULL ? class_weights[y] : 1.0;
+      total_w += wy;
+      for (int j = 1; j < k; j++)
+        max = MAX (max, z[j]);
+      for (int j = 0; j < k; j++)
+        sum += exp (z[j] - max);
+      lse = max + log (sum);
+      for (int j = 0; j < k; j++)
+        {
+          probs[(gsize) i * k + j] = (float) exp (z[j] - lse);
+          smooth += (class_weights != NULL ? class_weights[j] : 1.0) * (lse - z[j]);
+        }
+      loss += (1.0 - eps) * wy * (lse - z[y]) + eps / k * smooth;
+    }
+  if (total_w <= 0.0)
+    return 0.0f;
+  if (dlogits != NULL)
+    for (int i = 0; i < n; i++)
+      {
+        int y = labels[i];
+        double wy = class_weights != NULL ? class_weights[y] : 1.0;
+
+        for (int j = 0; j < k; j++)
+          {
+            double p = probs[(gsize) i * k + j];
+            double wj = class_weights != NULL ? class_weights[j] : 1.0;
+            double g = (1.0 - eps) * wy * (p - (j == y)) + eps / k * (sum_cw * p - wj);
+
+            dlogits[(gsize) i * k + j] = (float) (g / total_w);
+          }
+      }
+  return (float) (loss / total_w);
+}

@@ -1,0 +1,1174 @@
+/* net.c — building, planning and running a network
+ *
+ * Activations: every layer writes its output into its own slice of the
+ * activation block, except ReLU, which runs in place on its input (its
+ * backward only needs the output). Gradients of activations ping-pong
+ * between two buffers the size of the largest activation.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "net.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "blas.h"
+#include "layers.h"
+#include "workers.h"
+
+G_DEFINE_QUARK (ls - net - error - quark, ls_net_error)
+
+#define ALIGN_FLOATS 16 /* 64 bytes */
+
+typedef struct
+{
+  LsLayerSpec spec;
+  int c_in, h_in, w_in;     /* per image */
+  int c_out, h_out, w_out;  /* per image */
+  gsize param_off, n_param; /* weight then bias (conv, linear) or γ then β (bn) */
+  gsize w_count;            /* floats of the weight (or γ) */
+  gsize stat_off;           /* bn: running mean then running variance */
+  gboolean has_bias;
+  gboolean inplace;
+  gboolean fused; /* bn: applies the next layer's ReLU; relu: done by the bn before */
+  int group;      /* conv: images per GEMM */
+  /* planned */
+  float *out;
+  float *save; /* bn: mean, invstd (2·C) */
+  float *mask; /* dropout */
+  uint8_t *argmax;
+  float *gin, *gout;
+} Layer;
+
+struct _LsNet
+{
+  LsNetSpec *spec;
+  Layer *layers;
+  int n_layers;
+  int n_classes;
+  int cam_layer;
+  LsNetMode mode;
+  LsEngineRng dropout_rng;
+
+  gsize n_params, n_stats;
+  float *params, *stats;
+  LsNetTensor *tensors;
+  guint n_tensors;
+
+  /* the plan */
+  int batch, n;
+  float *grads;
+  float *act_block;
+  float *grad_block;
+  float *scratch; /* n_threads × scratch_stride */
+  gsize scratch_stride;
+  float *partials; /* (n_threads − 1) × partial_stride: conv weight gradients */
+  gsize partial_stride;
+  int n_threads;
+  LsWorkers *workers;
+  uint8_t *argmax_block;
+  float *input;
+  float *probs, *dlogits;
+  gsize planned_bytes;
+};
+
+/* A 64-byte-aligned block, zeroed if asked, or NULL when the memory is
+ * not there (a plan too large is a recoverable error, not an abort). Free
+ * with g_aligned_free (). Blocks every step writes before reading are not
+ * cleared, so the pages nobody uses (the batch-norm outputs a fused
+ * max-pool never needs) never become resident. */
+static void *
+try_alloc (gsize n,
+           gsize size,
+           gboolean zero)
+{
+  void *p = NULL;
+
+  if (n == 0 || size == 0 || n > G_MAXSIZE / size || posix_memalign (&p, 64, n * size) != 0)
+    return NULL;
+  if (zero)
+    memset (p, 0, n * size);
+  return p;
+}
+
+static gsize
+round_up (gsize n)
+{
+  return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
+}
+
+static void
+add_tensor (GArray *tensors,
+            const char *prefix,
+            const char *suffix,
+            int n_dims,
+            const int64_t *shape,
+            gsize offset,
+            gboolean is_param)
+{
+  LsNetTensor t = { 0 };
+
+  g_snprintf (t.name, sizeof t.name, "%s.%s", prefix, suffix);
+  t.n_dims = n_dims;
+  t.n_elements = 1;
+  for (int i = 0; i < n_dims; i++)
+    {
+      t.shape[i] = shape[i];
+      t.n_elements *= shape[i];
+    }
+  t.data = GSIZE_TO_POINTER (offset); /* fixed up once the blocks exist */
+  t.is_param = is_param;
+  g_array_append_val (tensors, t);
+}
+
+LsNet *
+ls_net_new (const char *spec_text,
+            GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autoptr (LsNetSpec) spec = ls_net_spec_parse (spec_text, &local);
+  g_autoptr (GArray) tensors = NULL;
+  LsNet *net;
+  int c, h, w;
+
+  if (spec == NULL)
+    {
+      g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_SPEC, "network spec: %s", local->message);
+      return NULL;
+    }
+  net = g_new0 (LsNet, 1);
+  net->spec = g_steal_pointer (&spec);
+  net->n_layers = net->spec->n_layers;
+  net->layers = g_new0 (Layer, net->n_layers);
+  net->cam_layer = -1;
+  net->mode = LS_NET_MODE_EVAL;
+  net->n_threads = 1;
+  tensors = g_array_new (FALSE, TRUE, sizeof (LsNetTensor));
+
+  c = net->spec->channels;
+  h = w = net->spec->size;
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      Layer *l = &net->layers[i];
+      const LsLayerSpec *s = &net->spec->layers[i];
+      int64_t shape[4];
+
+      l->spec = *s;
+      l->c_in = c;
+      l->h_in = h;
+      l->w_in = w;
+      l->param_off = net->n_params;
+      switch (s->kind)
+        {
+        case LS_LAYER_CONV:
+          c = s->out;
+          h = (h + 2 * s->pad - s->k) / s->stride + 1;
+          w = (w + 2 * s->pad - s->k) / s->stride + 1;
+          shape[0] = s->out;
+          shape[1] = l->c_in;
+          shape[2] = shape[3] = s->k;
+          l->w_count = (gsize) s->out * l->c_in * s->k * s->k;
+          l->has_bias = s->bias;
+          add_tensor (tensors, s->name, "weight", 4, shape, net->n_params, TRUE);
+          net->n_params += l->w_count;
+          if (s->bias)
+            {
+              add_tensor (tensors, s->name, "bias", 1, shape, net->n_params, TRUE);
+              net->n_params += s->out;
+            }
+          break;
+        case LS_LAYER_LINEAR:
+          c = s->out;
+          shape[0] = s->out;
+          shape[1] = l->c_in;
+          l->w_count = (gsize) s->out * l->c_in;
+          l->has_bias = s->bias;
+          add_tensor (tensors, s->name, "weight", 2, shape, net->n_params, TRUE);
+          net->n_params += l->w_count;
+          if (s->bias)
+            {
+              add_tensor (tensors, s->name, "bias", 1, shape, net->n_params, TRUE);
+              net->n_params += s->out;
+            }
+          break;
+        case LS_LAYER_BN:
+          shape[0] = c;
+          l->w_count = c;
+          l->has_bias = TRUE;
+          add_tensor (tensors, s->name, "weight", 1, shape, net->n_params, TRUE);
+          add_tensor (tensors, s->name, "bias", 1, shape, net->n_params + c, TRUE);
+          net->n_params += 2 * c;
+          l->stat_off = net->n_stats;
+          add_tensor (tensors, s->name, "running_mean", 1, shape, net->n_stats, FALSE);
+          add_tensor (tensors, s->name, "running_var", 1, shape, net->n_stats + c, FALSE);
+          net->n_stats += 2 * c;
+          break;
+        case LS_LAYER_MAXPOOL:
+          h /= 2;
+          w /= 2;
+          break;
+        case LS_LAYER_GAP:
+          h = w = 1;
+          break;
+        case LS_LAYER_RELU:
+          l->inplace = TRUE;
+          if (s->cam)
+            net->cam_layer = i;
+          break;
+        case LS_LAYER_DROPOUT:
+        default:
+          break;
+        }
+      l->n_param = net->n_params - l->param_off;
+      l->c_out = c;
+      l->h_out = h;
+      l->w_out = w;
+    }
+  net->n_classes = c;
+  for (int i = 0; i + 1 < net->n_layers; i++)
+    if (net->layers[i].spec.kind == LS_LAYER_BN && net->layers[i + 1].spec.kind == LS_LAYER_RELU)
+      net->layers[i].fused = net->layers[i + 1].fused = TRUE;
+
+  net->params = g_aligned_alloc0 (MAX (net->n_params, 1), sizeof (float), 64);
+  net->stats = g_aligned_alloc0 (MAX (net->n_stats, 1), sizeof (float), 64);
+  net->n_tensors = tensors->len;
+  net->tensors = (LsNetTensor *) g_array_free (g_steal_pointer (&tensors), FALSE);
+  for (guint i = 0; i < net->n_tensors; i++)
+    {
+      LsNetTensor *t = &net->tensors[i];
+      gsize off = GPOINTER_TO_SIZE (t->data);
+
+      t->data = (t->is_param ? net->params : net->stats) + off;
+    }
+  /* running variance starts at 1 */
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].spec.kind == LS_LAYER_BN)
+      for (int ci = 0; ci < net->layers[i].c_out; ci++)
+        net->stats[net->layers[i].stat_off + net->layers[i].c_out + ci] = 1.0f;
+  ls_engine_rng_init (&net->dropout_rng, 0);
+  return net;
+}
+
+static void
+free_plan (LsNet *net)
+{
+  g_clear_pointer (&net->grads, g_aligned_free);
+  g_clear_pointer (&net->act_block, g_aligned_free);
+  g_clear_pointer (&net->grad_block, g_aligned_free);
+  g_clear_pointer (&net->scratch, g_aligned_free);
+  g_clear_pointer (&net->partials, g_aligned_free);
+  g_clear_pointer (&net->workers, ls_workers_free);
+  g_clear_pointer (&net->argmax_block, g_aligned_free);
+  net->batch = 0;
+  net->planned_bytes = 0;
+  for (guint i = 0; i < net->n_tensors; i++)
+    net->tensors[i].grad = NULL;
+}
+
+void
+ls_net_free (LsNet *net)
+{
+  if (net == NULL)
+    return;
+  free_plan (net);
+  g_aligned_free (net->params);
+  g_aligned_free (net->stats);
+  g_free (net->tensors);
+  g_free (net->layers);
+  ls_net_spec_free (net->spec);
+  g_free (net);
+}
+
+const LsNetSpec *
+ls_net_get_spec (const LsNet *net)
+{
+  return net->spec;
+}
+
+int
+ls_net_get_input_channels (const LsNet *net)
+{
+  return net->spec->channels;
+}
+
+int
+ls_net_get_input_size (const LsNet *net)
+{
+  return net->spec->size;
+}
+
+int
+ls_net_get_n_classes (const LsNet *net)
+{
+  return net->n_classes;
+}
+
+gsize
+ls_net_get_n_params (const LsNet *net)
+{
+  return net->n_params;
+}
+
+float *
+ls_net_get_params (LsNet *net)
+{
+  return net->params;
+}
+
+float *
+ls_net_get_grads (LsNet *net)
+{
+  return net->grads;
+}
+
+double
+ls_net_get_macs (const LsNet *net)
+{
+  double macs = 0.0;
+
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      const Layer *l = &net->layers[i];
+
+      if (l->spec.kind == LS_LAYER_CONV || l->spec.kind == LS_LAYER_LINEAR)
+        macs += (double) l->w_count * l->h_out * l->w_out;
+    }
+  return macs;
+}
+
+guint
+ls_net_get_n_tensors (const LsNet *net)
+{
+  return net->n_tensors;
+}
+
+const LsNetTensor *
+ls_net_get_tensor (const LsNet *net,
+                   guint index)
+{
+  g_return_val_if_fail (index < net->n_tensors, NULL);
+  return &net->tensors[index];
+}
+
+const LsNetTensor *
+ls_net_find_tensor (const LsNet *net,
+                    const char *name)
+{
+  for (guint i = 0; i < net->n_tensors; i++)
+    if (g_str_equal (net->tensors[i].name, name))
+      return &net->tensors[i];
+  return NULL;
+}
+
+int
+ls_net_get_cam_layer (const LsNet *net)
+{
+  return net->cam_layer;
+}
+
+void
+ls_net_set_dropout_seed (LsNet *net,
+                         guint64 seed)
+{
+  ls_engine_rng_init (&net->dropout_rng, seed ^ 0x6c756e6773636f70ull);
+}
+
+void
+ls_net_init_params (LsNet *net,
+                    guint64 seed)
+{
+  LsEngineRng rng;
+
+  ls_engine_rng_init (&rng, seed);
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      Layer *l = &net->layers[i];
+      float *w = net->params + l->param_off;
+
+      switch (l->spec.kind)
+        {
+        case LS_LAYER_CONV:
+          {
+            /* kaiming_normal_(mode='fan_out', nonlinearity='relu') */
+            double std = sqrt (2.0 / ((double) l->spec.out * l->spec.k * l->spec.k));
+
+            for (gsize j = 0; j < l->w_count; j++)
+              w[j] = (float) (std * ls_engine_rng_normal (&rng));
+            if (l->has_bias)
+              memset (w + l->w_count, 0, sizeof (float) * l->spec.out);
+            break;
+          }
+        case LS_LAYER_LINEAR:
+          {
+            /* nn.Linear: kaiming_uniform_(a=√5) = U(±1/√fan_in); bias the same */
+            double bound = 1.0 / sqrt ((double) l->c_in);
+
+            for (gsize j = 0; j < l->n_param; j++)
+              w[j] = (float) ((2.0 * ls_engine_rng_uniform_double (&rng) - 1.0) * bound);
+            break;
+          }
+        case LS_LAYER_BN:
+          for (int c = 0; c < l->c_out; c++)
+            {
+              w[c] = 1.0f;
+              w[l->c_out + c] = 0.0f;
+              net->stats[l->stat_off + c] = 0.0f;
+              net->stats[l->stat_off + l->c_out + c] = 1.0f;
+            }
+          break;
+        case LS_LAYER_RELU:
+        case LS_LAYER_MAXPOOL:
+        case LS_LAYER_GAP:
+        case LS_LAYER_DROPOUT:
+        default:
+          break;
+        }
+    }
+  ls_net_set_dropout_seed (net, seed);
+}
+
+static gsize
+layer_out_size (const Layer *l)
+{
+  return (gsize) l->c_out * l->h_out * l->w_out;
+}
+
+static gsize
+conv_scratch (Layer *l,
+              int images_per_thread)
+{
+  LsConvShape s;
+
+  ls_conv_shape_init (&s, 1, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k, l->spec.stride,
+                      l->spec.pad);
+  l->group = ls_engine_conv2d_group (&s, images_per_thread);
+  return MAX (ls_engine_conv2d_scratch_size_group (&s, l->group),
+              ls_engine_conv2d_scratch_size (&s));
+}
+
+void
+ls_net_set_threads (LsNet *net,
+                    int n_threads)
+{
+  g_return_if_fail (n_threads >= 1);
+  net->n_threads = n_threads;
+}
+
+int
+ls_net_get_threads (const LsNet *net)
+{
+  return net->n_threads;
+}
+
+gboolean
+ls_net_plan (LsNet *net,
+             int batch,
+             GError **error)
+{
+  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size, partial = 0;
+  float *p;
+  uint8_t *a;
+
+  if (batch < 1 || batch > 4096)
+    {
+      g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN, "batch size %d is out of range (1–4096)",
+                   batch);
+      return FALSE;
+    }
+  free_plan (net);
+  in_size = (gsize) net->spec->channels * net->spec->size * net->spec->size;
+  max_act = in_size;
+
+  /* sizes */
+  act += round_up (batch * in_size);
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      Layer *l = &net->layers[i];
+      gsize out = batch * layer_out_size (l);
+
+      max_act = MAX (max_act, out);
+      if (!l->inplace)
+        act += round_up (out);
+      if (l->spec.kind == LS_LAYER_BN)
+        act += round_up (2 * l->c_out);
+      if (l->spec.kind == LS_LAYER_DROPOUT)
+        act += round_up (out);
+      if (l->spec.kind == LS_LAYER_MAXPOOL)
+        argmax += round_up (out);
+      if (l->spec.kind == LS_LAYER_CONV)
+        {
+          scratch = MAX (scratch, conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads));
+          partial = MAX (partial, l->n_param);
+        }
+    }
+  act += 2 * round_up ((gsize) batch * net->n_classes);
+
+  net->scratch_stride = round_up (MAX (scratch, 1));
+  net->partial_stride = round_up (partial);
+  net->grads = try_alloc (MAX (net->n_params, 1), sizeof (float), TRUE);
+  net->act_block = try_alloc (act, sizeof (float), FALSE);
+  net->grad_block = try_alloc (2 * round_up (max_act), sizeof (float), FALSE);
+  net->scratch = try_alloc (net->scratch_stride * net->n_threads, sizeof (float), FALSE);
+  net->partials = try_alloc (MAX (net->partial_stride * (net->n_threads - 1), 1), sizeof (float),
+                             FALSE);
+  net->argmax_block = try_alloc (MAX (argmax, 1), 1, FALSE);
+  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL)
+    {
+      gsize mb = (sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads) + argmax) >> 20;
+
+      free_plan (net);
+      g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN,
+                   "not enough memory for a batch of %d (%" G_GSIZE_FORMAT " MB)", batch, mb);
+      return FALSE;
+    }
+  if (net->n_threads > 1)
+    {
+      /* the net's threads split the work; each BLAS call runs on one */
+      ls_engine_blas_set_threads (1);
+      net->workers = ls_workers_new (net->n_threads);
+    }
+  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params) + argmax;
+
+  /* carve */
+  p = net->act_block;
+  a = net->argmax_block;
+  net->input = p;
+  p += round_up (batch * in_size);
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      Layer *l = &net->layers[i];
+      gsize out = batch * layer_out_size (l);
+
+      if (l->inplace)
+        l->out = i == 0 ? net->input : net->layers[i - 1].out;
+      else
+        {
+          l->out = p;
+          p += round_up (out);
+        }
+      if (l->spec.kind == LS_LAYER_CONV)
+        conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads);
+      l->save = NULL;
+      l->mask = NULL;
+      l->argmax = NULL;
+      if (l->spec.kind == LS_LAYER_BN)
+        {
+          l->save = p;
+          p += round_up (2 * l->c_out);
+        }
+      if (l->spec.kind == LS_LAYER_DROPOUT)
+        {
+          l->mask = p;
+          p += round_up (out);
+        }
+      if (l->spec.kind == LS_LAYER_MAXPOOL)
+        {
+          l->argmax = a;
+          a += round_up (out);
+        }
+    }
+  net->probs = p;
+  p += round_up ((gsize) batch * net->n_classes);
+  net->dlogits = p;
+
+  /* gradient ping-pong, from the top */
+  {
+    float *g0 = net->grad_block, *g1 = net->grad_block + round_up (max_act);
+    float *cur = g0;
+
+    for (int i = net->n_layers - 1; i >= 0; i--)
+      {
+        Layer *l = &net->layers[i];
+
+        l->gout = cur;
+        if (!l->inplace)
+          cur = cur == g0 ? g1 : g0;
+        l->gin = cur;
+      }
+  }
+
+  for (guint i = 0; i < net->n_tensors; i++)
+    if (net->tensors[i].is_param)
+      net->tensors[i].grad = net->grads + (net->tensors[i].data - net->params);
+  net->batch = batch;
+  return TRUE;
+}
+
+float *
+ls_net_get_input_buffer (LsNet *net)
+{
+  return net->input;
+}
+
+int
+ls_net_get_batch (const LsNet *net)
+{
+  return net->batch;
+}
+
+gsize
+ls_net_get_planned_bytes (const LsNet *net)
+{
+  return net->planned_bytes;
+}
+
+void
+ls_net_set_mode (LsNet *net,
+                 LsNetMode mode)
+{
+  net->mode = mode;
+}
+
+LsNetMode
+ls_net_get_mode (const LsNet *net)
+{
+  return net->mode;
+}
+
+static void
+layer_conv_shape (const Layer *l,
+                  int n,
+                  LsConvShape *s)
+{
+  ls_conv_shape_init (s, n, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k, l->spec.stride,
+                      l->spec.pad);
+}
+
+typedef struct
+{
+  LsNet *net;
+  Layer *l;
+  const float *x;
+  float *dx;
+  int n;
+  gboolean param_grads;
+  gboolean mask_relu; /* bn backward: apply the fused ReLU's mask */
+  const Layer *pool;  /* bn backward: the max-pool above, fused in */
+} Job;
+
+static void
+forward_job (gpointer data,
+             int t,
+             int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  float *w = net->params + l->param_off;
+  int n = job->n, b, e;
+
+  switch (l->spec.kind)
+    {
+    case LS_LAYER_CONV:
+      {
+        LsConvShape s;
+        float *scratch = net->scratch + t * net->scratch_stride;
+
+        layer_conv_shape (l, n, &s);
+        ls_workers_split (n, t, nt, &b, &e);
+        ls_engine_conv2d_forward_images (&s, b, e, l->group, job->x, w,
+                                         l->has_bias ? w + l->w_count : NULL, l->out, scratch);
+        break;
+      }
+    case LS_LAYER_BN:
+      ls_workers_split (l->c_out, t, nt, &b, &e);
+      if (net->mode == LS_NET_MODE_TRAIN)
+        ls_engine_batchnorm_forward_train (job->x, l->out, w, w + l->c_out,
+                                           net->stats + l->stat_off,
+                                           net->stats + l->stat_off + l->c_out, l->save,
+                                           l->save + l->c_out, l->fused, n, l->c_out,
+                                           l->h_out * l->w_out, b, e);
+      else
+        ls_engine_batchnorm_forward_eval (job->x, l->out, w, w + l->c_out,
+                                          net->stats + l->stat_off,
+                                          net->stats + l->stat_off + l->c_out, l->save,
+                                          l->save + l->c_out, l->fused, n, l->c_out,
+                                          l->h_out * l->w_out, b, e);
+      break;
+    case LS_LAYER_RELU:
+      {
+        gsize count = (gsize) n * layer_out_size (l);
+        gsize cb = count * t / nt, ce = count * (t + 1) / nt;
+
+        ls_engine_relu_forward (job->x + cb, l->out + cb, ce - cb);
+        break;
+      }
+    case LS_LAYER_MAXPOOL:
+      ls_workers_split (n * l->c_in, t, nt, &b, &e);
+      ls_engine_maxpool2_forward (job->x + (gsize) b * l->h_in * l->w_in,
+                                  l->out + (gsize) b * l->h_out * l->w_out,
+                                  l->argmax + (gsize) b * l->h_out * l->w_out, 1, e - b, l->h_in,
+                                  l->w_in);
+      break;
+    case LS_LAYER_GAP:
+    case LS_LAYER_DROPOUT:
+    case LS_LAYER_LINEAR:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Fewer images than threads: the threads split each image's output rows. */
+typedef struct
+{
+  LsNet *net;
+  Layer *l;
+  const float *x;
+  int image;
+} ConvRowsJob;
+
+static void
+conv_rows_job (gpointer data,
+               int t,
+               int nt)
+{
+  ConvRowsJob *job = data;
+  Layer *l = job->l;
+  LsNet *net = job->net;
+  const float *w = net->params + l->param_off;
+  LsConvShape s;
+  int b, e;
+
+  layer_conv_shape (l, job->image + 1, &s);
+  ls_workers_split (s.ho, t, nt, &b, &e);
+  if (e > b)
+    ls_engine_conv2d_forward_rows (&s, job->image, b, e, job->x, w,
+                                   l->has_bias ? w + l->w_count : NULL, l->out,
+                                   net->scratch + t * net->scratch_stride);
+}
+
+/* bn at @i → relu (not the Grad-CAM target) → maxpool: the forward writes
+ * only the pool's output, and the backward folds the three together. */
+static gboolean
+pool_forward_fused (const LsNet *net,
+                    int i)
+{
+  return i + 2 < net->n_layers && net->layers[i].spec.kind == LS_LAYER_BN && net->layers[i + 1].spec.kind == LS_LAYER_RELU && net->layers[i + 1].fused && !net->layers[i + 1].spec.cam && net->layers[i + 2].spec.kind == LS_LAYER_MAXPOOL;
+}
+
+static void
+bn_pool_job (gpointer data,
+             int t,
+             int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  const Layer *pool = job->pool;
+  float *w = net->params + l->param_off;
+  int b, e;
+
+  ls_workers_split (l->c_out, t, nt, &b, &e);
+  ls_engine_batchnorm_pool_forward (job->x, pool->out, pool->argmax, w, w + l->c_out,
+                                    net->stats + l->stat_off, net->stats + l->stat_off + l->c_out,
+                                    l->save, l->save + l->c_out, net->mode == LS_NET_MODE_TRAIN,
+                                    job->n, l->c_out, l->h_out, l->w_out, b, e);
+}
+
+const float *
+ls_net_forward (LsNet *net,
+                const float *input,
+                int n)
+{
+  const float *x;
+
+  g_assert (net->batch > 0 && n >= 1 && n <= net->batch);
+  net->n = n;
+  if (input != net->input)
+    memcpy (net->input, input,
+            sizeof (float) * n * net->spec->channels * net->spec->size * net->spec->size);
+  x = net->input;
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      Layer *l = &net->layers[i];
+      float *w = net->params + l->param_off;
+      gsize count = (gsize) n * layer_out_size (l);
+      Job job = { net, l, x, NULL, n, FALSE, FALSE, NULL };
+
+      if (pool_forward_fused (net, i))
+        {
+          /* bn, relu and maxpool in one; the loop goes on after the pool */
+          job.pool = &net->layers[i + 2];
+          if (net->workers != NULL)
+            ls_workers_run (net->workers, bn_pool_job, &job);
+          else
+            bn_pool_job (&job, 0, 1);
+          i += 2;
+          x = net->layers[i].out;
+          continue;
+        }
+
+      switch (l->spec.kind)
+        {
+        case LS_LAYER_CONV:
+          if (net->workers != NULL && n < net->n_threads)
+            {
+              ConvRowsJob rows = { net, l, x, 0 };
+
+              for (rows.image = 0; rows.image < n; rows.image++)
+                ls_workers_run (net->workers, conv_rows_job, &rows);
+              break;
+            }
+          G_GNUC_FALLTHROUGH;
+        case LS_LAYER_BN:
+        case LS_LAYER_MAXPOOL:
+          if (net->workers != NULL)
+            ls_workers_run (net->workers, forward_job, &job);
+          else
+            forward_job (&job, 0, 1);
+          break;
+        case LS_LAYER_RELU:
+          if (l->fused)
+            break;
+          if (net->workers != NULL)
+            ls_workers_run (net->workers, forward_job, &job);
+          else
+            forward_job (&job, 0, 1);
+          break;
+        case LS_LAYER_GAP:
+          ls_engine_gap_forward (x, l->out, n, l->c_in, l->h_in * l->w_in);
+          break;
+        case LS_LAYER_DROPOUT:
+          if (net->mode != LS_NET_MODE_EVAL && l->spec.p > 0.0f)
+            ls_engine_dropout_forward (x, l->out, l->mask, l->spec.p, &net->dropout_rng, count);
+          else
+            {
+              for (gsize j = 0; j < count; j++)
+                l->mask[j] = 1.0f;
+              memcpy (l->out, x, sizeof (float) * count);
+            }
+          break;
+        case LS_LAYER_LINEAR:
+          ls_engine_linear_forward (x, w, l->has_bias ? w + l->w_count : NULL, l->out, n, l->c_in,
+                                    l->c_out);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      x = l->out;
+    }
+  return x;
+}
+
+void
+ls_net_get_probabilities (LsNet *net,
+                          float *probs)
+{
+  ls_engine_softmax (net->layers[net->n_layers - 1].out, probs, net->n, net->n_classes);
+}
+
+void
+ls_net_predict (LsNet *net,
+                const float *input,
+                int n,
+                float *probs)
+{
+  LsNetMode mode = net->mode;
+  gsize in_size = (gsize) net->spec->channels * net->spec->size * net->spec->size;
+
+  net->mode = LS_NET_MODE_EVAL;
+  for (int done = 0; done < n; done += net->batch)
+    {
+      int m = MIN (net->batch, n - done);
+
+      ls_engine_softmax (ls_net_forward (net, input + done * in_size, m),
+                         probs + (gsize) done * net->n_classes, m, net->n_classes);
+    }
+  net->mode = mode;
+}
+
+void
+ls_net_zero_grads (LsNet *net)
+{
+  memset (net->grads, 0, sizeof (float) * net->n_params);
+}
+
+static void
+backward_job (gpointer data,
+              int t,
+              int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  float *w = net->params + l->param_off;
+  float *dw = job->param_grads ? net->grads + l->param_off : NULL;
+  int n = job->n, b, e;
+
+  switch (l->spec.kind)
+    {
+    case LS_LAYER_CONV:
+      {
+        LsConvShape s;
+        float *scratch = net->scratch + t * net->scratch_stride;
+
+        if (dw != NULL && t > 0)
+          {
+            dw = net->partials + (t - 1) * net->partial_stride;
+            memset (dw, 0, sizeof (float) * l->n_param);
+          }
+        layer_conv_shape (l, n, &s);
+        ls_workers_split (n, t, nt, &b, &e);
+        ls_engine_conv2d_backward_images (&s, b, e, l->group, job->x, w, l->gout, dw,
+                                          dw != NULL && l->has_bias ? dw + l->w_count : NULL,
+                                          job->dx, scratch);
+        break;
+      }
+    case LS_LAYER_BN:
+      ls_workers_split (l->c_out, t, nt, &b, &e);
+      if (job->pool != NULL)
+        {
+          ls_engine_batchnorm_backward_pooled (job->x, l->gout, job->pool->argmax, w, w + l->c_out,
+                                               l->save, l->save + l->c_out,
+                                               net->mode == LS_NET_MODE_TRAIN, dw,
+                                               dw != NULL ? dw + l->c_out : NULL, job->dx, n,
+                                               l->c_out, l->h_out, l->w_out, b, e);
+          break;
+        }
+      ls_engine_batchnorm_backward (job->x, l->gout, w, w + l->c_out, l->save, l->save + l->c_out,
+                                    job->mask_relu, net->mode == LS_NET_MODE_TRAIN, dw,
+                                    dw != NULL ? dw + l->c_out : NULL, job->dx, n, l->c_out,
+                                    l->h_out * l->w_out, b, e);
+      break;
+    case LS_LAYER_RELU:
+      {
+        gsize count = (gsize) n * layer_out_size (l);
+        gsize cb = count * t / nt, ce = count * (t + 1) / nt;
+
+        ls_engine_relu_backward (l->out + cb, l->gout + cb, job->dx + cb, ce - cb);
+        break;
+      }
+    case LS_LAYER_MAXPOOL:
+      ls_workers_split (n * l->c_in, t, nt, &b, &e);
+      ls_engine_maxpool2_backward (l->gout + (gsize) b * l->h_out * l->w_out,
+                                   l->argmax + (gsize) b * l->h_out * l->w_out,
+                                   job->dx + (gsize) b * l->h_in * l->w_in, 1, e - b, l->h_in,
+                                   l->w_in);
+      break;
+    case LS_LAYER_GAP:
+    case LS_LAYER_DROPOUT:
+    case LS_LAYER_LINEAR:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Fewer images than threads and no weight gradient: the threads split
+ * each image's input channels. */
+static void
+conv_dx_channels_job (gpointer data,
+                      int t,
+                      int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  LsConvShape s;
+  int b, e;
+
+  layer_conv_shape (l, job->n, &s);
+  ls_workers_split (l->c_in, t, nt, &b, &e);
+  for (int k = 0; k < job->n; k++)
+    ls_engine_conv2d_backward_input_channels (&s, k, b, e, net->params + l->param_off, l->gout,
+                                              job->dx, net->scratch + t * net->scratch_stride);
+}
+
+/* grads of a conv layer += the other threads' partial sums, in order */
+static void
+reduce_job (gpointer data,
+            int t,
+            int nt)
+{
+  Job *job = data;
+  LsNet *net = job->net;
+  Layer *l = job->l;
+  float *dw = net->grads + l->param_off;
+  int b, e;
+
+  ls_workers_split ((int) l->n_param, t, nt, &b, &e);
+  for (int k = 0; k < nt - 1; k++)
+    {
+      const float *part = net->partials + k * net->partial_stride;
+
+      for (int j = b; j < e; j++)
+        dw[j] += part[j];
+    }
+}
+
+static void
+run (LsNet *net,
+     LsWorkFunc func,
+     Job *job)
+{
+  if (net->workers != NULL)
+    ls_workers_run (net->workers, func, job);
+  else
+    func (job, 0, 1);
+}
+
+/* Whether the max-pool at @i is folded into the backward of the batch
+ * norm two layers down (bn → relu → maxpool, all run in this backward). */
+static gboolean
+pool_fused (const LsNet *net,
+            int i,
+            int stop)
+{
+  return i >= 2 && i - 2 > stop && net->layers[i].spec.kind == LS_LAYER_MAXPOOL && net->layers[i - 1].spec.kind == LS_LAYER_RELU && net->layers[i - 1].fused && net->layers[i - 2].spec.kind == LS_LAYER_BN;
+}
+
+/* Backward through layers top … stop+1; dx of layer 0 only if want_input. */
+static void
+backward_range (LsNet *net,
+                const float *dlogits,
+                int stop,
+                gboolean param_grads,
+                gboolean want_input)
+{
+  int n = net->n;
+
+  memcpy (net->layers[net->n_layers - 1].gout, dlogits, sizeof (float) * n * net->n_classes);
+  for (int i = net->n_layers - 1; i > stop; i--)
+    {
+      Layer *l = &net->layers[i];
+      const float *x = i == 0 ? net->input : net->layers[i - 1].out;
+      float *w = net->params + l->param_off;
+      float *dw = param_grads ? net->grads + l->param_off : NULL;
+      float *dx = (i > 0 || want_input) ? l->gin : NULL;
+      gsize count = (gsize) n * layer_out_size (l);
+      Job job = { net, l, x, dx, n, param_grads, FALSE, NULL };
+
+      switch (l->spec.kind)
+        {
+        case LS_LAYER_CONV:
+          if (net->workers != NULL && n < net->n_threads && !param_grads)
+            {
+              if (dx != NULL)
+                ls_workers_run (net->workers, conv_dx_channels_job, &job);
+              break;
+            }
+          run (net, backward_job, &job);
+          if (param_grads && net->workers != NULL)
+            ls_workers_run (net->workers, reduce_job, &job);
+          break;
+        case LS_LAYER_BN:
+          /* the ReLU above was fused into this layer when it was run too,
+           * and so may be a max-pool above that: its output gradient (in
+           * the buffer this layer writes) moves to this layer's own */
+          job.mask_relu = l->fused;
+          if (pool_fused (net, i + 2, stop))
+            {
+              const Layer *pool = &net->layers[i + 2];
+
+              memcpy (l->gout, pool->gout, sizeof (float) * n * layer_out_size (pool));
+              job.pool = pool;
+            }
+          run (net, backward_job, &job);
+          break;
+        case LS_LAYER_RELU:
+          if (dx == NULL || (l->fused && i - 1 > stop))
+            break;
+          run (net, backward_job, &job);
+          break;
+        case LS_LAYER_MAXPOOL:
+          if (dx != NULL && !pool_fused (net, i, stop))
+            run (net, backward_job, &job);
+          break;
+        case LS_LAYER_GAP:
+          if (dx != NULL)
+            ls_engine_gap_backward (l->gout, dx, n, l->c_in, l->h_in * l->w_in);
+          break;
+        case LS_LAYER_DROPOUT:
+          if (dx != NULL)
+            ls_engine_dropout_backward (l->gout, l->mask, dx, count);
+          break;
+        case LS_LAYER_LINEAR:
+          ls_engine_linear_backward (x, w, l->gout, dw,
+                                     dw != NULL && l->has_bias ? dw + l->w_count : NULL, dx, n,
+                                     l->c_in, l->c_out);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+void
+ls_net_backward (LsNet *net,
+                 const float *dlogits,
+                 gboolean param_grads)
+{
+  backward_range (net, dlogits, -1, param_grads, FALSE);
+}
+
+void
+ls_net_backward_to (LsNet *net,
+                    const float *dlogits,
+                    int stop,
+                    const float **act,
+                    const float **grad,
+                    int *c,
+                    int *h,
+                    int *w)
+{
+  g_assert (stop >= -1 && stop < net->n_layers - 1);
+  backward_range (net, dlogits, stop, FALSE, stop < 0);
+  if (stop < 0)
+    {
+      *act = net->input;
+      *grad = net->layers[0].gin;
+      *c = net->spec->channels;
+      *h = *w = net->spec->size;
+    }
+  else
+    {
+      const Layer *l = &net->layers[stop];
+
+      *act = l->out;
+      *grad = l->gout;
+      *c = l->c_out;
+      *h = l->h_out;
+      *w = l->w_out;
+    }
+}
+
+void
+ls_net_train_step (LsNet *net,
+                   LsOptimizer *opt,
+                   const float *input,
+                   const int *labels,
+                   int n,
+                   const LsLossConfig *loss,
+                   float lr,
+                   LsStepResult *result)
+{
+  const float *logits;
+  int correct = 0;
+
+  g_assert (net->mode != LS_NET_MODE_EVAL);
+  g_assert (ls_optimizer_get_n_params (opt) == net->n_params);
+  logits = ls_net_forward (net, input, n);
+  result->loss = ls_engine_cross_entropy (logits, labels, loss ? loss->class_weights : NULL,
+                                          loss ? loss->label_smoothing : 0.0f, net->probs,
+                                          net->dlogits, n, net->n_classes);
+  for (int i = 0; i < n; i++)
+    {
+      const float *p = net->probs + (gsize) i * net->n_classes;
+      int best = 0;
+
+      for (int j = 1; j < net->n_classes; j++)
+        if (p[j] > p[best])
+          best = j;
+      correct += best == labels[i];
+    }
+  result->accuracy = (float) correct / (float) n;
+  ls_net_zero_grads (net);
+  backward_range (net, net->dlogits, -1, TRUE, FALSE);
+  result->grad_norm = ls_engine_clip_grad_norm (net->grads, net->n_params,
+                                                ls_optimizer_get_config (opt)->clip_norm);
+  result->lr = lr;
+  ls_optimizer_step (opt, net->params, net->grads, lr);
+}

@@ -1,0 +1,236 @@
+/* saliency.c — Grad-CAM, input gradient and SmoothGrad
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "saliency.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "layers.h"
+
+void
+ls_saliency_config_init (LsSaliencyConfig *config,
+                         LsSaliencyMethod method)
+{
+  config->method = method;
+  config->target_class = -1;
+  config->n_samples = 16;
+  config->sigma = 0.15f;
+  config->seed = 0;
+}
+
+const char *
+ls_saliency_method_to_string (LsSaliencyMethod method)
+{
+  switch (method)
+    {
+    case LS_SALIENCY_GRADCAM:
+      return "gradcam";
+    case LS_SALIENCY_GRADIENT:
+      return "gradient";
+    case LS_SALIENCY_SMOOTHGRAD:
+      return "smoothgrad";
+    default:
+      return "?";
+    }
+}
+
+gboolean
+ls_saliency_method_from_string (const char *name,
+                                LsSaliencyMethod *method)
+{
+  for (int m = LS_SALIENCY_GRADCAM; m <= LS_SALIENCY_SMOOTHGRAD; m++)
+    if (g_str_equal (name, ls_saliency_method_to_string ((LsSaliencyMethod) m)))
+      {
+        *method = (LsSaliencyMethod) m;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+ls_engine_resize_bilinear (const float *src,
+                           int h,
+                           int w,
+                           float *dst,
+                           int oh,
+                           int ow)
+{
+  float sh = (float) h / (float) oh, sw = (float) w / (float) ow;
+
+  for (int y = 0; y < oh; y++)
+    {
+      float fy = MAX ((y + 0.5f) * sh - 0.5f, 0.0f);
+      int y0 = (int) fy, y1 = y0 < h - 1 ? y0 + 1 : y0;
+      float ly = fy - y0;
+
+      for (int x = 0; x < ow; x++)
+        {
+          float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
+          int x0 = (int) fx, x1 = x0 < w - 1 ? x0 + 1 : x0;
+          float lx = fx - x0;
+
+          dst[(gsize) y * ow + x] = (1.0f - ly) * ((1.0f - lx) * src[(gsize) y0 * w + x0] + lx * src[(gsize) y0 * w + x1]) + ly * ((1.0f - lx) * src[(gsize) y1 * w + x0] + lx * src[(gsize) y1 * w + x1]);
+        }
+    }
+}
+
+static void
+normalize (float *map,
+           gsize count)
+{
+  float lo = map[0], hi = map[0];
+
+  for (gsize i = 1; i < count; i++)
+    {
+      lo = MIN (lo, map[i]);
+      hi = MAX (hi, map[i]);
+    }
+  if (!(hi > lo))
+    {
+      memset (map, 0, sizeof (float) * count);
+      return;
+    }
+  for (gsize i = 0; i < count; i++)
+    map[i] = (map[i] - lo) / (hi - lo);
+}
+
+static int
+argmax (const float *v,
+        int n)
+{
+  int best = 0;
+
+  for (int i = 1; i < n; i++)
+    if (v[i] > v[best])
+      best = i;
+  return best;
+}
+
+int
+ls_engine_saliency (LsNet *net,
+                    const float *image,
+                    const LsSaliencyConfig *config,
+                    float *map,
+                    float *probs)
+{
+  LsNetMode mode = ls_net_get_mode (net);
+  int classes = ls_net_get_n_classes (net);
+  int s = ls_net_get_input_size (net), ch = ls_net_get_input_channels (net);
+  gsize in_size = (gsize) ch * s * s, plane = (gsize) s * s;
+  int batch = ls_net_get_batch (net);
+  g_autofree float *dlogits = NULL;
+  g_autofree float *p = NULL;
+  const float *logits, *act, *grad;
+  int target, c, h, w;
+
+  g_assert (batch >= 1);
+  dlogits = g_new0 (float, classes);
+  p = g_new (float, classes);
+  ls_net_set_mode (net, LS_NET_MODE_EVAL);
+  logits = ls_net_forward (net, image, 1);
+  ls_engine_softmax (logits, p, 1, classes);
+  if (probs != NULL)
+    memcpy (probs, p, sizeof (float) * classes);
+  target = config->target_class >= 0 ? config->target_class : argmax (p, classes);
+  g_assert (target < classes);
+
+  switch (config->method)
+    {
+    case LS_SALIENCY_GRADCAM:
+      {
+        int cam = ls_net_get_cam_layer (net);
+        float small[64 * 64];
+        float *cam_map = small;
+        g_autofree float *big = NULL;
+
+        g_assert (cam >= 0);
+        memset (dlogits, 0, sizeof (float) * classes);
+        dlogits[target] = 1.0f;
+        ls_net_backward_to (net, dlogits, cam, &act, &grad, &c, &h, &w);
+        if ((gsize) h * w > G_N_ELEMENTS (small))
+          cam_map = big = g_new (float, (gsize) h *w); /* only for unusual specs */
+        memset (cam_map, 0, sizeof (float) * h * w);
+        for (int k = 0; k < c; k++)
+          {
+            const float *a = act + (gsize) k * h * w;
+            const float *g = grad + (gsize) k * h * w;
+            float alpha = 0.0f;
+
+            for (int i = 0; i < h * w; i++)
+              alpha += g[i];
+            alpha /= (float) (h * w);
+            for (int i = 0; i < h * w; i++)
+              cam_map[i] += alpha * a[i];
+          }
+        for (int i = 0; i < h * w; i++)
+          cam_map[i] = MAX (cam_map[i], 0.0f);
+        ls_engine_resize_bilinear (cam_map, h, w, map, s, s);
+        break;
+      }
+    case LS_SALIENCY_GRADIENT:
+      memset (dlogits, 0, sizeof (float) * classes);
+      dlogits[target] = 1.0f;
+      ls_net_backward_to (net, dlogits, -1, &act, &grad, &c, &h, &w);
+      for (gsize i = 0; i < plane; i++)
+        {
+          float v = 0.0f;
+
+          for (int k = 0; k < ch; k++)
+            v = MAX (v, fabsf (grad[k * plane + i]));
+          map[i] = v;
+        }
+      break;
+    case LS_SALIENCY_SMOOTHGRAD:
+      {
+        float lo = image[0], hi = image[0], sigma;
+        float *in = ls_net_get_input_buffer (net);
+        g_autofree float *acc = g_new0 (float, in_size);
+        g_autofree float *dl = g_new0 (float, (gsize) batch *classes);
+        LsEngineRng rng;
+        int done = 0;
+
+        for (gsize i = 1; i < in_size; i++)
+          {
+            lo = MIN (lo, image[i]);
+            hi = MAX (hi, image[i]);
+          }
+        sigma = config->sigma * (hi - lo);
+        ls_engine_rng_init (&rng, config->seed);
+        for (int i = 0; i < batch; i++)
+          dl[(gsize) i * classes + target] = 1.0f;
+        while (done < MAX (config->n_samples, 1))
+          {
+            int m = MIN (batch, MAX (config->n_samples, 1) - done);
+
+            for (int b = 0; b < m; b++)
+              for (gsize i = 0; i < in_size; i++)
+                in[b * in_size + i] = image[i] + sigma * (float) ls_engine_rng_normal (&rng);
+            ls_net_forward (net, in, m);
+            ls_net_backward_to (net, dl, -1, &act, &grad, &c, &h, &w);
+            for (int b = 0; b < m; b++)
+              for (gsize i = 0; i < in_size; i++)
+                acc[i] += grad[b * in_size + i];
+            done += m;
+          }
+        for (gsize i = 0; i < plane; i++)
+          {
+            float v = 0.0f;
+
+            for (int k = 0; k < ch; k++)
+              v = MAX (v, fabsf (acc[k * plane + i]));
+            map[i] = v / (float) done;
+          }
+        break;
+      }
+    default:
+      g_assert_not_reached ();
+    }
+  normalize (map, plane);
+  ls_net_set_mode (net, mode);
+  return target;
+}

@@ -1,0 +1,629 @@
+/* test-engine-net.c — the spec, whole networks, training, determinism,
+ * saliency and the no-allocation rule
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "engine/blas.h"
+#include "engine/net.h"
+#include "engine/saliency.h"
+#include "ls-test.h"
+
+/* ---- counting allocations ---------------------------------------------
+ * The test executable defines malloc and friends, forwarding to glibc's
+ * __libc_* entry points, so every allocation in the process (GLib,
+ * OpenBLAS, the engine) goes through a counter. Sanitizers interpose
+ * malloc themselves, so there the test skips. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define COUNT_ALLOCATIONS 0
+#else
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COUNT_ALLOCATIONS 0
+#endif
+#endif
+#endif
+#ifndef COUNT_ALLOCATIONS
+#define COUNT_ALLOCATIONS 1
+#endif
+
+#if COUNT_ALLOCATIONS
+extern void *__libc_malloc (size_t size);
+extern void *__libc_calloc (size_t n, size_t size);
+extern void *__libc_realloc (void *p, size_t size);
+extern void *__libc_memalign (size_t align, size_t size);
+extern void __libc_free (void *p);
+
+static atomic_long n_allocations;
+
+void *memalign (size_t align, size_t size);
+
+void *
+malloc (size_t size)
+{
+  atomic_fetch_add (&n_allocations, 1);
+  return __libc_malloc (size);
+}
+
+void *
+calloc (size_t n,
+        size_t size)
+{
+  atomic_fetch_add (&n_allocations, 1);
+  return __libc_calloc (n, size);
+}
+
+void *
+realloc (void *p,
+         size_t size)
+{
+  atomic_fetch_add (&n_allocations, 1);
+  return __libc_realloc (p, size);
+}
+
+void
+free (void *p)
+{
+  __libc_free (p);
+}
+
+void *
+memalign (size_t align,
+          size_t size)
+{
+  atomic_fetch_add (&n_allocations, 1);
+  return __libc_memalign (align, size);
+}
+
+void *
+aligned_alloc (size_t align,
+               size_t size)
+{
+  atomic_fetch_add (&n_allocations, 1);
+  return __libc_memalign (align, size);
+}
+
+int
+posix_memalign (void **out,
+                size_t align,
+                size_t size)
+{
+  void *p;
+
+  atomic_fetch_add (&n_allocations, 1);
+  p = __libc_memalign (align, size);
+  if (p == NULL)
+    return 12; /* ENOMEM */
+  *out = p;
+  return 0;
+}
+#endif
+
+/* A small net with every layer kind. */
+static const char small_spec[] = "# small\n"
+                                 "input channels=2 size=12\n"
+                                 "conv name=c1 out=4 k=3 stride=1 pad=1\n"
+                                 "bn name=b1\n"
+                                 "relu\n"
+                                 "maxpool k=2\n"
+                                 "conv name=c2 out=6 k=3 stride=2 pad=1 bias=no\n"
+                                 "bn name=b2\n"
+                                 "relu cam=yes\n"
+                                 "conv name=c3 out=5 k=1\n"
+                                 "gap\n"
+                                 "dropout p=0.25\n"
+                                 "linear name=fc out=3\n";
+
+/* ---- spec -------------------------------------------------------------- */
+
+static void
+test_default_arch (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (ls_engine_default_arch (), &error);
+  const LsNetTensor *t;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (ls_net_get_n_params (net), ==, 986315);
+  g_assert_cmpfloat_with_epsilon (ls_net_get_macs (net) / 1e6, 291.7, 0.05);
+  g_assert_cmpint (ls_net_get_n_classes (net), ==, 3);
+  g_assert_cmpint (ls_net_get_input_size (net), ==, 224);
+  g_assert_cmpint (ls_net_get_cam_layer (net), ==, 21);
+  g_assert_cmpuint (ls_net_get_n_tensors (net), ==, 6 + 6 * 4 + 2);
+  g_assert_cmpstr (ls_net_get_tensor (net, 0)->name, ==, "conv1.weight");
+  g_assert_cmpstr (ls_net_get_tensor (net, 3)->name, ==, "bn1.running_mean");
+  t = ls_net_find_tensor (net, "conv6.weight");
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->n_dims, ==, 4);
+  g_assert_cmpint (t->shape[0], ==, 256);
+  g_assert_cmpint (t->shape[1], ==, 256);
+  g_assert_cmpint (t->shape[2], ==, 3);
+  t = ls_net_find_tensor (net, "fc.weight");
+  g_assert_cmpint (t->shape[0], ==, 3);
+  g_assert_cmpint (t->shape[1], ==, 256);
+  g_assert_null (ls_net_find_tensor (net, "conv1.bias"));
+  g_assert_true ((GPOINTER_TO_SIZE (ls_net_get_params (net)) & 63) == 0);
+  g_assert_true (ls_net_plan (net, 2, &error));
+  g_assert_true ((GPOINTER_TO_SIZE (ls_net_get_grads (net)) & 63) == 0);
+  g_assert_false (ls_net_plan (net, 0, &error));
+  g_assert_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN);
+}
+
+static void
+test_spec_errors (void)
+{
+  const struct
+  {
+    const char *text;
+    const char *message;
+  } cases[] = {
+    { "input channels=1 size=8\nconvv name=a out=2 k=3\n", "line 2: unknown layer kind" },
+    { "input channels=1 size=8\nconv name=a out=2 k=3 dilation=2\n", "line 2: unknown key" },
+    { "input channels=1 size=8\nconv name=a out=-2 k=3\n", "line 2: bad" },
+    { "input channels=1 size=8\nconv name=a out=2x k=3\n", "line 2: bad" },
+    { "input channels=1 size=8\n\n# c\nconv out=2 k=3\n", "line 4: conv needs name=" },
+    { "input channels=1 size=8\nconv name=a out=2 k=3\nbn name=a\n", "line 3: the name" },
+    { "conv name=a out=2 k=3\n", "line 1: the spec must start with an input line" },
+    { "input channels=1 size=8\ninput channels=1 size=8\n", "line 2: a second input" },
+    { "input channels=1 size=8\nconv name=a out=2 k=3\n", "last layer must be linear" },
+    { "input channels=1 size=8\nlinear name=fc out=2\n", "line 2: linear needs a flat input" },
+    { "input channels=1 size=8\ngap\nconv name=a out=2 k=3\nlinear name=f out=2\n",
+      "line 3: conv needs a spatial input" },
+    { "input channels=1 size=8\nmaxpool k=3\ngap\nlinear name=f out=2\n",
+      "line 2: only maxpool k=2" },
+    { "input channels=1 size=8\ndropout p=1.5\ngap\nlinear name=f out=2\n", "line 2: bad" },
+    { "input channels=1 size=8\nrelu cam=maybe\n", "line 2: bad" },
+    { "input channels=1 size=8\nconv name=a out=2 k=9\ngap\nlinear name=f out=2\n",
+      "line 2: conv makes the feature map empty" },
+    { "input channels=1\n", "line 1: input needs" },
+    { "input channels=1 size=8\nconv name=a out=2 k=3 stride\n", "line 2: expected key=value" },
+    { "# nothing\n", "no input line" },
+    { "input channels=64 size=8192\nconv name=a out=4096 k=3 pad=1\ngap\nlinear name=f out=2\n",
+      "line 2: the network is too large" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsNetSpec) spec = ls_net_spec_parse (cases[i].text, &error);
+
+      g_assert_null (spec);
+      g_assert_error (error, LS_SPEC_ERROR, error->code);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("case %u: “%s” does not contain “%s”", i, error->message, cases[i].message);
+    }
+}
+
+/* ---- whole-network gradient check --------------------------------------- */
+
+static double
+readout (LsNet *net,
+         const float *x,
+         int n,
+         const float *r)
+{
+  const float *logits;
+  double l = 0.0;
+
+  ls_net_set_dropout_seed (net, 99);
+  logits = ls_net_forward (net, x, n);
+  for (int i = 0; i < n * ls_net_get_n_classes (net); i++)
+    l += (double) r[i] * logits[i];
+  return l;
+}
+
+/* Central differences of L = Σ r·logits; entries where a ReLU or
+ * max-pool kink lies within ±h (one-sided differences disagree) are
+ * skipped, and must be few. */
+static void
+check_net_gradient (LsNet *net,
+                    const char *what,
+                    float *v,
+                    gsize n_v,
+                    const float *analytic,
+                    const float *x,
+                    int n,
+                    const float *r,
+                    gsize stride)
+{
+  const float h = 1e-3f;
+  double scale = 1e-3, worst = 0.0;
+  int checked = 0, skipped = 0;
+  double l0 = readout (net, x, n, r);
+
+  for (gsize i = 0; i < n_v; i++)
+    scale = MAX (scale, fabs (analytic[i]));
+  for (gsize i = 0; i < n_v; i += stride)
+    {
+      float saved = v[i];
+      double lp, lm, fwd, bwd, fd;
+
+      v[i] = saved + h;
+      lp = readout (net, x, n, r);
+      v[i] = saved - h;
+      lm = readout (net, x, n, r);
+      v[i] = saved;
+      fwd = (lp - l0) / h;
+      bwd = (l0 - lm) / h;
+      if (fabs (fwd - bwd) > MAX (0.003 * scale, 1e-3))
+        {
+          skipped++;
+          continue;
+        }
+      fd = (lp - lm) / (2.0 * h);
+      worst = MAX (worst, fabs (fd - analytic[i]) / scale);
+      checked++;
+    }
+  g_test_message ("%s: %d checked, %d near a kink, worst error %.2e of %.3g", what, checked,
+                  skipped, worst, scale);
+  g_assert_cmpint (skipped, <=, checked / 3);
+  g_assert_cmpfloat (worst, <, 1e-2);
+}
+
+static void
+run_net_gradcheck (LsNetMode mode,
+                   int threads)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
+  int n = 4, in = 2 * 12 * 12;
+  g_autofree float *x = g_new (float, n *in);
+  g_autofree float *r = g_new (float, n * 3);
+  g_autofree float *grads = NULL;
+  g_autofree float *dx = g_new (float, n *in);
+  const float *act, *grad;
+  int c, h, w;
+  LsEngineRng rng;
+
+  g_assert_no_error (error);
+  ls_net_set_threads (net, threads);
+  g_assert_true (ls_net_plan (net, n, &error));
+  ls_net_init_params (net, 5);
+  ls_net_set_mode (net, mode);
+  ls_engine_rng_init (&rng, 8);
+  for (int i = 0; i < n * in; i++)
+    x[i] = (float) ls_engine_rng_normal (&rng);
+  for (int i = 0; i < n * 3; i++)
+    r[i] = (float) ls_engine_rng_normal (&rng);
+  /* non-trivial running statistics and affine parameters */
+  for (guint t = 0; t < ls_net_get_n_tensors (net); t++)
+    {
+      const LsNetTensor *ten = ls_net_get_tensor (net, t);
+
+      if (g_str_has_suffix (ten->name, "running_var") || g_str_has_prefix (ten->name, "b"))
+        for (gsize i = 0; i < ten->n_elements; i++)
+          ten->data[i] += 0.3f * (float) fabs (ls_engine_rng_normal (&rng));
+    }
+
+  readout (net, x, n, r);
+  ls_net_zero_grads (net);
+  ls_net_backward (net, r, TRUE);
+  grads = g_memdup2 (ls_net_get_grads (net), sizeof (float) * ls_net_get_n_params (net));
+  check_net_gradient (net, mode == LS_NET_MODE_TRAIN ? "params (train)" : "params (frozen bn)",
+                      ls_net_get_params (net), ls_net_get_n_params (net), grads, x, n, r, 1);
+
+  readout (net, x, n, r);
+  ls_net_backward_to (net, r, -1, &act, &grad, &c, &h, &w);
+  g_assert_cmpint (c * h * w, ==, in);
+  memcpy (dx, grad, sizeof (float) * n * in);
+  check_net_gradient (net, "input", x, n * in, dx, x, n, r, 3);
+}
+
+static void
+test_net_gradcheck (void)
+{
+  int blas_threads = ls_engine_blas_get_threads ();
+
+  run_net_gradcheck (LS_NET_MODE_TRAIN, 1);
+  run_net_gradcheck (LS_NET_MODE_FINETUNE, 1);
+  run_net_gradcheck (LS_NET_MODE_TRAIN, 2);
+  ls_engine_blas_set_threads (blas_threads);
+}
+
+/* ---- training ----------------------------------------------------------- */
+
+static void
+make_data (float *x,
+           int *labels,
+           int n,
+           int in,
+           guint64 seed)
+{
+  LsEngineRng rng;
+
+  ls_engine_rng_init (&rng, seed);
+  for (int i = 0; i < n * in; i++)
+    x[i] = (float) ls_engine_rng_normal (&rng);
+  for (int i = 0; i < n; i++)
+    labels[i] = i % 3;
+}
+
+static void
+test_memorise (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
+  g_autoptr (LsOptimizer) opt = NULL;
+  LsOptimConfig cfg;
+  LsStepResult res = { 0 };
+  int n = 16, in = 2 * 12 * 12, correct = 0;
+  float x[16 * 2 * 12 * 12];
+  float probs[16 * 3];
+  int labels[16];
+
+  g_assert_no_error (error);
+  g_assert_true (ls_net_plan (net, n, &error));
+  ls_net_init_params (net, 1);
+  make_data (x, labels, n, in, 7);
+  ls_optim_config_init (&cfg, LS_OPTIM_ADAMW);
+  cfg.clip_norm = 5.0f;
+  opt = ls_optimizer_new (&cfg, ls_net_get_n_params (net));
+  ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+  for (int step = 0; step < 300; step++)
+    ls_net_train_step (net, opt, x, labels, n, NULL, ls_engine_cosine_lr (0.02f, 0.0f, step, 10, 300),
+                       &res);
+  g_test_message ("last step: loss %.4f, accuracy %.3f", res.loss, res.accuracy);
+  /* in batches of 5 on a net planned for 5: the same answers */
+  {
+    float p5[16 * 3];
+
+    ls_net_set_mode (net, LS_NET_MODE_EVAL);
+    ls_net_forward (net, x, n);
+    ls_net_get_probabilities (net, probs);
+    g_assert_true (ls_net_plan (net, 5, &error));
+    ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+    ls_net_predict (net, x, n, p5);
+    g_assert_cmpint (ls_net_get_mode (net), ==, LS_NET_MODE_TRAIN);
+    for (int i = 0; i < n * 3; i++)
+      g_assert_cmpfloat_with_epsilon (p5[i], probs[i], 1e-6);
+  }
+  for (int i = 0; i < n; i++)
+    {
+      int best = 0;
+
+      for (int j = 1; j < 3; j++)
+        if (probs[i * 3 + j] > probs[i * 3 + best])
+          best = j;
+      correct += best == labels[i];
+    }
+  g_assert_cmpint (correct, ==, n);
+  g_assert_cmpfloat (res.loss, <, 0.1f);
+}
+
+static void
+train_some (float *params_out,
+            gsize n_params,
+            int threads)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
+  g_autoptr (LsOptimizer) opt = NULL;
+  LsOptimConfig cfg;
+  LsStepResult res;
+  float x[8 * 2 * 12 * 12];
+  int labels[8];
+
+  ls_net_set_threads (net, threads);
+  g_assert_true (ls_net_plan (net, 8, &error));
+  ls_net_init_params (net, 1234);
+  make_data (x, labels, 8, 2 * 12 * 12, 3);
+  ls_optim_config_init (&cfg, LS_OPTIM_SGD);
+  cfg.nesterov = TRUE;
+  cfg.weight_decay = 1e-4f;
+  opt = ls_optimizer_new (&cfg, ls_net_get_n_params (net));
+  ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+  for (int step = 0; step < 10; step++)
+    ls_net_train_step (net, opt, x, labels, 8, NULL, 0.05f, &res);
+  g_assert_cmpuint (n_params, ==, ls_net_get_n_params (net));
+  memcpy (params_out, ls_net_get_params (net), sizeof (float) * n_params);
+}
+
+static void
+test_determinism (void)
+{
+  g_autoptr (LsNet) probe = ls_net_new (small_spec, NULL);
+  gsize n = ls_net_get_n_params (probe);
+  g_autofree float *a = g_new (float, n);
+  g_autofree float *b = g_new (float, n);
+  g_autofree float *c = g_new (float, n);
+  g_autofree float *d = g_new (float, n);
+  int threads = ls_engine_blas_get_threads ();
+  double diff = 0.0;
+
+  ls_engine_blas_set_threads (1);
+  train_some (a, n, 1);
+  train_some (b, n, 1);
+  g_assert_true (memcmp (a, b, sizeof (float) * n) == 0);
+  /* the net's own two threads split the work the same way every time */
+  train_some (c, n, 2);
+  train_some (d, n, 2);
+  ls_engine_blas_set_threads (threads);
+  g_assert_true (memcmp (c, d, sizeof (float) * n) == 0);
+  /* and agree with one thread up to rounding */
+  for (gsize i = 0; i < n; i++)
+    diff = MAX (diff, fabs ((double) a[i] - c[i]));
+  g_test_message ("1 vs 2 threads: max parameter difference %.2e", diff);
+  g_assert_cmpfloat (diff, <, 1e-4);
+}
+
+static void
+test_no_allocation (void)
+{
+#if COUNT_ALLOCATIONS
+  g_autoptr (GError) error = NULL;
+  g_autofree char *spec = NULL;
+  g_autoptr (LsNet) net = NULL;
+  g_autoptr (LsOptimizer) opt = NULL;
+  LsOptimConfig cfg;
+  LsStepResult res;
+  int n = 2, in = 96 * 96;
+  g_autofree float *x = g_new (float, n *in);
+  int labels[2] = { 0, 2 };
+  float weights[3] = { 1.0f, 2.0f, 1.5f };
+  LsLossConfig loss = { weights, 0.1f };
+  long before, after;
+  int threads = ls_engine_blas_get_threads ();
+  g_auto (GStrv) parts = g_strsplit (ls_engine_default_arch (), "size=224", 2);
+
+  /* valgrind replaces malloc in the executable too: then nothing counts */
+  before = atomic_load (&n_allocations);
+  g_free (g_malloc (16));
+  if (atomic_load (&n_allocations) == before)
+    {
+      g_test_skip ("malloc is not ours to count here (valgrind?)");
+      return;
+    }
+  /* lungnet-s at 96² (the same layers, less work under slow runners) */
+  spec = g_strjoinv ("size=96", parts);
+  net = ls_net_new (spec, &error);
+  g_assert_no_error (error);
+
+  /* The net runs on two threads of its own, each BLAS call on one
+   * (OpenBLAS 0.3.21 mallocs its job array in every multi-threaded GEMM,
+   * level3_thread.c, one reason the net splits the work itself). */
+  ls_net_set_threads (net, 2);
+  g_assert_true (ls_net_plan (net, n, &error));
+  ls_net_init_params (net, 3);
+  make_data (x, labels, n, in, 1);
+  ls_optim_config_init (&cfg, LS_OPTIM_ADAMW);
+  cfg.clip_norm = 1.0f;
+  opt = ls_optimizer_new (&cfg, ls_net_get_n_params (net));
+  ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+  ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res); /* warm-up (BLAS buffers) */
+  before = atomic_load (&n_allocations);
+  ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res);
+  ls_net_set_mode (net, LS_NET_MODE_FINETUNE);
+  ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res);
+  ls_net_set_mode (net, LS_NET_MODE_EVAL);
+  ls_net_forward (net, x, 1); /* the single-image path */
+  after = atomic_load (&n_allocations);
+  ls_engine_blas_set_threads (threads);
+  g_assert_cmpint (after - before, ==, 0);
+  /* the counter does count */
+  g_free (g_malloc (16));
+  g_assert_cmpint (atomic_load (&n_allocations), >, after);
+#else
+  g_test_skip ("allocation counting replaces malloc, which the sanitizers own");
+#endif
+}
+
+/* One image on two threads (im2col and GEMM split) equals one thread. */
+static void
+test_single_image_threads (void)
+{
+  g_autoptr (LsNet) one = ls_net_new (small_spec, NULL);
+  g_autoptr (LsNet) two = ls_net_new (small_spec, NULL);
+  float x[2 * 2 * 12 * 12], l1[6], l2[6];
+  int labels[2];
+  int threads = ls_engine_blas_get_threads ();
+
+  make_data (x, labels, 2, 2 * 12 * 12, 5);
+  ls_net_set_threads (two, 2);
+  g_assert_true (ls_net_plan (one, 2, NULL));
+  g_assert_true (ls_net_plan (two, 2, NULL));
+  ls_net_init_params (one, 77);
+  ls_net_init_params (two, 77);
+  for (int n = 1; n <= 2; n++)
+    {
+      memcpy (l1, ls_net_forward (one, x, n), sizeof (float) * 3 * n);
+      memcpy (l2, ls_net_forward (two, x, n), sizeof (float) * 3 * n);
+      for (int i = 0; i < 3 * n; i++)
+        g_assert_cmpfloat_with_epsilon (l1[i], l2[i], 1e-5);
+    }
+  /* the input gradient of one image (channels split between threads) */
+  {
+    float r[3] = { 0.5f, -1.0f, 2.0f }, g1[2 * 12 * 12];
+    const float *act, *grad;
+    int c, h, w;
+
+    ls_net_forward (one, x, 1);
+    ls_net_backward_to (one, r, -1, &act, &grad, &c, &h, &w);
+    memcpy (g1, grad, sizeof g1);
+    ls_net_forward (two, x, 1);
+    ls_net_backward_to (two, r, -1, &act, &grad, &c, &h, &w);
+    for (int i = 0; i < 2 * 12 * 12; i++)
+      g_assert_cmpfloat_with_epsilon (g1[i], grad[i], 1e-5);
+  }
+  ls_engine_blas_set_threads (threads);
+}
+
+/* ---- saliency ----------------------------------------------------------- */
+
+static void
+test_saliency (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
+  float x[2 * 12 * 12], map[144], map2[144], probs[3];
+  LsSaliencyConfig cfg;
+  int labels[1];
+
+  g_assert_true (ls_net_plan (net, 4, &error));
+  ls_net_init_params (net, 2);
+  make_data (x, labels, 1, 2 * 12 * 12, 4);
+  for (int m = LS_SALIENCY_GRADCAM; m <= LS_SALIENCY_SMOOTHGRAD; m++)
+    {
+      float lo = 1, hi = 0;
+      int cls;
+
+      ls_saliency_config_init (&cfg, (LsSaliencyMethod) m);
+      cfg.n_samples = 6; /* two batches of the planned 4 */
+      cfg.seed = 9;
+      ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+      cls = ls_engine_saliency (net, x, &cfg, map, probs);
+      g_assert_cmpint (ls_net_get_mode (net), ==, LS_NET_MODE_TRAIN);
+      g_assert_cmpint (cls, >=, 0);
+      g_assert_cmpint (cls, <, 3);
+      g_assert_cmpfloat_with_epsilon (probs[0] + probs[1] + probs[2], 1.0f, 1e-5);
+      for (int i = 0; i < 144; i++)
+        {
+          lo = MIN (lo, map[i]);
+          hi = MAX (hi, map[i]);
+        }
+      g_assert_cmpfloat (lo, ==, 0.0f);
+      g_assert_cmpfloat (hi, ==, 1.0f);
+      cfg.target_class = (cls + 1) % 3;
+      ls_engine_saliency (net, x, &cfg, map2, NULL);
+      g_assert_true (memcmp (map, map2, sizeof map) != 0);
+      cfg.target_class = cls;
+      ls_engine_saliency (net, x, &cfg, map2, NULL);
+      g_assert_true (memcmp (map, map2, sizeof map) == 0);
+    }
+}
+
+static void
+test_resize_bilinear (void)
+{
+  /* F.interpolate([[0,1],[2,3]], size=4, mode='bilinear', align_corners=False) */
+  const float src[4] = { 0, 1, 2, 3 };
+  const float want[16] = { 0.0f, 0.25f, 0.75f, 1.0f, 0.5f, 0.75f, 1.25f, 1.5f,
+                           1.5f, 1.75f, 2.25f, 2.5f, 2.0f, 2.25f, 2.75f, 3.0f };
+  float dst[16];
+
+  ls_engine_resize_bilinear (src, 2, 2, dst, 4, 4);
+  for (int i = 0; i < 16; i++)
+    g_assert_cmpfloat_with_epsilon (dst[i], want[i], 1e-6);
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  ls_test_init (&argc, &argv);
+  g_test_add_func ("/lungscope/engine/spec/default", test_default_arch);
+  g_test_add_func ("/lungscope/engine/spec/errors", test_spec_errors);
+  g_test_add_func ("/lungscope/engine/net/gradcheck", test_net_gradcheck);
+  g_test_add_func ("/lungscope/engine/net/memorise", test_memorise);
+  g_test_add_func ("/lungscope/engine/net/determinism", test_determinism);
+  g_test_add_func ("/lungscope/engine/net/no-allocation", test_no_allocation);
+  g_test_add_func ("/lungscope/engine/net/single-image-threads", test_single_image_threads);
+  g_test_add_func ("/lungscope/engine/saliency/maps", test_saliency);
+  g_test_add_func ("/lungscope/engine/saliency/resize", test_resize_bilinear);
+  return g_test_run ();
+}
