@@ -500,6 +500,123 @@ ls_png_unfilter_row (int filter,
   return ls_png_unfilter_row_ref (filter, bpp, row, prev, rowbytes);
 }
 
+#ifdef __SSE2__
+#define WAVE_ROWS 16
+
+/* 16 × 16 bytes transposed in place: four rounds of interleaving rows i and
+ * i + 8 (each rotates the 8-bit (row, column) index by one bit). */
+static inline void
+transpose16 (__m128i *v)
+{
+  for (int round = 0; round < 4; round++)
+    {
+      __m128i t[16];
+
+      for (int i = 0; i < 8; i++)
+        {
+          t[2 * i] = _mm_unpacklo_epi8 (v[i], v[i + 8]);
+          t[2 * i + 1] = _mm_unpackhi_epi8 (v[i], v[i + 8]);
+        }
+      for (int i = 0; i < 16; i++)
+        v[i] = t[i];
+    }
+}
+
+/* x ≤ y per unsigned byte */
+static inline __m128i
+le_epu8 (__m128i x,
+         __m128i y)
+{
+  return _mm_cmpeq_epi8 (_mm_min_epu8 (x, y), x);
+}
+
+static inline __m128i
+absdiff_epu8 (__m128i x,
+              __m128i y)
+{
+  return _mm_or_si128 (_mm_subs_epu8 (x, y), _mm_subs_epu8 (y, x));
+}
+
+static inline __m128i
+blend (__m128i mask,
+       __m128i if_true,
+       __m128i if_false)
+{
+  return _mm_or_si128 (_mm_and_si128 (mask, if_true), _mm_andnot_si128 (mask, if_false));
+}
+
+/* WAVE_ROWS rows of 1-byte pixels with any filters, as a wavefront: SIMD
+ * lane k works on row k, one byte behind lane k − 1, so in step s lane k
+ * does byte s − k, whose up and upper-left neighbours lane k − 1 made in
+ * the two steps before. The rows are copied skewed (row k shifted right by
+ * k, zeros around) into @skew, WAVE_ROWS rows of @width bytes, so that
+ * 16 × 16 transposes give each step's 16 bytes; the zeros make the left
+ * edge right (a = c = 0) without a test. Paeth is done on bytes: pc =
+ * |(a − c) + (b − c)| is pa + pb (saturated: only its order against pa and
+ * pb matters) when a − c and b − c have the same sign, else |pa − pb|. */
+static void
+unfilter_wave1 (guint8 *rows,
+                gsize stride,
+                gsize n,
+                const guint8 *prev,
+                guint8 *skew,
+                gsize width)
+{
+  const __m128i zero = _mm_setzero_si128 (), one = _mm_set1_epi8 (1);
+  guint8 filters[WAVE_ROWS];
+  __m128i f, is_sub, is_up, is_avg, is_paeth, a = zero, b_prev = zero;
+  gsize n_steps = n + WAVE_ROWS - 1;
+
+  for (int k = 0; k < WAVE_ROWS; k++)
+    {
+      guint8 *s = skew + k * width;
+
+      filters[k] = rows[k * stride];
+      memset (s, 0, k);
+      memcpy (s + k, rows + k * stride + 1, n);
+      memset (s + k + n, 0, width - k - n);
+    }
+  f = _mm_loadu_si128 ((const __m128i *) (gconstpointer) filters);
+  is_sub = _mm_cmpeq_epi8 (f, one);
+  is_up = _mm_cmpeq_epi8 (f, _mm_set1_epi8 (2));
+  is_avg = _mm_cmpeq_epi8 (f, _mm_set1_epi8 (3));
+  is_paeth = _mm_cmpeq_epi8 (f, _mm_set1_epi8 (4));
+
+  for (gsize j = 0; j < n_steps; j += WAVE_ROWS)
+    {
+      __m128i v[WAVE_ROWS];
+
+      for (int k = 0; k < WAVE_ROWS; k++)
+        v[k] = _mm_loadu_si128 ((const __m128i *) (gconstpointer) (skew + k * width + j));
+      transpose16 (v);
+      for (int t = 0; t < WAVE_ROWS; t++)
+        {
+          gsize s = j + t;
+          __m128i b = _mm_or_si128 (_mm_slli_si128 (a, 1), _mm_cvtsi32_si128 (s < n ? prev[s] : 0));
+          __m128i c = b_prev;
+          __m128i avg = _mm_sub_epi8 (_mm_avg_epu8 (a, b), _mm_and_si128 (_mm_xor_si128 (a, b), one));
+          __m128i pa = absdiff_epu8 (b, c), pb = absdiff_epu8 (a, c);
+          __m128i same = _mm_cmpeq_epi8 (le_epu8 (c, a), le_epu8 (c, b));
+          __m128i pc = blend (same, _mm_adds_epu8 (pa, pb), absdiff_epu8 (pa, pb));
+          __m128i take_a = _mm_and_si128 (le_epu8 (pa, pb), le_epu8 (pa, pc));
+          __m128i paeth = blend (take_a, a, blend (le_epu8 (pb, pc), b, c));
+          __m128i pred = _mm_or_si128 (_mm_or_si128 (_mm_and_si128 (is_sub, a), _mm_and_si128 (is_up, b)),
+                                       _mm_or_si128 (_mm_and_si128 (is_avg, avg), _mm_and_si128 (is_paeth, paeth)));
+
+          a = _mm_add_epi8 (v[t], pred);
+          v[t] = a;
+          b_prev = b;
+        }
+      transpose16 (v);
+      for (int k = 0; k < WAVE_ROWS; k++)
+        _mm_storeu_si128 ((__m128i *) (gpointer) (skew + k * width + j), v[k]);
+    }
+
+  for (int k = 0; k < WAVE_ROWS; k++)
+    memcpy (rows + k * stride + 1, skew + k * width + k, n);
+}
+#endif
+
 gboolean
 ls_png_unfilter_rows (guint8 *rows,
                       gsize stride,
@@ -508,6 +625,8 @@ ls_png_unfilter_rows (guint8 *rows,
                       guint n_rows,
                       const guint8 *prev)
 {
+  g_autofree guint8 *skew = NULL;
+  gsize skew_width = 0;
   guint y = 0;
 
   g_return_val_if_fail (stride > rowbytes, FALSE);
@@ -516,6 +635,36 @@ ls_png_unfilter_rows (guint8 *rows,
     {
       guint8 *row = rows + (gsize) y * stride + 1;
 
+#ifdef __SSE2__
+      if (bpp == 1 && y + WAVE_ROWS <= n_rows)
+        {
+          int slow = 0; /* rows whose filter is a chain along the row */
+
+          for (int k = 0; k < WAVE_ROWS; k++)
+            {
+              guint8 filter = row[k * stride - 1];
+
+              if (filter > 4)
+                {
+                  slow = 0; /* the rows one by one, to the bad one */
+                  break;
+                }
+              slow += filter >= 3;
+            }
+          if (slow >= 2)
+            {
+              if (skew == NULL)
+                {
+                  skew_width = (rowbytes + WAVE_ROWS - 1 + 15) / 16 * 16;
+                  skew = g_malloc ((gsize) WAVE_ROWS * skew_width);
+                }
+              unfilter_wave1 (row - 1, stride, rowbytes, prev, skew, skew_width);
+              prev = row + (WAVE_ROWS - 1) * stride;
+              y += WAVE_ROWS;
+              continue;
+            }
+        }
+#endif
       if (bpp == 1 && y + PAETH_ROWS <= n_rows && row[-1] == 4 && row[stride - 1] == 4 &&
           row[2 * stride - 1] == 4 && row[3 * stride - 1] == 4)
         {
