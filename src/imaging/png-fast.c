@@ -849,6 +849,99 @@ row_max (const guint8 *row,
   return m;
 }
 
+#ifdef __SSE2__
+/* (0.299 r + 0.587 g + 0.114 b) × scale for 4 pixels, in the order and
+ * precision of ls_gray_from_u8/u16 (float products, summed left to right),
+ * so the result is the same bit for bit. */
+static inline __m128
+weigh (__m128i r,
+       __m128i g,
+       __m128i b,
+       __m128 scale)
+{
+  __m128 sum = _mm_add_ps (_mm_mul_ps (_mm_set1_ps (0.299f), _mm_cvtepi32_ps (r)),
+                           _mm_mul_ps (_mm_set1_ps (0.587f), _mm_cvtepi32_ps (g)));
+
+  sum = _mm_add_ps (sum, _mm_mul_ps (_mm_set1_ps (0.114f), _mm_cvtepi32_ps (b)));
+  return _mm_mul_ps (sum, scale);
+}
+#endif
+
+/* 8-bit RGB (3) or RGBA (4) to gray, as ls_gray_from_u8(). The source row
+ * may be read up to 16 bytes past its end. */
+static void
+gray_from_rgb8 (const guint8 *src,
+                int channels,
+                int n,
+                float *dst)
+{
+  int i = 0;
+
+#ifdef __SSE2__
+  const __m128i byte = _mm_set1_epi32 (0xff);
+  const __m128 scale = _mm_set1_ps (1.0f / 255.0f);
+
+  for (; i + 4 <= n; i += 4)
+    {
+      const guint8 *p = src + (gsize) i * channels;
+      __m128i v = _mm_loadu_si128 ((const __m128i *) (gconstpointer) p);
+
+      if (channels == 3)
+        v = _mm_unpacklo_epi64 (_mm_unpacklo_epi32 (v, _mm_srli_si128 (v, 3)),
+                                _mm_unpacklo_epi32 (_mm_srli_si128 (v, 6), _mm_srli_si128 (v, 9)));
+      _mm_storeu_ps (dst + i, weigh (_mm_and_si128 (v, byte), _mm_and_si128 (_mm_srli_epi32 (v, 8), byte),
+                                     _mm_and_si128 (_mm_srli_epi32 (v, 16), byte), scale));
+    }
+#endif
+  if (i < n)
+    ls_gray_from_u8 (src + (gsize) i * channels, channels, n - i, dst + i);
+}
+
+/* 16-bit big-endian samples to gray, as ls_gray_from_u16() on the swapped
+ * samples; @u16 holds one row. */
+static void
+gray_from_be16 (const guint8 *src,
+                int channels,
+                int n,
+                guint16 *u16,
+                float *dst)
+{
+  int i = 0;
+
+#ifdef __SSE2__
+  if (channels == 4)
+    {
+      const __m128i zero = _mm_setzero_si128 ();
+      const __m128 scale = _mm_set1_ps (1.0f / 65535.0f);
+
+      for (; i + 4 <= n; i += 4)
+        {
+          const guint8 *p = src + (gsize) i * 8;
+          __m128i v0 = _mm_loadu_si128 ((const __m128i *) (gconstpointer) p);
+          __m128i v1 = _mm_loadu_si128 ((const __m128i *) (gconstpointer) (p + 16));
+          __m128i lo, hi, rg, ba;
+
+          v0 = _mm_or_si128 (_mm_slli_epi16 (v0, 8), _mm_srli_epi16 (v0, 8));
+          v1 = _mm_or_si128 (_mm_slli_epi16 (v1, 8), _mm_srli_epi16 (v1, 8));
+          lo = _mm_unpacklo_epi16 (v0, v1); /* R0 R2 G0 G2 B0 B2 A0 A2 */
+          hi = _mm_unpackhi_epi16 (v0, v1); /* R1 R3 G1 G3 B1 B3 A1 A3 */
+          rg = _mm_unpacklo_epi16 (lo, hi); /* R0 R1 R2 R3 G0 G1 G2 G3 */
+          ba = _mm_unpackhi_epi16 (lo, hi); /* B0 B1 B2 B3 A0 A1 A2 A3 */
+          _mm_storeu_ps (dst + i, weigh (_mm_unpacklo_epi16 (rg, zero), _mm_unpackhi_epi16 (rg, zero),
+                                         _mm_unpacklo_epi16 (ba, zero), scale));
+        }
+    }
+#endif
+  for (gsize k = 0; k < (gsize) (n - i) * channels; k++)
+    {
+      const guint8 *p = src + ((gsize) i * channels + k) * 2;
+
+      u16[k] = (guint16) (p[0] << 8 | p[1]);
+    }
+  if (i < n)
+    ls_gray_from_u16 (u16, channels, n - i, dst + i);
+}
+
 /* One unfiltered row into the sink; FALSE on a palette index past the
  * palette (libpng's business: it warns). */
 static gboolean
@@ -865,12 +958,13 @@ emit_row (Rows *r,
       ls_gray_sink_push_gray8 (&r->sink, row);
       return TRUE;
     case EMIT_U8:
-      ls_gray_from_u8 (row, lay->channels, n, ls_gray_sink_row (&r->sink));
+      if (lay->channels >= 3)
+        gray_from_rgb8 (row, lay->channels, n, ls_gray_sink_row (&r->sink));
+      else
+        ls_gray_from_u8 (row, lay->channels, n, ls_gray_sink_row (&r->sink));
       break;
     case EMIT_U16:
-      for (gsize i = 0; i < (gsize) n * lay->channels; i++)
-        r->u16[i] = (guint16) (row[2 * i] << 8 | row[2 * i + 1]);
-      ls_gray_from_u16 (r->u16, lay->channels, n, ls_gray_sink_row (&r->sink));
+      gray_from_be16 (row, lay->channels, n, r->u16, ls_gray_sink_row (&r->sink));
       break;
     case EMIT_PALETTE:
       if (row_max (row, n) >= r->num_palette)
