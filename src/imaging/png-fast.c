@@ -1044,6 +1044,7 @@ ls_png_fast_decode (const guint8 *data,
   int cinfo;
 
   if (!parse_ihdr (data, size, &lay) ||
+      !ls_decode_check_size (name, "PNG", lay.width, lay.height, limits, NULL) ||
       !g_size_checked_mul (&filtered_size, lay.height, lay.rowbytes + 1) ||
       filtered_size > LS_PNG_FAST_MAX_INFLATED || !walk_chunks (data, size, filtered_size, &lay) ||
       lay.idat_total < 2)

@@ -40,8 +40,8 @@ G_BEGIN_DECLS
 #define LS_PNG_FAST_MAX_INFLATED ((gsize) 64 * 1024 * 1024)
 
 /* The image, or NULL when the fast lane declines (never with an error: the
- * caller then runs libpng). The caller has checked the IHDR size against
- * @limits already. */
+ * caller then runs libpng, which reports what is wrong). Images over
+ * @limits are declined before anything is allocated. */
 LsImage *ls_png_fast_decode (const guint8 *data,
                              gsize size,
                              const char *name,
