@@ -501,23 +501,37 @@ ls_png_unfilter_row (int filter,
 }
 
 #ifdef __SSE2__
-#define WAVE_ROWS 16
-
-/* 16 × 16 bytes transposed in place: four rounds of interleaving rows i and
- * i + 8 (each rotates the 8-bit (row, column) index by one bit). */
-static inline void
-transpose16 (__m128i *v)
+/* The 16 / L vectors of v, seen as a square of L-byte elements (L = 1, 2
+ * or 4: the pixel sizes done as wavefronts), transposed
+ * in place: log2(16 / L) rounds of interleaving vectors i and i + R / 2
+ * (each rotates the (vector, element) index by one bit). */
+static inline __attribute__ ((always_inline)) void
+transpose_lanes (__m128i *v,
+                 int lane)
 {
-  for (int round = 0; round < 4; round++)
+  const int rows = 16 / lane;
+
+  for (int r = rows; r > 1; r /= 2)
     {
       __m128i t[16];
 
-      for (int i = 0; i < 8; i++)
-        {
-          t[2 * i] = _mm_unpacklo_epi8 (v[i], v[i + 8]);
-          t[2 * i + 1] = _mm_unpackhi_epi8 (v[i], v[i + 8]);
-        }
-      for (int i = 0; i < 16; i++)
+      for (int i = 0; i < rows / 2; i++)
+        switch (lane)
+          {
+          case 1:
+            t[2 * i] = _mm_unpacklo_epi8 (v[i], v[i + rows / 2]);
+            t[2 * i + 1] = _mm_unpackhi_epi8 (v[i], v[i + rows / 2]);
+            break;
+          case 2:
+            t[2 * i] = _mm_unpacklo_epi16 (v[i], v[i + rows / 2]);
+            t[2 * i + 1] = _mm_unpackhi_epi16 (v[i], v[i + rows / 2]);
+            break;
+          default:
+            t[2 * i] = _mm_unpacklo_epi32 (v[i], v[i + rows / 2]);
+            t[2 * i + 1] = _mm_unpackhi_epi32 (v[i], v[i + rows / 2]);
+            break;
+          }
+      for (int i = 0; i < rows; i++)
         v[i] = t[i];
     }
 }
@@ -545,36 +559,58 @@ blend (__m128i mask,
   return _mm_or_si128 (_mm_and_si128 (mask, if_true), _mm_andnot_si128 (mask, if_false));
 }
 
-/* WAVE_ROWS rows of 1-byte pixels with any filters, as a wavefront: SIMD
- * lane k works on row k, one byte behind lane k − 1, so in step s lane k
- * does byte s − k, whose up and upper-left neighbours lane k − 1 made in
- * the two steps before. The rows are copied skewed (row k shifted right by
- * k, zeros around) into @skew, WAVE_ROWS rows of @width bytes, so that
- * 16 × 16 transposes give each step's 16 bytes; the zeros make the left
- * edge right (a = c = 0) without a test. Paeth is done on bytes: pc =
+/* The lanes shifted up by one (lane k gets lane k − 1), lane 0 = @first. */
+static inline __attribute__ ((always_inline)) __m128i
+shift_in (__m128i v,
+          __m128i first,
+          int lane)
+{
+  switch (lane)
+    {
+    case 1:
+      return _mm_or_si128 (_mm_slli_si128 (v, 1), first);
+    case 2:
+      return _mm_or_si128 (_mm_slli_si128 (v, 2), first);
+    default:
+      return _mm_or_si128 (_mm_slli_si128 (v, 4), first);
+    }
+}
+
+/* One band of 16 / L rows of L-byte pixels (L = 1, 2 or 4) with any
+ * filters, as a wavefront: lane k works on row k, one pixel behind lane
+ * k − 1, so in step s lane k does pixel s − k, whose up and upper-left
+ * neighbours lane k − 1 made in the two steps before. This takes the
+ * dependency chain of Average and Paeth (each pixel needs the one on its
+ * left) off the critical path. The rows are copied skewed (row k shifted
+ * right by k pixels, zeros around) into @skew, rows of @width bytes,
+ * so that transposes give each step's 16 bytes; the zeros make the left edge
+ * right (a = c = 0) without a test. Paeth is done on bytes: pc =
  * |(a − c) + (b − c)| is pa + pb (saturated: only its order against pa and
  * pb matters) when a − c and b − c have the same sign, else |pa − pb|. */
-static void
-unfilter_wave1 (guint8 *rows,
-                gsize stride,
-                gsize n,
-                const guint8 *prev,
-                guint8 *skew,
-                gsize width)
+static inline __attribute__ ((always_inline)) void
+unfilter_wave (guint8 *rows,
+               gsize stride,
+               gsize n,
+               const guint8 *prev,
+               guint8 *skew,
+               gsize width,
+               int lane)
 {
+  const int band = 16 / lane;
   const __m128i zero = _mm_setzero_si128 (), one = _mm_set1_epi8 (1);
-  guint8 filters[WAVE_ROWS];
+  guint8 filters[16];
   __m128i f, is_sub, is_up, is_avg, is_paeth, a = zero, b_prev = zero;
-  gsize n_steps = n + WAVE_ROWS - 1;
+  gsize n_pixels = n / lane, n_steps = n_pixels + band - 1;
 
-  for (int k = 0; k < WAVE_ROWS; k++)
+  for (int k = 0; k < band; k++)
     {
       guint8 *s = skew + k * width;
+      const guint8 *src = rows + k * stride + 1;
 
-      filters[k] = rows[k * stride];
-      memset (s, 0, k);
-      memcpy (s + k, rows + k * stride + 1, n);
-      memset (s + k + n, 0, width - k - n);
+      memset (filters + k * lane, rows[k * stride], lane);
+      memset (s, 0, k * lane);
+      memcpy (s + k * lane, src, n);
+      memset (s + k * lane + n, 0, width - k * lane - n);
     }
   f = _mm_loadu_si128 ((const __m128i *) (gconstpointer) filters);
   is_sub = _mm_cmpeq_epi8 (f, one);
@@ -582,38 +618,67 @@ unfilter_wave1 (guint8 *rows,
   is_avg = _mm_cmpeq_epi8 (f, _mm_set1_epi8 (3));
   is_paeth = _mm_cmpeq_epi8 (f, _mm_set1_epi8 (4));
 
-  for (gsize j = 0; j < n_steps; j += WAVE_ROWS)
+  for (gsize j = 0; j < n_steps; j += band)
     {
-      __m128i v[WAVE_ROWS];
+      __m128i v[16];
 
-      for (int k = 0; k < WAVE_ROWS; k++)
-        v[k] = _mm_loadu_si128 ((const __m128i *) (gconstpointer) (skew + k * width + j));
-      transpose16 (v);
-      for (int t = 0; t < WAVE_ROWS; t++)
+      for (int k = 0; k < band; k++)
+        v[k] = _mm_loadu_si128 ((const __m128i *) (gconstpointer) (skew + k * width + j * lane));
+      transpose_lanes (v, lane);
+      for (int t = 0; t < band; t++)
         {
           gsize s = j + t;
-          __m128i b = _mm_or_si128 (_mm_slli_si128 (a, 1), _mm_cvtsi32_si128 (s < n ? prev[s] : 0));
-          __m128i c = b_prev;
-          __m128i avg = _mm_sub_epi8 (_mm_avg_epu8 (a, b), _mm_and_si128 (_mm_xor_si128 (a, b), one));
-          __m128i pa = absdiff_epu8 (b, c), pb = absdiff_epu8 (a, c);
-          __m128i same = _mm_cmpeq_epi8 (le_epu8 (c, a), le_epu8 (c, b));
-          __m128i pc = blend (same, _mm_adds_epu8 (pa, pb), absdiff_epu8 (pa, pb));
-          __m128i take_a = _mm_and_si128 (le_epu8 (pa, pb), le_epu8 (pa, pc));
-          __m128i paeth = blend (take_a, a, blend (le_epu8 (pb, pc), b, c));
-          __m128i pred = _mm_or_si128 (_mm_or_si128 (_mm_and_si128 (is_sub, a), _mm_and_si128 (is_up, b)),
-                                       _mm_or_si128 (_mm_and_si128 (is_avg, avg), _mm_and_si128 (is_paeth, paeth)));
+          guint32 up = 0;
+          __m128i b, c, avg, pa, pb, same, pc, take_a, paeth, pred;
 
+          if (s < n_pixels)
+            memcpy (&up, prev + s * lane, lane);
+          b = shift_in (a, _mm_cvtsi32_si128 ((int) up), lane);
+          c = b_prev;
+          avg = _mm_sub_epi8 (_mm_avg_epu8 (a, b), _mm_and_si128 (_mm_xor_si128 (a, b), one));
+          pa = absdiff_epu8 (b, c);
+          pb = absdiff_epu8 (a, c);
+          same = _mm_cmpeq_epi8 (le_epu8 (c, a), le_epu8 (c, b));
+          pc = blend (same, _mm_adds_epu8 (pa, pb), absdiff_epu8 (pa, pb));
+          take_a = _mm_and_si128 (le_epu8 (pa, pb), le_epu8 (pa, pc));
+          paeth = blend (take_a, a, blend (le_epu8 (pb, pc), b, c));
+          pred = _mm_or_si128 (_mm_or_si128 (_mm_and_si128 (is_sub, a), _mm_and_si128 (is_up, b)),
+                               _mm_or_si128 (_mm_and_si128 (is_avg, avg), _mm_and_si128 (is_paeth, paeth)));
           a = _mm_add_epi8 (v[t], pred);
           v[t] = a;
           b_prev = b;
         }
-      transpose16 (v);
-      for (int k = 0; k < WAVE_ROWS; k++)
-        _mm_storeu_si128 ((__m128i *) (gpointer) (skew + k * width + j), v[k]);
+      transpose_lanes (v, lane);
+      for (int k = 0; k < band; k++)
+        _mm_storeu_si128 ((__m128i *) (gpointer) (skew + k * width + j * lane), v[k]);
     }
 
-  for (int k = 0; k < WAVE_ROWS; k++)
-    memcpy (rows + k * stride + 1, skew + k * width + k, n);
+  for (int k = 0; k < band; k++)
+    memcpy (rows + k * stride + 1, skew + k * width + k * lane, n);
+}
+
+/* unfilter_wave() made for each pixel size it takes. */
+static void
+unfilter_band (guint8 *rows,
+               gsize stride,
+               gsize n,
+               const guint8 *prev,
+               guint8 *skew,
+               gsize width,
+               int bpp)
+{
+  switch (bpp)
+    {
+    case 1:
+      unfilter_wave (rows, stride, n, prev, skew, width, 1);
+      break;
+    case 2:
+      unfilter_wave (rows, stride, n, prev, skew, width, 2);
+      break;
+    default:
+      unfilter_wave (rows, stride, n, prev, skew, width, 4);
+      break;
+    }
 }
 #endif
 
@@ -636,11 +701,15 @@ ls_png_unfilter_rows (guint8 *rows,
       guint8 *row = rows + (gsize) y * stride + 1;
 
 #ifdef __SSE2__
-      if (bpp == 1 && y + WAVE_ROWS <= n_rows)
+      /* 3-, 6- and 8-byte pixels stay with unfilter_n(): a wavefront of
+       * them measured no faster (padding, or two rows a band). */
+      int band = bpp == 1 || bpp == 2 || bpp == 4 ? 16 / bpp : 0;
+
+      if (band > 0 && rowbytes % bpp == 0 && y + band <= n_rows)
         {
           int slow = 0; /* rows whose filter is a chain along the row */
 
-          for (int k = 0; k < WAVE_ROWS; k++)
+          for (int k = 0; k < band; k++)
             {
               guint8 filter = row[k * stride - 1];
 
@@ -651,16 +720,19 @@ ls_png_unfilter_rows (guint8 *rows,
                 }
               slow += filter >= 3;
             }
-          if (slow >= 2)
+          if (slow >= MAX (1, band / 8))
             {
               if (skew == NULL)
                 {
-                  skew_width = (rowbytes + WAVE_ROWS - 1 + 15) / 16 * 16;
-                  skew = g_malloc ((gsize) WAVE_ROWS * skew_width);
+                  /* whole loads of 16 bytes at every step of @band pixels */
+                  gsize steps = (rowbytes / bpp + band - 1 + band - 1) / band * band;
+
+                  skew_width = steps * bpp;
+                  skew = g_malloc ((gsize) band * skew_width);
                 }
-              unfilter_wave1 (row - 1, stride, rowbytes, prev, skew, skew_width);
-              prev = row + (WAVE_ROWS - 1) * stride;
-              y += WAVE_ROWS;
+              unfilter_band (row - 1, stride, rowbytes, prev, skew, skew_width, bpp);
+              prev = row + (band - 1) * stride;
+              y += band;
               continue;
             }
         }

@@ -73,9 +73,12 @@ gboolean ls_png_unfilter_row_ref (int filter,
 
 /* Undoes the filters of @n_rows consecutive rows, each a filter byte then
  * @rowbytes bytes, @stride (> @rowbytes) bytes apart from @rows on; @prev as
- * above, for the first row. Rows of 1-byte pixels filtered with Paeth are
- * done four at a time. The same padding rule holds for the last row. Returns
- * FALSE at the first filter type over 4 (rows before it are done). */
+ * above, for the first row. Bands of 16 / bpp rows of 1-, 2- or 4-byte
+ * pixels with Average or Paeth rows among them are done as SIMD wavefronts
+ * (row k one pixel behind row k − 1), other runs of four 1-byte Paeth rows
+ * side by side, the rest row by row. The same padding rule holds for the
+ * last row. Returns FALSE at the first filter type over 4 (rows before it
+ * are done). */
 gboolean ls_png_unfilter_rows (guint8 *rows,
                                gsize stride,
                                gsize rowbytes,
