@@ -711,7 +711,7 @@ ls_png_unfilter_rows (guint8 *rows,
 
           for (int k = 0; k < band; k++)
             {
-              guint8 filter = row[k * stride - 1];
+              guint8 filter = rows[(gsize) (y + k) * stride];
 
               if (filter > 4)
                 {
