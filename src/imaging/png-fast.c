@@ -15,7 +15,8 @@
  * Memory: the compressed stream is used in place when it is one IDAT chunk
  * and otherwise copied once (at most the file's size); the filtered image is
  * inflated whole, height × (1 + row bytes) ≤ LS_PNG_FAST_MAX_INFLATED, plus
- * one zero row; all of it after the caller checked the pixel limits.
+ * one zero row and the wavefront's skewed band (16 rows at most); all of it
+ * after the pixel limits are checked.
  *
  * Inflate: libdeflate_zlib_decompress_ex() must fill exactly the expected
  * size and consume exactly the IDAT bytes (zlib header, Adler-32 checked).
