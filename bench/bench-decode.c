@@ -1,15 +1,16 @@
 /* bench-decode.c — decode + gray + antialiased resize to 224×224, images/s,
  * side by side with PIL (bench/pil_decode_bench.py) in one run
  *
- *   bench-decode [--dir DIR] [--passes N] [--no-pil]
+ *   bench-decode [--dir DIR] [--passes N] [--no-pil] [--fast-only]
  *
  * Single thread. Every PNG/JPEG/WebP file under DIR (default
  * $LS_SHARED_DATA/cxr-real) is read into memory first, so the figures are
- * decoding, not disk. Ours: ls_image_load_bytes() with the fast path
- * (target_size 224) then an area (box-coverage) resize to 224×224, the
- * antialiased filter PIL calls BOX, written here because the imaging
- * resize is not in this branch yet. Also reported: the full-resolution
- * decode alone. Times are CPU time (thread for ours, process for PIL), and
+ * decoding, not disk. Ours is the model input path: ls_image_load_bytes()
+ * with the fast path (target_size 224), then ls_image_fit() to 224×224
+ * (stretch, the antialiased bilinear resize of imaging/resize.h, as PIL's
+ * resize((224, 224), BILINEAR) on the other side). Also reported: the fast
+ * path's CPU time per image by format, and the full-resolution decode alone.
+ * Times are CPU time (thread for ours, process for PIL), and
  * passes alternate ours / PIL (one PIL process per pass) with medians
  * reported, so other load on the shared machine skews neither side.
  * Exits 77 when the folder is absent.
@@ -25,6 +26,7 @@
 #include <time.h>
 
 #include "imaging/decode.h"
+#include "imaging/preprocess.h"
 
 #define OUT 224
 
@@ -76,90 +78,6 @@ collect (const char *dir,
     }
 }
 
-/* Coverage weights of an area resize from n to m samples: output i covers
- * input [i·n/m, (i+1)·n/m). */
-typedef struct
-{
-  int *first;
-  int *count;
-  float *w; /* count[i] weights per output, at offsets i * stride */
-  int stride;
-} Weights;
-
-static void
-weights_init (Weights *wt,
-              int n,
-              int m)
-{
-  double scale = (double) n / m;
-
-  wt->stride = (int) scale + 2;
-  wt->first = g_new (int, m);
-  wt->count = g_new (int, m);
-  wt->w = g_new0 (float, (gsize) m * wt->stride);
-  for (int i = 0; i < m; i++)
-    {
-      double lo = i * scale, hi = (i + 1) * scale;
-      int a = (int) lo, b = MIN ((int) (hi + 0.999999), n);
-
-      wt->first[i] = a;
-      wt->count[i] = b - a;
-      for (int j = a; j < b; j++)
-        wt->w[i * wt->stride + (j - a)] = (float) ((MIN (hi, j + 1) - MAX (lo, j)) / scale);
-    }
-}
-
-static void
-weights_clear (Weights *wt)
-{
-  g_free (wt->first);
-  g_free (wt->count);
-  g_free (wt->w);
-}
-
-/* Area resize to OUT × OUT (stretch): rows first, then columns. */
-static void
-resize_area (const LsImage *in,
-             float *out,
-             float *tmp)
-{
-  Weights wx, wy;
-
-  weights_init (&wx, in->width, OUT);
-  weights_init (&wy, in->height, OUT);
-  for (int y = 0; y < in->height; y++)
-    {
-      const float *row = in->data + (gsize) y * in->width;
-
-      for (int i = 0; i < OUT; i++)
-        {
-          const float *w = wx.w + i * wx.stride;
-          const float *src = row + wx.first[i];
-          float s = 0;
-
-          for (int k = 0; k < wx.count[i]; k++)
-            s += w[k] * src[k];
-          tmp[(gsize) y * OUT + i] = s;
-        }
-    }
-  for (int i = 0; i < OUT; i++)
-    {
-      const float *w = wy.w + i * wy.stride;
-      float *dst = out + i * OUT;
-
-      memset (dst, 0, OUT * sizeof (float));
-      for (int k = 0; k < wy.count[i]; k++)
-        {
-          const float *src = tmp + (gsize) (wy.first[i] + k) * OUT;
-
-          for (int x = 0; x < OUT; x++)
-            dst[x] += w[k] * src[x];
-        }
-    }
-  weights_clear (&wx);
-  weights_clear (&wy);
-}
-
 /* CPU time of this thread: the machine is shared, and wall time would
  * count other programs' work (the PIL script measures process CPU time too). */
 static double
@@ -171,14 +89,16 @@ cpu_seconds (void)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* One pass over all files; returns its CPU seconds and adds each file's
+ * CPU seconds to by_format[its format] when by_format is not NULL. */
 static double
 run_ours (GArray *blobs,
           int target,
           gboolean resize,
+          double *by_format,
           double *checksum)
 {
   LsDecodeOptions opts;
-  g_autofree float *out = g_new (float, OUT *OUT);
   double t0 = cpu_seconds ();
 
   ls_decode_options_init (&opts);
@@ -190,19 +110,21 @@ run_ours (GArray *blobs,
       gsize size;
       const guint8 *data = g_bytes_get_data (b->bytes, &size);
       g_autoptr (GError) error = NULL;
+      double t1 = by_format != NULL ? cpu_seconds () : 0;
       g_autoptr (LsImage) image = ls_image_load_bytes (data, size, b->path, &opts, &error);
 
       if (image == NULL)
         g_error ("%s", error->message);
       if (resize)
         {
-          g_autofree float *tmp = g_new (float, (gsize) image->height *OUT);
+          g_autoptr (LsImage) fitted = ls_image_fit (image, OUT, LS_FIT_STRETCH);
 
-          resize_area (image, out, tmp);
-          *checksum += out[OUT * OUT / 2];
+          *checksum += fitted->data[OUT * OUT / 2];
         }
       else
         *checksum += image->data[0];
+      if (by_format != NULL)
+        by_format[ls_image_sniff_format (data, size)] += cpu_seconds () - t1;
     }
   return cpu_seconds () - t0;
 }
@@ -263,11 +185,12 @@ main (int argc,
 {
   g_autofree char *dir = NULL;
   int passes = 5;
-  gboolean no_pil = FALSE;
+  gboolean no_pil = FALSE, fast_only = FALSE;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Image folder (default $LS_SHARED_DATA/cxr-real)", "DIR" },
     { "passes", 0, 0, G_OPTION_ARG_INT, &passes, "Timed passes, median reported (default 5)", "N" },
     { "no-pil", 0, 0, G_OPTION_ARG_NONE, &no_pil, "Skip the PIL reference", NULL },
+    { "fast-only", 0, 0, G_OPTION_ARG_NONE, &fast_only, "Time only the fast path (for profiling)", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— decode benchmark");
@@ -277,6 +200,9 @@ main (int argc,
   g_autofree double *full = NULL;
   g_autofree double *pil = NULL;
   g_autofree double *pil_draft = NULL;
+  double by_format[50][LS_IMAGE_FORMAT_GENERATED + 1] = { { 0 } };
+  guint count[LS_IMAGE_FORMAT_GENERATED + 1] = { 0 };
+  static const char *const format_names[] = { "other", "PNG", "JPEG", "WebP" };
   double checksum;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -302,7 +228,7 @@ main (int argc,
 
   printf ("%u images from %s, 1 thread, median of %d interleaved passes\n", blobs->len, dir, passes);
   fflush (stdout);
-  run_ours (blobs, 224, TRUE, &checksum); /* warm-up */
+  run_ours (blobs, 224, TRUE, NULL, &checksum); /* warm-up */
   fast = g_new (double, passes);
   full = g_new (double, passes);
   pil = g_new (double, passes);
@@ -311,15 +237,33 @@ main (int argc,
    * machine falls on both alike. */
   for (int p = 0; p < passes; p++)
     {
-      fast[p] = blobs->len / run_ours (blobs, 224, TRUE, &checksum);
-      full[p] = blobs->len / run_ours (blobs, 0, FALSE, &checksum);
+      fast[p] = blobs->len / run_ours (blobs, 224, TRUE, by_format[p], &checksum);
+      full[p] = fast_only ? 0 : blobs->len / run_ours (blobs, 0, FALSE, NULL, &checksum);
       if (!no_pil && !run_pil (dir, &pil[p], &pil_draft[p]))
         {
           printf ("PIL reference did not run (/usr/bin/python3 with PIL needed); ours only\n");
           no_pil = TRUE;
         }
     }
-  printf ("%-44s %7.1f images/s\n", "lungscope fast path + area resize 224x224", median (fast, passes));
+  for (guint i = 0; i < blobs->len; i++)
+    {
+      GBytes *bytes = g_array_index (blobs, Blob, i).bytes;
+
+      count[ls_image_sniff_format (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))]++;
+    }
+  printf ("%-44s %7.1f images/s\n", "lungscope fast path + fit 224x224 (bilinear)", median (fast, passes));
+  for (int f = LS_IMAGE_FORMAT_PNG; f <= LS_IMAGE_FORMAT_WEBP; f++)
+    {
+      double t[50];
+      char label[64];
+
+      if (count[f] == 0)
+        continue;
+      for (int p = 0; p < passes; p++)
+        t[p] = by_format[p][f];
+      g_snprintf (label, sizeof label, "  of which %u %s files", count[f], format_names[f]);
+      printf ("%-44s %7.2f ms/image\n", label, 1000 * median (t, passes) / count[f]);
+    }
   printf ("%-44s %7.1f images/s\n", "lungscope full-resolution decode only", median (full, passes));
   if (!no_pil)
     {

@@ -10,6 +10,8 @@ build=(build-essential pkgconf meson ninja-build libglib2.0-dev libglib2.0-dev-b
   libglib2.0-bin libgtk-4-dev libgtk-4-bin libadwaita-1-dev libcairo2-dev libpng-dev
   libjpeg62-turbo-dev libwebp-dev libjson-glib-dev libsqlite3-dev sqlite3 libopenblas-dev
   gettext itstool desktop-file-utils appstream)
+# The PNG fast lane's inflater (src/imaging/png-fast.c).
+build+=(libdeflate-dev)
 # The app needs a session bus and a display to run; fonts and icons so it looks right.
 run=(dbus dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core libgl1-mesa-dri)
 # Headless GUI tests, sanitizers, fuzzing, profiling, format check, report checks.

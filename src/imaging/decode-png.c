@@ -1,5 +1,8 @@
 /* decode-png.c — PNG with libpng (CHECKLIST 13)
  *
+ * Valid files of the common kinds first go through the fast lane of
+ * png-fast.c (no libpng, the same pixels); whatever it declines comes here.
+ *
  * Everything that changes after setjmp() lives in a heap context reached
  * through a pointer that does not change, so nothing is indeterminate after
  * a longjmp; there is one cleanup path for success and error alike.
@@ -12,10 +15,10 @@
 #include <png.h>
 #include <string.h>
 
-#include "imaging/decode-private.h"
+#include "imaging/png-fast.h"
 
 /* Largest ancillary chunk (iCCP, zTXt, iTXt…) libpng may allocate. */
-#define PNG_CHUNK_MALLOC_MAX (8 * 1024 * 1024)
+#define PNG_CHUNK_MALLOC_MAX LS_PNG_CHUNK_MALLOC_MAX
 #define PNG_CHUNK_CACHE_MAX 512
 
 typedef enum
@@ -205,11 +208,11 @@ peek_ihdr (const guint8 *data,
 }
 
 LsImage *
-ls_decode_png (const guint8 *data,
-               gsize size,
-               const char *name,
-               const LsDecodeLimits *limits,
-               GError **error)
+ls_decode_png_libpng (const guint8 *data,
+                      gsize size,
+                      const char *name,
+                      const LsDecodeLimits *limits,
+                      GError **error)
 {
   PngContext *const ctx = g_new0 (PngContext, 1);
   png_structp png = NULL;
@@ -361,6 +364,25 @@ out:
     png_destroy_read_struct (&png, info != NULL ? &info : NULL, NULL);
   png_context_free (ctx);
   return image;
+}
+
+LsImage *
+ls_decode_png (const guint8 *data,
+               gsize size,
+               const char *name,
+               const LsDecodeLimits *limits,
+               GError **error)
+{
+  gint64 width, height;
+  LsImage *image;
+
+  if (peek_ihdr (data, size, &width, &height) &&
+      !ls_decode_check_size (name, "PNG", width, height, limits, error))
+    return NULL;
+  image = ls_png_fast_decode (data, size, name, limits);
+  if (image != NULL)
+    return image;
+  return ls_decode_png_libpng (data, size, name, limits, error);
 }
 
 gboolean
