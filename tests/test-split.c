@@ -141,29 +141,53 @@ variant_hashes (guint32 seed,
     }
 }
 
+static gboolean
+near_duplicates (const LsPHash *a,
+                 const LsPHash *b,
+                 int *distance,
+                 double *similarity)
+{
+  g_autoptr (LsNearDup) pa = ls_neardup_prepare (a->signature);
+  g_autoptr (LsNearDup) pb = ls_neardup_prepare (b->signature);
+
+  *distance = ls_phash_distance (a, b);
+  *similarity = ls_neardup_similarity (pa, pb);
+  return *distance <= LS_PHASH_CANDIDATE_DISTANCE && *similarity >= LS_NEARDUP_DEFAULT_SIMILARITY;
+}
+
 static void
 test_phash (void)
 {
   const char *names[] = { "original", "smaller", "larger", "re-encoded", "rotated 4°", "flipped" };
   LsPHash distinct[40];
-  int closest = 64;
+  int worst_distance[6] = { 0 };
+  double worst_similarity[6] = { 1, 1, 1, 1, 1, 1 }, best_distinct = -1.0;
 
   for (guint32 seed = 1; seed <= 10; seed++)
     {
-      LsPHash h[6];
+      LsPHash h[6], again;
 
       variant_hashes (seed, h);
       for (int v = 1; v < 6; v++)
         {
-          int d = ls_phash_distance (&h[0], &h[v]);
+          int d;
+          double sim;
 
-          if (seed == 1)
-            g_test_message ("%s: distance %d", names[v], d);
-          g_assert_cmpint (d, <=, LS_PHASH_DEFAULT_THRESHOLD);
+          g_assert_true (near_duplicates (&h[0], &h[v], &d, &sim));
+          g_assert_true (near_duplicates (&h[v], &h[0], &d, &sim));
+          worst_distance[v] = MAX (worst_distance[v], d);
+          worst_similarity[v] = MIN (worst_similarity[v], sim);
         }
       /* The mirror image's own hash is the original's mirrored hash. */
       g_assert_cmpint (__builtin_popcountll (h[5].hash ^ h[0].flipped), <=, 2);
+      /* Hashes are a function of the stored signature. */
+      memcpy (again.signature, h[3].signature, sizeof again.signature);
+      ls_phash_from_signature (&again);
+      g_assert_true (again.hash == h[3].hash && again.flipped == h[3].flipped);
     }
+  for (int v = 1; v < 6; v++)
+    g_test_message ("%s: worst distance %d, worst similarity %.4f", names[v], worst_distance[v],
+                    worst_similarity[v]);
   for (int i = 0; i < 40; i++)
     {
       g_autoptr (LsImage) im = synthetic (1000 + i, 200, 240);
@@ -172,9 +196,14 @@ test_phash (void)
     }
   for (int i = 0; i < 40; i++)
     for (int j = i + 1; j < 40; j++)
-      closest = MIN (closest, ls_phash_distance (&distinct[i], &distinct[j]));
-  g_test_message ("closest distinct pair: %d bits", closest);
-  g_assert_cmpint (closest, >, LS_PHASH_DEFAULT_THRESHOLD);
+      {
+        int d;
+        double sim;
+
+        g_assert_false (near_duplicates (&distinct[i], &distinct[j], &d, &sim));
+        best_distinct = MAX (best_distinct, sim);
+      }
+  g_test_message ("most similar distinct pair: %.4f", best_distinct);
 }
 
 static LsStore *

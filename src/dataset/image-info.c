@@ -53,7 +53,7 @@ static gboolean
 png_info (const char *path,
           const guint8 *d,
           gsize n,
-          LsImageInfo *info,
+          LsDatasetImageInfo *info,
           GError **error)
 {
   static const LsColorType colors[7] = { LS_COLOR_TYPE_GRAY, LS_COLOR_TYPE_UNKNOWN,
@@ -79,7 +79,7 @@ static gboolean
 jpeg_info (const char *path,
            const guint8 *d,
            gsize n,
-           LsImageInfo *info,
+           LsDatasetImageInfo *info,
            GError **error)
 {
   gsize i = 2;
@@ -139,7 +139,7 @@ static gboolean
 webp_info (const char *path,
            const guint8 *d,
            gsize n,
-           LsImageInfo *info,
+           LsDatasetImageInfo *info,
            GError **error)
 {
   info->format = LS_IMAGE_FORMAT_WEBP;
@@ -177,7 +177,7 @@ webp_info (const char *path,
 gboolean
 ls_dataset_image_info (const char *path,
                        GBytes *bytes,
-                       LsImageInfo *info,
+                       LsDatasetImageInfo *info,
                        GError **error)
 {
   gsize n;

@@ -24,13 +24,13 @@ typedef struct
   LsImageFormat format;
   gboolean has_phash; /* FALSE while no decoder is linked */
   LsPHash phash;
-} LsImageInfo;
+} LsDatasetImageInfo;
 
 /* Fills @info from the file's bytes; FALSE with a one-line reason (naming
  * @path) when the bytes are not a readable PNG, JPEG or WebP image. */
 gboolean ls_dataset_image_info (const char *path,
                                 GBytes *bytes,
-                                LsImageInfo *info,
+                                LsDatasetImageInfo *info,
                                 GError **error);
 
 G_END_DECLS

@@ -33,7 +33,7 @@ typedef struct
   char *patient;
   char *sha256;
   gint64 size;
-  LsImageInfo info;
+  LsDatasetImageInfo info;
   gboolean ok;
   gboolean primary;    /* first file of its hash: the one imported */
   gboolean conflicted; /* its hash came with two labels in this import */
@@ -600,8 +600,8 @@ insert_image (LsStore *store,
   sqlite3_stmt *stmt = ls_store_stmt (
       store,
       "INSERT INTO images (sha256, path, reference, byte_size, width, height, bit_depth, "
-      "color_type, format, patient, original_name, added, phash, phash_flip) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+      "color_type, format, patient, original_name, added, phash, phash_flip, neardup) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
       error);
 
   if (stmt == NULL)
@@ -623,6 +623,8 @@ insert_image (LsStore *store,
     {
       sqlite3_bind_int64 (stmt, 13, (gint64) e->info.phash.hash);
       sqlite3_bind_int64 (stmt, 14, (gint64) e->info.phash.flipped);
+      sqlite3_bind_blob (stmt, 15, e->info.phash.signature, LS_PHASH_SIGNATURE_BYTES,
+                         SQLITE_TRANSIENT);
     }
   if (!ls_store_step_done (store, stmt, error))
     return 0;

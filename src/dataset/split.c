@@ -34,7 +34,8 @@ ls_split_options_init (LsSplitOptions *options)
   options->test = 0.2;
   options->val = 0.1;
   options->seed = 42;
-  options->phash_threshold = LS_PHASH_DEFAULT_THRESHOLD;
+  options->phash_candidate_distance = LS_PHASH_CANDIDATE_DISTANCE;
+  options->neardup_similarity = LS_NEARDUP_DEFAULT_SIMILARITY;
 }
 
 void
@@ -94,7 +95,8 @@ typedef struct
   char *patient;
   char *label;
   gboolean has_phash;
-  LsPHash phash;
+  LsPHash phash; /* hashes only; the signature is in neardup */
+  LsNearDup *neardup;
 } SplitImage;
 
 static void
@@ -105,6 +107,7 @@ split_image_clear (gpointer data)
   g_free (im->sha256);
   g_free (im->patient);
   g_free (im->label);
+  g_clear_pointer (&im->neardup, ls_neardup_free);
 }
 
 /* Union-find whose root is always the smallest index: the earliest image. */
@@ -141,8 +144,8 @@ load_images (LsStore *store,
   sqlite3_stmt *stmt = ls_store_stmt (
       store,
       "SELECT i.id, i.sha256, i.patient, i.phash, i.phash_flip, "
-      "(SELECT e.new_label FROM label_events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1) "
-      "FROM images i ORDER BY i.id",
+      "(SELECT e.new_label FROM label_events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1), "
+      "i.neardup FROM images i ORDER BY i.id",
       error);
   int rc;
 
@@ -160,6 +163,10 @@ load_images (LsStore *store,
       im.phash.hash = (guint64) sqlite3_column_int64 (stmt, 3);
       im.phash.flipped = (guint64) sqlite3_column_int64 (stmt, 4);
       im.label = ls_store_column_dup (stmt, 5);
+      if (im.has_phash && sqlite3_column_bytes (stmt, 6) == LS_PHASH_SIGNATURE_BYTES)
+        im.neardup = ls_neardup_prepare (sqlite3_column_blob (stmt, 6));
+      else
+        im.has_phash = FALSE;
       g_array_append_val (images, im);
     }
   sqlite3_reset (stmt);
@@ -270,7 +277,9 @@ ls_store_split (LsStore *store,
         {
           SplitImage *b = &g_array_index (images, SplitImage, j);
 
-          if (b->has_phash && ls_phash_distance (&a->phash, &b->phash) <= options->phash_threshold)
+          if (b->has_phash &&
+              ls_phash_distance (&a->phash, &b->phash) <= options->phash_candidate_distance &&
+              ls_neardup_similarity (a->neardup, b->neardup) >= options->neardup_similarity)
             {
               unite (parent, i, j);
               unite (dup_parent, i, j);
@@ -377,13 +386,14 @@ ls_store_set_image_phash (LsStore *store,
 
   if (!ls_store_begin_write (store, error))
     return FALSE;
-  stmt = ls_store_stmt (store, "UPDATE images SET phash = ?2, phash_flip = ?3 WHERE sha256 = ?1",
-                        error);
+  stmt = ls_store_stmt (
+      store, "UPDATE images SET phash = ?2, phash_flip = ?3, neardup = ?4 WHERE sha256 = ?1", error);
   if (stmt == NULL)
     goto failed;
   sqlite3_bind_text (stmt, 1, sha256, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, (gint64) phash->hash);
   sqlite3_bind_int64 (stmt, 3, (gint64) phash->flipped);
+  sqlite3_bind_blob (stmt, 4, phash->signature, LS_PHASH_SIGNATURE_BYTES, SQLITE_TRANSIENT);
   if (!ls_store_step_done (store, stmt, error))
     goto failed;
   if (sqlite3_changes (store->db) != 1)

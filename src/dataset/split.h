@@ -2,8 +2,8 @@
  *
  * The split is a pure function of each image's group key and the seed, so
  * adding images never moves an existing one (only joining two groups can).
- * Images are grouped by patient id when known and by perceptual hash
- * (near-duplicates: resized, re-encoded, flipped, slightly rotated copies),
+ * Images are grouped by patient id when known and as near-duplicates
+ * (phash.h: resized, re-encoded, flipped, slightly rotated copies),
  * with union-find, so a group never straddles two parts. The group key is
  * the earliest imported member's patient id, or its hash when it has none.
  * Each group's part comes from SHA-256 (seed, group key) mapped to [0, 1):
@@ -33,10 +33,11 @@ typedef enum
 
 typedef struct
 {
-  double test;         /* fraction of all images, default 0.2 */
-  double val;          /* fraction of all images carved from train, default 0.1 */
-  guint64 seed;        /* default 42 */
-  int phash_threshold; /* near-duplicate distance, default LS_PHASH_DEFAULT_THRESHOLD */
+  double test;                  /* fraction of all images, default 0.2 */
+  double val;                   /* fraction of all images carved from train, default 0.1 */
+  guint64 seed;                 /* default 42 */
+  int phash_candidate_distance; /* default LS_PHASH_CANDIDATE_DISTANCE */
+  double neardup_similarity;    /* default LS_NEARDUP_DEFAULT_SIMILARITY */
 } LsSplitOptions;
 
 void ls_split_options_init (LsSplitOptions *options);

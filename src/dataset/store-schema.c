@@ -111,9 +111,14 @@ static const char schema_v2[] =
     "UPDATE images SET original_name = sha256 WHERE original_name IS NULL;\n"
     "PRAGMA user_version = 2;\n";
 
+/* Version 3: the near-duplicate signature (phash.h) beside the hashes. */
+static const char schema_v3[] = "ALTER TABLE images ADD COLUMN neardup BLOB;\n"
+                                "PRAGMA user_version = 3;\n";
+
 static const LsSchemaStep steps[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
+  { 3, schema_v3 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == LS_STORE_SCHEMA_VERSION);

@@ -57,7 +57,7 @@ typedef enum
 GQuark ls_store_error_quark (void);
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LS_STORE_SCHEMA_VERSION 2
+#define LS_STORE_SCHEMA_VERSION 3
 /* PRAGMA application_id of a Lungscope database: 'LSCP'. */
 #define LS_STORE_APPLICATION_ID 0x4C534350
 
