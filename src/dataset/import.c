@@ -35,6 +35,7 @@ typedef struct
   gint64 size;
   LsDatasetImageInfo info;
   gboolean ok;
+  GStatBuf st;         /* at pass 1: pass 2 copies only the same file */
   gboolean primary;    /* first file of its hash: the one imported */
   gboolean conflicted; /* its hash came with two labels in this import */
 } Entry;
@@ -487,6 +488,11 @@ read_entry (Entry *e,
   g_autofree char *contents = NULL;
   gsize len = 0;
 
+  if (g_stat (e->path, &e->st) != 0)
+    {
+      add_problem (report->failures, e->display, g_strerror (errno));
+      return;
+    }
   if (!g_file_get_contents (e->path, &contents, &len, &local))
     {
       add_problem (report->failures, e->display, local->message);
@@ -655,6 +661,7 @@ write_entry (LsStore *store,
              const LsImportOptions *options,
              LsImportReport *report,
              GPtrArray *created,
+             LsFileBatch *batch,
              GError **error)
 {
   g_autofree char *relpath = NULL, *dest = NULL, *current = NULL, *note = NULL;
@@ -671,28 +678,25 @@ write_entry (LsStore *store,
         reference = g_canonicalize_filename (e->path, NULL);
       else
         {
-          g_autoptr (GBytes) bytes = NULL;
-          g_autofree char *contents = NULL, *sha = NULL;
-          gsize len = 0;
+          GStatBuf now;
           gboolean existed;
 
-          if (!g_file_get_contents (e->path, &contents, &len, &local))
-            {
-              add_problem (report->failures, e->display, local->message);
-              return TRUE;
-            }
-          sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
-          if (strcmp (sha, e->sha256) != 0)
+          /* The same file as in pass 1 (a changed one would also be caught
+           * by the hash check of every read, but is refused here already). */
+          if (g_stat (e->path, &now) != 0 || now.st_ino != e->st.st_ino ||
+              now.st_dev != e->st.st_dev || now.st_size != e->st.st_size ||
+              now.st_mtim.tv_sec != e->st.st_mtim.tv_sec ||
+              now.st_mtim.tv_nsec != e->st.st_mtim.tv_nsec)
             {
               add_problem (report->failures, e->display, "changed while it was being imported");
               return TRUE;
             }
-          bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
           relpath = ls_store_image_relpath (e->sha256);
           dest = g_build_filename (ls_store_get_path (store), relpath, NULL);
           existed = g_file_test (dest, G_FILE_TEST_EXISTS);
-          /* Durable before the row commits (CHECKLIST 10). */
-          if (!ls_store_put_file_durably (dest, e->path, bytes, TRUE, error))
+          /* Durable before the row commits (CHECKLIST 10): the folders are
+           * synced before the batch's COMMIT. */
+          if (!ls_store_put_file_durably (dest, e->path, NULL, TRUE, batch, error))
             return FALSE;
           if (!existed)
             g_ptr_array_add (created, g_strdup (dest));
@@ -759,6 +763,7 @@ ls_store_import (LsStore *store,
   g_autoptr (LsImportReport) report = g_new0 (LsImportReport, 1);
   g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   g_autoptr (GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (LsFileBatch) batch = ls_file_batch_new ();
   g_auto (GStrv) classes = NULL;
   g_autofree char *root = NULL;
   Collect collect;
@@ -853,12 +858,14 @@ ls_store_import (LsStore *store,
             goto failed;
           in_tx = TRUE;
         }
-      if (!write_entry (store, e, options, report, created, error))
+      if (!write_entry (store, e, options, report, created, batch, error))
         goto failed;
       batch_images++;
       batch_bytes += (gsize) e->size;
       if (batch_images >= BATCH_IMAGES || batch_bytes >= BATCH_BYTES)
         {
+          if (!ls_file_batch_finish (batch, error))
+            goto failed;
           in_tx = FALSE;
           if (!ls_store_commit (store, error))
             goto failed;
@@ -869,6 +876,8 @@ ls_store_import (LsStore *store,
     }
   if (in_tx)
     {
+      if (!ls_file_batch_finish (batch, error))
+        goto failed;
       in_tx = FALSE;
       if (!ls_store_commit (store, error))
         goto failed;

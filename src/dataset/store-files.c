@@ -151,11 +151,73 @@ ensure_dir (const char *dir,
   return ls_store_fsync_dir (parent, error);
 }
 
+struct _LsFileBatch
+{
+  GPtrArray *tmps;  /* written, not yet synced */
+  GPtrArray *dests; /* where each goes */
+  GHashTable *dirs; /* folders to sync after the renames */
+};
+
+LsFileBatch *
+ls_file_batch_new (void)
+{
+  LsFileBatch *batch = g_new0 (LsFileBatch, 1);
+
+  batch->tmps = g_ptr_array_new_with_free_func (g_free);
+  batch->dests = g_ptr_array_new_with_free_func (g_free);
+  batch->dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return batch;
+}
+
+void
+ls_file_batch_free (LsFileBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  for (guint i = 0; i < batch->tmps->len; i++)
+    g_unlink (g_ptr_array_index (batch->tmps, i));
+  g_ptr_array_unref (batch->tmps);
+  g_ptr_array_unref (batch->dests);
+  g_hash_table_unref (batch->dirs);
+  g_free (batch);
+}
+
+gboolean
+ls_file_batch_finish (LsFileBatch *batch,
+                      GError **error)
+{
+  GHashTableIter it;
+  gpointer dir;
+
+  /* One fsync per file, but on ext4 (data=ordered) the first commits the
+   * journal for all of them, so the rest are cheap. */
+  for (guint i = 0; i < batch->tmps->len; i++)
+    if (!fsync_path (g_ptr_array_index (batch->tmps, i), error))
+      return FALSE;
+  while (batch->tmps->len > 0)
+    {
+      const char *tmp = g_ptr_array_index (batch->tmps, 0);
+      const char *dest = g_ptr_array_index (batch->dests, 0);
+
+      if (rename (tmp, dest) != 0)
+        return set_errno_error (error, errno, "cannot rename into place", dest);
+      g_ptr_array_remove_index (batch->tmps, 0);
+      g_ptr_array_remove_index (batch->dests, 0);
+    }
+  g_hash_table_iter_init (&it, batch->dirs);
+  while (g_hash_table_iter_next (&it, &dir, NULL))
+    if (!ls_store_fsync_dir (dir, error))
+      return FALSE;
+  g_hash_table_remove_all (batch->dirs);
+  return TRUE;
+}
+
 gboolean
 ls_store_put_file_durably (const char *dest,
                            const char *src_path,
                            GBytes *data,
                            gboolean allow_link,
+                           LsFileBatch *batch,
                            GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (dest);
@@ -173,8 +235,6 @@ ls_store_put_file_durably (const char *dest,
     {
       tmp = g_strdup_printf ("%s/" TEMP_PREFIX "%08x%08x", dir, g_random_int (), g_random_int ());
       linked = link (src_path, tmp) == 0;
-      if (linked && !fsync_path (tmp, error))
-        goto failed;
       if (!linked)
         g_clear_pointer (&tmp, g_free);
     }
@@ -202,13 +262,22 @@ ls_store_put_file_durably (const char *dest,
         }
       else
         ok = copy_into (fd, src_path, error);
-      if (ok && fsync (fd) != 0)
-        ok = set_errno_error (error, errno, "cannot sync", tmp);
       if (close (fd) != 0 && ok)
         ok = set_errno_error (error, errno, "cannot close", tmp);
       if (!ok)
         goto failed;
     }
+  if (batch != NULL)
+    {
+      g_ptr_array_add (batch->tmps, g_steal_pointer (&tmp));
+      g_ptr_array_add (batch->dests, g_strdup (dest));
+      g_hash_table_add (batch->dirs, g_steal_pointer (&dir));
+      return TRUE;
+    }
+  /* The data (of a copy, or of a linked file someone just wrote) is on
+   * disk before the name points at it. */
+  if (!fsync_path (tmp, error))
+    goto failed;
   if (rename (tmp, dest) != 0)
     {
       set_errno_error (error, errno, "cannot rename into place", dest);

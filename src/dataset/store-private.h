@@ -90,13 +90,25 @@ gboolean ls_store_schema_migrate (sqlite3 *db,
 /* store-files.c */
 /* The workspace-relative path of an image's stored copy: images/ab/abcdef… */
 char *ls_store_image_relpath (const char *sha256);
+/* Files written for one transaction: synced and renamed into place
+ * together by ls_file_batch_finish() before the COMMIT; freeing an
+ * unfinished batch removes its temp files. */
+typedef struct _LsFileBatch LsFileBatch;
+
+LsFileBatch *ls_file_batch_new (void);
+void ls_file_batch_free (LsFileBatch *batch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsFileBatch, ls_file_batch_free)
+gboolean ls_file_batch_finish (LsFileBatch *batch,
+                               GError **error);
 /* Makes @dest (absolute) hold the bytes of @src_path (or @data): hard link
  * where possible, copy otherwise, through a temp file in the same folder,
- * fsync, rename, fsync of the folder. Nothing is done if @dest exists. */
+ * fsync, rename, fsync of the folder — at once, or with @batch when the
+ * batch finishes. Nothing is done if @dest exists. */
 gboolean ls_store_put_file_durably (const char *dest,
                                     const char *src_path,
                                     GBytes *data,
                                     gboolean allow_link,
+                                    LsFileBatch *batch,
                                     GError **error);
 /* Removes temp files and unregistered content files (under the write lock);
  * returns how many were removed. */

@@ -274,7 +274,7 @@ ls_store_export (LsStore *store,
                 return FALSE;
               }
           }
-          if (!ls_store_put_file_durably (dest, src, NULL, mode == LS_EXPORT_LINKS, error))
+          if (!ls_store_put_file_durably (dest, src, NULL, mode == LS_EXPORT_LINKS, NULL, error))
             return FALSE;
         }
       csv_field (csv, rel);
