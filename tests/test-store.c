@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataset/image-info.h"
 #include "dataset/import.h"
+#include "dataset/thumbnail.h"
 #include "dataset/store-private.h"
 #include "ls-test.h"
 #include "store-test-util.h"
@@ -690,6 +692,56 @@ test_two_connections (void)
   remove_tree (tmp);
 }
 
+static void
+test_thumbnail (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = make_workspace (tmp, 0);
+  g_autoptr (LsImage) image = ls_image_new (600, 300);
+  g_autoptr (LsImage) thumb = NULL, same = NULL;
+  g_autofree char *file = NULL, *contents = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  LsDatasetImageInfo info;
+  const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  double sum_in = 0.0, sum_out = 0.0;
+  gsize len;
+
+  for (int y = 0; y < 300; y++)
+    for (int x = 0; x < 600; x++)
+      {
+        image->data[y * 600 + x] = (float) ((x / 7 + y / 5) % 2);
+        sum_in += image->data[y * 600 + x];
+      }
+  thumb = ls_thumbnail_from_image (image, LS_THUMBNAIL_SIZE);
+  g_assert_cmpint (thumb->width, ==, 256);
+  g_assert_cmpint (thumb->height, ==, 128);
+  for (int i = 0; i < 256 * 128; i++)
+    {
+      g_assert_cmpfloat (thumb->data[i], >=, 0.0f);
+      g_assert_cmpfloat (thumb->data[i], <=, 1.0f);
+      sum_out += thumb->data[i];
+    }
+  /* Area averaging keeps the mean. */
+  g_assert_cmpfloat_with_epsilon (sum_out / (256 * 128), sum_in / (600 * 300), 1e-3);
+  same = ls_thumbnail_from_image (thumb, LS_THUMBNAIL_SIZE);
+  g_assert_cmpint (same->width, ==, 256);
+  g_assert_cmpfloat (same->data[77], ==, thumb->data[77]);
+
+  g_assert_true (ls_store_save_thumbnail (store, sha, thumb, &error));
+  g_assert_no_error (error);
+  file = ls_store_thumbnail_file (store, sha);
+  g_assert_true (g_str_has_prefix (file, ls_store_get_path (store)));
+  g_assert_true (g_file_get_contents (file, &contents, &len, NULL));
+  bytes = g_bytes_new (contents, len);
+  g_assert_true (ls_dataset_image_info (file, bytes, &info, &error));
+  g_assert_cmpint (info.width, ==, 256);
+  g_assert_cmpint (info.height, ==, 128);
+  g_assert_cmpint (info.bit_depth, ==, 8);
+  g_assert_cmpint (info.color_type, ==, LS_COLOR_TYPE_GRAY);
+  remove_tree (tmp);
+}
+
 int
 main (int argc,
       char **argv)
@@ -704,5 +756,6 @@ main (int argc,
   g_test_add_func ("/lungscope/dataset/store/files", test_files);
   g_test_add_func ("/lungscope/dataset/store/models", test_models);
   g_test_add_func ("/lungscope/dataset/store/two-connections", test_two_connections);
+  g_test_add_func ("/lungscope/dataset/store/thumbnail", test_thumbnail);
   return g_test_run ();
 }
