@@ -38,7 +38,8 @@ typedef struct
   int n_dims;
   int64_t shape[LS_SAFETENSORS_MAX_DIMS];
   gsize n_elements;
-  float *data; /* a 64-byte-aligned copy, native floats (the host is little-endian) */
+  float *data; /* a 64-byte-aligned copy, native floats (the host is little-endian);
+                * NULL when n_elements is 0 */
 } LsTensorEntry;
 
 typedef struct
@@ -51,7 +52,8 @@ typedef struct
 GQuark ls_safetensors_error_quark (void);
 
 /* Parses a whole file held in memory. Every check of CHECKLIST item 1; the
- * GError names the tensor or byte offset at fault. Never reads outside
+ * GError (one line) names the tensor or the byte offset at fault ("byte N"
+ * counts from the start of the file). Never reads outside
  * [bytes, bytes + size). */
 LsSafetensors *ls_safetensors_parse (const guint8 *bytes,
                                      gsize size,
@@ -65,15 +67,24 @@ void ls_safetensors_free (LsSafetensors *st);
 
 /* Writes @n_tensors tensors (each with name, n_dims, shape, data; n_elements
  * must equal the product of shape) and @metadata (string → string, may be
- * NULL) to @path atomically and durably: temp file in the same folder,
- * write, fsync, rename, fsync of the folder. Tensors are written in the
- * order given; metadata keys in sorted order, so the same input gives the
- * same bytes. */
+ * NULL) to @path atomically and durably: temp file in the same folder
+ * (".<basename>.XXXXXX", removed on failure), write, fsync, rename, fsync of
+ * the folder. Tensors are written in the order given; metadata keys in
+ * sorted order (none written when empty), JSON as compact as serde_json
+ * writes it, the header padded with spaces to a multiple of 8 bytes; so the
+ * same input gives the same bytes. Errors name the file. */
 gboolean ls_safetensors_write (const char *path,
                                GHashTable *metadata,
                                const LsTensorEntry *tensors,
                                guint n_tensors,
                                GError **error);
+
+/* The bytes ls_safetensors_write() writes, without touching the disk (used by
+ * the writer and the fuzz target's round trip). Same checks on the input. */
+GBytes *ls_safetensors_serialize (GHashTable *metadata,
+                                  const LsTensorEntry *tensors,
+                                  guint n_tensors,
+                                  GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSafetensors, ls_safetensors_free)
 

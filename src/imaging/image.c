@@ -57,6 +57,8 @@ ls_image_copy (const LsImage *image)
   copy->format = image->format;
   copy->orientation = image->orientation;
   copy->source = g_strdup (image->source);
+  copy->n_warnings = image->n_warnings;
+  copy->warning = g_strdup (image->warning);
   return copy;
 }
 
@@ -67,6 +69,7 @@ ls_image_free (LsImage *image)
     return;
   g_aligned_free (image->data);
   g_free (image->source);
+  g_free (image->warning);
   g_free (image);
 }
 

@@ -49,6 +49,8 @@ typedef struct
   LsImageFormat format;
   int orientation; /* EXIF orientation that was applied, 1 when none */
   char *source;    /* file path, or NULL */
+  int n_warnings;  /* recoverable problems the decoder met (corrupt data, broken EXIF…) */
+  char *warning;   /* the first of them, one line, or NULL */
 } LsImage;
 
 LsImage *ls_image_new (int width,

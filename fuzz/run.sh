@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Build one libFuzzer target with clang-14 and run it.
+#   fuzz/run.sh TARGET [SECONDS] [BUILDDIR]     (defaults: 60 s, build-fuzz)
+# TARGET is a name from fuzz_targets in fuzz/meson.build (fuzz/fuzz-TARGET.c).
+# The committed seeds in fuzz/corpus/TARGET/ start a working corpus kept in
+# BUILDDIR/fuzz-corpus/TARGET/ (never committed); fuzz/TARGET.dict is used as
+# a dictionary and fuzz/TARGET.options adds libFuzzer flags, one a line.
+# Exits non-zero on any finding (crash, leak, sanitizer report, timeout,
+# out-of-memory); the input that caused it is kept in
+# BUILDDIR/fuzz-artifacts/TARGET/ and the command to replay it is printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() { echo "usage: fuzz/run.sh TARGET [SECONDS] [BUILDDIR]" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 3 ] || usage
+target=$1
+seconds=${2:-60}
+builddir=${3:-build-fuzz}
+[[ "$seconds" =~ ^[0-9]+$ ]] || usage
+if [ ! -f "fuzz/fuzz-$target.c" ]; then
+  echo "fuzz/run.sh: no target '$target' (no fuzz/fuzz-$target.c)" >&2
+  exit 2
+fi
+
+if [ ! -f "$builddir/build.ninja" ]; then
+  CC=clang-14 meson setup "$builddir" -Dfuzzing=true -Dgui=false -Dtests=false \
+    -Db_lundef=false -Dbuildtype=debugoptimized
+fi
+meson compile -C "$builddir" "fuzz-$target"
+exe="$builddir/fuzz/fuzz-$target"
+
+corpus="$builddir/fuzz-corpus/$target"
+artifacts="$builddir/fuzz-artifacts/$target"
+mkdir -p "$corpus" "$artifacts"
+seeds=()
+[ -d "fuzz/corpus/$target" ] && seeds+=("fuzz/corpus/$target")
+
+flags=(
+  -max_total_time="$seconds"
+  -timeout=10
+  -rss_limit_mb=2048
+  -print_final_stats=1
+  -artifact_prefix="$artifacts/"
+)
+[ -f "fuzz/$target.dict" ] && flags+=(-dict="fuzz/$target.dict")
+if [ -f "fuzz/$target.options" ]; then
+  while read -r flag; do
+    case "$flag" in ''|'#'*) ;; *) flags+=("$flag") ;; esac
+  done < "fuzz/$target.options"
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export OPENBLAS_NUM_THREADS=1
+
+before=$(find "$artifacts" -type f | wc -l)
+echo "fuzz/run.sh: $exe for ${seconds}s (corpus $corpus, seeds ${seeds[*]:-none})"
+rc=0
+"$exe" "${flags[@]}" "$corpus" "${seeds[@]}" || rc=$?
+after=$(find "$artifacts" -type f | wc -l)
+
+if [ $rc -ne 0 ] || [ "$after" -ne "$before" ]; then
+  echo "fuzz/run.sh: $target: FINDING (libFuzzer exit $rc); inputs in $artifacts/:" >&2
+  find "$artifacts" -type f -printf "  %p\n" >&2 || true
+  echo "replay: $exe ARTIFACT" >&2
+  exit 1
+fi
+echo "fuzz/run.sh: $target: no finding in ${seconds}s"
