@@ -35,6 +35,37 @@ write_test_png (const char *path,
   g_rand_free (rand);
 }
 
+/* Writes a gray float image as an RGB PNG (another encoding than the
+ * original's: a "re-encoded" copy). */
+G_GNUC_UNUSED static void
+write_float_png (const char *path,
+                 const float *data,
+                 int width,
+                 int height)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  unsigned char *pixels;
+  int stride;
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  cairo_surface_flush (surface);
+  pixels = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        float v = data[y * width + x];
+        guint8 g = (guint8) (CLAMP (v, 0.0f, 1.0f) * 255.0f + 0.5f);
+        guint32 *px = (guint32 *) (void *) (pixels + y * stride + x * 4);
+
+        *px = 0xFF000000u | (guint32) g << 16 | (guint32) g << 8 | g;
+      }
+  cairo_surface_mark_dirty (surface);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+}
+
 /* write_test_png at g_build_filename (...). */
 #define WRITE_PNG(seed, size, ...)                                     \
   G_STMT_START                                                         \

@@ -6,9 +6,13 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "dataset/import.h"
+#include "dataset/split.h"
+#include "dataset/thumbnail.h"
+#include "imaging/decode.h"
 #include "ls-test.h"
 #include "store-test-util.h"
 
@@ -451,6 +455,169 @@ test_cxr_real (void)
   g_assert_cmpuint (per_class[1], ==, 66);
   g_assert_cmpuint (per_class[2], ==, 70);
   g_assert_cmpuint (with_patient, >, 150);
+
+  /* Thumbnails were made during the import, and are rebuilt once deleted. */
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      for (guint i = 0; i < images->len; i += pass == 0 ? 1 : 17)
+        {
+          LsStoreImage *im = images->pdata[i];
+          g_autofree char *file = ls_store_thumbnail_file (store, im->sha256);
+          g_autoptr (LsImage) thumb = NULL;
+
+          g_assert_true (pass == 1 || g_file_test (file, G_FILE_TEST_IS_REGULAR));
+          thumb = ls_store_get_thumbnail (store, im, &error);
+          g_assert_no_error (error);
+          g_assert_cmpint (MAX (thumb->width, thumb->height), <=, LS_THUMBNAIL_SIZE);
+          g_assert_cmpint (MAX (thumb->width, thumb->height), ==,
+                           MIN (LS_THUMBNAIL_SIZE, MAX (im->width, im->height)));
+          g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+        }
+      if (pass == 0)
+        {
+          g_autofree char *cache = g_build_filename (ls_store_get_path (store), "cache", NULL);
+
+          remove_tree (cache);
+        }
+    }
+
+  /* The 200 are different patients' images, not near-duplicates of each
+   * other (MANIFEST.md: near-duplicates were removed). */
+  {
+    g_autoptr (LsSplitReport) split = ls_store_split (store, NULL, NULL, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (split->near_duplicates->len, ==, 0);
+  }
+  remove_tree (tmp);
+}
+
+static LsImage *
+transform (const LsImage *src,
+           int w,
+           int h,
+           double degrees,
+           gboolean flip,
+           double gain,
+           double offset)
+{
+  LsImage *im = ls_image_new (w, h);
+  double c = cos (degrees * G_PI / 180), s = sin (degrees * G_PI / 180);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        /* Output pixel → source coordinates: scale, rotate about the centre. */
+        double u = ((flip ? w - 1 - x : x) + 0.5) / w - 0.5, v = (y + 0.5) / h - 0.5;
+        double su = c * u + s * v, sv = -s * u + c * v;
+        double sx = (su + 0.5) * src->width - 0.5, sy = (sv + 0.5) * src->height - 0.5;
+        int x0 = (int) floor (sx), y0 = (int) floor (sy);
+        float value = 0.0f; /* outside: black corners, as augmented copies have */
+
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < src->width && y0 + 1 < src->height)
+          {
+            double fx = sx - x0, fy = sy - y0;
+            const float *p = src->data + (gsize) y0 * src->width + x0;
+
+            value = (float) ((1 - fy) * ((1 - fx) * p[0] + fx * p[1]) +
+                             fy * ((1 - fx) * p[src->width] + fx * p[src->width + 1]));
+          }
+        im->data[y * w + x] = (float) CLAMP (gain * value + offset, 0.0, 1.0);
+      }
+  return im;
+}
+
+/* Resized, re-encoded, rotated and flipped copies of real radiographs land
+ * in their original's part, and are reported as near-duplicates. */
+static void
+test_cxr_real_copies (void)
+{
+  const char *shared = g_getenv ("LS_SHARED_DATA");
+  g_autofree char *root = g_build_filename (shared != NULL ? shared : "", "cxr-real", NULL);
+  const char *originals[] = { "covid/covidcxnet_411.jpeg", "normal", "pneumonia" };
+  g_autofree char *tmp = NULL, *ws = NULL, *copies = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsImportReport) r = NULL, r2 = NULL;
+  g_autoptr (LsSplitReport) split = NULL;
+  g_autoptr (GPtrArray) picked = g_ptr_array_new_with_free_func (g_free);
+
+  if (shared == NULL || !g_file_test (root, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("cxr-real is absent (set LS_SHARED_DATA)");
+      return;
+    }
+  tmp = make_temp_dir ();
+  ws = g_build_filename (tmp, "copies.lungscope", NULL);
+  copies = g_build_filename (tmp, "copies", NULL);
+  /* One JPEG, and the first file of the other two folders. */
+  g_ptr_array_add (picked, g_build_filename (root, originals[0], NULL));
+  for (guint k = 1; k < G_N_ELEMENTS (originals); k++)
+    {
+      g_autofree char *dir = g_build_filename (root, originals[k], NULL);
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      const char *name;
+
+      while ((name = g_dir_read_name (d)) != NULL)
+        g_ptr_array_add (names, g_strdup (name));
+      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      g_ptr_array_add (picked, g_build_filename (dir, names->pdata[0], NULL));
+    }
+  for (guint k = 0; k < picked->len; k++)
+    {
+      const char *file = picked->pdata[k];
+      g_autoptr (LsImage) full = ls_image_load (file, NULL, &error);
+      g_autofree char *parent = g_path_get_dirname (file);
+      g_autofree char *klass = g_path_get_basename (parent);
+      LsImage *variants[4];
+
+      g_assert_no_error (error);
+      variants[0] = transform (full, full->width / 2, full->height / 2, 0.0, FALSE, 1.0, 0.0);
+      variants[1] = transform (full, full->width * 3 / 4, full->height * 3 / 4, 3.0, FALSE, 1.0, 0.0);
+      variants[2] = transform (full, full->width * 2 / 3, full->height * 2 / 3, 0.0, TRUE, 1.0, 0.0);
+      variants[3] = transform (full, full->width / 3, full->height / 3, -4.0, FALSE, 0.85, 0.1);
+      for (int v = 0; v < 4; v++)
+        {
+          g_autofree char *name = g_strdup_printf ("copy%u-%d.png", k, v);
+          g_autofree char *path = g_build_filename (copies, klass, name, NULL);
+
+          write_float_png (path, variants[v]->data, variants[v]->width, variants[v]->height);
+          ls_image_free (variants[v]);
+        }
+    }
+  store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error);
+  r = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, root, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  r2 = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, copies, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r2->added, ==, 12);
+  split = ls_store_split (store, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (split->near_duplicates->len, ==, 3);
+  for (guint k = 0; k < picked->len; k++)
+    {
+      g_autofree char *contents = NULL, *sha = NULL;
+      gsize len;
+      LsSplitPart part;
+      gboolean grouped = FALSE;
+
+      g_assert_true (g_file_get_contents (picked->pdata[k], &contents, &len, NULL));
+      sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
+      part = ls_store_get_part (store, sha, &error);
+      for (guint g = 0; g < split->near_duplicates->len; g++)
+        {
+          char **members = split->near_duplicates->pdata[g];
+
+          if (!g_strv_contains ((const char *const *) members, sha))
+            continue;
+          grouped = TRUE;
+          g_assert_cmpuint (g_strv_length (members), ==, 5);
+          for (guint m = 0; members[m] != NULL; m++)
+            g_assert_cmpint (ls_store_get_part (store, members[m], &error), ==, part);
+        }
+      g_assert_true (grouped);
+    }
   remove_tree (tmp);
 }
 
@@ -465,5 +632,6 @@ main (int argc,
   g_test_add_func ("/lungscope/dataset/import/csv-unlabelled-reference",
                    test_csv_unlabelled_reference);
   g_test_add_func ("/lungscope/dataset/import/cxr-real", test_cxr_real);
+  g_test_add_func ("/lungscope/dataset/import/cxr-real-copies", test_cxr_real_copies);
   return g_test_run ();
 }

@@ -734,7 +734,7 @@ test_thumbnail (void)
   g_assert_true (g_str_has_prefix (file, ls_store_get_path (store)));
   g_assert_true (g_file_get_contents (file, &contents, &len, NULL));
   bytes = g_bytes_new (contents, len);
-  g_assert_true (ls_dataset_image_info (file, bytes, &info, &error));
+  g_assert_true (ls_dataset_image_info (file, bytes, &info, NULL, &error));
   g_assert_cmpint (info.width, ==, 256);
   g_assert_cmpint (info.height, ==, 128);
   g_assert_cmpint (info.bit_depth, ==, 8);

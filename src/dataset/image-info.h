@@ -1,7 +1,8 @@
 /* image-info.h — what the import learns about an image's content
  *
  * The one function through which the store gets an image's size, bit
- * depth, colour type, format and perceptual hash.
+ * depth, colour type, format, near-duplicate hashes and thumbnail: one
+ * fast small decode (imaging/decode.h, target size LS_THUMBNAIL_SIZE).
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -17,20 +18,22 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  int width;
+  int width; /* as displayed (after EXIF orientation) */
   int height;
   int bit_depth;
   LsColorType color_type;
   LsImageFormat format;
-  gboolean has_phash; /* FALSE while no decoder is linked */
+  gboolean has_phash;
   LsPHash phash;
 } LsDatasetImageInfo;
 
-/* Fills @info from the file's bytes; FALSE with a one-line reason (naming
- * @path) when the bytes are not a readable PNG, JPEG or WebP image. */
+/* Fills @info from the file's bytes and, with @thumbnail, returns the
+ * thumbnail (fits in LS_THUMBNAIL_SIZE²); FALSE with a one-line reason
+ * naming @path when the bytes are not a readable PNG, JPEG or WebP image. */
 gboolean ls_dataset_image_info (const char *path,
                                 GBytes *bytes,
                                 LsDatasetImageInfo *info,
+                                LsImage **thumbnail,
                                 GError **error);
 
 G_END_DECLS

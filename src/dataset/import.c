@@ -21,6 +21,7 @@
 #include "dataset/image-info.h"
 #include "dataset/import.h"
 #include "dataset/store-private.h"
+#include "dataset/thumbnail.h"
 
 #define BATCH_IMAGES 32
 #define BATCH_BYTES (64 * 1024 * 1024)
@@ -479,12 +480,32 @@ collect_csv (Collect *c,
 
 /* ---- pass 1: read, hash, probe ---- */
 
+static gboolean
+image_known (LsStore *store,
+             const char *sha256)
+{
+  sqlite3_stmt *stmt = ls_store_stmt (store, "SELECT 1 FROM images WHERE sha256 = ?1", NULL);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, sha256, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
+}
+
+/* Reads and hashes one file; decodes it (metadata, hashes, thumbnail) unless
+ * its bytes are already in the workspace or were decoded in this import. */
 static void
-read_entry (Entry *e,
+read_entry (LsStore *store,
+            Entry *e,
+            GHashTable *decoded,
             LsImportReport *report)
 {
   g_autoptr (GError) local = NULL;
   g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (LsImage) thumbnail = NULL;
   g_autofree char *contents = NULL;
   gsize len = 0;
 
@@ -500,15 +521,28 @@ read_entry (Entry *e,
     }
   e->size = (gint64) len;
   e->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
-  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
-  if (!ls_dataset_image_info (e->display, bytes, &e->info, &local))
+  if (g_hash_table_contains (decoded, e->sha256) || image_known (store, e->sha256))
     {
-      g_autofree char *reason = g_strdup (local->message);
-      const char *colon = strstr (local->message, ": ");
-
-      add_problem (report->failures, e->display, colon != NULL ? colon + 2 : reason);
+      e->ok = TRUE;
       return;
     }
+  bytes = g_bytes_new_take (g_steal_pointer (&contents), len);
+  if (!ls_dataset_image_info (e->display, bytes, &e->info, &thumbnail, &local))
+    {
+      /* The decoder names the file first; the report has it already. */
+      const char *reason = local->message;
+
+      if (g_str_has_prefix (reason, e->display) && g_str_has_prefix (reason + strlen (e->display), ": "))
+        reason += strlen (e->display) + 2;
+      add_problem (report->failures, e->display, reason);
+      return;
+    }
+  g_hash_table_add (decoded, g_strdup (e->sha256));
+  /* The cache is best-effort: a thumbnail that cannot be written now is
+   * rebuilt when it is asked for. */
+  g_clear_error (&local);
+  if (!ls_store_save_thumbnail (store, e->sha256, thumbnail, &local))
+    g_debug ("%s", local->message);
   e->ok = TRUE;
 }
 
@@ -764,6 +798,7 @@ ls_store_import (LsStore *store,
   g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
   g_autoptr (GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (LsFileBatch) batch = ls_file_batch_new ();
+  g_autoptr (GHashTable) decoded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto (GStrv) classes = NULL;
   g_autofree char *root = NULL;
   Collect collect;
@@ -837,7 +872,7 @@ ls_store_import (LsStore *store,
         return NULL;
       if (progress != NULL)
         progress (0.9 * i / MAX (entries->len, 1), e->display, user_data);
-      read_entry (e, report);
+      read_entry (store, e, decoded, report);
     }
   group_entries (entries, report);
 

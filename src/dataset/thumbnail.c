@@ -16,6 +16,7 @@
 
 #include "dataset/store-private.h"
 #include "dataset/thumbnail.h"
+#include "imaging/decode.h"
 
 /* Box (area) weights mapping @n_in samples onto @n_out ≤ @n_in cells:
  * cell o covers [o·s, (o+1)·s) with s = n_in / n_out. */
@@ -219,4 +220,41 @@ ls_store_save_thumbnail (LsStore *store,
       return FALSE;
     }
   return TRUE;
+}
+
+LsImage *
+ls_store_get_thumbnail (LsStore *store,
+                        const LsStoreImage *image,
+                        GError **error)
+{
+  g_autofree char *file = ls_store_thumbnail_file (store, image->sha256);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (LsImage) small = NULL;
+  LsImage *thumb;
+  LsDecodeOptions options;
+  gsize n;
+  const guint8 *data;
+
+  if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    {
+      thumb = ls_image_load (file, NULL, &local);
+      if (thumb != NULL)
+        return thumb;
+      g_debug ("rebuilding the broken thumbnail %s: %s", file, local->message);
+      g_clear_error (&local);
+    }
+  bytes = ls_store_read_image_bytes (store, image, error);
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, &n);
+  ls_decode_options_init (&options);
+  options.target_size = LS_THUMBNAIL_SIZE;
+  small = ls_image_load_bytes (data, n, image->original_name, &options, error);
+  if (small == NULL)
+    return NULL;
+  thumb = ls_thumbnail_from_image (small, LS_THUMBNAIL_SIZE);
+  if (!store->read_only && !ls_store_save_thumbnail (store, image->sha256, thumb, &local))
+    g_debug ("%s", local->message);
+  return thumb;
 }

@@ -30,4 +30,10 @@ gboolean ls_store_save_thumbnail (LsStore *store,
                                   const LsImage *thumbnail,
                                   GError **error);
 
+/* The image's thumbnail: from the cache, or rebuilt from the image's
+ * (hash-verified) bytes and cached again when the workspace is writable. */
+LsImage *ls_store_get_thumbnail (LsStore *store,
+                                 const LsStoreImage *image,
+                                 GError **error);
+
 G_END_DECLS
