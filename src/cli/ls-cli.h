@@ -66,5 +66,17 @@ int ls_cli_cmd_info (const LsCliCommand *command,
                      LsCliGlobal *global,
                      int argc,
                      char **argv);
+int ls_cli_cmd_import (const LsCliCommand *command,
+                       LsCliGlobal *global,
+                       int argc,
+                       char **argv);
+int ls_cli_cmd_label (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
+int ls_cli_cmd_split (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
 
 G_END_DECLS
