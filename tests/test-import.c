@@ -158,6 +158,7 @@ make_tree (const char *src)
   g_assert_true (g_file_set_contents (truncated, contents, (gssize) len / 2, NULL));
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
   g_assert_true (g_file_set_contents (notes, "notes", -1, NULL));
+  WRITE_PNG (9, 8, src, "COVID-19", "a_mask.png");
 }
 
 static void
@@ -200,6 +201,7 @@ test_tree (void)
   g_assert_true (has_problem (r->failures, "g.png", "class"));
   g_assert_cmpuint (r->failures->len, ==, 4);
   g_assert_true (has_problem (r->skipped, "notes.txt", NULL));
+  g_assert_true (has_problem (r->skipped, "a_mask.png", "mask"));
   g_assert_false (has_problem (r->failures, "h.png", NULL));
   g_assert_cmpuint (r->labelled, ==, 5); /* c stays unlabelled: a conflict is not resolved */
 

@@ -291,6 +291,17 @@ image_file_name (const char *name)
   return FALSE;
 }
 
+/* The project's convention for lesion masks beside their images
+ * (NAME_mask.png, as lungscope-cli phantoms writes them). */
+static gboolean
+mask_file_name (const char *name)
+{
+  const char *dot = strrchr (name, '.');
+  gsize stem = dot != NULL ? (gsize) (dot - name) : strlen (name);
+
+  return stem >= 5 && g_ascii_strncasecmp (name + stem - 5, "_mask", 5) == 0;
+}
+
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -369,6 +380,11 @@ walk (Collect *c,
       if (!image_file_name (n))
         {
           add_problem (c->report->skipped, sub, "not an image file name");
+          continue;
+        }
+      if (mask_file_name (n))
+        {
+          add_problem (c->report->skipped, sub, "a lesion mask, not a radiograph");
           continue;
         }
       {

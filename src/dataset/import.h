@@ -7,7 +7,8 @@
  * again adds nothing. Unreadable files are listed with the reason and the
  * import goes on; the same image under two labels is a reported conflict,
  * never silently resolved (the image stays unlabelled, or keeps the label
- * it already had).
+ * it already had). In folders, hidden files and lesion masks beside their
+ * images (NAME_mask.png, as the phantom generator writes them) are skipped.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
