@@ -14,8 +14,9 @@
 #include "ls-test.h"
 #include "store-test-util.h"
 
-/* A smooth random image: a sum of Gaussian blobs (different seeds give
- * unrelated images, as two radiographs' low frequencies are). */
+/* A random image: a sum of Gaussian blobs, large (the shape) and small
+ * (texture, as a radiograph's fine structure); different seeds give
+ * unrelated images. */
 static LsImage *
 synthetic (guint32 seed,
            int w,
@@ -23,22 +24,31 @@ synthetic (guint32 seed,
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   LsImage *im = ls_image_new (w, h);
-  double cx[14], cy[14], s[14], a[14];
+  enum
+  {
+    BLOBS = 74
+  };
+  double cx[BLOBS], cy[BLOBS], s[BLOBS], a[BLOBS];
 
-  for (int k = 0; k < 14; k++)
+  for (int k = 0; k < BLOBS; k++)
     {
       cx[k] = g_rand_double (rand);
       cy[k] = g_rand_double (rand);
-      s[k] = g_rand_double_range (rand, 0.05, 0.25);
-      a[k] = g_rand_double_range (rand, -0.5, 0.5);
+      s[k] = k < 14 ? g_rand_double_range (rand, 0.05, 0.25) : g_rand_double_range (rand, 0.012, 0.03);
+      a[k] = k < 14 ? g_rand_double_range (rand, -0.5, 0.5) : g_rand_double_range (rand, -0.15, 0.15);
     }
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
         double v = 0.5, u = (x + 0.5) / w, t = (y + 0.5) / h;
 
-        for (int k = 0; k < 14; k++)
-          v += a[k] * exp (-((u - cx[k]) * (u - cx[k]) + (t - cy[k]) * (t - cy[k])) / (2 * s[k] * s[k]));
+        for (int k = 0; k < BLOBS; k++)
+          {
+            double d2 = (u - cx[k]) * (u - cx[k]) + (t - cy[k]) * (t - cy[k]);
+
+            if (d2 < 16 * s[k] * s[k])
+              v += a[k] * exp (-d2 / (2 * s[k] * s[k]));
+          }
         im->data[y * w + x] = (float) CLAMP (v, 0.0, 1.0);
       }
   return im;
@@ -147,12 +157,11 @@ near_duplicates (const LsPHash *a,
                  int *distance,
                  double *similarity)
 {
-  g_autoptr (LsNearDup) pa = ls_neardup_prepare (a->signature);
-  g_autoptr (LsNearDup) pb = ls_neardup_prepare (b->signature);
+  double detail;
+  gboolean match = ls_neardup_match (a->signature, b->signature, similarity, &detail);
 
   *distance = ls_phash_distance (a, b);
-  *similarity = ls_neardup_similarity (pa, pb);
-  return *distance <= LS_PHASH_CANDIDATE_DISTANCE && *similarity >= LS_NEARDUP_DEFAULT_SIMILARITY;
+  return match && *distance <= LS_PHASH_CANDIDATE_DISTANCE;
 }
 
 static void

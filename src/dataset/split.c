@@ -36,6 +36,7 @@ ls_split_options_init (LsSplitOptions *options)
   options->seed = 42;
   options->phash_candidate_distance = LS_PHASH_CANDIDATE_DISTANCE;
   options->neardup_similarity = LS_NEARDUP_DEFAULT_SIMILARITY;
+  options->neardup_detail = LS_NEARDUP_DEFAULT_DETAIL;
 }
 
 void
@@ -94,9 +95,8 @@ typedef struct
   char *sha256;
   char *patient;
   char *label;
-  gboolean has_phash;
-  LsPHash phash; /* hashes only; the signature is in neardup */
-  LsNearDup *neardup;
+  gboolean has_phash; /* and the signature */
+  LsPHash phash;
 } SplitImage;
 
 static void
@@ -107,7 +107,6 @@ split_image_clear (gpointer data)
   g_free (im->sha256);
   g_free (im->patient);
   g_free (im->label);
-  g_clear_pointer (&im->neardup, ls_neardup_free);
 }
 
 /* Union-find whose root is always the smallest index: the earliest image. */
@@ -134,6 +133,30 @@ unite (guint *parent,
     parent[b] = a;
   else if (b < a)
     parent[a] = b;
+}
+
+typedef struct
+{
+  GArray *images;
+  guint *parent;
+  guint *dup_parent;
+  int max_distance;
+} PairContext;
+
+static void
+on_pair (guint i,
+         guint j,
+         double similarity,
+         gpointer user_data)
+{
+  PairContext *ctx = user_data;
+  const SplitImage *a = &g_array_index (ctx->images, SplitImage, i);
+  const SplitImage *b = &g_array_index (ctx->images, SplitImage, j);
+
+  if (ls_phash_distance (&a->phash, &b->phash) > ctx->max_distance)
+    return;
+  unite (ctx->parent, i, j);
+  unite (ctx->dup_parent, i, j);
 }
 
 static GArray *
@@ -164,7 +187,7 @@ load_images (LsStore *store,
       im.phash.flipped = (guint64) sqlite3_column_int64 (stmt, 4);
       im.label = ls_store_column_dup (stmt, 5);
       if (im.has_phash && sqlite3_column_bytes (stmt, 6) == LS_PHASH_SIGNATURE_BYTES)
-        im.neardup = ls_neardup_prepare (sqlite3_column_blob (stmt, 6));
+        memcpy (im.phash.signature, sqlite3_column_blob (stmt, 6), LS_PHASH_SIGNATURE_BYTES);
       else
         im.has_phash = FALSE;
       g_array_append_val (images, im);
@@ -258,34 +281,25 @@ ls_store_split (LsStore *store,
       else
         g_hash_table_insert (by_patient, im->patient, GUINT_TO_POINTER (i));
     }
-  /* Near-duplicates: every pair within the threshold (64-bit popcounts;
-   * 5000 images are 12.5 M pairs, well under a second). */
-  for (guint i = 0; i < n; i++)
-    {
-      SplitImage *a = &g_array_index (images, SplitImage, i);
+  /* Near-duplicates: all pairs by correlation (matrix products), confirmed
+   * by the DCT hash distance. */
+  if (progress != NULL)
+    progress (0.0, "Grouping near-duplicates", user_data);
+  {
+    g_autofree const guint8 **signatures = g_new0 (const guint8 *, MAX (n, 1));
+    PairContext ctx = { images, parent, dup_parent, options->phash_candidate_distance };
 
-      if (i % 256 == 0)
-        {
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            return NULL;
-          if (progress != NULL)
-            progress (0.8 * i / n, "Grouping near-duplicates", user_data);
-        }
-      if (!a->has_phash)
-        continue;
-      for (guint j = i + 1; j < n; j++)
-        {
-          SplitImage *b = &g_array_index (images, SplitImage, j);
+    for (guint i = 0; i < n; i++)
+      {
+        SplitImage *im = &g_array_index (images, SplitImage, i);
 
-          if (b->has_phash &&
-              ls_phash_distance (&a->phash, &b->phash) <= options->phash_candidate_distance &&
-              ls_neardup_similarity (a->neardup, b->neardup) >= options->neardup_similarity)
-            {
-              unite (parent, i, j);
-              unite (dup_parent, i, j);
-            }
-        }
-    }
+        if (im->has_phash)
+          signatures[i] = im->phash.signature;
+      }
+    if (!ls_neardup_find_pairs (signatures, n, options->neardup_similarity, options->neardup_detail,
+                                on_pair, &ctx, cancellable, error))
+      return NULL;
+  }
   for (guint i = 0; i < n; i++)
     dup_size[find (dup_parent, i)]++;
   for (guint r = 0; r < n; r++)

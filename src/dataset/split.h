@@ -38,6 +38,7 @@ typedef struct
   guint64 seed;                 /* default 42 */
   int phash_candidate_distance; /* default LS_PHASH_CANDIDATE_DISTANCE */
   double neardup_similarity;    /* default LS_NEARDUP_DEFAULT_SIMILARITY */
+  double neardup_detail;        /* default LS_NEARDUP_DEFAULT_DETAIL */
 } LsSplitOptions;
 
 void ls_split_options_init (LsSplitOptions *options);
