@@ -5,7 +5,9 @@
 #
 #   /usr/bin/python3 bench/pil_decode_bench.py DIR [PASSES]
 #
-# Prints one line per variant: "<name> <images/s> <median seconds per pass>".
+# Times are process CPU time (time.process_time), as bench-decode's are.
+# Prints one line per variant (bench-decode runs it with PASSES = 1, alternating
+# with its own passes): "<name> <images/s> <median seconds per pass>".
 # Variants: "pil" (Image.open → convert("L") → resize BILINEAR, which PIL
 # antialiases when shrinking, → torchvision to_tensor) and "pil-draft" (the
 # same after Image.draft("L", (224, 224)), which lets libjpeg DCT-scale and
@@ -55,10 +57,10 @@ def one(blob, draft):
 def run(blobs, draft, passes):
     times = []
     for _ in range(passes):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for b in blobs:
             one(b, draft)
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     med = statistics.median(times)
     return len(blobs) / med, med
 

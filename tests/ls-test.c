@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <sys/wait.h>
 
 #include "engine/blas.h"
@@ -58,4 +59,24 @@ ls_test_run (const char *const *argv,
   else
     *exit_status = 128 + WTERMSIG (wait_status);
   return TRUE;
+}
+
+/* Removes @path and, for a folder, everything below it. */
+void
+ls_test_remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          ls_test_remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+  g_remove (path);
 }

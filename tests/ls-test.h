@@ -21,4 +21,6 @@ gboolean ls_test_run (const char *const *argv,
                       char **err,
                       int *exit_status);
 
+void ls_test_remove_tree (const char *path);
+
 G_END_DECLS

@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "imaging/decode.h"
+#include "imaging/png-write.h"
 #include "ls-test.h"
 
 typedef struct
@@ -164,6 +166,101 @@ test_info_json (void)
   cli_result_clear (&r);
 }
 
+static GBytes *
+read_file (const char *dir,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  return g_bytes_new_take (contents, length);
+}
+
+/* augment: previews are written, described, reproducible from the seed,
+ * and bad input is refused with exit 1 or 2 and one line. */
+static void
+test_augment (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("ls-cli-augment-XXXXXX", &error);
+  g_autofree char *input = g_build_filename (tmp, "chest.png", NULL);
+  g_autofree char *out1 = g_build_filename (tmp, "out1", NULL);
+  g_autofree char *out2 = g_build_filename (tmp, "out2", NULL);
+  g_autofree char *missing = g_build_filename (tmp, "missing.png", NULL);
+  g_autoptr (LsImage) image = ls_image_new (300, 260);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  CliResult r = { 0 };
+  JsonArray *previews;
+
+  g_assert_no_error (error);
+  for (int y = 0; y < image->height; y++)
+    for (int x = 0; x < image->width; x++)
+      image->data[y * image->width + x] = (float) ((x * 7 + y * 3) % 256) / 255.0f;
+  g_assert_true (ls_png_write_image (input, image, 8, LS_PNG_WRITE_DEFAULT, &error));
+  g_assert_no_error (error);
+
+  run_cli (&r, "augment", input, "-n", "3", "--seed", "5", "--size", "64", "--out", out1, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_lines (r.out), ==, 3);
+  g_assert_true (g_str_has_prefix (r.out, "chest-aug-00.png\t"));
+  cli_result_clear (&r);
+
+  run_cli (&r, "augment", input, "-n", "3", "--seed", "5", "--size", "64", "--out", out2, "--json", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  json_parser_load_from_data (parser, r.out, -1, &error);
+  g_assert_no_error (error);
+  previews = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "previews");
+  g_assert_cmpuint (json_array_get_length (previews), ==, 3);
+  cli_result_clear (&r);
+
+  /* Same seed, same pixels; the files decode at the model size. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("chest-aug-%02u.png", i);
+      g_autoptr (GBytes) a = read_file (out1, name);
+      g_autoptr (GBytes) b = read_file (out2, name);
+      g_autofree char *path = g_build_filename (out1, name, NULL);
+      g_autoptr (LsImage) decoded = ls_image_load (path, NULL, &error);
+
+      g_assert_true (g_bytes_equal (a, b));
+      g_assert_no_error (error);
+      g_assert_cmpint (decoded->width, ==, 64);
+      g_assert_cmpint (decoded->height, ==, 64);
+    }
+
+  run_cli (&r, "augment", input, "-n", "3", "--seed", "6", "--size", "64", "--out", out2, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  cli_result_clear (&r);
+  {
+    g_autoptr (GBytes) a = read_file (out1, "chest-aug-00.png");
+    g_autoptr (GBytes) b = read_file (out2, "chest-aug-00.png");
+
+    g_assert_false (g_bytes_equal (a, b));
+  }
+
+  run_cli (&r, "augment", input, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  cli_result_clear (&r);
+  run_cli (&r, "augment", input, "-n", "0", "--out", out1, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  cli_result_clear (&r);
+  run_cli (&r, "augment", missing, "--out", out1, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpuint (count_lines (r.err), ==, 1);
+  g_assert_nonnull (strstr (r.err, "missing.png"));
+  cli_result_clear (&r);
+
+  run_cli (&r, "augment", "--dump-config", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "[RandomAffine]"));
+  cli_result_clear (&r);
+
+  ls_test_remove_tree (tmp);
+}
+
 int
 main (int argc,
       char **argv)
@@ -174,6 +271,7 @@ main (int argc,
   g_test_add_func ("/lungscope/cli/help", test_help);
   g_test_add_func ("/lungscope/cli/usage-errors", test_usage_errors);
   g_test_add_func ("/lungscope/cli/info-json", test_info_json);
+  g_test_add_func ("/lungscope/cli/augment", test_augment);
 
   return g_test_run ();
 }

@@ -78,5 +78,13 @@ int ls_cli_cmd_split (const LsCliCommand *command,
                       LsCliGlobal *global,
                       int argc,
                       char **argv);
+int ls_cli_cmd_augment (const LsCliCommand *command,
+                        LsCliGlobal *global,
+                        int argc,
+                        char **argv);
+int ls_cli_cmd_phantoms (const LsCliCommand *command,
+                         LsCliGlobal *global,
+                         int argc,
+                         char **argv);
 
 G_END_DECLS

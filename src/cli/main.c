@@ -31,6 +31,20 @@ static const LsCliCommand commands[] = {
     "Groups (one patient, or near-duplicate copies) stay in one part; adding images\n"
     "never moves an existing one. Prints the counts per part and class.",
     ls_cli_cmd_split },
+  { "phantoms", "DIR --per-class N [--seed S] [--size PX]", "Write a synthetic chest X-ray data set",
+    "Writes anatomically plausible synthetic chest radiographs, N per class, as 8-bit PNG\n"
+    "files in DIR/<class>/, each disease image with its lesion mask beside it\n"
+    "(<name>_mask.png), and DIR/labels.csv (path,label,patient,mask) once all are written.\n"
+    "The same seed gives the same files. Ctrl-C stops cleanly (exit 130): files written\n"
+    "are complete, and labels.csv is not written.",
+    ls_cli_cmd_phantoms },
+  { "augment", "IMAGE --out DIR [-n N] [--config FILE] [--seed S]",
+    "Write augmented previews of an image with the parameters each drew",
+    "Fits IMAGE to the model input size, applies the augmentation pipeline N times and\n"
+    "writes DIR/<name>-aug-NN.png and DIR/augment.json (the pipeline, the seed, and each\n"
+    "preview's parameters). Preview i is made again by the same pipeline, seed and i.\n"
+    "--dump-config prints the pipeline as a key file to start a --config from.",
+    ls_cli_cmd_augment },
 };
 
 static const char *prgname = "lungscope-cli";
