@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dataset/import.h"
+#include "dataset/phantom.h"
 #include "dataset/split.h"
 #include "dataset/thumbnail.h"
 #include "imaging/decode.h"
@@ -623,6 +624,50 @@ test_cxr_real_copies (void)
   remove_tree (tmp);
 }
 
+/* The generator's data set: class folders with masks beside the images and
+ * a labels.csv; both forms import the same images and skip the masks. */
+static void
+test_phantoms (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autofree char *dir = g_build_filename (tmp, "phantoms", NULL);
+  g_autofree char *csv = g_build_filename (dir, "labels.csv", NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ph.lungscope", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsImportReport) r = NULL, again = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  guint masks = 0;
+
+  g_assert_true (ls_phantom_write_dataset (dir, 4, 7, 128, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error);
+  r = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, dir, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  dump (r);
+  g_assert_cmpuint (r->added, ==, 12);
+  g_assert_cmpuint (r->labelled, ==, 12);
+  g_assert_cmpuint (r->failures->len, ==, 0);
+  for (guint i = 0; i < r->skipped->len; i++)
+    masks += strstr (((LsImportProblem *) r->skipped->pdata[i])->reason, "mask") != NULL;
+  g_assert_cmpuint (masks, >=, 8); /* pneumonia and covid images have masks */
+  again = ls_store_import (store, LS_IMPORT_CSV, csv, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  dump (again);
+  g_assert_cmpuint (again->added, ==, 0);
+  g_assert_cmpuint (again->conflicts->len, ==, 0);
+  g_assert_cmpuint (again->failures->len, ==, 0);
+  images = ls_store_list_images (store, &error);
+  for (guint i = 0; i < images->len; i++)
+    {
+      LsStoreImage *im = images->pdata[i];
+
+      g_assert_cmpint (im->width, ==, 128);
+      g_assert_nonnull (im->label);
+    }
+  remove_tree (tmp);
+}
+
 int
 main (int argc,
       char **argv)
@@ -633,6 +678,7 @@ main (int argc,
   g_test_add_func ("/lungscope/dataset/import/tree", test_tree);
   g_test_add_func ("/lungscope/dataset/import/csv-unlabelled-reference",
                    test_csv_unlabelled_reference);
+  g_test_add_func ("/lungscope/dataset/import/phantoms", test_phantoms);
   g_test_add_func ("/lungscope/dataset/import/cxr-real", test_cxr_real);
   g_test_add_func ("/lungscope/dataset/import/cxr-real-copies", test_cxr_real_copies);
   return g_test_run ();
