@@ -18,7 +18,7 @@
  * alone puts 53 pairs of different patients within 10 bits, and on the
  * synthetic phantoms (one anatomical template) even the coarse correlation
  * chains thousands of different phantoms together; the detail correlation
- * separates them. Measured with PIL (tests/…, bench notes): resized,
+ * separates them. Measured with PIL during development: resized,
  * JPEG-recompressed (q 50), brightened, flipped and ±5° rotated copies of
  * cxr-real and phantom images score ≥ 0.978 coarse and ≥ 0.83 detail;
  * different phantoms that pass the coarse check ≤ 0.78 detail; different
