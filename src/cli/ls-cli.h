@@ -70,6 +70,18 @@ int ls_cli_cmd_info (const LsCliCommand *command,
                      LsCliGlobal *global,
                      int argc,
                      char **argv);
+int ls_cli_cmd_import (const LsCliCommand *command,
+                       LsCliGlobal *global,
+                       int argc,
+                       char **argv);
+int ls_cli_cmd_label (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
+int ls_cli_cmd_split (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
 int ls_cli_cmd_augment (const LsCliCommand *command,
                         LsCliGlobal *global,
                         int argc,

@@ -23,6 +23,20 @@ static const LsCliCommand commands[] = {
     "peak RSS, single-image forward and forward + Grad-CAM times and the cblas_sgemm peak.\n"
     "bench/engine-bench.sh runs it beside the same network in PyTorch.",
     ls_cli_cmd_bench },
+  { "import", "[--csv FILE] [--unlabelled] [--reference] [--map NAME=CLASS] [PATH…]",
+    "Import images into the workspace (class folders, a CSV, or unlabelled)",
+    "Class folders may be nested; their names may be synonyms (COVID-19, NORMAL, …).\n"
+    "Importing again adds nothing. Unreadable files, duplicates and conflicting\n"
+    "labels are listed on stdout, one per line; a summary goes to stderr.",
+    ls_cli_cmd_import },
+  { "label", "IMAGE CLASS [--note TEXT]", "Set an image's label (IMAGE: a file or a hash prefix)",
+    "CLASS is a class of the workspace (or a synonym), or none. The change is a new\n"
+    "event in the image's history; it is printed after it was committed.",
+    ls_cli_cmd_label },
+  { "split", "[--test F] [--val F] [--seed S]", "Split the workspace into train, val and test",
+    "Groups (one patient, or near-duplicate copies) stay in one part; adding images\n"
+    "never moves an existing one. Prints the counts per part and class.",
+    ls_cli_cmd_split },
   { "phantoms", "DIR --per-class N [--seed S] [--size PX]", "Write a synthetic chest X-ray data set",
     "Writes anatomically plausible synthetic chest radiographs, N per class, as 8-bit PNG\n"
     "files in DIR/<class>/, each disease image with its lesion mask beside it\n"

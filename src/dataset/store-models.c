@@ -1,0 +1,407 @@
+/* store-models.c — models, predictions and training runs in the store
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "dataset/store-private.h"
+
+void
+ls_store_model_free (LsStoreModel *model)
+{
+  if (model == NULL)
+    return;
+  g_free (model->id);
+  g_free (model->parent_id);
+  g_free (model->dataset_version);
+  g_free (model->file);
+  g_free (model->metrics_json);
+  g_free (model);
+}
+
+static gboolean
+valid_id (const char *id,
+          const char *what,
+          GError **error)
+{
+  gboolean ok = id != NULL && *id != '\0' && strlen (id) <= 64;
+
+  for (const char *p = id; ok && *p; p++)
+    ok = g_ascii_isalnum (*p) || *p == '-' || *p == '_';
+  if (!ok)
+    g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID,
+                 "“%s” is not a valid %s id (1–64 letters, digits, - or _)", id ? id : "", what);
+  return ok;
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int index,
+                   const char *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static gboolean
+run_in_write (LsStore *store,
+              sqlite3_stmt *stmt,
+              GError **error)
+{
+  if (stmt == NULL || !ls_store_step_done (store, stmt, error))
+    {
+      ls_store_rollback (store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ls_store_add_model (LsStore *store,
+                    const char *id,
+                    const char *parent_id,
+                    const char *dataset_version,
+                    const char *metrics_json,
+                    gboolean active,
+                    GError **error)
+{
+  g_autofree char *file = NULL, *abs = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!valid_id (id, "model", error) || !ls_store_check_writable (store, error))
+    return FALSE;
+  file = g_strconcat ("models/", id, ".safetensors", NULL);
+  abs = g_build_filename (store->path, file, NULL);
+  /* The file is written durably before its row (CHECKLIST 10). */
+  if (!g_file_test (abs, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND,
+                   "cannot register model %s: %s does not exist", id, abs);
+      return FALSE;
+    }
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  if (active && !run_in_write (store,
+                               ls_store_stmt (store, "UPDATE models SET active = 0 WHERE active = 1",
+                                              error),
+                               error))
+    return FALSE;
+  stmt = ls_store_stmt (store,
+                        "INSERT INTO models (id, parent_id, dataset_version, file, metrics, "
+                        "created, active, last_label_event) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                        "(SELECT coalesce (max (id), 0) FROM label_events))",
+                        error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (stmt, 2, parent_id);
+      sqlite3_bind_text (stmt, 3, dataset_version != NULL ? dataset_version : "", -1,
+                         SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, file, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (stmt, 5, metrics_json);
+      sqlite3_bind_int64 (stmt, 6, ls_store_now ());
+      sqlite3_bind_int (stmt, 7, active ? 1 : 0);
+    }
+  if (!run_in_write (store, stmt, error))
+    return FALSE;
+  return ls_store_commit (store, error);
+}
+
+static LsStoreModel *
+get_model (LsStore *store,
+           const char *sql,
+           const char *id,
+           GError **error)
+{
+  sqlite3_stmt *stmt = ls_store_stmt (store, sql, error);
+  LsStoreModel *model = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  if (id != NULL)
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      model = g_new0 (LsStoreModel, 1);
+      model->id = ls_store_column_dup (stmt, 0);
+      model->parent_id = ls_store_column_dup (stmt, 1);
+      model->dataset_version = ls_store_column_dup (stmt, 2);
+      model->file = ls_store_column_dup (stmt, 3);
+      model->metrics_json = ls_store_column_dup (stmt, 4);
+      model->created = sqlite3_column_int64 (stmt, 5);
+      model->active = sqlite3_column_int (stmt, 6) != 0;
+      model->last_label_event = sqlite3_column_int64 (stmt, 7);
+    }
+  else if (rc == SQLITE_DONE)
+    {
+      if (id != NULL)
+        g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND, "no model %s in %s", id,
+                     store->path);
+    }
+  else
+    ls_store_set_sqlite_error (store, error, "reading a model");
+  sqlite3_reset (stmt);
+  return model;
+}
+
+#define MODEL_COLUMNS \
+  "id, parent_id, dataset_version, file, metrics, created, active, last_label_event "
+
+LsStoreModel *
+ls_store_get_model (LsStore *store,
+                    const char *id,
+                    GError **error)
+{
+  return get_model (store, "SELECT " MODEL_COLUMNS "FROM models WHERE id = ?1", id, error);
+}
+
+LsStoreModel *
+ls_store_get_active_model (LsStore *store,
+                           GError **error)
+{
+  return get_model (store, "SELECT " MODEL_COLUMNS "FROM models WHERE active = 1", NULL, error);
+}
+
+gboolean
+ls_store_set_active_model (LsStore *store,
+                           const char *id,
+                           GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  if (!run_in_write (store,
+                     ls_store_stmt (store, "UPDATE models SET active = 0 WHERE active = 1", error),
+                     error))
+    return FALSE;
+  stmt = ls_store_stmt (store, "UPDATE models SET active = 1 WHERE id = ?1", error);
+  if (stmt != NULL)
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  if (!run_in_write (store, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (store->db) != 1)
+    {
+      ls_store_rollback (store);
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND, "no model %s in %s", id,
+                   store->path);
+      return FALSE;
+    }
+  return ls_store_commit (store, error);
+}
+
+gboolean
+ls_store_delete_model (LsStore *store,
+                       const char *id,
+                       GError **error)
+{
+  g_autoptr (LsStoreModel) model = NULL;
+  g_autofree char *abs = NULL, *dir = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!ls_store_check_writable (store, error))
+    return FALSE;
+  model = ls_store_get_model (store, id, error);
+  if (model == NULL)
+    return FALSE;
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  stmt = ls_store_stmt (store, "DELETE FROM models WHERE id = ?1", error);
+  if (stmt != NULL)
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  if (!run_in_write (store, stmt, error) || !ls_store_commit (store, error))
+    return FALSE;
+  /* Row first, then the file: a crash in between leaves an unregistered
+   * file, never a row without its file. */
+  abs = g_build_filename (store->path, model->file, NULL);
+  dir = g_path_get_dirname (abs);
+  if (g_unlink (abs) != 0 && errno != ENOENT)
+    {
+      int saved = errno;
+
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_FAILED, "cannot remove %s: %s", abs,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return ls_store_fsync_dir (dir, error);
+}
+
+gboolean
+ls_store_add_prediction (LsStore *store,
+                         const char *sha256,
+                         const char *model_id,
+                         const char *probabilities_json,
+                         double ood_score,
+                         const char *saliency_method,
+                         double latency_ms,
+                         GError **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 image_id;
+
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  image_id = ls_store_image_id (store, sha256, error);
+  if (image_id == 0)
+    {
+      ls_store_rollback (store);
+      return FALSE;
+    }
+  stmt = ls_store_stmt (store,
+                        "INSERT INTO predictions (image_id, model_id, probabilities, ood_score, "
+                        "saliency_method, latency_ms, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, image_id);
+      sqlite3_bind_text (stmt, 2, model_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, probabilities_json, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_double (stmt, 4, ood_score);
+      bind_text_or_null (stmt, 5, saliency_method);
+      sqlite3_bind_double (stmt, 6, latency_ms);
+      sqlite3_bind_int64 (stmt, 7, ls_store_now ());
+    }
+  if (!run_in_write (store, stmt, error))
+    return FALSE;
+  return ls_store_commit (store, error);
+}
+
+guint
+ls_store_count_predictions (LsStore *store,
+                            const char *model_id,
+                            GError **error)
+{
+  sqlite3_stmt *stmt = ls_store_stmt (store, "SELECT count(*) FROM predictions WHERE model_id = ?1", error);
+  guint n = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, model_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int64 (stmt, 0);
+  else
+    ls_store_set_sqlite_error (store, error, "counting predictions");
+  sqlite3_reset (stmt);
+  return n;
+}
+
+gboolean
+ls_store_run_begin (LsStore *store,
+                    const char *run_id,
+                    const char *parent_model_id,
+                    const char *config_json,
+                    GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!valid_id (run_id, "run", error) || !ls_store_begin_write (store, error))
+    return FALSE;
+  stmt = ls_store_stmt (store,
+                        "INSERT INTO runs (id, parent_model_id, config, started) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+                        error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (stmt, 2, parent_model_id);
+      bind_text_or_null (stmt, 3, config_json);
+      sqlite3_bind_int64 (stmt, 4, ls_store_now ());
+    }
+  if (!run_in_write (store, stmt, error))
+    return FALSE;
+  return ls_store_commit (store, error);
+}
+
+gboolean
+ls_store_run_add_epoch (LsStore *store,
+                        const char *run_id,
+                        int epoch,
+                        const char *metrics_json,
+                        GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  stmt = ls_store_stmt (store,
+                        "INSERT INTO run_epochs (run_id, epoch, metrics, time) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+                        error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int (stmt, 2, epoch);
+      sqlite3_bind_text (stmt, 3, metrics_json, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 4, ls_store_now ());
+    }
+  if (!run_in_write (store, stmt, error))
+    return FALSE;
+  return ls_store_commit (store, error);
+}
+
+gboolean
+ls_store_run_finish (LsStore *store,
+                     const char *run_id,
+                     const char *status,
+                     const char *model_id,
+                     GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  stmt = ls_store_stmt (store,
+                        "UPDATE runs SET status = ?2, model_id = ?3, finished = ?4 WHERE id = ?1",
+                        error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, status, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (stmt, 3, model_id);
+      sqlite3_bind_int64 (stmt, 4, ls_store_now ());
+    }
+  if (!run_in_write (store, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (store->db) != 1)
+    {
+      ls_store_rollback (store);
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND, "no run %s in %s", run_id,
+                   store->path);
+      return FALSE;
+    }
+  return ls_store_commit (store, error);
+}
+
+GPtrArray *
+ls_store_run_epochs (LsStore *store,
+                     const char *run_id,
+                     GError **error)
+{
+  g_autoptr (GPtrArray) epochs = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = ls_store_stmt (
+      store, "SELECT metrics FROM run_epochs WHERE run_id = ?1 ORDER BY epoch", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (epochs, ls_store_column_dup (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ls_store_set_sqlite_error (store, error, "reading a run");
+      return NULL;
+    }
+  return g_steal_pointer (&epochs);
+}
