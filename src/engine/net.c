@@ -648,7 +648,29 @@ typedef struct
   gboolean param_grads;
   gboolean mask_relu; /* bn backward: apply the fused ReLU's mask */
   const Layer *pool;  /* bn backward: the max-pool above, fused in */
+  gint next;          /* the next unit of work not yet taken */
 } Job;
+
+/* Hands out the units [*b, *e) of 0 … count−1, @chunk at a time, to
+ * whichever thread asks first: on a shared machine a thread that lost its
+ * core does less, instead of holding the others at the next barrier. Each
+ * unit is computed the same way whoever takes it, so results do not depend
+ * on the schedule. */
+static gboolean
+take (Job *job,
+      int count,
+      int chunk,
+      int *b,
+      int *e)
+{
+  int start = g_atomic_int_add (&job->next, chunk);
+
+  if (start >= count)
+    return FALSE;
+  *b = start;
+  *e = MIN (start + chunk, count);
+  return TRUE;
+}
 
 static void
 forward_job (gpointer data,
@@ -669,25 +691,25 @@ forward_job (gpointer data,
         float *scratch = net->scratch + t * net->scratch_stride;
 
         layer_conv_shape (l, n, &s);
-        ls_workers_split (n, t, nt, &b, &e);
-        ls_engine_conv2d_forward_images (&s, b, e, l->group, job->x, w,
-                                         l->has_bias ? w + l->w_count : NULL, l->out, scratch);
+        while (take (job, n, l->group, &b, &e))
+          ls_engine_conv2d_forward_images (&s, b, e, l->group, job->x, w,
+                                           l->has_bias ? w + l->w_count : NULL, l->out, scratch);
         break;
       }
     case LS_LAYER_BN:
-      ls_workers_split (l->c_out, t, nt, &b, &e);
-      if (net->mode == LS_NET_MODE_TRAIN)
-        ls_engine_batchnorm_forward_train (job->x, l->out, w, w + l->c_out,
-                                           net->stats + l->stat_off,
-                                           net->stats + l->stat_off + l->c_out, l->save,
-                                           l->save + l->c_out, l->fused, n, l->c_out,
-                                           l->h_out * l->w_out, b, e);
-      else
-        ls_engine_batchnorm_forward_eval (job->x, l->out, w, w + l->c_out,
-                                          net->stats + l->stat_off,
-                                          net->stats + l->stat_off + l->c_out, l->save,
-                                          l->save + l->c_out, l->fused, n, l->c_out,
-                                          l->h_out * l->w_out, b, e);
+      while (take (job, l->c_out, 1, &b, &e))
+        if (net->mode == LS_NET_MODE_TRAIN)
+          ls_engine_batchnorm_forward_train (job->x, l->out, w, w + l->c_out,
+                                             net->stats + l->stat_off,
+                                             net->stats + l->stat_off + l->c_out, l->save,
+                                             l->save + l->c_out, l->fused, n, l->c_out,
+                                             l->h_out * l->w_out, b, e);
+        else
+          ls_engine_batchnorm_forward_eval (job->x, l->out, w, w + l->c_out,
+                                            net->stats + l->stat_off,
+                                            net->stats + l->stat_off + l->c_out, l->save,
+                                            l->save + l->c_out, l->fused, n, l->c_out,
+                                            l->h_out * l->w_out, b, e);
       break;
     case LS_LAYER_RELU:
       {
@@ -762,11 +784,12 @@ bn_pool_job (gpointer data,
   float *w = net->params + l->param_off;
   int b, e;
 
-  ls_workers_split (l->c_out, t, nt, &b, &e);
-  ls_engine_batchnorm_pool_forward (job->x, pool->out, pool->argmax, w, w + l->c_out,
-                                    net->stats + l->stat_off, net->stats + l->stat_off + l->c_out,
-                                    l->save, l->save + l->c_out, net->mode == LS_NET_MODE_TRAIN,
-                                    job->n, l->c_out, l->h_out, l->w_out, b, e);
+  while (take (job, l->c_out, 1, &b, &e))
+    ls_engine_batchnorm_pool_forward (job->x, pool->out, pool->argmax, w, w + l->c_out,
+                                      net->stats + l->stat_off,
+                                      net->stats + l->stat_off + l->c_out, l->save,
+                                      l->save + l->c_out, net->mode == LS_NET_MODE_TRAIN, job->n,
+                                      l->c_out, l->h_out, l->w_out, b, e);
 }
 
 const float *
@@ -919,20 +942,19 @@ backward_job (gpointer data,
         break;
       }
     case LS_LAYER_BN:
-      ls_workers_split (l->c_out, t, nt, &b, &e);
-      if (job->pool != NULL)
-        {
+      while (take (job, l->c_out, 1, &b, &e))
+        if (job->pool != NULL)
           ls_engine_batchnorm_backward_pooled (job->x, l->gout, job->pool->argmax, w, w + l->c_out,
                                                l->save, l->save + l->c_out,
                                                net->mode == LS_NET_MODE_TRAIN, dw,
                                                dw != NULL ? dw + l->c_out : NULL, job->dx, n,
                                                l->c_out, l->h_out, l->w_out, b, e);
-          break;
-        }
-      ls_engine_batchnorm_backward (job->x, l->gout, w, w + l->c_out, l->save, l->save + l->c_out,
-                                    job->mask_relu, net->mode == LS_NET_MODE_TRAIN, dw,
-                                    dw != NULL ? dw + l->c_out : NULL, job->dx, n, l->c_out,
-                                    l->h_out * l->w_out, b, e);
+        else
+          ls_engine_batchnorm_backward (job->x, l->gout, w, w + l->c_out, l->save,
+                                        l->save + l->c_out, job->mask_relu,
+                                        net->mode == LS_NET_MODE_TRAIN, dw,
+                                        dw != NULL ? dw + l->c_out : NULL, job->dx, n, l->c_out,
+                                        l->h_out * l->w_out, b, e);
       break;
     case LS_LAYER_RELU:
       {
