@@ -50,6 +50,17 @@ assert_refused_bytes (const guint8 *bytes,
     g_test_fail_printf ("message \"%s\" lacks \"%s\"", error->message, substring);
 }
 
+/* Test messages go into TAP output, which must stay valid UTF-8: headers
+ * that test invalid UTF-8 are logged escaped. */
+static void
+log_header (const char *header,
+            gsize data_len)
+{
+  g_autofree char *escaped = g_strescape (header, NULL);
+
+  g_test_message ("header: %s (+%" G_GSIZE_FORMAT " data bytes)", escaped, data_len);
+}
+
 static void
 assert_refused (const char *header,
                 gsize data_len,
@@ -58,7 +69,7 @@ assert_refused (const char *header,
 {
   g_autoptr (GBytes) file = make_file (header, strlen (header), data_len);
 
-  g_test_message ("header: %s (+%" G_GSIZE_FORMAT " data bytes)", header, data_len);
+  log_header (header, data_len);
   assert_refused_bytes (g_bytes_get_data (file, NULL), g_bytes_get_size (file), code, substring);
 }
 
@@ -70,7 +81,7 @@ parse_ok (const char *header,
   g_autoptr (GError) error = NULL;
   LsSafetensors *st;
 
-  g_test_message ("header: %s (+%" G_GSIZE_FORMAT " data bytes)", header, data_len);
+  log_header (header, data_len);
   st = ls_safetensors_parse (g_bytes_get_data (file, NULL), g_bytes_get_size (file), &error);
   g_assert_no_error (error);
   g_assert_nonnull (st);

@@ -396,11 +396,11 @@ ls_neardup_match (const guint8 *a,
                   double *coarse,
                   double *detail)
 {
-  g_autofree float *ra = g_new (float, N_ANGLES *DIM);
+  g_autofree float *ra = g_malloc_n ((gsize) N_ANGLES * DIM, sizeof (float));
   g_autofree float *cb = g_new (float, 2 * DIM);
-  g_autofree float *dra = g_new (float, D_ANGLES *DDIM);
+  g_autofree float *dra = g_malloc_n ((gsize) D_ANGLES * DDIM, sizeof (float));
   g_autofree float *dcb = g_new (float, 2 * DDIM);
-  g_autofree float *unused = g_new (float, N_ANGLES * DIM);
+  g_autofree float *unused = g_malloc_n ((gsize) N_ANGLES * DIM, sizeof (float));
 
   ls_neardup_vectors (a, ra, unused);
   ls_neardup_vectors (b, unused, cb);
@@ -492,7 +492,7 @@ ls_neardup_find_pairs (const guint8 *const *signatures,
   /* Stage 2, detail, on the candidates only: each first image's rotations
    * once, each second image's centres once (cached). */
   g_array_sort (pairs, compare_pairs);
-  drot = g_new (float, D_ANGLES *DDIM);
+  drot = g_malloc_n ((gsize) D_ANGLES * DDIM, sizeof (float));
   for (guint p = 0; p < pairs->len; p++)
     {
       Pair *pair = &g_array_index (pairs, Pair, p);
