@@ -432,6 +432,162 @@ test_export (void)
   ls_test_remove_tree (tmp);
 }
 
+static int
+cli (char **out,
+     char **err,
+     const char *first,
+     ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  int status = -1;
+
+  g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("LS_CLI"));
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (ls_test_run ((const char *const *) argv->pdata, out, err, &status));
+  g_test_message ("%s%s", *out, *err);
+  return status;
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  return node;
+}
+
+/* One line on stderr naming @what. */
+static void
+assert_one_line_error (const char *err,
+                       const char *what)
+{
+  guint lines = 0;
+
+  for (const char *p = err; *p; p++)
+    lines += *p == '\n';
+  g_assert_nonnull (strstr (err, what));
+  g_assert_cmpuint (lines, ==, 1);
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autoptr (LsStore) store = new_workspace (tmp);
+  g_autofree char *ws = g_strdup (ls_store_get_path (store));
+  g_autofree char *a = write_model (tmp, ID_A, NULL, NULL, 1);
+  g_autofree char *b = write_model (tmp, ID_B, ID_A, NULL, 2);
+  g_autofree char *c = write_model (tmp, ID_C, ID_B, NULL, 3);
+  g_autofree char *text = g_build_filename (tmp, "notes.txt", NULL);
+  g_autofree char *exported = g_build_filename (tmp, "exported.safetensors", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) list = NULL, card = NULL;
+  JsonArray *array;
+  JsonObject *object, *summary, *recall;
+
+  g_clear_pointer (&store, ls_store_close);
+  g_assert_true (g_file_set_contents (text, "not a model", -1, NULL));
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "add", a, "--activate", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "registered " ID_A " (active)\n");
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "add", b, NULL), ==, 0);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "add", c, NULL), ==, 0);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "add", c, NULL), ==, 0);
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "list", "--json", NULL), ==, 0);
+  list = parse_json (out);
+  array = json_node_get_array (list);
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  object = json_array_get_object_element (array, 0);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, ID_A);
+  g_assert_true (json_object_get_boolean_member (object, "active"));
+  g_assert_true (json_object_get_null_member (object, "parent_id"));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (object, "accuracy"), 0.9, 1e-9);
+  object = json_array_get_object_element (array, 2);
+  g_assert_cmpstr (json_object_get_string_member (object, "parent_id"), ==, ID_B);
+  g_assert_false (json_object_get_boolean_member (object, "active"));
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "show", "01JDBC", "--json", NULL), ==, 0);
+  card = parse_json (out);
+  object = json_node_get_object (card);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, ID_C);
+  g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "tiny test net");
+  array = json_object_get_array_member (object, "lineage");
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (array, 1), ==, ID_A);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (object, "network"),
+                                               "parameters"),
+                   ==, 45);
+  g_assert_cmpint (json_object_get_int_member (
+                       json_object_get_object_member (object, "train_config"), "epochs"),
+                   ==, 3);
+  summary = json_object_get_object_member (object, "summary");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (summary, "ece"), 0.03, 1e-9);
+  recall = json_object_get_object_member (summary, "recall");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (recall, "pneumonia"), 0.85,
+                                  1e-9);
+  g_assert_true (json_object_get_null_member (recall, "covid"));
+
+  /* Text card of the active model. */
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "show", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "model       " ID_A " (active)\n"));
+  g_assert_nonnull (strstr (out, "lineage     none"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "list", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "* " ID_A));
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "promote", "01JDBC", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "active model: " ID_C "\n");
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "rollback", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "active model: " ID_B "\n");
+
+  /* Refusals: one line naming the model or file, exit 1; usage errors exit 2. */
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "delete", ID_B, NULL), ==, 1);
+  assert_one_line_error (err, ID_B);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "delete", ID_A, NULL), ==, 1);
+  assert_one_line_error (err, "parent of " ID_B);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "delete", "01JDB", NULL), ==, 1);
+  assert_one_line_error (err, "several models");
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "show", "nope", NULL), ==, 1);
+  assert_one_line_error (err, "no model nope");
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "add", text, NULL), ==, 1);
+  assert_one_line_error (err, text);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "promote", NULL), ==, 2);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "frob", NULL), ==, 2);
+  g_assert_cmpint (cli (&out, &err, "models", "list", NULL), ==, 2);
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "export", ID_A, exported, NULL), ==, 0);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "export", ID_C, exported, NULL), ==, 1);
+  assert_one_line_error (err, "--force");
+  g_assert_cmpint (
+      cli (&out, &err, "-w", ws, "models", "export", ID_C, exported, "--force", NULL), ==, 0);
+  {
+    g_autofree char *cc = NULL, *ce = NULL;
+    gsize lc, le;
+
+    g_assert_true (g_file_get_contents (c, &cc, &lc, NULL));
+    g_assert_true (g_file_get_contents (exported, &ce, &le, NULL));
+    g_assert_cmpmem (cc, lc, ce, le);
+  }
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "delete", ID_C, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "deleted " ID_C "\n");
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "list", "--json", NULL), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = parse_json (out);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  ls_test_remove_tree (tmp);
+}
+
 int
 main (int argc,
       char **argv)
@@ -442,5 +598,6 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/registry/bad-files", test_bad_files);
   g_test_add_func ("/lungscope/pipeline/registry/file-before-row", test_file_before_row);
   g_test_add_func ("/lungscope/pipeline/registry/export", test_export);
+  g_test_add_func ("/lungscope/pipeline/registry/cli", test_cli);
   return g_test_run ();
 }

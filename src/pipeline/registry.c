@@ -127,14 +127,14 @@ write_durably (const char *dest,
       else if (errno == EEXIST)
         {
           g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_EXISTS,
-                       "%s exists (use --force to overwrite it)", dest);
+                       "%s exists; not overwriting it", dest);
           ok = FALSE;
         }
       else if (g_file_test (dest, G_FILE_TEST_EXISTS))
         {
           /* No hard links here (FAT, some network shares): check, then rename. */
           g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_EXISTS,
-                       "%s exists (use --force to overwrite it)", dest);
+                       "%s exists; not overwriting it", dest);
           ok = FALSE;
         }
       else if (rename (tmp, dest) != 0)
