@@ -519,7 +519,7 @@ summarize_metrics (LsModelCard *card)
       g_strv_builder_add (names, name != NULL ? name : fallback);
       card->recall[i] = member_double (entry, "recall");
     }
-  card->recall_classes = g_strv_builder_end (g_steal_pointer (&names));
+  card->recall_classes = g_strv_builder_end (names);
 }
 
 static char *
