@@ -211,6 +211,16 @@ test_lifecycle (void)
   g_assert_cmpstr (active, ==, ID_A);
   g_clear_pointer (&active, g_free);
 
+  /* A model whose file is gone is not activated. */
+  fc = registered_file (store, ID_C);
+  g_assert_true (g_rename (fc, c) == 0);
+  g_assert_false (ls_registry_promote (store, ID_C, &error));
+  g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, fc));
+  g_clear_error (&error);
+  g_assert_true (g_rename (c, fc) == 0);
+  g_clear_pointer (&fc, g_free);
+
   /* Delete: never the active one, never a parent. */
   g_assert_false (ls_registry_delete (store, ID_A, &error));
   g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_ACTIVE);

@@ -595,6 +595,21 @@ ls_registry_show (LsStore *store,
   return g_steal_pointer (&card);
 }
 
+/* A model whose file is gone is never made active. */
+static gboolean
+check_file_present (LsStore *store,
+                    const LsStoreModel *row,
+                    GError **error)
+{
+  g_autofree char *abs = g_build_filename (ls_store_get_path (store), row->file, NULL);
+
+  if (g_file_test (abs, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_IO,
+               "cannot activate model %s: its file %s is missing", row->id, abs);
+  return FALSE;
+}
+
 gboolean
 ls_registry_promote (LsStore *store,
                      const char *id,
@@ -606,6 +621,8 @@ ls_registry_promote (LsStore *store,
     return FALSE;
   if (row->active)
     return TRUE;
+  if (!check_file_present (store, row, error))
+    return FALSE;
   return ls_store_set_active_model (store, id, error);
 }
 
@@ -615,6 +632,7 @@ ls_registry_rollback (LsStore *store,
 {
   GError *local = NULL;
   g_autoptr (LsStoreModel) active = ls_store_get_active_model (store, &local);
+  g_autoptr (LsStoreModel) parent = NULL;
 
   if (active == NULL)
     {
@@ -632,9 +650,11 @@ ls_registry_rollback (LsStore *store,
                    active->id);
       return NULL;
     }
-  if (!ls_store_set_active_model (store, active->parent_id, error))
+  parent = ls_store_get_model (store, active->parent_id, error);
+  if (parent == NULL || !check_file_present (store, parent, error) ||
+      !ls_store_set_active_model (store, parent->id, error))
     return NULL;
-  return g_strdup (active->parent_id);
+  return g_strdup (parent->id);
 }
 
 gboolean
