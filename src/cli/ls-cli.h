@@ -86,6 +86,10 @@ int ls_cli_cmd_augment (const LsCliCommand *command,
                         LsCliGlobal *global,
                         int argc,
                         char **argv);
+int ls_cli_cmd_models (const LsCliCommand *command,
+                       LsCliGlobal *global,
+                       int argc,
+                       char **argv);
 int ls_cli_cmd_phantoms (const LsCliCommand *command,
                          LsCliGlobal *global,
                          int argc,

@@ -37,6 +37,11 @@ static const LsCliCommand commands[] = {
     "Groups (one patient, or near-duplicate copies) stay in one part; adding images\n"
     "never moves an existing one. Prints the counts per part and class.",
     ls_cli_cmd_split },
+  { "models", "list|show|promote|rollback|export|delete|add …",
+    "List, inspect, promote, roll back, export, delete and add models",
+    "The workspace's model registry. 'models --help' lists the subcommands; rollback\n"
+    "makes the active model's parent active, promote activates any model.",
+    ls_cli_cmd_models },
   { "phantoms", "DIR --per-class N [--seed S] [--size PX]", "Write a synthetic chest X-ray data set",
     "Writes anatomically plausible synthetic chest radiographs, N per class, as 8-bit PNG\n"
     "files in DIR/<class>/, each disease image with its lesion mask beside it\n"

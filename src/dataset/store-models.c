@@ -165,6 +165,39 @@ ls_store_get_model (LsStore *store,
   return get_model (store, "SELECT " MODEL_COLUMNS "FROM models WHERE id = ?1", id, error);
 }
 
+GPtrArray *
+ls_store_list_models (LsStore *store,
+                      GError **error)
+{
+  g_autoptr (GPtrArray) models = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_store_model_free);
+  sqlite3_stmt *stmt = ls_store_stmt (store, "SELECT " MODEL_COLUMNS "FROM models ORDER BY created, id", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LsStoreModel *model = g_new0 (LsStoreModel, 1);
+
+      model->id = ls_store_column_dup (stmt, 0);
+      model->parent_id = ls_store_column_dup (stmt, 1);
+      model->dataset_version = ls_store_column_dup (stmt, 2);
+      model->file = ls_store_column_dup (stmt, 3);
+      model->metrics_json = ls_store_column_dup (stmt, 4);
+      model->created = sqlite3_column_int64 (stmt, 5);
+      model->active = sqlite3_column_int (stmt, 6) != 0;
+      model->last_label_event = sqlite3_column_int64 (stmt, 7);
+      g_ptr_array_add (models, model);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ls_store_set_sqlite_error (store, error, "listing models");
+      return NULL;
+    }
+  return g_steal_pointer (&models);
+}
+
 LsStoreModel *
 ls_store_get_active_model (LsStore *store,
                            GError **error)

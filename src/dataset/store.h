@@ -259,6 +259,9 @@ gboolean ls_store_add_model (LsStore *store,
 LsStoreModel *ls_store_get_model (LsStore *store,
                                   const char *id,
                                   GError **error);
+/* (element-type LsStoreModel) all models, oldest first (created, then id). */
+GPtrArray *ls_store_list_models (LsStore *store,
+                                 GError **error);
 /* The active model, or NULL without error when there is none. */
 LsStoreModel *ls_store_get_active_model (LsStore *store,
                                          GError **error);
