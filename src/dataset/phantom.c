@@ -483,8 +483,11 @@ ls_phantom_generate (const LsPhantomParams *params,
     float *hb = g_new (float, H + 1);
     float *hd = g_new (float, H + 1);
     float *drow = g_new (float, R);
+    /* The rows before the column blur: y − 2, y − 1 (rotating). */
+    float *keep0 = g_new (float, R), *keep1 = g_new (float, R);
     double sc = (double) H / R;
     float sigma = (float) ph->noise;
+    float bl = (float) ph->blur, bc = 1 - 2 * bl;
 
     for (int x = 0; x < R; x++)
       {
@@ -571,7 +574,36 @@ ls_phantom_generate (const LsPhantomParams *params,
             left--;
             orow[x] = CLAMP (val, 0.0f, 1.0f);
           }
+        /* A slight blur, [b, 1 − 2b, b], fused: along this row now, and
+         * down the columns for the row above it, from the rows kept. */
+        {
+          float prev = orow[0];
+
+          for (int x = 1; x < R - 1; x++)
+            {
+              float cur = orow[x];
+
+              orow[x] = bl * prev + bc * cur + bl * orow[x + 1];
+              prev = cur;
+            }
+        }
+        if (y >= 2)
+          {
+            float *above = out + (gsize) (y - 1) * R;
+
+            for (int x = 0; x < R; x++)
+              above[x] = bl * keep0[x] + bc * keep1[x] + bl * orow[x];
+          }
+        {
+          float *t = keep0;
+
+          keep0 = keep1;
+          keep1 = t;
+          memcpy (keep1, orow, R * sizeof (float));
+        }
       }
+    g_free (keep0);
+    g_free (keep1);
     g_free (x0);
     g_free (tx);
     g_free (hb);
@@ -580,34 +612,6 @@ ls_phantom_generate (const LsPhantomParams *params,
   }
   g_free (base);
   g_free (lung_d);
-
-  /* A slight blur: [b, 1 − 2b, b] along rows, then columns. */
-  {
-    float b = (float) ph->blur, c = 1 - 2 * b;
-
-    for (int y = 0; y < R; y++)
-      {
-        float *row = out + (gsize) y * R;
-        float prev = row[0];
-
-        for (int x = 1; x < R - 1; x++)
-          {
-            float cur = row[x];
-
-            row[x] = b * prev + c * cur + b * row[x + 1];
-            prev = cur;
-          }
-      }
-    /* The vessel buffer is free now: the scratch copy for the columns. */
-    memcpy (vessels, out, n * sizeof (float));
-    for (int y = 1; y < R - 1; y++)
-      for (int x = 0; x < R; x++)
-        {
-          gsize i = (gsize) y * R + x;
-
-          out[i] = b * vessels[i - R] + c * vessels[i] + b * vessels[i + R];
-        }
-  }
 
   g_free (bone);
   g_free (tmp);
