@@ -82,9 +82,10 @@ paint_band (const Canvas *cv,
 {
   double px[4], py[4];
   double len = 0, hwmax;
-  int n, m, xa = cv->R, ya = cv->R, xb = -1, yb = -1;
+  int n, m, xa, ya, xb, yb;
   const double inner = 0.8;
   float profile[256];
+  double wtab[256];
 
   for (int i = 0; i < 4; i++)
     to_px (cv->frame, b->u[i], b->v[i], &px[i], &py[i]);
@@ -101,7 +102,21 @@ paint_band (const Canvas *cv,
       double w = -1 + 2.0 * j / m;
 
       profile[j] = (float) (sqrt (MAX (0, 1 - w * w)) - b->cortex * sqrt (MAX (0, inner * inner - w * w)));
+      wtab[j] = w;
     }
+  /* The bounding box: the curve stays in the hull of its control points,
+   * the band within hwmax of the curve. */
+  {
+    double x_lo = MIN (MIN (px[0], px[1]), MIN (px[2], px[3])) - hwmax - 1;
+    double x_hi = MAX (MAX (px[0], px[1]), MAX (px[2], px[3])) + hwmax + 1;
+    double y_lo = MIN (MIN (py[0], py[1]), MIN (py[2], py[3])) - hwmax - 1;
+    double y_hi = MAX (MAX (py[0], py[1]), MAX (py[2], py[3])) + hwmax + 1;
+
+    xa = (int) CLAMP (x_lo, 0, cv->R - 1);
+    xb = (int) CLAMP (x_hi, 0, cv->R - 1);
+    ya = (int) CLAMP (y_lo, 0, cv->R - 1);
+    yb = (int) CLAMP (y_hi, 0, cv->R - 1);
+  }
   for (int i = 0; i <= n; i++)
     {
       double t = (double) i / n, mt = 1 - t;
@@ -113,14 +128,16 @@ paint_band (const Canvas *cv,
       double hw = (b->hw0 + t * (b->hw1 - b->hw0)) * cv->frame->s;
       float amp = (float) (b->amp0 + t * (b->amp1 - b->amp0));
 
+      double ax, ay;
+
       if (dl < 1e-9)
         continue;
-      dx /= dl;
-      dy /= dl;
+      /* The step across the band, per unit of w. */
+      ax = -dy / dl * hw;
+      ay = dx / dl * hw;
       for (int j = 0; j <= m; j++)
         {
-          double w = -1 + 2.0 * j / m;
-          double qx = bx - dy * w * hw, qy = by + dx * w * hw;
+          double qx = bx + wtab[j] * ax, qy = by + wtab[j] * ay;
           int ix = (int) qx, iy = (int) qy;
           float val;
           float *cell;
@@ -131,10 +148,6 @@ paint_band (const Canvas *cv,
           cell = &tmp[iy * cv->R + ix];
           if (val > *cell)
             *cell = val;
-          xa = MIN (xa, ix);
-          xb = MAX (xb, ix);
-          ya = MIN (ya, iy);
-          yb = MAX (yb, iy);
         }
     }
   for (int y = ya; y <= yb; y++)
