@@ -380,7 +380,7 @@ ls_phantom_generate (const LsPhantomParams *params,
   gsize hn;
   double k_att, gamma, mu_bone, haze, mask_level, heel, floor_level;
   guint64 noise_state;
-  float lut[LUT_N + 1];
+  float lut[LUT_N + 1], dlut[LUT_N];
   float gauss[GAUSS_N];
 
   g_return_val_if_fail (params != NULL, NULL);
@@ -469,6 +469,8 @@ ls_phantom_generate (const LsPhantomParams *params,
 
     for (int j = 0; j <= LUT_N; j++)
       lut[j] = (float) pow ((1 - exp (-k_att * j * (LUT_MAX / LUT_N))) / norm, gamma);
+    for (int j = 0; j < LUT_N; j++)
+      dlut[j] = lut[j + 1] - lut[j];
     for (int j = 0; j < GAUSS_N; j++)
       {
         guint64 r = rng_next (&rng);
@@ -495,6 +497,8 @@ ls_phantom_generate (const LsPhantomParams *params,
     double sc = (double) H / R;
     float sigma = (float) ph->noise;
     float bl = (float) ph->blur, bc = 1 - 2 * bl;
+    float flevel = (float) floor_level;
+    float *nrow = g_new (float, R);
 
     for (int x = 0; x < R; x++)
       {
@@ -560,25 +564,35 @@ ls_phantom_generate (const LsPhantomParams *params,
                   ph->lesion->data[i] = 1.0f;
               }
           }
-        /* Exposure and quantum noise. */
+        /* Exposure: the curve's table of values and slopes. */
         for (int x = 0; x < R; x++)
           {
             float fj = CLAMP (orow[x], 0.0f, (float) LUT_MAX) * (float) (LUT_N / LUT_MAX);
             int k = MIN ((int) fj, LUT_N - 1);
-            float val = (float) floor_level + gain * (lut[k] + (fj - k) * (lut[k + 1] - lut[k]));
 
+            orow[x] = flevel + gain * (lut[k] + (fj - k) * dlut[k]);
+          }
+        /* Quantum noise: the row's deviates first (xorshift64, five 12-bit
+         * indices a draw), then a loop that vectorizes. */
+        for (int x = 0; x < R; x++)
+          {
             if (left == 0)
               {
-                /* xorshift64: five 12-bit indices a draw. */
                 noise_state ^= noise_state << 13;
                 noise_state ^= noise_state >> 7;
                 noise_state ^= noise_state << 17;
                 bits = noise_state;
                 left = 5;
               }
-            val += gauss[bits & (GAUSS_N - 1)] * sigma * (0.6f + 0.4f * val);
+            nrow[x] = gauss[bits & (GAUSS_N - 1)] * sigma;
             bits >>= 12;
             left--;
+          }
+        for (int x = 0; x < R; x++)
+          {
+            float val = orow[x];
+
+            val += nrow[x] * (0.6f + 0.4f * val);
             orow[x] = CLAMP (val, 0.0f, 1.0f);
           }
         /* A slight blur, [b, 1 − 2b, b], fused: along this row into the
@@ -613,6 +627,7 @@ ls_phantom_generate (const LsPhantomParams *params,
     g_free (keep0);
     g_free (keep1);
     g_free (keep2);
+    g_free (nrow);
     g_free (x0);
     g_free (tx);
     g_free (hb);
