@@ -42,25 +42,44 @@ paint_capsule (const Canvas *cv,
   if (l2 < 1e-9)
     l2 = 1e-9;
   for (int y = ya; y <= yb; y++)
-    for (int x = xa; x <= xb; x++)
-      {
-        double px = x + 0.5 - x0, py = y + 0.5 - y0;
-        double t = clampd ((px * dx + py * dy) / l2, 0, 1);
-        double ex = px - t * dx, ey = py - t * dy;
-        double r = r0 + t * (r1 - r0);
-        double d2 = r * r - ex * ex - ey * ey;
+    {
+      int xs = xa, xe = xb;
 
-        if (d2 > 0)
-          {
-            float val = (float) (amp * sqrt (d2));
-            float *cell = &buf[y * cv->R + x];
+      /* Only the span of this row within rmax of the segment (conservative
+       * by a pixel): a long oblique capsule covers little of its box. */
+      if (fabs (dy) > 1e-6)
+        {
+          double py = y + 0.5 - y0;
+          double t0 = (py - rmax) / dy, t1 = (py + rmax) / dy;
+          double ta = MIN (t0, t1), tb = MAX (t0, t1);
 
-            if (!max_blend)
-              *cell += val;
-            else if (val > *cell)
-              *cell = val;
-          }
-      }
+          if (ta > 1 || tb < 0)
+            continue;
+          ta = MAX (ta, 0);
+          tb = MIN (tb, 1);
+          xs = MAX (xs, (int) floor (x0 + MIN (ta * dx, tb * dx) - rmax - 1));
+          xe = MIN (xe, (int) ceil (x0 + MAX (ta * dx, tb * dx) + rmax + 1));
+        }
+      for (int x = xs; x <= xe; x++)
+        {
+          double px = x + 0.5 - x0, py = y + 0.5 - y0;
+          double t = clampd ((px * dx + py * dy) / l2, 0, 1);
+          double ex = px - t * dx, ey = py - t * dy;
+          double r = r0 + t * (r1 - r0);
+          double d2 = r * r - ex * ex - ey * ey;
+
+          if (d2 > 0)
+            {
+              float val = (float) (amp * sqrt (d2));
+              float *cell = &buf[y * cv->R + x];
+
+              if (!max_blend)
+                *cell += val;
+              else if (val > *cell)
+                *cell = val;
+            }
+        }
+    }
 }
 
 typedef struct

@@ -12,10 +12,10 @@
  *
  * Smooth structures (body, lungs, heart, mediastinum, spine, lesions) are
  * functions evaluated per pixel of a grid at half the film's resolution
- * (above 256 pixels) and interpolated; thin ones (vessels, airways, air
- * bronchograms) are painted at full resolution, bones at the grid's, each
- * only over its bounding box (phantom-paint.c). A 512×512 film costs about
- * 10 ms of one core.
+ * (above 256 pixels) and interpolated; thin ones (vessels, air
+ * bronchograms) are painted at full resolution, bones and the airways
+ * (wide and soft-edged) at the grid's, each only over its bounding box
+ * (phantom-paint.c). A 512×512 film costs about 10 ms of one core.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -373,7 +373,7 @@ ls_phantom_generate (const LsPhantomParams *params,
   Canvas cv, hcv;
   int R;
   gsize n;
-  float *bone, *tmp, *vessels, *airway, *bronch = NULL, *les, *les_eff, *out;
+  float *bone, *tmp, *vessels, *bronch = NULL, *les, *les_eff, *out;
   float *base, *lung_d;
   Frame hframe;
   int H;
@@ -422,12 +422,12 @@ ls_phantom_generate (const LsPhantomParams *params,
   mu_bone = rng_range (&rng, 1.6, 2.2);
 
   vessels = g_new0 (float, n);
-  airway = g_new0 (float, n);
   out = ph->image->data;
 
   /* Bones and the smooth fields at up to half resolution: ribs are several
    * pixels wide even there, and the film's blur is wider than the
-   * difference. Vessels and airways are thin: full resolution. */
+   * difference; so are the trachea and main bronchi. Vessels are thin:
+   * full resolution. */
   H = R <= 256 ? R : (R + 1) / 2;
   hn = (gsize) H * H;
   hframe = frame;
@@ -444,7 +444,6 @@ ls_phantom_generate (const LsPhantomParams *params,
   ls_phantom_paint_ribs (&hcv, tmp, bone, a, &rng);
   ls_phantom_paint_shoulders (&hcv, tmp, bone, a, &rng);
   ls_phantom_paint_vessels (&cv, vessels, a, &rng);
-  ls_phantom_paint_airways (&cv, airway, a);
 
   ls_phantom_sample_lesions (&lesions, a, klass->sign, &rng, &ph->lesion_sides);
   ls_phantom_paint_lesions (&hcv, les, les_eff, a, &lesions);
@@ -461,6 +460,10 @@ ls_phantom_generate (const LsPhantomParams *params,
   base = g_new (float, hn);
   lung_d = g_new (float, hn);
   render_fields (a, &hframe, H, mu_bone, bone, les_eff, haze, base, lung_d);
+  /* The airways into tmp (the bands left it clear), then out of the base. */
+  ls_phantom_paint_airways (&hcv, tmp, a);
+  for (gsize i = 0; i < hn; i++)
+    base[i] -= tmp[i];
 
   /* The exposure curve as a table over the attenuation; quantum noise from
    * a table of normal deviates indexed by a fast generator. */
@@ -516,7 +519,7 @@ ls_phantom_generate (const LsPhantomParams *params,
         const float *b0 = base + (gsize) y0 * H, *b1 = b0 + row1;
         const float *d0 = lung_d + (gsize) y0 * H, *d1 = d0 + row1;
         const float *l0 = les + (gsize) y0 * H, *l1 = l0 + row1;
-        const float *vrow = vessels + (gsize) y * R, *arow = airway + (gsize) y * R;
+        const float *vrow = vessels + (gsize) y * R;
         float *orow = out + (gsize) y * R;
         /* u at the pixel centre: only its sign (the side) is needed. */
         double u_row = (frame.sn * (y + 0.5 - frame.cy) + frame.c * (0.5 - frame.cx)) / frame.s;
@@ -539,7 +542,7 @@ ls_phantom_generate (const LsPhantomParams *params,
             int j = x0[x];
             float t = tx[x];
 
-            orow[x] = hb[j] + t * (hb[j + 1] - hb[j]) - arow[x] + 0.2f * vrow[x];
+            orow[x] = hb[j] + t * (hb[j + 1] - hb[j]) + 0.2f * vrow[x];
             drow[x] = hd[j] + t * (hd[j + 1] - hd[j]);
           }
         /* The lungs: labels, vessels, lesions. */
@@ -640,7 +643,6 @@ ls_phantom_generate (const LsPhantomParams *params,
   g_free (bone);
   g_free (tmp);
   g_free (vessels);
-  g_free (airway);
   g_free (bronch);
   g_free (les);
   g_free (les_eff);
