@@ -10,6 +10,11 @@
  */
 #include "config.h"
 
+/* As in phantom.c: vectorize simple loops of unknown length at -O2 too. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
 #include "phantom-private.h"
 
 /* ---- Painting thin structures ------------------------------------------- */
@@ -170,11 +175,16 @@ paint_band (const Canvas *cv,
         }
     }
   for (int y = ya; y <= yb; y++)
-    for (int x = xa; x <= xb; x++)
-      {
-        dst[y * cv->R + x] += tmp[y * cv->R + x];
-        tmp[y * cv->R + x] = 0;
-      }
+    {
+      float *restrict drow = dst + (gsize) y * cv->R;
+      float *restrict trow = tmp + (gsize) y * cv->R;
+
+      for (int x = xa; x <= xb; x++)
+        {
+          drow[x] += trow[x];
+          trow[x] = 0;
+        }
+    }
 }
 
 /* A branching tree of tapered cylinders, from (u, v) in direction ang

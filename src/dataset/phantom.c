@@ -164,6 +164,16 @@ ls_phantom_lung_inside (const Anatomy *a,
   double xm = a->med_x[side], xp, hk;
   double d3;
 
+  /* Far outside the lung's ellipse (d1 falls by less than 0.05 a grid
+   * pixel), the rest cannot matter: the distance stays negative there and
+   * nothing below the dome is reached. */
+  if (d1 < -0.1)
+    {
+      *below_dome = -1;
+      if (no_heart != NULL)
+        *no_heart = d1;
+      return d1;
+    }
   if (side == 1)
     {
       /* The aortic knob. */
