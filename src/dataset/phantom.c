@@ -547,14 +547,43 @@ ls_phantom_generate (const LsPhantomParams *params,
           }
         hb[H] = hb[H - 1];
         hd[H] = hd[H - 1];
-        for (int x = 0; x < R; x++)
+        if (R == 2 * H && H >= 2)
           {
-            int j = x0[x];
-            float t = tx[x];
+            /* Exactly twice the grid: the weights are fixed (3/4 and 1/4),
+             * the same as the tables give, without their gathers. */
+            for (int m = 1; m < H; m++)
+              {
+                orow[2 * m] = hb[m - 1] + 0.75f * (hb[m] - hb[m - 1]);
+                drow[2 * m] = hd[m - 1] + 0.75f * (hd[m] - hd[m - 1]);
+              }
+            for (int m = 0; m < H - 1; m++)
+              {
+                orow[2 * m + 1] = hb[m] + 0.25f * (hb[m + 1] - hb[m]);
+                drow[2 * m + 1] = hd[m] + 0.25f * (hd[m + 1] - hd[m]);
+              }
+            /* The ends: clamped and extrapolated, from the tables. */
+            for (int e = 0; e < 2; e++)
+              {
+                int x = e == 0 ? 0 : R - 1, j = x0[x];
+                float t = tx[x];
 
-            orow[x] = hb[j] + t * (hb[j + 1] - hb[j]) + 0.2f * vrow[x];
-            drow[x] = hd[j] + t * (hd[j + 1] - hd[j]);
+                orow[x] = hb[j] + t * (hb[j + 1] - hb[j]);
+                drow[x] = hd[j] + t * (hd[j + 1] - hd[j]);
+              }
           }
+        else
+          {
+            for (int x = 0; x < R; x++)
+              {
+                int j = x0[x];
+                float t = tx[x];
+
+                orow[x] = hb[j] + t * (hb[j + 1] - hb[j]);
+                drow[x] = hd[j] + t * (hd[j + 1] - hd[j]);
+              }
+          }
+        for (int x = 0; x < R; x++)
+          orow[x] += 0.2f * vrow[x];
         /* The lungs: labels, vessels, lesions. */
         for (int x = 0; x < R; x++)
           {
