@@ -20,12 +20,6 @@
  */
 #include "config.h"
 
-/* The row conversions are simple loops of unknown length: let GCC vectorize
- * them at -O2 too. Before the includes, so inline helpers match. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("vect-cost-model=dynamic")
-#endif
-
 #include "png-write.h"
 
 #include <errno.h>
