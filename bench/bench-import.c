@@ -17,6 +17,7 @@
 
 #include "dataset/import.h"
 #include "dataset/split.h"
+#include "dataset/thumbnail.h"
 
 static void
 remove_tree (const char *path)
@@ -78,6 +79,29 @@ run (const char *src,
           what, reference ? " --reference" : "", first->added, bytes / 1048576.0, (t1 - t0) / 1e6,
           first->added / ((t1 - t0) / 1e6), bytes / 1048576.0 / ((t1 - t0) / 1e6), again->added,
           again->files / ((t2 - t1) / 1e6), (t3 - t2) / 1e6, split->near_duplicates->len);
+  g_clear_pointer (&store, ls_store_close);
+
+  /* The gallery opened a second time: reopen the workspace, list the
+   * images and read every thumbnail from cache/. */
+  {
+    g_autoptr (LsStore) again_store = NULL;
+    g_autoptr (GPtrArray) images = NULL;
+    gint64 t4 = g_get_monotonic_time (), t5;
+
+    again_store = ls_store_open (ws, LS_STORE_OPEN_DEFAULT, &error);
+    g_assert_no_error (error);
+    images = ls_store_list_images (again_store, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < images->len; i++)
+      {
+        g_autoptr (LsImage) thumb = ls_store_get_thumbnail (again_store, images->pdata[i], &error);
+
+        g_assert_no_error (error);
+      }
+    t5 = g_get_monotonic_time ();
+    printf ("%s%s: reopen + list + %u cached thumbnails in %.2f s (%.0f thumbnails/s)\n", what,
+            reference ? " --reference" : "", images->len, (t5 - t4) / 1e6, images->len / ((t5 - t4) / 1e6));
+  }
   remove_tree (tmp);
 }
 
