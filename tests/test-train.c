@@ -391,19 +391,26 @@ test_pointing_game (void)
   g_assert_cmpfloat ((double) near / total, >=, 3.0 * chance);
 }
 
+/* Two short trainings with the same seed (one engine thread, the default
+ * augmentation, the loader on one and on two workers) end bit-identical. */
 static void
 test_determinism (void)
 {
-  LsTrainResult *a = get_result ();
+  g_autoptr (LsTrainResult) a = NULL;
   g_autoptr (LsTrainResult) b = NULL;
   g_autoptr (GError) error = NULL;
   LsTrainConfig cfg;
-  LsNet *na = a->model->net, *nb;
+  LsNet *na, *nb;
 
   config_for_test (&cfg);
+  cfg.epochs = 3;
+  cfg.augment = NULL;
+  a = train (&cfg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
   cfg.loader_workers = 2; /* the loader's batches do not depend on its workers */
   b = train (&cfg, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
+  na = a->model->net;
   nb = b->model->net;
   g_assert_cmpuint (ls_net_get_n_tensors (na), ==, ls_net_get_n_tensors (nb));
   for (guint i = 0; i < ls_net_get_n_tensors (na); i++)
@@ -414,8 +421,43 @@ test_determinism (void)
   g_assert_cmpfloat (a->calibration.temperature, ==, b->calibration.temperature);
   g_assert_cmpfloat (a->model->ood->threshold, ==, b->model->ood->threshold);
   for (int e = 0; e < a->n_epochs; e++)
-    g_assert_cmpfloat (a->epochs[e].val_loss, ==, b->epochs[e].val_loss);
+    {
+      g_assert_cmpfloat (a->epochs[e].train_loss, ==, b->epochs[e].train_loss);
+      g_assert_cmpfloat (a->epochs[e].val_loss, ==, b->epochs[e].val_loss);
+    }
   g_assert_cmpstr (a->model->id, !=, b->model->id);
+}
+
+/* A wide image: the map comes back in the image's geometry, and the
+ * letterbox padding is not in it (the same image padded or not gives the
+ * same map over the image). */
+static void
+test_saliency_geometry (void)
+{
+  LsTrainResult *r = get_result ();
+  LsPhantom *ph = fx.test_phantoms[N_CLASSES * N_TEST - 1];
+  g_autoptr (LsImage) wide = ls_image_new (PX * 3 / 2, PX);
+  g_autoptr (LsPrediction) p = NULL;
+  g_autoptr (GError) error = NULL;
+  LsPredictOptions opt;
+
+  for (int y = 0; y < PX; y++)
+    for (int x = 0; x < wide->width; x++)
+      wide->data[y * wide->width + x] = ph->image->data[y * PX + x % PX];
+  ls_predict_options_init (&opt);
+  opt.saliency = TRUE;
+  opt.method = LS_SALIENCY_GRADIENT;
+  p = ls_pipeline_predict (r->model, wide, &opt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (p->saliency_width, ==, PX * 3 / 2);
+  g_assert_cmpint (p->saliency_height, ==, PX);
+  g_assert_cmpint (p->saliency_class, ==, p->predicted);
+  for (int i = 0; i < wide->width * wide->height; i++)
+    g_assert_true (p->saliency[i] >= 0.0f && p->saliency[i] <= 1.0f);
+  g_assert_cmpfloat (p->seconds, >, 0.0);
+  opt.target_class = 3;
+  g_assert_null (ls_pipeline_predict (r->model, wide, &opt, &error));
+  g_assert_error (error, LS_MODEL_ERROR, LS_MODEL_ERROR_INPUT);
 }
 
 typedef struct
@@ -553,6 +595,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/train/calibration", test_calibration);
   g_test_add_func ("/lungscope/pipeline/train/ood", test_ood);
   g_test_add_func ("/lungscope/pipeline/train/pointing-game", test_pointing_game);
+  g_test_add_func ("/lungscope/pipeline/train/saliency-geometry", test_saliency_geometry);
   g_test_add_func ("/lungscope/pipeline/train/cancel", test_cancel);
   g_test_add_func ("/lungscope/pipeline/train/determinism", test_determinism);
   rc = g_test_run ();
