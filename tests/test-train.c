@@ -198,6 +198,19 @@ test_accuracy (void)
   g_assert_true (r->epochs[r->best_epoch - 1].best);
   for (int e = r->best_epoch; e < r->n_epochs; e++)
     g_assert_cmpfloat (r->epochs[e].val_loss, >=, r->epochs[r->best_epoch - 1].val_loss);
+  {
+    g_autofree char *line = ls_train_epoch_to_json (&r->epochs[0]);
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    JsonObject *o;
+
+    g_assert_null (strchr (line, '\n'));
+    g_assert_true (json_parser_load_from_data (parser, line, -1, NULL));
+    o = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpint (json_object_get_int_member (o, "epoch"), ==, 1);
+    g_assert_cmpfloat (json_object_get_double_member (o, "val_loss"), ==, r->epochs[0].val_loss);
+    g_assert_true (json_object_has_member (o, "wait_seconds"));
+    g_assert_true (json_object_has_member (o, "images_per_second"));
+  }
   /* warm-up then cosine: the last epoch's rate is below the peak */
   g_assert_cmpfloat (r->epochs[r->n_epochs - 1].lr, <, r->epochs[1].lr);
 }
@@ -460,6 +473,34 @@ test_saliency_geometry (void)
   g_assert_error (error, LS_MODEL_ERROR, LS_MODEL_ERROR_INPUT);
 }
 
+/* A learning rate far too high makes the validation loss stop improving;
+ * with patience 2 the run ends early and keeps the best epoch's weights. */
+static void
+test_early_stop (void)
+{
+  g_autoptr (LsTrainResult) r = NULL;
+  g_autoptr (GError) error = NULL;
+  LsTrainConfig cfg;
+
+  config_for_test (&cfg);
+  cfg.epochs = 12;
+  cfg.lr = 0.3f;
+  cfg.warmup_epochs = 0;
+  cfg.patience = 2;
+  r = train (&cfg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("stopped after %d of 12 epochs, best %d", r->n_epochs, r->best_epoch);
+  g_assert_true (r->stopped_early);
+  g_assert_cmpint (r->n_epochs, <, 12);
+  g_assert_cmpint (r->n_epochs, ==, r->best_epoch + 2);
+  g_assert_cmpint ((int) fx.n_epoch_calls, ==, r->n_epochs);
+  /* the weights are the best epoch's: the calibration's NLL at T = 1 on the
+   * validation part is that epoch's validation loss, not the last one's */
+  g_assert_cmpfloat_with_epsilon (r->calibration.nll_before, r->epochs[r->best_epoch - 1].val_loss,
+                                  1e-9);
+  g_assert_cmpfloat (r->epochs[r->n_epochs - 1].val_loss, >, r->calibration.nll_before);
+}
+
 typedef struct
 {
   GCancellable *cancellable;
@@ -597,6 +638,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/train/pointing-game", test_pointing_game);
   g_test_add_func ("/lungscope/pipeline/train/saliency-geometry", test_saliency_geometry);
   g_test_add_func ("/lungscope/pipeline/train/cancel", test_cancel);
+  g_test_add_func ("/lungscope/pipeline/train/early-stop", test_early_stop);
   g_test_add_func ("/lungscope/pipeline/train/determinism", test_determinism);
   rc = g_test_run ();
   ls_train_result_free (fx.result);
