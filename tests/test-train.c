@@ -501,6 +501,43 @@ test_early_stop (void)
   g_assert_cmpfloat (r->epochs[r->n_epochs - 1].val_loss, >, r->calibration.nll_before);
 }
 
+/* SGD, class-balanced sampling, loss weights and a parent id: the card
+ * records them and the file is written where asked. */
+static void
+test_options_and_output (void)
+{
+  g_autoptr (LsTrainResult) r = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsModel) loaded = NULL;
+  g_autofree char *path = g_build_filename (fx.dir, "sgd.safetensors", NULL);
+  static const float weights[] = { 1.0f, 2.0f, 1.5f };
+  const char *tc;
+  LsTrainConfig cfg;
+
+  config_for_test (&cfg);
+  cfg.epochs = 2;
+  ls_optim_config_init (&cfg.optim, LS_OPTIM_SGD);
+  cfg.lr = 0.05f;
+  cfg.balanced = TRUE;
+  cfg.class_weights = weights;
+  cfg.parent_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+  cfg.name = "sgd test";
+  cfg.output_path = path;
+  r = train (&cfg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  loaded = ls_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded->parent_id, ==, "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  g_assert_cmpstr (loaded->name, ==, "sgd test");
+  g_assert_cmpstr (loaded->id, ==, r->model->id);
+  tc = g_hash_table_lookup (loaded->metadata, "train_config");
+  g_test_message ("%s", tc);
+  g_assert_nonnull (strstr (tc, "\"kind\":\"sgd\""));
+  g_assert_nonnull (strstr (tc, "\"sampling\":\"balanced\""));
+  g_assert_nonnull (strstr (tc, "\"class_weights\":[1"));
+  g_assert_nonnull (strstr (tc, "\"epochs_run\":2"));
+}
+
 typedef struct
 {
   GCancellable *cancellable;
@@ -639,6 +676,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/train/saliency-geometry", test_saliency_geometry);
   g_test_add_func ("/lungscope/pipeline/train/cancel", test_cancel);
   g_test_add_func ("/lungscope/pipeline/train/early-stop", test_early_stop);
+  g_test_add_func ("/lungscope/pipeline/train/options", test_options_and_output);
   g_test_add_func ("/lungscope/pipeline/train/determinism", test_determinism);
   rc = g_test_run ();
   ls_train_result_free (fx.result);

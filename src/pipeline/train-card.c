@@ -68,6 +68,18 @@ add_double (JsonBuilder *b,
     json_builder_add_null_value (b);
 }
 
+/* A float field as the number a person wrote (0.05, not 0.0500000007). */
+static void
+add_float (JsonBuilder *b,
+           const char *key,
+           float v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (buf, sizeof buf, "%.7g", (double) v);
+  add_double (b, key, g_ascii_strtod (buf, NULL));
+}
+
 static void
 add_int (JsonBuilder *b,
          const char *key,
@@ -169,27 +181,27 @@ train_config_json (const LsTrainRun *run)
   json_builder_set_member_name (b, "optimizer");
   json_builder_begin_object (b);
   add_string (b, "kind", o->kind == LS_OPTIM_ADAMW ? "adamw" : "sgd");
-  add_double (b, "lr", cfg->lr);
-  add_double (b, "weight_decay", o->weight_decay);
+  add_float (b, "lr", cfg->lr);
+  add_float (b, "weight_decay", o->weight_decay);
   if (o->kind == LS_OPTIM_ADAMW)
     {
-      add_double (b, "beta1", o->beta1);
-      add_double (b, "beta2", o->beta2);
-      add_double (b, "eps", o->eps);
+      add_float (b, "beta1", o->beta1);
+      add_float (b, "beta2", o->beta2);
+      add_float (b, "eps", o->eps);
     }
   else
     {
-      add_double (b, "momentum", o->momentum);
+      add_float (b, "momentum", o->momentum);
       json_builder_set_member_name (b, "nesterov");
       json_builder_add_boolean_value (b, o->nesterov);
     }
-  add_double (b, "clip_norm", o->clip_norm);
+  add_float (b, "clip_norm", o->clip_norm);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "schedule");
   json_builder_begin_object (b);
   add_string (b, "kind", "cosine");
-  add_double (b, "warmup_epochs", cfg->warmup_epochs);
-  add_double (b, "min_lr", cfg->min_lr);
+  add_float (b, "warmup_epochs", cfg->warmup_epochs);
+  add_float (b, "min_lr", cfg->min_lr);
   add_int (b, "steps", run->total_steps);
   json_builder_end_object (b);
   add_int (b, "epochs", cfg->epochs);
@@ -197,7 +209,7 @@ train_config_json (const LsTrainRun *run)
   add_int (b, "best_epoch", run->best_epoch);
   add_int (b, "patience", cfg->patience);
   add_int (b, "batch", cfg->batch_size);
-  add_double (b, "label_smoothing", cfg->label_smoothing);
+  add_float (b, "label_smoothing", cfg->label_smoothing);
   add_string (b, "sampling", cfg->balanced ? "balanced" : "shuffle");
   json_builder_set_member_name (b, "class_weights");
   if (cfg->class_weights != NULL)
