@@ -597,6 +597,45 @@ test_saliency (void)
     }
 }
 
+/* The GAP layer's output is the mean over space of the layer before it,
+ * and the linear layer's output is the logits. */
+static void
+test_layer_output (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (small_spec, &error);
+  float x[3 * 2 * 12 * 12];
+  int labels[3];
+  const float *logits, *feat, *before, *fc;
+  int gap, c, h, w, bc, bh, bw;
+
+  g_assert_true (ls_net_plan (net, 4, &error));
+  ls_net_init_params (net, 5);
+  ls_net_set_mode (net, LS_NET_MODE_EVAL);
+  make_data (x, labels, 3, 2 * 12 * 12, 6);
+  logits = ls_net_forward (net, x, 3);
+  gap = ls_net_find_layer (net, LS_LAYER_GAP);
+  g_assert_cmpint (gap, ==, 8);
+  g_assert_cmpint (ls_net_find_layer (net, LS_LAYER_LINEAR), ==, 10);
+  feat = ls_net_get_layer_output (net, gap, &c, &h, &w);
+  g_assert_cmpint (c, ==, 5);
+  g_assert_cmpint (h * w, ==, 1);
+  before = ls_net_get_layer_output (net, gap - 1, &bc, &bh, &bw);
+  g_assert_cmpint (bc, ==, 5);
+  for (int n = 0; n < 3; n++)
+    for (int ch = 0; ch < c; ch++)
+      {
+        double sum = 0;
+
+        for (int i = 0; i < bh * bw; i++)
+          sum += before[(n * bc + ch) * bh * bw + i];
+        g_assert_cmpfloat_with_epsilon (feat[n * c + ch], sum / (bh * bw), 1e-5);
+      }
+  fc = ls_net_get_layer_output (net, 10, &c, NULL, NULL);
+  g_assert_cmpint (c, ==, 3);
+  g_assert_true (memcmp (fc, logits, sizeof (float) * 9) == 0);
+}
+
 static void
 test_resize_bilinear (void)
 {
@@ -625,5 +664,6 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/net/single-image-threads", test_single_image_threads);
   g_test_add_func ("/lungscope/engine/saliency/maps", test_saliency);
   g_test_add_func ("/lungscope/engine/saliency/resize", test_resize_bilinear);
+  g_test_add_func ("/lungscope/engine/net/layer-output", test_layer_output);
   return g_test_run ();
 }

@@ -370,6 +370,36 @@ ls_net_get_cam_layer (const LsNet *net)
   return net->cam_layer;
 }
 
+int
+ls_net_find_layer (const LsNet *net,
+                   LsLayerKind kind)
+{
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].spec.kind == kind)
+      return i;
+  return -1;
+}
+
+const float *
+ls_net_get_layer_output (const LsNet *net,
+                         int index,
+                         int *c,
+                         int *h,
+                         int *w)
+{
+  const Layer *l;
+
+  g_assert (index >= 0 && index < net->n_layers && net->batch > 0);
+  l = &net->layers[index];
+  if (c != NULL)
+    *c = l->c_out;
+  if (h != NULL)
+    *h = l->h_out;
+  if (w != NULL)
+    *w = l->w_out;
+  return l->out;
+}
+
 void
 ls_net_set_dropout_seed (LsNet *net,
                          guint64 seed)

@@ -149,6 +149,17 @@ void ls_net_zero_grads (LsNet *net);
 
 /* Index of the cam=yes layer, or −1. */
 int ls_net_get_cam_layer (const LsNet *net);
+/* Index of the first layer of @kind, or −1. */
+int ls_net_find_layer (const LsNet *net,
+                       LsLayerKind kind);
+/* The output of layer @index from the last forward, (n, C, H, W) for the n
+ * images of that forward (a GAP layer's is (n, C) with H = W = 1); valid
+ * until the next forward. Needs a plan. */
+const float *ls_net_get_layer_output (const LsNet *net,
+                                      int index,
+                                      int *c,
+                                      int *h,
+                                      int *w);
 /* Backward from @dlogits down to the output of layer @stop (its gradient
  * is then in *grad, its activation in *act, both (n, C, H, W)); stop = −1
  * goes down to the input. No parameter gradients. */

@@ -1,0 +1,563 @@
+/* train.c — the training loop: epochs, validation, best epoch, early stop;
+ * then calibration, OOD statistics and evaluation (train-card.c writes the
+ * card)
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "pipeline/train-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "engine/spec.h"
+
+G_DEFINE_QUARK (ls - train - error - quark, ls_train_error)
+
+void
+ls_train_config_init (LsTrainConfig *config)
+{
+  memset (config, 0, sizeof *config);
+  config->fit = LS_FIT_LETTERBOX;
+  for (int c = 0; c < LS_LOADER_MAX_CHANNELS; c++)
+    config->std[c] = 1.0f;
+  config->epochs = 30;
+  config->batch_size = 32;
+  ls_optim_config_init (&config->optim, LS_OPTIM_ADAMW);
+  config->optim.weight_decay = 1e-4f;
+  config->optim.clip_norm = 5.0f;
+  config->lr = 1e-3f;
+  config->min_lr = 0.0f;
+  config->warmup_epochs = 1.0f;
+  config->label_smoothing = 0.05f;
+  config->seed = 1;
+  config->threads = 1;
+  config->patience = 5;
+}
+
+void
+ls_train_result_free (LsTrainResult *result)
+{
+  if (result == NULL)
+    return;
+  ls_model_free (result->model);
+  ls_metrics_free (result->metrics);
+  g_free (result->epochs);
+  g_free (result);
+}
+
+static void
+report (LsTrainRun *run,
+        double fraction,
+        const char *message)
+{
+  if (run->progress != NULL)
+    run->progress (CLAMP (fraction, 0.0, 1.0), message, run->user_data);
+}
+
+static LsLoader *
+make_loader (LsTrainRun *run,
+             const LsLoaderItem *items,
+             guint n,
+             gboolean training,
+             GError **error)
+{
+  const LsTrainConfig *cfg = run->config;
+  LsLoaderConfig lc;
+
+  ls_loader_config_init (&lc);
+  lc.batch_size = (guint) cfg->batch_size;
+  lc.size = ls_net_get_input_size (run->net);
+  lc.channels = ls_net_get_input_channels (run->net);
+  lc.fit = cfg->fit;
+  memcpy (lc.mean, cfg->mean, sizeof lc.mean);
+  memcpy (lc.std, cfg->std, sizeof lc.std);
+  lc.seed = cfg->seed;
+  lc.n_workers = cfg->loader_workers;
+  if (training)
+    {
+      lc.augment = run->augment;
+      lc.sampling = cfg->balanced ? LS_LOADER_SAMPLE_BALANCED : LS_LOADER_SAMPLE_SEQUENTIAL;
+      lc.shuffle = TRUE;
+    }
+  else
+    {
+      lc.augment = NULL;
+      lc.sampling = LS_LOADER_SAMPLE_SEQUENTIAL;
+      lc.shuffle = FALSE;
+    }
+  return ls_loader_new (items, n, &lc, error);
+}
+
+/* Cross-entropy (no smoothing, no weights) of one row, in double. */
+static double
+row_nll (const float *z,
+         int k,
+         int label)
+{
+  return ls_log_sum_exp (z, k, 1.0) - z[label];
+}
+
+gboolean
+ls_train_run_pass (LsTrainRun *run,
+                   LsLoader *loader,
+                   LsTrainPass *pass,
+                   GError **error)
+{
+  int k = ls_net_get_n_classes (run->net);
+  LsBatch *batch = NULL;
+
+  pass->n = 0;
+  pass->loss = 0;
+  pass->correct = 0;
+  ls_net_set_mode (run->net, LS_NET_MODE_EVAL);
+  ls_loader_start_epoch (loader, 0);
+  while (TRUE)
+    {
+      const float *z, *feat = NULL;
+
+      if (!ls_loader_next (loader, &batch, run->cancellable, error))
+        return FALSE;
+      if (batch == NULL)
+        break;
+      z = ls_net_forward (run->net, batch->input, (int) batch->n);
+
+      if (pass->features != NULL)
+        feat = ls_net_get_layer_output (run->net, run->feature_layer, NULL, NULL, NULL);
+      for (guint i = 0; i < batch->n; i++)
+        {
+          const float *row = z + (gsize) i * k;
+          int label = batch->labels[i];
+
+          g_assert (pass->n < pass->capacity);
+          pass->loss += row_nll (row, k, label);
+          pass->correct += ls_metrics_argmax (row, k) == label;
+          if (pass->logits != NULL)
+            memcpy (pass->logits + (gsize) pass->n * k, row, sizeof (float) * k);
+          if (pass->labels != NULL)
+            pass->labels[pass->n] = label;
+          if (feat != NULL)
+            memcpy (pass->features + (gsize) pass->n * run->feature_dim,
+                    feat + (gsize) i * run->feature_dim, sizeof (float) * run->feature_dim);
+          pass->n++;
+        }
+      ls_loader_release (loader, batch);
+    }
+  if (pass->n == 0)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_FAILED, "no image of the part could be read");
+      return FALSE;
+    }
+  pass->loss /= pass->n;
+  return TRUE;
+}
+
+/* The parameter and running-statistics tensors, copied to or from @snap. */
+static void
+snapshot (LsNet *net,
+          float *snap,
+          gboolean restore)
+{
+  gsize off = 0;
+
+  for (guint i = 0; i < ls_net_get_n_tensors (net); i++)
+    {
+      const LsNetTensor *t = ls_net_get_tensor (net, i);
+
+      if (restore)
+        memcpy (t->data, snap + off, sizeof (float) * t->n_elements);
+      else
+        memcpy (snap + off, t->data, sizeof (float) * t->n_elements);
+      off += t->n_elements;
+    }
+}
+
+static gboolean
+check_config (const LsTrainConfig *cfg,
+              guint n_train,
+              guint n_val,
+              GError **error)
+{
+  if (cfg->epochs < 1 || cfg->batch_size < 1 || cfg->batch_size > 4096 || !(cfg->lr > 0) || cfg->threads < 1 || cfg->patience < 0 || cfg->warmup_epochs < 0 || cfg->label_smoothing < 0 || cfg->label_smoothing >= 1)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                   "training configuration: epochs, batch (1 … 4096), threads must be positive, "
+                   "lr > 0, patience and warm-up ≥ 0, label smoothing in [0, 1)");
+      return FALSE;
+    }
+  if (n_train == 0 || n_val == 0)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                   "training needs a training part and a validation part (%u and %u images)",
+                   n_train, n_val);
+      return FALSE;
+    }
+  if (cfg->class_names == NULL)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID, "training needs class names");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_labels (const LsLoaderItem *items,
+              guint n,
+              int k,
+              const char *part,
+              GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    if (items[i].label < 0 || items[i].label >= k)
+      {
+        g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                     "%s part, item %u (%s): label %d is not one of the %d classes", part, i,
+                     items[i].path ? items[i].path : "in memory", items[i].label, k);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+setup (LsTrainRun *run,
+       const LsLoaderItem *train,
+       guint n_train,
+       const LsLoaderItem *val,
+       guint n_val,
+       const LsLoaderItem *test,
+       guint n_test,
+       GError **error)
+{
+  const LsTrainConfig *cfg = run->config;
+  int k;
+
+  if (!check_config (cfg, n_train, n_val, error))
+    return FALSE;
+  run->net = ls_net_new (cfg->arch != NULL ? cfg->arch : ls_engine_default_arch (), error);
+  if (run->net == NULL)
+    return FALSE;
+  k = ls_net_get_n_classes (run->net);
+  if ((int) g_strv_length ((char **) cfg->class_names) != k)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                   "%u class names for a network with %d outputs",
+                   g_strv_length ((char **) cfg->class_names), k);
+      return FALSE;
+    }
+  if (ls_net_get_input_channels (run->net) > LS_LOADER_MAX_CHANNELS)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                   "the loader feeds at most %d channels", LS_LOADER_MAX_CHANNELS);
+      return FALSE;
+    }
+  if (!check_labels (train, n_train, k, "training", error) || !check_labels (val, n_val, k, "validation", error) || !check_labels (test, n_test, k, "test", error))
+    return FALSE;
+  run->feature_layer = ls_net_find_layer (run->net, LS_LAYER_GAP);
+  if (cfg->augment == NULL)
+    run->augment = ls_augment_pipeline_new_default ();
+  else if (*cfg->augment != '\0')
+    {
+      run->augment = ls_augment_pipeline_new_from_string (cfg->augment, error);
+      if (run->augment == NULL)
+        return FALSE;
+    }
+  ls_net_set_threads (run->net, cfg->threads);
+  if (!ls_net_plan (run->net, cfg->batch_size, error))
+    return FALSE;
+  if (run->feature_layer >= 0)
+    ls_net_get_layer_output (run->net, run->feature_layer, &run->feature_dim, NULL, NULL);
+  ls_net_init_params (run->net, cfg->seed);
+  run->opt = ls_optimizer_new (&cfg->optim, ls_net_get_n_params (run->net));
+  for (guint i = 0; i < ls_net_get_n_tensors (run->net); i++)
+    run->n_snapshot += ls_net_get_tensor (run->net, i)->n_elements;
+  run->best = g_new (float, run->n_snapshot);
+  /* every item once per epoch (shuffled, or as many balanced draws) */
+  run->batches_per_epoch = (n_train + (guint) cfg->batch_size - 1) / (guint) cfg->batch_size;
+  run->train_loader = make_loader (run, train, n_train, TRUE, error);
+  if (run->train_loader == NULL)
+    return FALSE;
+  run->val_loader = make_loader (run, val, n_val, FALSE, error);
+  return run->val_loader != NULL;
+}
+
+static gboolean
+train_epoch (LsTrainRun *run,
+             int epoch,
+             LsTrainEpoch *rec,
+             GError **error)
+{
+  const LsTrainConfig *cfg = run->config;
+  LsLossConfig loss = { cfg->class_weights, cfg->label_smoothing };
+  guint nb = run->batches_per_epoch;
+  LsLoaderStats before, after;
+  LsBatch *batch = NULL;
+  double sum_loss = 0, sum_correct = 0;
+  guint n = 0;
+  gint64 t0 = g_get_monotonic_time ();
+  char msg[128];
+
+  ls_loader_get_stats (run->train_loader, &before);
+  ls_net_set_mode (run->net, LS_NET_MODE_TRAIN);
+  ls_loader_start_epoch (run->train_loader, (guint) epoch);
+  while (TRUE)
+    {
+      LsStepResult res;
+      float lr;
+
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
+      if (!ls_loader_next (run->train_loader, &batch, run->cancellable, error))
+        return FALSE;
+      if (batch == NULL)
+        break;
+      lr = ls_engine_cosine_lr (cfg->lr, cfg->min_lr, run->step, run->warmup_steps,
+                                run->total_steps);
+      ls_net_train_step (run->net, run->opt, batch->input, batch->labels, (int) batch->n, &loss,
+                         lr, &res);
+      run->step++;
+      if (!isfinite (res.loss))
+        {
+          ls_loader_release (run->train_loader, batch);
+          g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_FAILED,
+                       "epoch %d: the loss is not finite (learning rate %g too high?)", epoch + 1,
+                       (double) lr);
+          return FALSE;
+        }
+      sum_loss += (double) res.loss * batch->n;
+      sum_correct += (double) res.accuracy * batch->n;
+      n += batch->n;
+      rec->lr = lr;
+      g_snprintf (msg, sizeof msg, "epoch %d/%d, batch %u/%u, loss %.4f", epoch + 1, cfg->epochs,
+                  batch->index + 1, nb, (double) res.loss);
+      report (run, (epoch + (batch->index + 1.0) / MAX (nb, 1)) / cfg->epochs * 0.9, msg);
+      ls_loader_release (run->train_loader, batch);
+    }
+  if (n == 0)
+    {
+      g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_FAILED,
+                   "epoch %d: no training image could be read", epoch + 1);
+      return FALSE;
+    }
+  ls_loader_get_stats (run->train_loader, &after);
+  rec->epoch = epoch + 1;
+  rec->epochs = cfg->epochs;
+  rec->n_images = n;
+  rec->train_loss = sum_loss / n;
+  rec->train_accuracy = sum_correct / n;
+  rec->wait_seconds = after.wait_seconds - before.wait_seconds;
+  rec->images_per_second = n / MAX ((g_get_monotonic_time () - t0) / 1e6, 1e-9);
+  return TRUE;
+}
+
+static gboolean
+run_epochs (LsTrainRun *run,
+            GError **error)
+{
+  const LsTrainConfig *cfg = run->config;
+  double best_loss = INFINITY;
+  int since_best = 0;
+  guint nb = run->batches_per_epoch;
+  LsTrainPass val = { 0 };
+
+  val.capacity = G_MAXINT;
+  run->total_steps = (gint64) nb * cfg->epochs;
+  run->warmup_steps = (gint64) llround ((double) cfg->warmup_epochs * nb);
+  run->epochs = g_new0 (LsTrainEpoch, cfg->epochs);
+  for (int e = 0; e < cfg->epochs; e++)
+    {
+      LsTrainEpoch *rec = &run->epochs[e];
+      gint64 t0 = g_get_monotonic_time ();
+
+      if (!train_epoch (run, e, rec, error) || !ls_train_run_pass (run, run->val_loader, &val, error))
+        return FALSE;
+      rec->val_loss = val.loss;
+      rec->val_accuracy = (double) val.correct / val.n;
+      rec->seconds = (g_get_monotonic_time () - t0) / 1e6;
+      run->n_epochs = e + 1;
+      if (val.loss < best_loss)
+        {
+          best_loss = val.loss;
+          since_best = 0;
+          rec->best = TRUE;
+          run->best_epoch = e + 1;
+          snapshot (run->net, run->best, FALSE);
+        }
+      else
+        since_best++;
+      if (run->on_epoch != NULL)
+        run->on_epoch (rec, run->epoch_data);
+      if (cfg->patience > 0 && since_best >= cfg->patience && e + 1 < cfg->epochs)
+        {
+          run->stopped_early = TRUE;
+          break;
+        }
+    }
+  snapshot (run->net, run->best, TRUE);
+  return TRUE;
+}
+
+/* Validation logits → temperature; training features → OOD statistics;
+ * validation features → OOD threshold; test → metrics. */
+static gboolean
+finish (LsTrainRun *run,
+        const LsLoaderItem *train,
+        guint n_train,
+        const LsLoaderItem *val,
+        guint n_val,
+        const LsLoaderItem *test,
+        guint n_test,
+        GError **error)
+{
+  int k = ls_net_get_n_classes (run->net), d = run->feature_dim;
+  g_autoptr (LsLoader) train_plain = NULL;
+  g_autoptr (LsLoader) test_loader = NULL;
+  g_autofree float *val_probs = NULL;
+  LsTrainPass vp = { 0 }, tp = { 0 };
+  g_autoptr (LsMetrics) before = NULL;
+  g_autoptr (LsMetrics) after = NULL;
+  gboolean ok = FALSE;
+
+  report (run, 0.9, "calibrating");
+  vp.capacity = n_val;
+  vp.logits = run->val_logits = g_new (float, (gsize) n_val *k);
+  vp.labels = run->val_labels = g_new (int, n_val);
+  vp.features = run->val_features = d > 0 ? g_new (float, (gsize) n_val *d) : NULL;
+  if (!ls_train_run_pass (run, run->val_loader, &vp, error))
+    return FALSE;
+  run->n_val = vp.n;
+  if (!ls_calibrate_fit_temperature (vp.logits, vp.labels, vp.n, k, &run->calibration, error))
+    return FALSE;
+  val_probs = g_new (float, (gsize) vp.n *k);
+  ls_calibrate_apply_temperature (vp.logits, vp.n, k, 1.0, val_probs);
+  before = ls_metrics_compute (vp.n, k, val_probs, vp.labels, NULL, run->config->class_names,
+                               LS_METRICS_DEFAULT_BINS, error);
+  ls_calibrate_apply_temperature (vp.logits, vp.n, k, run->calibration.temperature, val_probs);
+  after = ls_metrics_compute (vp.n, k, val_probs, vp.labels, NULL, run->config->class_names,
+                              LS_METRICS_DEFAULT_BINS, error);
+  if (before == NULL || after == NULL)
+    return FALSE;
+  run->val_ece_before = before->ece;
+  run->val_ece_after = after->ece;
+
+  if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+    return FALSE;
+  report (run, 0.93, "fitting out-of-distribution statistics");
+  if (d > 0)
+    {
+      train_plain = make_loader (run, train, n_train, FALSE, error);
+      if (train_plain == NULL)
+        return FALSE;
+      tp.capacity = n_train;
+      tp.logits = g_new (float, (gsize) n_train *k);
+      tp.labels = g_new (int, n_train);
+      tp.features = g_new (float, (gsize) n_train *d);
+      if (ls_train_run_pass (run, train_plain, &tp, error))
+        run->ood = ls_ood_fit_mahalanobis (tp.features, tp.labels, tp.n, d, k,
+                                           LS_OOD_SHRINKAGE_LEDOIT_WOLF, 0.0, error);
+      g_free (tp.logits);
+      g_free (tp.labels);
+      g_free (tp.features);
+      if (run->ood == NULL)
+        return FALSE;
+    }
+  else
+    run->ood = ls_ood_new_energy (k, 1.0);
+  if (!ls_ood_set_threshold (run->ood, vp.features, vp.logits, vp.n, LS_OOD_DEFAULT_PERCENTILE,
+                             error))
+    return FALSE;
+
+  if (n_test > 0)
+    {
+      LsTrainPass sp = { 0 };
+      g_autofree float *probs = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+        return FALSE;
+      report (run, 0.96, "evaluating on the test part");
+      test_loader = make_loader (run, test, n_test, FALSE, error);
+      if (test_loader == NULL)
+        return FALSE;
+      sp.capacity = n_test;
+      sp.logits = g_new (float, (gsize) n_test *k);
+      sp.labels = g_new (int, n_test);
+      if (ls_train_run_pass (run, test_loader, &sp, error))
+        {
+          probs = g_new (float, (gsize) sp.n *k);
+          ls_calibrate_apply_temperature (sp.logits, sp.n, k, run->calibration.temperature, probs);
+          run->metrics = ls_metrics_compute (sp.n, k, probs, sp.labels, NULL,
+                                             run->config->class_names, LS_METRICS_DEFAULT_BINS,
+                                             error);
+          ok = run->metrics != NULL;
+        }
+      g_free (sp.logits);
+      g_free (sp.labels);
+      if (!ok)
+        return FALSE;
+    }
+  return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
+}
+
+static void
+run_clear (LsTrainRun *run)
+{
+  ls_loader_free (run->train_loader);
+  ls_loader_free (run->val_loader);
+  ls_augment_pipeline_free (run->augment);
+  ls_optimizer_free (run->opt);
+  ls_net_free (run->net);
+  ls_ood_free (run->ood);
+  ls_metrics_free (run->metrics);
+  g_free (run->best);
+  g_free (run->epochs);
+  g_free (run->val_logits);
+  g_free (run->val_labels);
+  g_free (run->val_features);
+}
+
+gboolean
+ls_pipeline_train (const LsTrainConfig *config,
+                   const LsLoaderItem *train,
+                   guint n_train,
+                   const LsLoaderItem *val,
+                   guint n_val,
+                   const LsLoaderItem *test,
+                   guint n_test,
+                   LsProgressFunc progress,
+                   gpointer user_data,
+                   LsTrainEpochFunc on_epoch,
+                   gpointer epoch_data,
+                   GCancellable *cancellable,
+                   LsTrainResult **result,
+                   GError **error)
+{
+  LsTrainRun run = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean ok;
+
+  g_return_val_if_fail (config != NULL && result != NULL, FALSE);
+  *result = NULL;
+  run.config = config;
+  run.progress = progress;
+  run.user_data = user_data;
+  run.on_epoch = on_epoch;
+  run.epoch_data = epoch_data;
+  run.cancellable = cancellable;
+  report (&run, 0.0, "preparing");
+  ok = setup (&run, train, n_train, val, n_val, test, n_test, error) && run_epochs (&run, error) && finish (&run, train, n_train, val, n_val, test, n_test, error);
+  if (ok)
+    {
+      report (&run, 0.99, "writing the model card");
+      run.seconds = (g_get_monotonic_time () - t0) / 1e6;
+      *result = ls_train_build_result (&run, error);
+      ok = *result != NULL;
+    }
+  if (ok && config->output_path != NULL && !ls_model_save ((*result)->model, config->output_path, error))
+    {
+      g_clear_pointer (result, ls_train_result_free);
+      ok = FALSE;
+    }
+  run_clear (&run);
+  if (ok)
+    report (&run, 1.0, "done");
+  return ok;
+}
