@@ -23,26 +23,6 @@ typedef struct
   ModelsFunc func;
 } ModelsSub;
 
-/* Opens the workspace after the options were parsed (so --help needs none). */
-static LsStore *
-open_store (const LsCliCommand *sub,
-            LsCliGlobal *global,
-            int *code)
-{
-  g_autoptr (GError) error = NULL;
-  LsStore *store;
-
-  if (global->workspace == NULL)
-    {
-      *code = ls_cli_usage_error (sub, "no workspace: give -w PATH or set LUNGSCOPE_WORKSPACE");
-      return NULL;
-    }
-  store = ls_store_open (global->workspace, LS_STORE_OPEN_DEFAULT, &error);
-  if (store == NULL)
-    *code = ls_cli_failure ("%s", error->message);
-  return store;
-}
-
 static char *
 iso_time (gint64 usec)
 {
@@ -148,7 +128,7 @@ models_list (const LsCliCommand *sub,
     return code;
   if (argc > 1)
     return ls_cli_usage_error (sub, "unexpected argument “%s”", argv[1]);
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   models = ls_registry_list (store, &error);
@@ -331,7 +311,7 @@ models_show (const LsCliCommand *sub,
     return code;
   if (argc > 2)
     return ls_cli_usage_error (sub, "unexpected argument “%s”", argv[2]);
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   id = resolve (store, argc > 1 ? argv[1] : NULL, &code);
@@ -364,7 +344,7 @@ models_promote (const LsCliCommand *sub,
     return code;
   if (argc != 2)
     return ls_cli_usage_error (sub, argc < 2 ? "no MODEL given" : "too many arguments");
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   id = resolve (store, argv[1], &code);
@@ -391,7 +371,7 @@ models_rollback (const LsCliCommand *sub,
     return code;
   if (argc != 1)
     return ls_cli_usage_error (sub, "unexpected argument “%s”", argv[1]);
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   id = ls_registry_rollback (store, &error);
@@ -421,7 +401,7 @@ models_export (const LsCliCommand *sub,
     return code;
   if (argc != 3)
     return ls_cli_usage_error (sub, argc < 3 ? "give MODEL and PATH" : "too many arguments");
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   id = resolve (store, argv[1], &code);
@@ -452,7 +432,7 @@ models_delete (const LsCliCommand *sub,
     return code;
   if (argc != 2)
     return ls_cli_usage_error (sub, argc < 2 ? "no MODEL given" : "too many arguments");
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   id = resolve (store, argv[1], &code);
@@ -484,7 +464,7 @@ models_add (const LsCliCommand *sub,
     return code;
   if (argc != 2)
     return ls_cli_usage_error (sub, argc < 2 ? "no FILE given" : "too many arguments");
-  store = open_store (sub, global, &code);
+  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
   if (store == NULL)
     return code;
   id = ls_registry_register (store, argv[1], activate, &error);

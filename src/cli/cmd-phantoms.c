@@ -5,67 +5,30 @@
  */
 #include "config.h"
 
-#include <glib-unix.h>
-#include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "dataset/phantom.h"
 #include "ls-cli.h"
 
 typedef struct
 {
-  char *dir;
+  const char *dir;
   guint per_class;
   guint64 seed;
   int size;
-  gboolean show_progress;
-  GCancellable *cancellable;
-  GMainLoop *loop;
-
-  /* Set by the worker thread, read after it is joined. */
-  gboolean ok;
-  GError *error;
-} Run;
-
-static void
-on_progress (double fraction,
-             const char *message,
-             gpointer user_data)
-{
-  Run *run = user_data;
-
-  if (run->show_progress)
-    fprintf (stderr, "\rphantoms: %3.0f %% (%s)   ", 100 * fraction, message);
-}
+} Job;
 
 static gboolean
-quit_loop (gpointer user_data)
+phantoms_work (gpointer data,
+               LsProgressFunc progress,
+               gpointer progress_data,
+               GCancellable *cancellable,
+               GError **error)
 {
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
-}
+  Job *job = data;
 
-static gpointer
-run_thread (gpointer user_data)
-{
-  Run *run = user_data;
-
-  run->ok = ls_phantom_write_dataset (run->dir, run->per_class, run->seed, run->size, on_progress, run,
-                                      run->cancellable, &run->error);
-  /* An idle source, not g_main_context_invoke(): that would run quit_loop
-   * here if the main thread had not entered the loop yet, and the quit
-   * would be lost. */
-  g_idle_add (quit_loop, run->loop);
-  return NULL;
-}
-
-static gboolean
-on_signal (gpointer user_data)
-{
-  /* Stop after the images in flight: their files are written whole. */
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_CONTINUE;
+  return ls_phantom_write_dataset (job->dir, job->per_class, job->seed, job->size, progress,
+                                   progress_data, cancellable, error);
 }
 
 int
@@ -76,14 +39,11 @@ ls_cli_cmd_phantoms (const LsCliCommand *command,
 {
   g_autofree char *seed_text = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  GThread *thread;
+  g_autofree char *note = NULL;
   gint64 t0;
   int per_class = -1, size = 512;
   int exit_code;
-  guint sigint_id, sigterm_id;
-  Run run = { 0 };
+  Job run = { 0 };
   const GOptionEntry entries[] = {
     { "per-class", 'n', 0, G_OPTION_ARG_INT, &per_class, "Images per class (required)", "N" },
     { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Seed of the data set (default 0)", "S" },
@@ -110,32 +70,11 @@ ls_cli_cmd_phantoms (const LsCliCommand *command,
   run.dir = argv[1];
   run.per_class = (guint) per_class;
   run.size = size;
-  run.show_progress = isatty (STDERR_FILENO);
-  run.cancellable = cancellable;
-  run.loop = loop;
-
-  sigint_id = g_unix_signal_add (SIGINT, on_signal, cancellable);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, cancellable);
+  note = g_strdup_printf ("the files written are whole; %s has no labels.csv", run.dir);
   t0 = g_get_monotonic_time ();
-  thread = g_thread_new ("phantoms", run_thread, &run);
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
-  if (run.show_progress)
-    fputc ('\n', stderr);
-
-  if (!run.ok)
-    {
-      g_autoptr (GError) failure = g_steal_pointer (&run.error);
-
-      if (g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          fprintf (stderr, "lungscope-cli phantoms: cancelled; %s has no labels.csv\n", run.dir);
-          return LS_EXIT_CANCELLED;
-        }
-      return ls_cli_failure ("%s", failure->message);
-    }
+  exit_code = ls_cli_run_work ("phantoms", phantoms_work, &run, note);
+  if (exit_code != LS_EXIT_OK)
+    return exit_code;
   {
     double seconds = (g_get_monotonic_time () - t0) / 1e6;
     guint total = run.per_class * ls_phantom_get_n_classes ();

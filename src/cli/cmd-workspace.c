@@ -5,121 +5,12 @@
  */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "dataset/import.h"
 #include "dataset/split.h"
 #include "ls-cli.h"
-
-/* ---- running a long operation with Ctrl-C and a progress line ---- */
-
-typedef gboolean (*WorkFunc) (gpointer data,
-                              LsProgressFunc progress,
-                              gpointer progress_data,
-                              GCancellable *cancellable,
-                              GError **error);
-
-typedef struct
-{
-  WorkFunc func;
-  gpointer data;
-  GCancellable *cancellable;
-  GMainLoop *loop;
-  GError *error;
-  gboolean ok;
-  gboolean tty;
-} Work;
-
-static void
-progress_line (double fraction,
-               const char *message,
-               gpointer user_data)
-{
-  Work *work = user_data;
-
-  if (work->tty)
-    fprintf (stderr, "\r\033[K%3d%%  %.70s", (int) (fraction * 100), message);
-}
-
-static gboolean
-work_done (gpointer data)
-{
-  g_main_loop_quit (((Work *) data)->loop);
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-work_thread (gpointer data)
-{
-  Work *work = data;
-
-  work->ok = work->func (work->data, progress_line, work, work->cancellable, &work->error);
-  g_idle_add (work_done, work);
-  return NULL;
-}
-
-static gboolean
-on_sigint (gpointer data)
-{
-  g_cancellable_cancel (((Work *) data)->cancellable);
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs @func in a worker while the main thread waits for Ctrl-C; returns
- * the exit code (0, 1 with the reason printed, or 130). */
-static int
-run_work (WorkFunc func,
-          gpointer data)
-{
-  Work work = { func, data, g_cancellable_new (), g_main_loop_new (NULL, FALSE), NULL, FALSE,
-                isatty (STDERR_FILENO) };
-  GThread *thread;
-  guint sigint = g_unix_signal_add (SIGINT, on_sigint, &work);
-  int code;
-
-  thread = g_thread_new ("work", work_thread, &work);
-  g_main_loop_run (work.loop);
-  g_thread_join (thread);
-  g_source_remove (sigint);
-  if (work.tty)
-    fputs ("\r\033[K", stderr);
-  if (work.ok)
-    code = LS_EXIT_OK;
-  else if (g_error_matches (work.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      fprintf (stderr, "lungscope-cli: cancelled; what was committed stays\n");
-      code = LS_EXIT_CANCELLED;
-    }
-  else
-    code = ls_cli_failure ("%s", work.error->message);
-  g_clear_error (&work.error);
-  g_main_loop_unref (work.loop);
-  g_object_unref (work.cancellable);
-  return code;
-}
-
-static LsStore *
-open_workspace (const LsCliCommand *command,
-                LsCliGlobal *global,
-                LsStoreOpenFlags flags,
-                int *exit_code)
-{
-  g_autoptr (GError) error = NULL;
-  LsStore *store;
-
-  if (global->workspace == NULL)
-    {
-      *exit_code = ls_cli_usage_error (command, "no workspace: give -w PATH or set "
-                                                "LUNGSCOPE_WORKSPACE");
-      return NULL;
-    }
-  store = ls_store_open (global->workspace, flags, &error);
-  if (store == NULL)
-    *exit_code = ls_cli_failure ("%s", error->message);
-  return store;
-}
 
 /* ---- import ---- */
 
@@ -218,7 +109,7 @@ ls_cli_cmd_import (const LsCliCommand *command,
     return ls_cli_usage_error (command, "give at least one folder to import");
   if (csv != NULL && argc > 1)
     return ls_cli_usage_error (command, "with --csv, the CSV names the files; drop '%s'", argv[1]);
-  store = open_workspace (command, global, LS_STORE_OPEN_CREATE, &exit_code);
+  store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_CREATE, &exit_code);
   if (store == NULL)
     return exit_code;
   if (csv != NULL)
@@ -239,7 +130,7 @@ ls_cli_cmd_import (const LsCliCommand *command,
   job.options.reference = reference;
   job.options.class_map = (const char *const *) map;
   job.options.author = g_get_user_name ();
-  code = run_work (import_work, &job);
+  code = ls_cli_run_work ("import", import_work, &job, NULL);
   if (code == LS_EXIT_OK)
     fprintf (stderr,
              "added %u images, labelled %u, %u already there; %u unreadable, %u duplicates, %u "
@@ -290,7 +181,7 @@ ls_cli_cmd_label (const LsCliCommand *command,
     return exit_code;
   if (argc != 3)
     return ls_cli_usage_error (command, "give IMAGE and CLASS");
-  store = open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
+  store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (store == NULL)
     return exit_code;
   classes = ls_store_get_classes (store, &error);
@@ -371,7 +262,7 @@ ls_cli_cmd_split (const LsCliCommand *command,
   if (!(test >= 0 && val >= 0 && test + val < 1) || seed < 0)
     return ls_cli_usage_error (command, "--test and --val must be ≥ 0 with a sum below 1, and "
                                         "--seed ≥ 0");
-  store = open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
+  store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (store == NULL)
     return exit_code;
   job.store = store;
@@ -379,7 +270,7 @@ ls_cli_cmd_split (const LsCliCommand *command,
   job.options.test = test;
   job.options.val = val;
   job.options.seed = (guint64) seed;
-  code = run_work (split_work, &job);
+  code = ls_cli_run_work ("split", split_work, &job, NULL);
   if (code != LS_EXIT_OK)
     return code;
   n_classes = g_strv_length (job.report->classes);

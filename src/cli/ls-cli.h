@@ -5,8 +5,10 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
+
+#include "dataset/store.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +63,35 @@ int ls_cli_usage_error (const LsCliCommand *command,
 int ls_cli_failure (const char *format,
                     ...) G_GNUC_PRINTF (1, 2);
 void ls_cli_print_json (JsonNode *node);
+
+/* Opens the workspace of -w / $LUNGSCOPE_WORKSPACE; on failure prints one
+ * line and sets *@exit_code (2 without a workspace, 1 when it cannot be
+ * opened). Call it after the options were parsed, so --help needs none. */
+LsStore *ls_cli_open_workspace (const LsCliCommand *command,
+                                LsCliGlobal *global,
+                                LsStoreOpenFlags flags,
+                                int *exit_code);
+
+/* A long operation run by ls_cli_run_work(): called in a worker thread with
+ * a progress function that is safe to call from it. */
+typedef gboolean (*LsCliWorkFunc) (gpointer data,
+                                   LsProgressFunc progress,
+                                   gpointer progress_data,
+                                   GCancellable *cancellable,
+                                   GError **error);
+
+/* Runs @func in a worker thread while the main thread waits for SIGINT or
+ * SIGTERM, which cancel it. When stderr is a terminal a progress bar shows
+ * the fraction, the message, the elapsed time and an estimate of the time
+ * left. Returns the exit code: 0; 1 with the reason printed; 130 when
+ * cancelled (with @cancelled_note, or a default line, on stderr). */
+int ls_cli_run_work (const char *what,
+                     LsCliWorkFunc func,
+                     gpointer data,
+                     const char *cancelled_note);
+
+/* Formats seconds as "12 s", "3 min 05 s" or "1 h 02 min". */
+char *ls_cli_format_duration (double seconds);
 
 int ls_cli_cmd_bench (const LsCliCommand *command,
                       LsCliGlobal *global,
