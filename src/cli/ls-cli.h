@@ -121,6 +121,18 @@ int ls_cli_cmd_models (const LsCliCommand *command,
                        LsCliGlobal *global,
                        int argc,
                        char **argv);
+int ls_cli_cmd_train (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
+int ls_cli_cmd_calibrate (const LsCliCommand *command,
+                          LsCliGlobal *global,
+                          int argc,
+                          char **argv);
+int ls_cli_cmd_eval (const LsCliCommand *command,
+                     LsCliGlobal *global,
+                     int argc,
+                     char **argv);
 int ls_cli_cmd_phantoms (const LsCliCommand *command,
                          LsCliGlobal *global,
                          int argc,

@@ -37,6 +37,27 @@ static const LsCliCommand commands[] = {
     "Groups (one patient, or near-duplicate copies) stay in one part; adding images\n"
     "never moves an existing one. Prints the counts per part and class.",
     ls_cli_cmd_split },
+  { "train", "[--epochs N] [--batch N] [--size PX] [--seed S] [--augment FILE] [--threads N] [--log FILE.jsonl] …",
+    "Train a model from scratch on the workspace's split",
+    "Trains on the training part with augmentation, validates every epoch, keeps the best\n"
+    "epoch, fits the temperature on the validation part and the out-of-distribution\n"
+    "statistics, evaluates on the test part and registers the model (active when the\n"
+    "workspace has none, or with --activate). Each epoch is a line on stderr, a row in the\n"
+    "workspace and a line in WS/runs/<run-id>.jsonl (and in --log FILE). Ctrl-C stops\n"
+    "cleanly: nothing is registered and the run is marked cancelled (exit 130).",
+    ls_cli_cmd_train },
+  { "calibrate", "[MODEL] [--json]", "Fit a model's temperature on the validation part",
+    "Temperature scaling on the validation part. Model files are never rewritten: the\n"
+    "result is a new model, the child of MODEL (default: the active one) with the same\n"
+    "weights and the new temperature, active when MODEL was.",
+    ls_cli_cmd_calibrate },
+  { "eval", "[MODEL] [--compare MODEL] [--part test|val|train] [--json]",
+    "Evaluate a model on the test part (or compare two)",
+    "Accuracy, per-class precision, recall and F1, the confusion matrix, one-vs-rest ROC\n"
+    "AUC and the expected calibration error (15 bins) of MODEL (default: the active one)\n"
+    "with calibrated probabilities; --compare puts two models side by side and counts the\n"
+    "images whose predicted class differs.",
+    ls_cli_cmd_eval },
   { "models", "list|show|promote|rollback|export|delete|add …",
     "List, inspect, promote, roll back, export, delete and add models",
     "The workspace's model registry. 'models --help' lists the subcommands; rollback\n"

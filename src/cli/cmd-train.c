@@ -1,0 +1,581 @@
+/* cmd-train.c — lungscope-cli train, calibrate and eval on a workspace
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/spec.h"
+#include "imaging/augment.h"
+#include "ls-cli.h"
+#include "pipeline/workspace.h"
+
+static gboolean
+parse_seed (const char *text,
+            guint64 *seed,
+            GError **error)
+{
+  return text == NULL || g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, seed, error);
+}
+
+/* The spec text with the input size replaced by @size. */
+static char *
+arch_with_size (const char *arch,
+                int size)
+{
+  g_auto (GStrv) lines = g_strsplit (arch, "\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *p = lines[i] + strspn (lines[i], " \t");
+
+      if (g_str_has_prefix (p, "input") && (p[5] == ' ' || p[5] == '\t'))
+        {
+          g_auto (GStrv) words = g_strsplit_set (lines[i], " \t", -1);
+
+          g_string_append (out, "input");
+          for (guint w = 1; words[w] != NULL; w++)
+            {
+              if (words[w][0] == '\0')
+                continue;
+              if (g_str_has_prefix (words[w], "size="))
+                g_string_append_printf (out, " size=%d", size);
+              else
+                g_string_append_printf (out, " %s", words[w]);
+            }
+        }
+      else
+        g_string_append (out, lines[i]);
+      if (lines[i + 1] != NULL)
+        g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- train ---- */
+
+typedef struct
+{
+  LsCliGlobal *global;
+  LsWorkspaceTrainOptions options;
+  LsWorkspaceRun *run;
+  gboolean tty;
+} TrainJob;
+
+static void
+print_epoch (const LsTrainEpoch *e,
+             gpointer user_data)
+{
+  TrainJob *job = user_data;
+  g_autofree char *took = ls_cli_format_duration (e->seconds);
+
+  fprintf (stderr,
+           "%sepoch %*d/%d  loss %.4f  acc %5.1f %%  val loss %.4f  val acc %5.1f %%  lr %.2e  "
+           "%.1f images/s  %s%s\n",
+           job->tty ? "\r\033[K" : "", e->epochs >= 10 ? 2 : 1, e->epoch, e->epochs, e->train_loss,
+           100 * e->train_accuracy, e->val_loss, 100 * e->val_accuracy, e->lr, e->images_per_second,
+           took, e->best ? "  best" : "");
+}
+
+static gboolean
+train_work (gpointer data,
+            LsProgressFunc progress,
+            gpointer progress_data,
+            GCancellable *cancellable,
+            GError **error)
+{
+  TrainJob *job = data;
+  g_autoptr (LsStore) store = ls_store_open (job->global->workspace, LS_STORE_OPEN_DEFAULT, error);
+
+  if (store == NULL)
+    return FALSE;
+  job->run = ls_workspace_train (store, &job->options, progress, progress_data, print_epoch, job,
+                                 cancellable, error);
+  return job->run != NULL;
+}
+
+static JsonNode *
+train_json (const LsWorkspaceRun *run)
+{
+  const LsTrainResult *r = run->result;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "run_id");
+  json_builder_add_string_value (b, run->run_id);
+  json_builder_set_member_name (b, "model_id");
+  json_builder_add_string_value (b, run->model_id);
+  json_builder_set_member_name (b, "activated");
+  json_builder_add_boolean_value (b, run->activated);
+  json_builder_set_member_name (b, "images");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "train");
+  json_builder_add_int_value (b, run->n_train);
+  json_builder_set_member_name (b, "val");
+  json_builder_add_int_value (b, run->n_val);
+  json_builder_set_member_name (b, "test");
+  json_builder_add_int_value (b, run->n_test);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "best_epoch");
+  json_builder_add_int_value (b, r->best_epoch);
+  json_builder_set_member_name (b, "stopped_early");
+  json_builder_add_boolean_value (b, r->stopped_early);
+  json_builder_set_member_name (b, "seconds");
+  json_builder_add_double_value (b, r->seconds);
+  json_builder_set_member_name (b, "temperature");
+  json_builder_add_double_value (b, r->calibration.temperature);
+  json_builder_set_member_name (b, "val_ece_before");
+  json_builder_add_double_value (b, r->val_ece_before);
+  json_builder_set_member_name (b, "val_ece_after");
+  json_builder_add_double_value (b, r->val_ece_after);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_begin_array (b);
+  for (int i = 0; i < r->n_epochs; i++)
+    {
+      g_autofree char *text = ls_train_epoch_to_json (&r->epochs[i]);
+
+      json_builder_add_value (b, json_from_string (text, NULL));
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "metrics");
+  if (r->metrics != NULL)
+    json_builder_add_value (b, ls_metrics_to_json_node (r->metrics));
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+int
+ls_cli_cmd_train (const LsCliCommand *command,
+                  LsCliGlobal *global,
+                  int argc,
+                  char **argv)
+{
+  g_autofree char *arch_file = NULL, *augment_file = NULL, *log_file = NULL, *seed_text = NULL;
+  g_autofree char *arch = NULL, *sized = NULL, *augment = NULL, *name = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) probe = NULL;
+  int epochs = 30, batch = 32, size = 0, threads = 0, patience = 5, exit_code;
+  double lr = 1e-3, smoothing = 0.05;
+  gboolean json = FALSE, balanced = FALSE, activate = FALSE, no_augment = FALSE;
+  TrainJob job = { 0 };
+  LsTrainConfig *c;
+  const GOptionEntry entries[] = {
+    { "arch", 0, 0, G_OPTION_ARG_FILENAME, &arch_file, "Network spec file (default lungnet-s)", "FILE" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 30)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (default 32)", "N" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size in pixels (default: the spec's)", "PX" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 0.001)", "LR" },
+    { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &smoothing, "Label smoothing (default 0.05)", "F" },
+    { "patience", 0, 0, G_OPTION_ARG_INT, &patience,
+      "Stop after N epochs without a better validation loss; 0 never (default 5)", "N" },
+    { "balanced", 0, 0, G_OPTION_ARG_NONE, &balanced, "Class-balanced sampling", NULL },
+    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Seed (default 0)", "S" },
+    { "augment", 0, 0, G_OPTION_ARG_FILENAME, &augment_file,
+      "Augmentation pipeline file (see 'augment --dump-config')", "FILE" },
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Train without augmentation", NULL },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Engine threads (default: the cores)", "N" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "Also append each epoch as a JSON line to FILE",
+      "FILE.jsonl" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The model's name", "TEXT" },
+    { "activate", 0, 0, G_OPTION_ARG_NONE, &activate,
+      "Make the new model active (it is when the workspace has none)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+
+  if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 1)
+    return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
+  if (epochs < 1 || epochs > 10000)
+    return ls_cli_usage_error (command, "--epochs must be 1 … 10000, not %d", epochs);
+  if (batch < 1 || batch > 4096)
+    return ls_cli_usage_error (command, "--batch must be 1 … 4096, not %d", batch);
+  if (size != 0 && (size < 16 || size > 2048))
+    return ls_cli_usage_error (command, "--size must be 16 … 2048 pixels, not %d", size);
+  if (threads < 0 || threads > 256)
+    return ls_cli_usage_error (command, "--threads must be 1 … 256, not %d", threads);
+  if (patience < 0)
+    return ls_cli_usage_error (command, "--patience must be 0 or more, not %d", patience);
+  if (!(lr > 0 && lr < 10))
+    return ls_cli_usage_error (command, "--lr must be above 0 and below 10, not %g", lr);
+  if (!(smoothing >= 0 && smoothing < 1))
+    return ls_cli_usage_error (command, "--label-smoothing must be in [0, 1), not %g", smoothing);
+  if (no_augment && augment_file != NULL)
+    return ls_cli_usage_error (command, "--augment and --no-augment exclude each other");
+
+  ls_workspace_train_options_init (&job.options);
+  c = &job.options.train;
+  if (!parse_seed (seed_text, &c->seed, &error))
+    return ls_cli_usage_error (command, "--seed: %s", error->message);
+  if (arch_file != NULL && !g_file_get_contents (arch_file, &arch, NULL, &error))
+    return ls_cli_failure ("%s", error->message);
+  if (augment_file != NULL)
+    {
+      g_autoptr (LsAugmentPipeline) check = NULL;
+
+      if (!g_file_get_contents (augment_file, &augment, NULL, &error))
+        return ls_cli_failure ("%s", error->message);
+      check = ls_augment_pipeline_new_from_string (augment, &error);
+      if (check == NULL)
+        return ls_cli_failure ("%s: %s", augment_file, error->message);
+    }
+  if (size != 0)
+    sized = arch_with_size (arch != NULL ? arch : ls_engine_default_arch (), size);
+  {
+    /* Check the spec before the workspace: its errors name the line. */
+    g_autoptr (LsNetSpec) spec = ls_net_spec_parse (sized != NULL ? sized : arch != NULL ? arch
+                                                                                         : ls_engine_default_arch (),
+                                                    &error);
+
+    if (spec == NULL)
+      return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
+  }
+  probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
+  if (probe == NULL)
+    return exit_code;
+  g_clear_pointer (&probe, ls_store_close);
+
+  c->arch = sized != NULL ? sized : arch;
+  c->epochs = epochs;
+  c->batch_size = batch;
+  c->lr = (float) lr;
+  c->label_smoothing = (float) smoothing;
+  c->patience = patience;
+  c->balanced = balanced;
+  c->augment = no_augment ? "" : augment;
+  c->threads = threads > 0 ? threads : (int) MIN (g_get_num_processors (), 64);
+  c->name = name;
+  job.options.log_path = log_file;
+  job.options.activate = activate;
+  job.global = global;
+  job.tty = isatty (STDERR_FILENO);
+
+  exit_code = ls_cli_run_work ("train", train_work, &job,
+                               "no model was registered; the run is marked cancelled");
+  if (exit_code != LS_EXIT_OK)
+    return exit_code;
+
+  if (json)
+    {
+      g_autoptr (JsonNode) node = train_json (job.run);
+
+      ls_cli_print_json (node);
+    }
+  else
+    {
+      const LsTrainResult *r = job.run->result;
+
+      printf ("model %s%s\n", job.run->model_id, job.run->activated ? " (active)" : "");
+      printf ("run %s: %d epochs, best %d%s, %u/%u/%u train/val/test images\n", job.run->run_id,
+              r->n_epochs, r->best_epoch, r->stopped_early ? " (stopped early)" : "",
+              job.run->n_train, job.run->n_val, job.run->n_test);
+      printf ("temperature %.3f: validation ECE %.4f → %.4f\n", r->calibration.temperature,
+              r->val_ece_before, r->val_ece_after);
+      if (r->metrics != NULL)
+        {
+          g_autofree char *table = ls_metrics_format (r->metrics);
+
+          printf ("test part:\n%s", table);
+        }
+      if (!job.run->activated)
+        printf ("make it active with: lungscope-cli models promote %s\n", job.run->model_id);
+    }
+  ls_workspace_run_free (job.run);
+  return LS_EXIT_OK;
+}
+
+/* ---- calibrate ---- */
+
+typedef struct
+{
+  LsCliGlobal *global;
+  const char *model;
+  int threads;
+  LsWorkspaceCalibration *result;
+} CalibrateJob;
+
+static gboolean
+calibrate_work (gpointer data,
+                LsProgressFunc progress,
+                gpointer progress_data,
+                GCancellable *cancellable,
+                GError **error)
+{
+  CalibrateJob *job = data;
+  g_autoptr (LsStore) store = ls_store_open (job->global->workspace, LS_STORE_OPEN_DEFAULT, error);
+
+  if (store == NULL)
+    return FALSE;
+  job->result = ls_workspace_calibrate (store, job->model, job->threads, progress, progress_data,
+                                        cancellable, error);
+  return job->result != NULL;
+}
+
+int
+ls_cli_cmd_calibrate (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv)
+{
+  g_autoptr (LsStore) probe = NULL;
+  gboolean json = FALSE;
+  int exit_code;
+  CalibrateJob job = { 0 };
+  LsWorkspaceCalibration *r;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+
+  if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 2)
+    return ls_cli_usage_error (command, "unexpected argument '%s'", argv[2]);
+  probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
+  if (probe == NULL)
+    return exit_code;
+  g_clear_pointer (&probe, ls_store_close);
+  job.global = global;
+  job.model = argc > 1 ? argv[1] : NULL;
+  job.threads = (int) MIN (g_get_num_processors (), 64);
+  exit_code = ls_cli_run_work ("calibrate", calibrate_work, &job, "no model was registered");
+  if (exit_code != LS_EXIT_OK)
+    return exit_code;
+  r = job.result;
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "model_id");
+      json_builder_add_string_value (b, r->model_id);
+      json_builder_set_member_name (b, "parent_id");
+      json_builder_add_string_value (b, r->parent_id);
+      json_builder_set_member_name (b, "activated");
+      json_builder_add_boolean_value (b, r->activated);
+      json_builder_set_member_name (b, "old_temperature");
+      json_builder_add_double_value (b, r->old_temperature);
+      json_builder_set_member_name (b, "temperature");
+      json_builder_add_double_value (b, r->fit.temperature);
+      json_builder_set_member_name (b, "val_ece_before");
+      json_builder_add_double_value (b, r->val_ece_before);
+      json_builder_set_member_name (b, "val_ece_after");
+      json_builder_add_double_value (b, r->val_ece_after);
+      json_builder_set_member_name (b, "metrics");
+      if (r->test != NULL)
+        json_builder_add_value (b, ls_metrics_to_json_node (r->test));
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      ls_cli_print_json (node);
+    }
+  else
+    {
+      printf ("model %s%s, recalibrated from %s\n", r->model_id, r->activated ? " (active)" : "",
+              r->parent_id);
+      printf ("temperature %.3f → %.3f: validation ECE %.4f → %.4f\n", r->old_temperature,
+              r->fit.temperature, r->val_ece_before, r->val_ece_after);
+      if (r->test != NULL)
+        printf ("test part: accuracy %.4f, ECE %.4f\n", r->test->accuracy, r->test->ece);
+    }
+  ls_workspace_calibration_free (r);
+  return LS_EXIT_OK;
+}
+
+/* ---- eval ---- */
+
+typedef struct
+{
+  LsCliGlobal *global;
+  const char *model;
+  const char *compare;
+  LsSplitPart part;
+  int threads;
+  char *id, *compare_id;
+  LsEvaluation *a, *b;
+} EvalJob;
+
+static gboolean
+eval_work (gpointer data,
+           LsProgressFunc progress,
+           gpointer progress_data,
+           GCancellable *cancellable,
+           GError **error)
+{
+  EvalJob *job = data;
+  g_autoptr (LsStore) store = ls_store_open (job->global->workspace, LS_STORE_OPEN_READ_ONLY, error);
+
+  if (store == NULL)
+    return FALSE;
+  job->a = ls_workspace_evaluate (store, job->model, job->part, job->threads, &job->id, progress,
+                                  progress_data, cancellable, error);
+  if (job->a == NULL)
+    return FALSE;
+  if (job->compare == NULL)
+    return TRUE;
+  job->b = ls_workspace_evaluate (store, job->compare, job->part, job->threads, &job->compare_id,
+                                  progress, progress_data, cancellable, error);
+  return job->b != NULL;
+}
+
+/* The predicted class of each row. */
+static int *
+predictions (const LsEvaluation *ev)
+{
+  int *pred = g_new (int, ev->n);
+
+  for (int r = 0; r < ev->n; r++)
+    pred[r] = ls_metrics_argmax (ev->probs + (gsize) r * ev->n_classes, ev->n_classes);
+  return pred;
+}
+
+static JsonNode *
+eval_json (EvalJob *job,
+           const LsFlip *flips,
+           int n_flips)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "part");
+  json_builder_add_string_value (b, ls_split_part_to_string (job->part));
+  json_builder_set_member_name (b, "model_id");
+  json_builder_add_string_value (b, job->id);
+  json_builder_set_member_name (b, "images");
+  json_builder_add_int_value (b, job->a->n);
+  json_builder_set_member_name (b, "unreadable");
+  json_builder_add_int_value (b, job->a->n_failed);
+  json_builder_set_member_name (b, "metrics");
+  json_builder_add_value (b, ls_metrics_to_json_node (job->a->metrics));
+  if (job->b != NULL)
+    {
+      json_builder_set_member_name (b, "compare_model_id");
+      json_builder_add_string_value (b, job->compare_id);
+      json_builder_set_member_name (b, "compare_metrics");
+      json_builder_add_value (b, ls_metrics_to_json_node (job->b->metrics));
+      json_builder_set_member_name (b, "flips");
+      json_builder_begin_array (b);
+      for (int i = 0; i < n_flips; i++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "row");
+          json_builder_add_int_value (b, flips[i].index);
+          json_builder_set_member_name (b, "label");
+          json_builder_add_int_value (b, flips[i].label);
+          json_builder_set_member_name (b, "predicted");
+          json_builder_add_int_value (b, flips[i].pred_a);
+          json_builder_set_member_name (b, "compare_predicted");
+          json_builder_add_int_value (b, flips[i].pred_b);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+int
+ls_cli_cmd_eval (const LsCliCommand *command,
+                 LsCliGlobal *global,
+                 int argc,
+                 char **argv)
+{
+  g_autoptr (LsStore) probe = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *compare = NULL, *part = NULL;
+  g_autofree LsFlip *flips = NULL;
+  gboolean json = FALSE;
+  int exit_code, n_flips = 0;
+  EvalJob job = { 0 };
+  const GOptionEntry entries[] = {
+    { "compare", 'c', 0, G_OPTION_ARG_STRING, &compare, "Compare with another model", "MODEL" },
+    { "part", 0, 0, G_OPTION_ARG_STRING, &part, "Part of the split: test (default), val or train",
+      "PART" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+
+  if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 2)
+    return ls_cli_usage_error (command, "unexpected argument '%s'", argv[2]);
+  job.part = LS_SPLIT_TEST;
+  if (part != NULL)
+    {
+      if (strcmp (part, "test") == 0)
+        job.part = LS_SPLIT_TEST;
+      else if (strcmp (part, "val") == 0)
+        job.part = LS_SPLIT_VAL;
+      else if (strcmp (part, "train") == 0)
+        job.part = LS_SPLIT_TRAIN;
+      else
+        return ls_cli_usage_error (command, "--part must be test, val or train, not '%s'", part);
+    }
+  probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_READ_ONLY, &exit_code);
+  if (probe == NULL)
+    return exit_code;
+  g_clear_pointer (&probe, ls_store_close);
+  job.global = global;
+  job.model = argc > 1 ? argv[1] : NULL;
+  job.compare = compare;
+  job.threads = (int) MIN (g_get_num_processors (), 64);
+  exit_code = ls_cli_run_work ("eval", eval_work, &job, NULL);
+  if (exit_code == LS_EXIT_OK && job.b != NULL)
+    {
+      g_autofree int *pa = NULL, *pb = NULL;
+
+      /* Both ran over the same items in the same order; rows can only
+       * differ when an image became unreadable in between. */
+      if (job.a->n != job.b->n || memcmp (job.a->rows, job.b->rows, sizeof (guint) * job.a->n) != 0)
+        exit_code = ls_cli_failure ("the two evaluations read different images; run eval again");
+      else
+        {
+          pa = predictions (job.a);
+          pb = predictions (job.b);
+          flips = ls_metrics_flips (job.a->n, pa, pb, job.a->labels, &n_flips);
+        }
+    }
+  if (exit_code == LS_EXIT_OK)
+    {
+      if (json)
+        {
+          g_autoptr (JsonNode) node = eval_json (&job, flips, n_flips);
+
+          ls_cli_print_json (node);
+        }
+      else if (job.b == NULL)
+        {
+          g_autofree char *table = ls_metrics_format (job.a->metrics);
+
+          printf ("model %s on the %s part (%d images%s):\n%s", job.id, ls_split_part_to_string (job.part),
+                  job.a->n, job.a->n_failed > 0 ? ", some unreadable" : "", table);
+        }
+      else
+        {
+          g_autofree char *table = ls_metrics_compare_table (job.a->metrics, job.b->metrics, job.id,
+                                                             job.compare_id, &error);
+
+          if (table == NULL)
+            exit_code = ls_cli_failure ("%s", error->message);
+          else
+            printf ("%s part, %d images:\n%s%d images change class\n", ls_split_part_to_string (job.part),
+                    job.a->n, table, n_flips);
+        }
+    }
+  g_free (job.id);
+  g_free (job.compare_id);
+  ls_evaluation_free (job.a);
+  ls_evaluation_free (job.b);
+  return exit_code;
+}

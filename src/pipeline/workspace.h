@@ -1,0 +1,147 @@
+/* workspace.h — the pipeline on a workspace: its split parts as loader
+ * items, training, calibration and evaluation of registered models, with
+ * the run log kept in the store (DESIGN.md §2 flows 2 and 3, §5)
+ *
+ * These tie src/dataset (the store, the split) to the pipeline: the CLI's
+ * train, calibrate and eval and the app's Train and Retrain call them in a
+ * worker thread that owns the LsStore for the duration (store.h's threading
+ * contract). Progress is called from that thread.
+ *
+ * Training records a run: a row in the store's runs table at the start
+ * (configuration JSON, status "running"), one row per epoch and one line
+ * per epoch in WS/runs/<run-id>.jsonl (written whole and synced, so a
+ * killed process leaves complete lines), then status "done" with the new
+ * model's id, or "cancelled" / "failed". The model file is written to a
+ * private temporary folder and registered (copied durably into
+ * WS/models/, then the row) only when everything succeeded: a cancelled
+ * or failed run registers nothing.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dataset/split.h"
+#include "dataset/store.h"
+#include "pipeline/evaluate.h"
+#include "pipeline/train.h"
+
+G_BEGIN_DECLS
+
+#define LS_WORKSPACE_ERROR (ls_workspace_error_quark ())
+
+typedef enum
+{
+  LS_WORKSPACE_ERROR_NO_DATA,  /* a part of the split has no labelled image */
+  LS_WORKSPACE_ERROR_CLASSES,  /* the model's classes are not the workspace's */
+  LS_WORKSPACE_ERROR_NO_MODEL, /* no model given and none active */
+} LsWorkspaceError;
+
+GQuark ls_workspace_error_quark (void);
+
+/* Labelled images as loader items (label = index in the workspace's
+ * classes); the strings the items point to live as long as the part. */
+typedef struct
+{
+  LsLoaderItem *items;
+  guint n_items;
+  char **sha256;      /* n_items, NULL-terminated */
+  GStrv classes;      /* the workspace's classes */
+  guint n_unlabelled; /* images of the part left out for having no label */
+  GPtrArray *strings; /* (private) what the items point to */
+} LsWorkspacePart;
+
+void ls_workspace_part_free (LsWorkspacePart *part);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspacePart, ls_workspace_part_free)
+
+/* The labelled images of one part of the split, in import order. */
+LsWorkspacePart *ls_workspace_load_part (LsStore *store,
+                                         LsSplitPart part,
+                                         GError **error);
+/* The images named by @sha256 (full hashes) with their current labels;
+ * unlabelled ones are left out and counted. */
+LsWorkspacePart *ls_workspace_load_images (LsStore *store,
+                                           const char *const *sha256,
+                                           GError **error);
+
+/* Loads the registered model @id_or_prefix (NULL: the active one) and
+ * checks its classes against the workspace's. *@id gets the full id. */
+LsModel *ls_workspace_load_model (LsStore *store,
+                                  const char *id_or_prefix,
+                                  char **id,
+                                  GError **error);
+
+typedef struct
+{
+  LsTrainConfig train;  /* class_names, dataset_version are the workspace's */
+  const char *log_path; /* each epoch's JSON line also appended here, or NULL */
+  gboolean activate;    /* make the new model active (it is when none is) */
+} LsWorkspaceTrainOptions;
+
+void ls_workspace_train_options_init (LsWorkspaceTrainOptions *options);
+
+typedef struct
+{
+  char *run_id;
+  char *model_id;
+  gboolean activated;
+  guint n_train, n_val, n_test; /* labelled images of each part */
+  LsTrainResult *result;
+} LsWorkspaceRun;
+
+void ls_workspace_run_free (LsWorkspaceRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspaceRun, ls_workspace_run_free)
+
+/* Trains a model from scratch on the workspace's split (flow 3) and
+ * registers it. @on_epoch (may be NULL) sees each epoch after the store
+ * and the run log have it. */
+LsWorkspaceRun *ls_workspace_train (LsStore *store,
+                                    const LsWorkspaceTrainOptions *options,
+                                    LsProgressFunc progress,
+                                    gpointer user_data,
+                                    LsTrainEpochFunc on_epoch,
+                                    gpointer epoch_data,
+                                    GCancellable *cancellable,
+                                    GError **error);
+
+typedef struct
+{
+  char *model_id;  /* the new, recalibrated model */
+  char *parent_id; /* the model it was made from */
+  gboolean activated;
+  LsTemperatureFit fit;
+  double val_ece_before, val_ece_after; /* validation ECE at the old and new T */
+  double old_temperature;
+  LsMetrics *test; /* test part with the new temperature, or NULL without one */
+} LsWorkspaceCalibration;
+
+void ls_workspace_calibration_free (LsWorkspaceCalibration *calibration);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspaceCalibration, ls_workspace_calibration_free)
+
+/* Fits the temperature of model @id_or_prefix (NULL: active) on the
+ * validation part. Model files are never rewritten: the result is a new
+ * model, the child of the old one with the same weights and the new
+ * temperature, registered and made active when its parent was. */
+LsWorkspaceCalibration *ls_workspace_calibrate (LsStore *store,
+                                                const char *id_or_prefix,
+                                                int threads,
+                                                LsProgressFunc progress,
+                                                gpointer user_data,
+                                                GCancellable *cancellable,
+                                                GError **error);
+
+/* Evaluates model @id_or_prefix (NULL: active) on one part of the split
+ * with calibrated probabilities. *@id (may be NULL) gets the full id. */
+LsEvaluation *ls_workspace_evaluate (LsStore *store,
+                                     const char *id_or_prefix,
+                                     LsSplitPart part,
+                                     int threads,
+                                     char **id,
+                                     LsProgressFunc progress,
+                                     gpointer user_data,
+                                     GCancellable *cancellable,
+                                     GError **error);
+
+G_END_DECLS
