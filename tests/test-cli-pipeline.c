@@ -1,0 +1,407 @@
+/* test-cli-pipeline.c — lungscope-cli end to end: phantoms → import →
+ * split → train → eval → calibrate, with exit codes, JSON and the run log
+ *
+ * A small network (64² input, four convolutions, the one test-train
+ * trains through the library) is trained through the CLI on 285 phantoms;
+ * at 20 epochs it reaches about 92 % on the test part, MIN_ACCURACY is
+ * what is asserted.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "dataset/store.h"
+#include "ls-test.h"
+#include "store-test-util.h"
+
+#define EPOCHS 20
+#define MIN_ACCURACY 0.80
+
+static const char tiny_arch[] = "# tiny: the test network\n"
+                                "input channels=1 size=64\n"
+                                "conv name=conv1 out=8 k=3 stride=2 pad=1 bias=no\n"
+                                "bn name=bn1\n"
+                                "relu\n"
+                                "conv name=conv2 out=16 k=3 stride=1 pad=1 bias=no\n"
+                                "bn name=bn2\n"
+                                "relu\n"
+                                "maxpool k=2\n"
+                                "conv name=conv3 out=32 k=3 stride=1 pad=1 bias=no\n"
+                                "bn name=bn3\n"
+                                "relu\n"
+                                "maxpool k=2\n"
+                                "conv name=conv4 out=32 k=3 stride=1 pad=1 bias=no\n"
+                                "bn name=bn4\n"
+                                "relu cam=yes\n"
+                                "gap\n"
+                                "linear name=fc out=3\n";
+
+static struct
+{
+  char *tmp;
+  char *phantoms;
+  char *arch;
+  char *ws;
+} fx;
+
+static int
+cli_argv (char **out,
+          char **err,
+          const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  int status = -1;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("LS_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (ls_test_run ((const char *const *) argv->pdata, out, err, &status));
+  return status;
+}
+
+#define CLI(out, err, ...) cli_argv ((out), (err), (const char *const[]){ __VA_ARGS__, NULL })
+
+static JsonObject *
+parse_object (JsonParser *parser,
+              const char *text)
+{
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* Phantoms → import → split, once for all cases. */
+static void
+make_workspace (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  if (fx.ws != NULL)
+    return;
+  fx.tmp = make_temp_dir ();
+  fx.phantoms = g_build_filename (fx.tmp, "phantoms", NULL);
+  fx.arch = g_build_filename (fx.tmp, "tiny.arch", NULL);
+  fx.ws = g_build_filename (fx.tmp, "e2e.lungscope", NULL);
+  g_assert_true (g_file_set_contents (fx.arch, tiny_arch, -1, NULL));
+  g_assert_cmpint (CLI (&out, &err, "phantoms", fx.phantoms, "--per-class", "95", "--size", "64", "--seed", "3"), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "import", fx.phantoms), ==, 0);
+  g_assert_nonnull (strstr (err, "added 285 images"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "split"), ==, 0);
+}
+
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      {
+        g_autoptr (JsonParser) parser = json_parser_new ();
+
+        /* Every line is a whole JSON object. */
+        parse_object (parser, lines[i]);
+        n++;
+      }
+  return n;
+}
+
+static char *
+run_status (const char *run_id)
+{
+  g_autofree char *db_path = g_build_filename (fx.ws, "lungscope.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *status = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT status, (SELECT count(*) FROM run_epochs WHERE run_id = ?1) FROM runs WHERE id = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    status = g_strdup_printf ("%s %d", sqlite3_column_text (stmt, 0), sqlite3_column_int (stmt, 1));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return status;
+}
+
+static void
+test_usage (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autofree char *empty = g_build_filename (tmp, "empty.lungscope", NULL);
+  const char *const *cases[] = {
+    (const char *const[]){ "train", NULL },
+    (const char *const[]){ "-w", empty, "train", "--epochs", "0", NULL },
+    (const char *const[]){ "-w", empty, "train", "--bogus", NULL },
+    (const char *const[]){ "-w", empty, "train", "--augment", "a", "--no-augment", NULL },
+    (const char *const[]){ "-w", empty, "train", "extra", NULL },
+    (const char *const[]){ "-w", empty, "eval", "--part", "nope", NULL },
+    (const char *const[]){ "-w", empty, "eval", "a", "b", NULL },
+    (const char *const[]){ "calibrate", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+
+      g_assert_cmpint (cli_argv (&out, &err, cases[i]), ==, 2);
+      g_assert_cmpstr (out, ==, "");
+      /* One line, naming the command. */
+      g_assert_true (g_str_has_prefix (err, "lungscope-cli "));
+      g_assert_nonnull (strchr (err, '\n'));
+      g_assert_cmpstr (strchr (err, '\n') + 1, ==, "");
+    }
+  {
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *arch = g_build_filename (tmp, "bad.arch", NULL);
+
+    /* A bad spec names its line; the workspace is not even opened. */
+    g_assert_true (g_file_set_contents (arch, "input channels=1 size=64\nconv out=8 k=3 colour=red\n", -1, NULL));
+    g_assert_cmpint (CLI (&out, &err, "-w", empty, "train", "--arch", arch), ==, 1);
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "line 2"));
+  }
+  {
+    g_autofree char *out = NULL, *err = NULL;
+
+    /* A workspace without labelled images: a failure (1) that says what to do. */
+    g_autofree char *nothing = g_build_filename (tmp, "nothing", NULL);
+
+    g_assert_cmpint (g_mkdir (nothing, 0755), ==, 0);
+    g_assert_cmpint (CLI (&out, &err, "-w", empty, "import", nothing), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (CLI (&out, &err, "-w", empty, "train", "--epochs", "1"), ==, 1);
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "no labelled training images"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (CLI (&out, &err, "-w", empty, "eval"), ==, 1);
+    g_test_message ("%s", err);
+    g_assert_nonnull (strstr (err, "no active model"));
+  }
+  remove_tree (tmp);
+}
+
+static void
+test_end_to_end (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *log = NULL, *run_log = NULL;
+  g_autofree char *model_id = NULL, *run_id = NULL, *status = NULL, *epochs = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) eval_parser = json_parser_new ();
+  g_autoptr (JsonParser) cal_parser = json_parser_new ();
+  JsonObject *train, *eval, *cal;
+  double accuracy;
+
+  make_workspace ();
+  log = g_build_filename (fx.tmp, "train.jsonl", NULL);
+  epochs = g_strdup_printf ("%d", EPOCHS);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "train", "--arch", fx.arch, "--epochs", epochs, "--batch", "16", "--lr", "0.01", "--no-augment", "--patience", "0", "--threads", "1", "--seed", "11", "--log", log, "--json"),
+                   ==, 0);
+  g_test_message ("%s", err);
+  train = parse_object (parser, out);
+  model_id = g_strdup (json_object_get_string_member (train, "model_id"));
+  run_id = g_strdup (json_object_get_string_member (train, "run_id"));
+  g_assert_cmpuint (strlen (model_id), ==, 26);
+  g_assert_true (json_object_get_boolean_member (train, "activated"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (train, "epochs")), ==, EPOCHS);
+  accuracy = json_object_get_double_member (json_object_get_object_member (train, "metrics"), "accuracy");
+  g_test_message ("test accuracy after training through the CLI: %.3f", accuracy);
+  g_assert_cmpfloat (accuracy, >=, MIN_ACCURACY);
+  /* One progress line per epoch on stderr. */
+  g_assert_nonnull (strstr (err, "epoch 20/20"));
+
+  /* The run log: the --log file, WS/runs/<run>.jsonl and the store agree. */
+  run_log = g_strdup_printf ("%s/runs/%s.jsonl", fx.ws, run_id);
+  g_assert_cmpuint (count_lines (log), ==, EPOCHS);
+  g_assert_cmpuint (count_lines (run_log), ==, EPOCHS);
+  status = run_status (run_id);
+  g_assert_cmpstr (status, ==, "done 20");
+
+  /* eval: the active model, the same test part, the same accuracy. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "eval", "--json"), ==, 0);
+  eval = parse_object (eval_parser, out);
+  g_assert_cmpstr (json_object_get_string_member (eval, "model_id"), ==, model_id);
+  g_assert_cmpstr (json_object_get_string_member (eval, "part"), ==, "test");
+  g_assert_cmpfloat (fabs (json_object_get_double_member (json_object_get_object_member (eval, "metrics"), "accuracy") - accuracy),
+                     <=, 1.0 / json_object_get_int_member (eval, "images"));
+
+  /* Compared with itself, by prefix: nothing changes class. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autofree char *prefix = g_strndup (model_id, 12);
+
+    g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "eval", prefix, "--compare", model_id), ==, 0);
+  }
+  g_assert_nonnull (strstr (out, "0 images change class"));
+
+  /* calibrate: a child with the parent recorded, active as its parent was. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "calibrate", "--json"), ==, 0);
+  cal = parse_object (cal_parser, out);
+  g_assert_cmpstr (json_object_get_string_member (cal, "parent_id"), ==, model_id);
+  g_assert_cmpstr (json_object_get_string_member (cal, "model_id"), !=, model_id);
+  g_assert_true (json_object_get_boolean_member (cal, "activated"));
+  g_assert_cmpfloat (json_object_get_double_member (cal, "val_ece_after"), <=,
+                     json_object_get_double_member (cal, "val_ece_before") + 1e-9);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "models", "show", json_object_get_string_member (cal, "model_id")), ==, 0);
+  g_assert_nonnull (strstr (out, model_id));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsStore) store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+    g_autoptr (GPtrArray) models = NULL;
+
+    g_assert_no_error (error);
+    models = ls_store_list_models (store, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (models->len, ==, 2);
+  }
+}
+
+/* Ctrl-C in the middle of a training: exit 130, the run is marked
+ * cancelled with the epochs it finished, no model is registered and no
+ * file is left in models/. */
+static void
+test_cancel (void)
+{
+  g_autofree char *models_dir = NULL, *err_path = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (GPtrArray) before = NULL, after = NULL;
+  g_autoptr (GDir) dir = NULL;
+  guint n_files = 0;
+  GPid pid;
+  int status, err_fd;
+  gint64 deadline;
+  const char *name;
+
+  make_workspace ();
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  before = ls_store_list_models (store, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&store, ls_store_close);
+  err_path = g_build_filename (fx.tmp, "cancel.err", NULL);
+  {
+    const char *argv[] = { g_getenv ("LS_CLI"), "-w", fx.ws, "train", "--arch", fx.arch, "--epochs", "1000", "--patience", "0", "--threads", "1", NULL };
+
+    g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                             G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                                             &pid, NULL, NULL, &err_fd, &error));
+    g_assert_no_error (error);
+  }
+  /* Wait for the first finished epoch, then press Ctrl-C. */
+  deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  {
+    GString *text = g_string_new (NULL);
+    char buf[256];
+
+    while (strstr (text->str, "epoch") == NULL && g_get_monotonic_time () < deadline)
+      {
+        ssize_t n = read (err_fd, buf, sizeof buf);
+
+        if (n <= 0)
+          break;
+        g_string_append_len (text, buf, n);
+      }
+    g_assert_nonnull (strstr (text->str, "epoch"));
+    kill (pid, SIGINT);
+    while (TRUE)
+      {
+        ssize_t n = read (err_fd, buf, sizeof buf);
+
+        if (n <= 0)
+          break;
+        g_string_append_len (text, buf, n);
+      }
+    err = g_string_free (text, FALSE);
+  }
+  close (err_fd);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_test_message ("%s", err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 130);
+  g_assert_nonnull (strstr (err, "cancelled"));
+
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  after = ls_store_list_models (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, before->len);
+  g_assert_cmpuint (ls_store_get_missing_files (store)->len, ==, 0);
+  models_dir = g_build_filename (fx.ws, "models", NULL);
+  dir = g_dir_open (models_dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_test_message ("models/%s", name);
+      n_files++;
+    }
+  g_assert_cmpuint (n_files, ==, after->len);
+  {
+    /* The newest run is the cancelled one, with its finished epochs. */
+    g_autofree char *db_path = g_build_filename (fx.ws, "lungscope.db", NULL);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT status, model_id, (SELECT count(*) FROM run_epochs e WHERE e.run_id = r.id) FROM runs r ORDER BY started DESC LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "cancelled");
+    g_assert_cmpint (sqlite3_column_type (stmt, 1), ==, SQLITE_NULL);
+    g_assert_cmpint (sqlite3_column_int (stmt, 2), >=, 1);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  int rc;
+
+  ls_test_init (&argc, &argv);
+  g_test_add_func ("/lungscope/cli/pipeline/usage", test_usage);
+  g_test_add_func ("/lungscope/cli/pipeline/end-to-end", test_end_to_end);
+  g_test_add_func ("/lungscope/cli/pipeline/cancel", test_cancel);
+  rc = g_test_run ();
+  if (fx.tmp != NULL)
+    remove_tree (fx.tmp);
+  g_free (fx.tmp);
+  g_free (fx.phantoms);
+  g_free (fx.arch);
+  g_free (fx.ws);
+  return rc;
+}
