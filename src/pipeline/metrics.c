@@ -707,9 +707,13 @@ ls_metrics_format (const LsMetrics *m)
     }
   if (m->n_sources > 0)
     {
-      g_string_append (out, "\nsource                           count  accuracy\n");
+      int width = 30;
+
       for (int s = 0; s < m->n_sources; s++)
-        g_string_append_printf (out, "%-30s %7d  %8.4f\n", m->sources[s].source,
+        width = MAX (width, (int) g_utf8_strlen (m->sources[s].source, -1));
+      g_string_append_printf (out, "\n%-*s %7s  %8s\n", width, "source", "count", "accuracy");
+      for (int s = 0; s < m->n_sources; s++)
+        g_string_append_printf (out, "%-*s %7d  %8.4f\n", width, m->sources[s].source,
                                 m->sources[s].count, m->sources[s].accuracy);
     }
   return g_string_free (out, FALSE);
