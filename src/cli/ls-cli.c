@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ls-cli.h"
@@ -191,7 +192,7 @@ draw_bar (double fraction,
   left = fraction > 0.01 && elapsed > 2 ? ls_cli_format_duration (elapsed * (1 - fraction) / fraction)
                                         : g_strdup ("?");
   /* The message is cut to what is left of the terminal line. */
-  room = MAX (work->columns - 56, 10);
+  room = MAX (work->columns - 52, 10);
   fprintf (stderr, "\r\033[K%s [%s] %3d%%  %s, %s left  %.*s", work->what, bar, (int) (fraction * 100),
            spent, left, room, message != NULL ? message : "");
 }
@@ -232,7 +233,7 @@ ls_cli_run_work (const char *what,
   Work work = { 0 };
   GThread *thread;
   guint sigint, sigterm;
-  const char *columns = g_getenv ("COLUMNS");
+  struct winsize ws = { 0 };
   int code;
 
   work.what = what;
@@ -241,7 +242,7 @@ ls_cli_run_work (const char *what,
   work.cancellable = g_cancellable_new ();
   work.loop = g_main_loop_new (NULL, FALSE);
   work.tty = isatty (STDERR_FILENO);
-  work.columns = columns != NULL && atoi (columns) > 40 ? atoi (columns) : 100;
+  work.columns = work.tty && ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 ? ws.ws_col : 100;
   work.start = g_get_monotonic_time ();
   sigint = g_unix_signal_add (SIGINT, on_signal, &work);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &work);

@@ -327,8 +327,9 @@ train_epoch (LsTrainRun *run,
       sum_correct += (double) res.accuracy * batch->n;
       n += batch->n;
       rec->lr = lr;
-      g_snprintf (msg, sizeof msg, "epoch %d/%d, batch %u/%u, loss %.4f", epoch + 1, cfg->epochs,
-                  batch->index + 1, nb, (double) res.loss);
+      g_snprintf (msg, sizeof msg, "epoch %d/%d, batch %u/%u, loss %.4f, %.1f images/s", epoch + 1,
+                  cfg->epochs, batch->index + 1, nb, (double) res.loss,
+                  n / MAX ((g_get_monotonic_time () - t0) / 1e6, 1e-6));
       report (run, (epoch + (batch->index + 1.0) / MAX (nb, 1)) / cfg->epochs * 0.9, msg);
       ls_loader_release (run->train_loader, batch);
     }
