@@ -80,3 +80,22 @@ ls_test_remove_tree (const char *path)
     }
   g_remove (path);
 }
+
+const char ls_test_small_arch[] = "# small: the tests' network\n"
+                                  "input channels=1 size=64\n"
+                                  "conv name=conv1 out=8 k=3 stride=2 pad=1 bias=no\n"
+                                  "bn name=bn1\n"
+                                  "relu\n"
+                                  "conv name=conv2 out=16 k=3 stride=1 pad=1 bias=no\n"
+                                  "bn name=bn2\n"
+                                  "relu\n"
+                                  "maxpool k=2\n"
+                                  "conv name=conv3 out=32 k=3 stride=1 pad=1 bias=no\n"
+                                  "bn name=bn3\n"
+                                  "relu\n"
+                                  "maxpool k=2\n"
+                                  "conv name=conv4 out=32 k=3 stride=1 pad=1 bias=no\n"
+                                  "bn name=bn4\n"
+                                  "relu cam=yes\n"
+                                  "gap\n"
+                                  "linear name=fc out=3\n";

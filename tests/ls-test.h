@@ -23,4 +23,8 @@ gboolean ls_test_run (const char *const *argv,
 
 void ls_test_remove_tree (const char *path);
 
+/* A small network (64² gray input, four convolutions, Grad-CAM on the
+ * last) that the training tests train in seconds. */
+extern const char ls_test_small_arch[];
+
 G_END_DECLS

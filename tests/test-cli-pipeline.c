@@ -27,25 +27,6 @@
 #define EPOCHS 20
 #define MIN_ACCURACY 0.80
 
-static const char tiny_arch[] = "# tiny: the test network\n"
-                                "input channels=1 size=64\n"
-                                "conv name=conv1 out=8 k=3 stride=2 pad=1 bias=no\n"
-                                "bn name=bn1\n"
-                                "relu\n"
-                                "conv name=conv2 out=16 k=3 stride=1 pad=1 bias=no\n"
-                                "bn name=bn2\n"
-                                "relu\n"
-                                "maxpool k=2\n"
-                                "conv name=conv3 out=32 k=3 stride=1 pad=1 bias=no\n"
-                                "bn name=bn3\n"
-                                "relu\n"
-                                "maxpool k=2\n"
-                                "conv name=conv4 out=32 k=3 stride=1 pad=1 bias=no\n"
-                                "bn name=bn4\n"
-                                "relu cam=yes\n"
-                                "gap\n"
-                                "linear name=fc out=3\n";
-
 static struct
 {
   char *tmp;
@@ -96,7 +77,7 @@ make_workspace (void)
   fx.phantoms = g_build_filename (fx.tmp, "phantoms", NULL);
   fx.arch = g_build_filename (fx.tmp, "tiny.arch", NULL);
   fx.ws = g_build_filename (fx.tmp, "e2e.lungscope", NULL);
-  g_assert_true (g_file_set_contents (fx.arch, tiny_arch, -1, NULL));
+  g_assert_true (g_file_set_contents (fx.arch, ls_test_small_arch, -1, NULL));
   g_assert_cmpint (CLI (&out, &err, "phantoms", fx.phantoms, "--per-class", "95", "--size", "64", "--seed", "3"), ==, 0);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
