@@ -77,10 +77,10 @@ print_epoch (const LsTrainEpoch *e,
 
   fprintf (stderr,
            "%sepoch %*d/%d  loss %.4f  acc %5.1f %%  val loss %.4f  val acc %5.1f %%  lr %.2e  "
-           "%.1f images/s  %s%s\n",
+           "%.1f images/s (waiting for data %.0f %%)  %s%s\n",
            job->tty ? "\r\033[K" : "", e->epochs >= 10 ? 2 : 1, e->epoch, e->epochs, e->train_loss,
            100 * e->train_accuracy, e->val_loss, 100 * e->val_accuracy, e->lr, e->images_per_second,
-           took, e->best ? "  best" : "");
+           100 * e->wait_seconds / MAX (e->seconds, 1e-9), took, e->best ? "  best" : "");
 }
 
 static gboolean
