@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "pipeline/registry.h"
-#include "pipeline/workspace.h"
+#include "pipeline/workspace-private.h"
 
 G_DEFINE_QUARK (ls - workspace - error - quark, ls_workspace_error)
 
@@ -216,11 +216,11 @@ ls_workspace_load_model (LsStore *store,
 }
 
 /* Saves @model into a private temporary folder and registers it. */
-static char *
-register_model (LsStore *store,
-                LsModel *model,
-                gboolean activate,
-                GError **error)
+char *
+ls_workspace_register_model (LsStore *store,
+                             LsModel *model,
+                             gboolean activate,
+                             GError **error)
 {
   g_autofree char *dir = g_dir_make_tmp ("lungscope-model-XXXXXX", error);
   g_autofree char *path = NULL;
@@ -254,20 +254,6 @@ ls_workspace_run_free (LsWorkspaceRun *run)
   ls_train_result_free (run->result);
   g_free (run);
 }
-
-typedef struct
-{
-  LsStore *store;
-  const char *run_id;
-  int log_fd;  /* WS/runs/<run-id>.jsonl */
-  const char *log_path;
-  int user_fd; /* --log FILE, or −1 */
-  const char *user_path;
-  LsTrainEpochFunc on_epoch;
-  gpointer epoch_data;
-  GError *error;      /* the first failure to log; ends the run */
-  GCancellable *stop; /* cancelled on a logging failure */
-} RunLog;
 
 static gboolean
 write_line (int fd,
@@ -305,11 +291,11 @@ write_line (int fd,
   return TRUE;
 }
 
-static void
-on_run_epoch (const LsTrainEpoch *epoch,
-              gpointer user_data)
+void
+ls_run_log_epoch (const LsTrainEpoch *epoch,
+                  gpointer user_data)
 {
-  RunLog *log = user_data;
+  LsRunLog *log = user_data;
   g_autofree char *json = ls_train_epoch_to_json (epoch);
 
   if (log->error != NULL)
@@ -346,6 +332,104 @@ open_log (const char *path,
                    g_strerror (e));
     }
   return fd;
+}
+
+gboolean
+ls_run_log_begin (LsRunLog *log,
+                  LsStore *store,
+                  const char *parent_id,
+                  const char *config_json,
+                  const char *user_path,
+                  LsTrainEpochFunc on_epoch,
+                  gpointer epoch_data,
+                  GCancellable *cancellable,
+                  GError **error)
+{
+  memset (log, 0, sizeof *log);
+  log->log_fd = log->user_fd = -1;
+  if (ls_store_is_read_only (store))
+    {
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_READ_ONLY, "%s is read-only (%s)",
+                   ls_store_get_path (store), ls_store_get_read_only_reason (store));
+      return FALSE;
+    }
+  log->store = store;
+  log->run_id = ls_model_id_new ();
+  log->on_epoch = on_epoch;
+  log->epoch_data = epoch_data;
+  log->user_path = user_path;
+  log->log_path = g_strdup_printf ("%s/runs/%s.jsonl", ls_store_get_path (store), log->run_id);
+  if (!ls_store_run_begin (store, log->run_id, parent_id, config_json, error))
+    {
+      g_clear_pointer (&log->run_id, g_free);
+      g_clear_pointer (&log->log_path, g_free);
+      return FALSE;
+    }
+  log->log_fd = open_log (log->log_path, &log->error);
+  if (log->log_fd >= 0 && user_path != NULL)
+    log->user_fd = open_log (user_path, &log->error);
+  /* A logging failure stops the work through its own cancellable, which
+   * also follows the caller's. */
+  log->stop = g_cancellable_new ();
+  log->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  if (cancellable != NULL)
+    log->forward = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel), log->stop, NULL);
+  if (log->error != NULL)
+    g_cancellable_cancel (log->stop);
+  return TRUE;
+}
+
+/* Stops logging; a logging failure replaces the work's outcome. */
+static void
+run_log_close (LsRunLog *log,
+               gboolean *ok,
+               GError **work_error)
+{
+  if (log->cancellable != NULL)
+    {
+      g_cancellable_disconnect (log->cancellable, log->forward);
+      g_clear_object (&log->cancellable);
+    }
+  if (log->error != NULL)
+    {
+      g_clear_error (work_error);
+      *work_error = g_steal_pointer (&log->error);
+      *ok = FALSE;
+    }
+  if (log->log_fd >= 0)
+    close (log->log_fd);
+  if (log->user_fd >= 0)
+    close (log->user_fd);
+  log->log_fd = log->user_fd = -1;
+}
+
+gboolean
+ls_run_log_end (LsRunLog *log,
+                gboolean ok,
+                GError **work_error,
+                LsRunLogRegister register_func,
+                gpointer register_data,
+                char **model_id,
+                GError **error)
+{
+  const char *status;
+  gboolean finished;
+
+  run_log_close (log, &ok, work_error);
+  if (ok)
+    {
+      *model_id = register_func (register_data, work_error);
+      ok = *model_id != NULL;
+    }
+  status = ok ? "done" : g_error_matches (*work_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled"
+                                                                                         : "failed";
+  finished = ls_store_run_finish (log->store, log->run_id, status, ok ? *model_id : NULL, ok ? error : NULL);
+  g_clear_object (&log->stop);
+  g_clear_pointer (&log->log_path, g_free);
+  g_clear_pointer (&log->run_id, g_free);
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (work_error));
+  return ok && finished;
 }
 
 static char *
@@ -411,6 +495,31 @@ check_parts (LsStore *store,
   return FALSE;
 }
 
+typedef struct
+{
+  LsStore *store;
+  LsModel *model;
+  gboolean activate;
+  gboolean *activated;
+  LsProgressFunc progress;
+  gpointer user_data;
+} Registration;
+
+/* Registers the new model, active when asked or when none is. */
+static char *
+register_new (gpointer data,
+              GError **error)
+{
+  Registration *r = data;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (LsStoreModel) active = ls_store_get_active_model (r->store, &local);
+
+  *r->activated = r->activate || (active == NULL && local == NULL);
+  if (r->progress != NULL)
+    r->progress (1.0, "registering the model", r->user_data);
+  return ls_workspace_register_model (r->store, r->model, *r->activated, error);
+}
+
 LsWorkspaceRun *
 ls_workspace_train (LsStore *store,
                     const LsWorkspaceTrainOptions *options,
@@ -425,15 +534,12 @@ ls_workspace_train (LsStore *store,
   g_autoptr (LsWorkspacePart) val = NULL;
   g_autoptr (LsWorkspacePart) test = NULL;
   g_autoptr (LsWorkspaceRun) run = g_new0 (LsWorkspaceRun, 1);
-  g_autoptr (LsStoreModel) active = NULL;
-  g_autoptr (GCancellable) stop = g_cancellable_new ();
   g_autofree char *version = NULL;
   g_autofree char *config_json = NULL;
-  g_autofree char *log_path = NULL;
   g_autoptr (GError) local = NULL;
   LsTrainConfig config = options->train;
-  RunLog log = { 0 };
-  gulong forward = 0;
+  Registration reg = { store, NULL, options->activate, &run->activated, progress, user_data };
+  LsRunLog log;
   gboolean ok;
 
   train = ls_workspace_load_part (store, LS_SPLIT_TRAIN, error);
@@ -444,78 +550,26 @@ ls_workspace_train (LsStore *store,
   version = ls_store_dataset_version (store, error);
   if (version == NULL)
     return NULL;
-  if (ls_store_is_read_only (store))
-    {
-      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_READ_ONLY, "%s is read-only (%s): nothing to train into",
-                   ls_store_get_path (store), ls_store_get_read_only_reason (store));
-      return NULL;
-    }
   config.class_names = (const char *const *) train->classes;
   config.dataset_version = version;
   config.output_path = NULL;
   run->n_train = train->n_items;
   run->n_val = val->n_items;
   run->n_test = test->n_items;
-  run->run_id = ls_model_id_new ();
 
   config_json = train_options_json (options, run);
-  if (!ls_store_run_begin (store, run->run_id, config.parent_id, config_json, error))
+  if (!ls_run_log_begin (&log, store, config.parent_id, config_json, options->log_path, on_epoch, epoch_data,
+                         cancellable, error))
     return NULL;
-  log.store = store;
-  log.run_id = run->run_id;
-  log.on_epoch = on_epoch;
-  log.epoch_data = epoch_data;
-  log.stop = stop;
-  log.user_fd = -1;
-  log_path = g_strdup_printf ("%s/runs/%s.jsonl", ls_store_get_path (store), run->run_id);
-  log.log_path = log_path;
-  log.user_path = options->log_path;
-  log.log_fd = open_log (log_path, &local);
-  if (log.log_fd >= 0 && options->log_path != NULL)
-    log.user_fd = open_log (options->log_path, &local);
-
-  /* A logging failure stops the training through its own cancellable. */
-  if (cancellable != NULL)
-    forward = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel), stop, NULL);
-  ok = local == NULL &&
+  run->run_id = g_strdup (log.run_id);
+  ok = !g_cancellable_is_cancelled (log.stop) &&
        ls_pipeline_train (&config, train->items, train->n_items, val->items, val->n_items, test->items,
-                          test->n_items, progress, user_data, on_run_epoch, &log, stop, &run->result,
-                          &local);
-  if (forward != 0)
-    g_cancellable_disconnect (cancellable, forward);
-  if (log.error != NULL)
-    {
-      g_clear_error (&local);
-      local = g_steal_pointer (&log.error);
-      ok = FALSE;
-    }
-  if (log.log_fd >= 0)
-    close (log.log_fd);
-  if (log.user_fd >= 0)
-    close (log.user_fd);
-
+                          test->n_items, progress, user_data, ls_run_log_epoch, &log, log.stop,
+                          &run->result, &local);
   if (ok)
-    {
-      active = ls_store_get_active_model (store, &local);
-      run->activated = options->activate || (active == NULL && local == NULL);
-      g_clear_error (&local);
-      if (progress != NULL)
-        progress (1.0, "registering the model", user_data);
-      run->model_id = register_model (store, run->result->model, run->activated, &local);
-      ok = run->model_id != NULL;
-    }
-  if (!ls_store_run_finish (store, run->run_id,
-                            ok                                                          ? "done"
-                            : g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled"
-                                                                                        : "failed",
-                            run->model_id, ok ? error : NULL) &&
-      ok)
+    reg.model = run->result->model;
+  if (!ls_run_log_end (&log, ok, &local, register_new, &reg, &run->model_id, error))
     return NULL;
-  if (!ok)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
   return g_steal_pointer (&run);
 }
 
@@ -673,7 +727,7 @@ ls_workspace_calibrate (LsStore *store,
   if (progress != NULL)
     progress (1.0, "registering the recalibrated model", user_data);
   cal->activated = row->active;
-  cal->model_id = register_model (store, model, cal->activated, error);
+  cal->model_id = ls_workspace_register_model (store, model, cal->activated, error);
   model->metadata = original;
   g_hash_table_unref (md);
   if (cal->model_id == NULL)
