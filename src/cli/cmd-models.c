@@ -106,6 +106,44 @@ resolve (LsStore *store,
   return id;
 }
 
+/* The common start of a subcommand: its options, @min_args … @max_args
+ * positional arguments (@missing says what is missing), the workspace and,
+ * with @model, the model the first argument names (the active one when
+ * there is none). */
+static gboolean
+start (const LsCliCommand *sub,
+       LsCliGlobal *global,
+       const GOptionEntry *entries,
+       int *argc,
+       char ***argv,
+       int min_args,
+       int max_args,
+       const char *missing,
+       gboolean model,
+       LsStore **store,
+       char **id,
+       int *code)
+{
+  if (!ls_cli_parse_options (sub, entries, argc, argv, code))
+    return FALSE;
+  if (*argc - 1 < min_args)
+    {
+      *code = ls_cli_usage_error (sub, "%s", missing);
+      return FALSE;
+    }
+  if (*argc - 1 > max_args)
+    {
+      *code = ls_cli_usage_error (sub, "unexpected argument “%s”", (*argv)[max_args + 1]);
+      return FALSE;
+    }
+  *store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, code);
+  if (*store == NULL)
+    return FALSE;
+  if (model)
+    *id = resolve (*store, *argc > 1 ? (*argv)[1] : NULL, code);
+  return !model || *id != NULL;
+}
+
 /* ---- list ---- */
 
 static int
@@ -124,12 +162,7 @@ models_list (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, entries, &argc, &argv, &code))
-    return code;
-  if (argc > 1)
-    return ls_cli_usage_error (sub, "unexpected argument “%s”", argv[1]);
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
+  if (!start (sub, global, entries, &argc, &argv, 0, 0, NULL, FALSE, &store, NULL, &code))
     return code;
   models = ls_registry_list (store, &error);
   if (models == NULL)
@@ -307,15 +340,7 @@ models_show (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, entries, &argc, &argv, &code))
-    return code;
-  if (argc > 2)
-    return ls_cli_usage_error (sub, "unexpected argument “%s”", argv[2]);
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
-    return code;
-  id = resolve (store, argc > 1 ? argv[1] : NULL, &code);
-  if (id == NULL)
+  if (!start (sub, global, entries, &argc, &argv, 0, 1, NULL, TRUE, &store, &id, &code))
     return code;
   card = ls_registry_show (store, id, &error);
   if (card == NULL)
@@ -340,15 +365,7 @@ models_promote (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, NULL, &argc, &argv, &code))
-    return code;
-  if (argc != 2)
-    return ls_cli_usage_error (sub, argc < 2 ? "no MODEL given" : "too many arguments");
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
-    return code;
-  id = resolve (store, argv[1], &code);
-  if (id == NULL)
+  if (!start (sub, global, NULL, &argc, &argv, 1, 1, "no MODEL given", TRUE, &store, &id, &code))
     return code;
   if (!ls_registry_promote (store, id, &error))
     return ls_cli_failure ("%s", error->message);
@@ -367,12 +384,7 @@ models_rollback (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, NULL, &argc, &argv, &code))
-    return code;
-  if (argc != 1)
-    return ls_cli_usage_error (sub, "unexpected argument “%s”", argv[1]);
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
+  if (!start (sub, global, NULL, &argc, &argv, 0, 0, NULL, FALSE, &store, NULL, &code))
     return code;
   id = ls_registry_rollback (store, &error);
   if (id == NULL)
@@ -397,15 +409,7 @@ models_export (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, entries, &argc, &argv, &code))
-    return code;
-  if (argc != 3)
-    return ls_cli_usage_error (sub, argc < 3 ? "give MODEL and PATH" : "too many arguments");
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
-    return code;
-  id = resolve (store, argv[1], &code);
-  if (id == NULL)
+  if (!start (sub, global, entries, &argc, &argv, 2, 2, "give MODEL and PATH", TRUE, &store, &id, &code))
     return code;
   if (!ls_registry_export (store, id, argv[2], force, &error))
     {
@@ -428,15 +432,7 @@ models_delete (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, NULL, &argc, &argv, &code))
-    return code;
-  if (argc != 2)
-    return ls_cli_usage_error (sub, argc < 2 ? "no MODEL given" : "too many arguments");
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
-    return code;
-  id = resolve (store, argv[1], &code);
-  if (id == NULL)
+  if (!start (sub, global, NULL, &argc, &argv, 1, 1, "no MODEL given", TRUE, &store, &id, &code))
     return code;
   if (!ls_registry_delete (store, id, &error))
     return ls_cli_failure ("%s", error->message);
@@ -460,12 +456,7 @@ models_add (const LsCliCommand *sub,
   g_autoptr (LsStore) store = NULL;
   int code;
 
-  if (!ls_cli_parse_options (sub, entries, &argc, &argv, &code))
-    return code;
-  if (argc != 2)
-    return ls_cli_usage_error (sub, argc < 2 ? "no FILE given" : "too many arguments");
-  store = ls_cli_open_workspace (sub, global, LS_STORE_OPEN_DEFAULT, &code);
-  if (store == NULL)
+  if (!start (sub, global, entries, &argc, &argv, 1, 1, "no FILE given", FALSE, &store, NULL, &code))
     return code;
   id = ls_registry_register (store, argv[1], activate, &error);
   if (id == NULL)
