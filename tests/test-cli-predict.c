@@ -46,7 +46,7 @@ typedef struct
 {
   char *dir;
   char *model_a; /* trained here, with its full card */
-  char *model_b; /* the same weights under another id */
+  char *model_b; /* the same weights under another id, no OOD detector */
   char *id_a;
   char *id_b;
   char *images;  /* images/a/{p0,p1,wide}.png, images/b/{p2.png,p2_mask.png,notes.txt} */
@@ -127,9 +127,12 @@ make_model (void)
   g_assert_no_error (error);
   fx.id_a = g_strdup (result->model->id);
   g_assert_cmpuint (strlen (fx.id_a), ==, 26);
-  /* The same net under another id (a valid card still). */
+  /* The same net under another id and without an OOD detector (a valid
+   * card still). */
   fx.id_b = ls_model_id_new ();
   g_hash_table_insert (result->model->metadata, g_strdup ("model_id"), g_strdup (fx.id_b));
+  g_hash_table_remove (result->model->metadata, "ood");
+  g_clear_pointer (&result->model->ood, ls_ood_free);
   g_assert_true (ls_model_save (result->model, fx.model_b, &error));
   g_assert_no_error (error);
 }
@@ -572,6 +575,51 @@ test_report (void)
   g_assert_nonnull (strstr (out, "--force"));
 }
 
+/* A model without an OOD detector: no score in the data, and the report
+ * says there is no check rather than printing a number. */
+static void
+test_no_ood (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *pdf = g_build_filename (fx.dir, "no-ood.pdf", NULL);
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root, *p;
+
+  g_assert_cmpint (CLI (&out, &err, "--model", fx.model_b, "predict", "--json", fx.one), ==, 0);
+  root = parse_object (parser, out);
+  p = json_array_get_object_element (json_object_get_array_member (root, "predictions"), 0);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (p, "ood_score")));
+  g_assert_false (json_object_get_boolean_member (p, "ood_flag"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (
+      json_object_get_member (json_object_get_object_member (root, "model"), "ood_threshold")));
+  reset (&out, &err);
+  g_assert_cmpint (CLI (&out, &err, "--model", fx.model_b, "predict", "--csv", fx.one), ==, 0);
+  {
+    g_auto (GStrv) row = g_strsplit (strchr (out, '\n') + 1, ",", -1);
+
+    g_assert_cmpuint (g_strv_length (row), ==, 9);
+    g_assert_cmpstr (row[6], ==, ""); /* no OOD score */
+    g_assert_cmpstr (row[7], ==, ""); /* and no flag */
+  }
+  reset (&out, &err);
+  g_assert_cmpint (CLI (&out, &err, "--model", fx.model_b, "report", fx.one, "--out", pdf), ==, 0);
+  if (pdftotext != NULL)
+    {
+      g_autofree char *text = NULL, *text_err = NULL;
+      const char *argv[] = { pdftotext, pdf, "-", NULL };
+      int status;
+
+      g_assert_true (ls_test_run (argv, &text, &text_err, &status));
+      g_assert_cmpint (status, ==, 0);
+      g_assert_nonnull (strstr (text, "No out-of-distribution check"));
+      g_assert_null (strstr (text, "nan"));
+      g_assert_nonnull (strstr (text, fx.id_b));
+    }
+  else
+    g_test_message ("pdftotext is not installed: the page's text not checked");
+}
+
 static GPtrArray *
 list_predictions (const char *ws)
 {
@@ -908,6 +956,7 @@ main (int argc,
   g_test_add_func ("/lungscope/cli/predict/saliency-folder", test_saliency_folder);
   g_test_add_func ("/lungscope/cli/predict/saliency", test_saliency_command);
   g_test_add_func ("/lungscope/cli/predict/report", test_report);
+  g_test_add_func ("/lungscope/cli/predict/no-ood", test_no_ood);
   g_test_add_func ("/lungscope/cli/predict/workspace-log", test_workspace_log);
   g_test_add_func ("/lungscope/cli/predict/default-model", test_default_model);
   g_test_add_func ("/lungscope/cli/predict/errors", test_errors);
