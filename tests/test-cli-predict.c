@@ -801,20 +801,27 @@ test_errors (void)
   write_phantom (good, 1, 9);
   g_assert_true (g_file_get_contents (good, &bytes, &len, NULL));
   g_assert_true (g_file_set_contents (corrupt, bytes, (gssize) len / 2, NULL));
+  /* A name that is not UTF-8 still gives valid output. */
+  {
+    g_autofree char *latin1 = g_build_filename (bad_dir, "r\xf6ntgen.png", NULL);
+
+    write_phantom (latin1, 0, 10);
+  }
   /* A folder entry that cannot be read: a link to nothing. */
   g_assert_cmpint (symlink ("/nonexistent/target.png", gone), ==, 0);
 
   g_assert_cmpint (CLI (&out, &err, "--model", fx.model_a, "predict", "--csv", bad_dir, missing), ==, 1);
   g_test_message ("%s", out);
-  /* The good one is still predicted. */
-  g_assert_cmpuint (count_lines (out), ==, 2);
+  /* The good ones are still predicted. */
+  g_assert_cmpuint (count_lines (out), ==, 3);
   g_assert_nonnull (strstr (out, "good.png"));
+  g_assert_true (g_utf8_validate (out, -1, NULL));
   /* One line per bad file naming it, and a summary. */
   g_assert_cmpuint (count_lines (err), ==, 4);
   g_assert_nonnull (strstr (err, "corrupt.png"));
   g_assert_nonnull (strstr (err, "gone.png"));
   g_assert_nonnull (strstr (err, "missing.png"));
-  g_assert_nonnull (strstr (err, "3 of 4 images could not be predicted"));
+  g_assert_nonnull (strstr (err, "3 of 5 images could not be predicted"));
   reset (&out, &err);
   {
     g_autoptr (JsonParser) parser = json_parser_new ();
@@ -823,7 +830,7 @@ test_errors (void)
     g_assert_cmpint (CLI (&out, &err, "--model", fx.model_a, "predict", "--json", bad_dir, missing),
                      ==, 1);
     root = parse_object (parser, out);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "predictions")), ==, 1);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "predictions")), ==, 2);
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "failed")), ==, 3);
   }
   reset (&out, &err);

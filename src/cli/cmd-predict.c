@@ -32,7 +32,6 @@ typedef struct
 
 typedef struct
 {
-  const LsCliCommand *command;
   LsModelChoice *choice;
   LsStore *store;
   GPtrArray *inputs; /* Input */
@@ -149,18 +148,20 @@ report_failure (Predict *self,
                 const char *path,
                 const char *message)
 {
+  g_autofree char *shown = g_filename_display_name (path);
+
   clear_bar (self);
   /* One line that names the file. */
-  if (strstr (message, path) != NULL)
+  if (strstr (message, shown) != NULL)
     fprintf (stderr, "lungscope-cli predict: %s\n", message);
   else
-    fprintf (stderr, "lungscope-cli predict: %s: %s\n", path, message);
+    fprintf (stderr, "lungscope-cli predict: %s: %s\n", shown, message);
   self->n_failed++;
   if (self->failures != NULL)
     {
       json_builder_begin_object (self->failures);
       json_builder_set_member_name (self->failures, "file");
-      json_builder_add_string_value (self->failures, path);
+      json_builder_add_string_value (self->failures, shown);
       json_builder_set_member_name (self->failures, "error");
       json_builder_add_string_value (self->failures, message);
       json_builder_end_object (self->failures);
@@ -359,9 +360,13 @@ predict_one (Predict *self,
   g_autoptr (LsPrediction) p = NULL;
   g_autofree char *sha256 = NULL;
   g_autofree char *saliency_file = NULL;
+  g_autofree char *shown = NULL;
   LsPredictOptions options;
   gint64 log_id;
 
+  /* Names in the data are UTF-8 (the log, JSON); a file name's bytes may
+   * not be. */
+  shown = g_filename_display_name (input->path);
   if (input->error != NULL)
     {
       report_failure (self, input->path, input->error);
@@ -387,19 +392,19 @@ predict_one (Predict *self,
     {
       g_autofree char *out = NULL;
 
-      saliency_file = saliency_name (self, input->path);
+      saliency_file = saliency_name (self, shown);
       out = g_build_filename (self->saliency_dir, saliency_file, NULL);
       if (!ls_cli_write_overlay (out, image, p, self->colormap, self->opacity, FALSE, error))
         return FALSE;
     }
-  log_id = ls_cli_log_prediction (self->store, self->choice, input->path, sha256, p,
+  log_id = ls_cli_log_prediction (self->store, self->choice, shown, sha256, p,
                                   self->saliency_dir != NULL ? ls_saliency_method_to_string (self->method)
                                                              : NULL,
                                   error);
   if (log_id == 0)
     return FALSE;
   clear_bar (self);
-  print_row (self, input->path, sha256, image, p, saliency_file, log_id);
+  print_row (self, shown, sha256, image, p, saliency_file, log_id);
   self->n_ok++;
   return TRUE;
 }
@@ -588,7 +593,6 @@ ls_cli_cmd_predict (const LsCliCommand *command,
     return ls_cli_failure ("model %s has no Grad-CAM layer (cam=yes); use --method gradient",
                            choice->model->id);
 
-  self.command = command;
   self.choice = choice;
   self.store = store;
   self.inputs = inputs;
@@ -613,8 +617,11 @@ ls_cli_cmd_predict (const LsCliCommand *command,
   self.used_names = used_names;
   self.file_width = 4;
   for (guint i = 0; i < inputs->len; i++)
-    self.file_width = MAX (self.file_width,
-                           (int) g_utf8_strlen (((Input *) inputs->pdata[i])->path, -1));
+    {
+      g_autofree char *shown = g_filename_display_name (((Input *) inputs->pdata[i])->path);
+
+      self.file_width = MAX (self.file_width, (int) strlen (shown));
+    }
   self.file_width = MIN (self.file_width, 60);
   if (json)
     {

@@ -86,18 +86,19 @@ ls_cli_read_image (const char *path,
                    GError **error)
 {
   g_autofree char *bytes = NULL;
+  g_autofree char *shown = g_filename_display_name (path);
   gsize len = 0;
   LsImage *image;
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s: is a folder", path);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s: is a folder", shown);
       return NULL;
     }
   /* One read: the bytes hashed are the bytes decoded. */
   if (!g_file_get_contents (path, &bytes, &len, error))
     return NULL;
-  image = ls_image_load_bytes ((const guint8 *) bytes, len, path, NULL, error);
+  image = ls_image_load_bytes ((const guint8 *) bytes, len, shown, NULL, error);
   if (image == NULL)
     return NULL;
   if (image->source == NULL)
