@@ -20,6 +20,7 @@
 #include "imaging/decode.h"
 #include "imaging/png-write.h"
 #include "ls-test.h"
+#include "pipeline/model-source.h"
 #include "pipeline/predict.h"
 #include "pipeline/train.h"
 #include "store-test-util.h"
@@ -785,6 +786,46 @@ test_default_model (void)
   ls_test_remove_tree (ws);
 }
 
+/* The library's choice on a read-only workspace: the model is used, nothing
+ * is registered, and the choice says why nothing is logged. */
+static void
+test_choose_read_only (void)
+{
+  g_autofree char *ws = make_workspace ("ro.lungscope");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (ws, LS_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (LsModelChoice) choice = NULL;
+  g_autoptr (GPtrArray) models = NULL;
+
+  g_assert_no_error (error);
+  g_setenv (LS_DEFAULT_MODEL_ENV, fx.model_a, TRUE);
+  choice = ls_pipeline_choose_model (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (choice->source, ==, LS_MODEL_SOURCE_DEFAULT);
+  g_assert_cmpstr (choice->model->id, ==, fx.id_a);
+  g_assert_null (choice->log_id);
+  g_assert_false (choice->registered);
+  g_assert_nonnull (strstr (choice->not_logged, "read-only"));
+  g_clear_pointer (&choice, ls_model_choice_free);
+  choice = ls_pipeline_choose_model (store, fx.model_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (choice->source, ==, LS_MODEL_SOURCE_FILE);
+  g_assert_cmpstr (choice->model->id, ==, fx.id_b);
+  g_assert_null (choice->log_id);
+  g_assert_nonnull (choice->not_logged);
+  models = ls_store_list_models (store, &error);
+  g_assert_cmpuint (models->len, ==, 0);
+  g_clear_pointer (&choice, ls_model_choice_free);
+  /* Without a workspace and with no default: the error says so. */
+  g_setenv (LS_DEFAULT_MODEL_ENV, NO_DEFAULT, TRUE);
+  choice = ls_pipeline_choose_model (NULL, NULL, &error);
+  g_assert_null (choice);
+  g_assert_error (error, LS_MODEL_SOURCE_ERROR, LS_MODEL_SOURCE_ERROR_NO_DEFAULT);
+  g_unsetenv (LS_DEFAULT_MODEL_ENV);
+  g_clear_pointer (&store, ls_store_close);
+  ls_test_remove_tree (ws);
+}
+
 static void
 test_errors (void)
 {
@@ -967,6 +1008,7 @@ main (int argc,
   g_test_add_func ("/lungscope/cli/predict/workspace-log", test_workspace_log);
   g_test_add_func ("/lungscope/cli/predict/default-model", test_default_model);
   g_test_add_func ("/lungscope/cli/predict/errors", test_errors);
+  g_test_add_func ("/lungscope/pipeline/model-source/read-only", test_choose_read_only);
   g_test_add_func ("/lungscope/cli/predict/interrupt", test_interrupt);
   status = g_test_run ();
   remove_tree (fx.dir);
