@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
@@ -198,6 +199,16 @@ test_migrations (void)
       sqlite3_close (db);
       if (from >= 1)
         fill_old (db_path);
+      /* Versions 2 and 3 logged predictions of workspace images only. */
+      if (from >= 2)
+        db_exec (db_path,
+                 "UPDATE images SET original_name = 'a.png' WHERE id = 1;"
+                 "INSERT INTO models (id, dataset_version, file, created, active) VALUES "
+                 "('m-old', 'v', 'models/m-old.safetensors', 5, 1);"
+                 "INSERT INTO predictions (image_id, model_id, probabilities, ood_score, "
+                 "saliency_method, latency_ms, time) VALUES "
+                 "(1, 'm-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', 1.5, "
+                 "'gradcam', 12.5, 6), (2, 'm-old', '[1, 0, 0]', NULL, NULL, 3, 7);");
 
       store = ls_store_open (ws, 0, &error);
       g_assert_no_error (error);
@@ -209,6 +220,35 @@ test_migrations (void)
           continue;
         }
       g_assert_cmpuint (ls_store_count_images (store, &error), ==, 2);
+      if (from >= 2)
+        {
+          g_autoptr (GPtrArray) predictions = ls_store_list_predictions (store, NULL, NULL, &error);
+          const LsStorePrediction *p;
+
+          g_assert_no_error (error);
+          g_assert_cmpuint (predictions->len, ==, 2);
+          p = predictions->pdata[0];
+          g_assert_cmpint (p->id, ==, 1);
+          g_assert_cmpstr (p->sha256, ==,
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+          g_assert_cmpstr (p->name, ==, "a.png");
+          g_assert_cmpint (p->image_id, ==, 1);
+          g_assert_cmpstr (p->model_id, ==, "m-old");
+          g_assert_cmpstr (p->probabilities_json, ==,
+                           "{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}");
+          g_assert_null (p->predicted);
+          g_assert_cmpfloat (p->ood_score, ==, 1.5);
+          g_assert_cmpstr (p->saliency_method, ==, "gradcam");
+          g_assert_cmpfloat (p->latency_ms, ==, 12.5);
+          g_assert_cmpint (p->time, ==, 6);
+          p = predictions->pdata[1];
+          /* No name before version 4: the hash stands for it. */
+          g_assert_cmpstr (p->name, ==, p->sha256);
+          g_assert_cmpint (p->image_id, ==, 2);
+          g_assert_true (isnan (p->ood_score));
+          g_assert_null (p->saliency_method);
+          g_assert_cmpuint (ls_store_count_predictions (store, "m-old", &error), ==, 2);
+        }
       label = ls_store_get_label (store, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                                   &error);
       g_assert_cmpstr (label, ==, "pneumonia");
@@ -645,6 +685,69 @@ test_models (void)
   g_assert_true (ls_store_add_prediction (store, sha, "m2", "[0.1, 0.2, 0.7]", 0.3, "gradcam", 2.5,
                                           &error));
   g_assert_cmpuint (ls_store_count_predictions (store, "m2", &error), ==, 1);
+  /* Any file can be logged: by hash and name, linked to the workspace image
+   * with the same bytes when there is one. */
+  {
+    g_autoptr (GPtrArray) list = NULL;
+    LsStorePrediction p = { 0 };
+    const LsStorePrediction *q;
+    char other[65];
+
+    memset (other, 'e', 64);
+    other[64] = '\0';
+    p.sha256 = other;
+    p.name = (char *) "/tmp/elsewhere.png";
+    p.model_id = (char *) "m1";
+    p.probabilities_json = (char *) "{\"normal\":0.5,\"pneumonia\":0.3,\"covid\":0.2}";
+    p.predicted = (char *) "normal";
+    p.ood_score = NAN;
+    p.latency_ms = 4.0;
+    g_assert_cmpint (ls_store_log_prediction (store, &p, &error), >, 0);
+    g_assert_no_error (error);
+    p.sha256 = (char *) sha;
+    p.name = (char *) "copy-of-first.png";
+    p.ood_score = 7.5;
+    p.ood_flag = TRUE;
+    p.saliency_method = (char *) "smoothgrad";
+    g_assert_cmpint (ls_store_log_prediction (store, &p, &error), >, 0);
+    g_assert_no_error (error);
+    /* Refused: a model that is not registered, a hash that is not one. */
+    p.model_id = (char *) "nobody";
+    g_assert_cmpint (ls_store_log_prediction (store, &p, &error), ==, 0);
+    g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    p.model_id = (char *) "m1";
+    p.sha256 = (char *) "abc";
+    g_assert_cmpint (ls_store_log_prediction (store, &p, &error), ==, 0);
+    g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID);
+    g_clear_error (&error);
+
+    list = ls_store_list_predictions (store, "m1", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (list->len, ==, 2);
+    q = list->pdata[0];
+    g_assert_cmpstr (q->sha256, ==, other);
+    g_assert_cmpstr (q->name, ==, "/tmp/elsewhere.png");
+    g_assert_cmpint (q->image_id, ==, 0);
+    g_assert_cmpstr (q->predicted, ==, "normal");
+    g_assert_true (isnan (q->ood_score));
+    g_assert_false (q->ood_flag);
+    g_assert_null (q->saliency_method);
+    g_assert_cmpfloat (q->latency_ms, ==, 4.0);
+    g_assert_cmpint (q->time, >, 0);
+    q = list->pdata[1];
+    g_assert_cmpint (q->image_id, >, 0);
+    g_assert_cmpfloat (q->ood_score, ==, 7.5);
+    g_assert_true (q->ood_flag);
+    g_assert_cmpstr (q->saliency_method, ==, "smoothgrad");
+    g_clear_pointer (&list, g_ptr_array_unref);
+    list = ls_store_list_predictions (store, NULL, sha, &error);
+    g_assert_cmpuint (list->len, ==, 2);
+    g_assert_cmpstr (((LsStorePrediction *) list->pdata[0])->model_id, ==, "m2");
+    g_assert_cmpstr (((LsStorePrediction *) list->pdata[0])->name, ==,
+                     ((LsStoreImage *) images->pdata[0])->original_name);
+    g_assert_cmpstr (((LsStorePrediction *) list->pdata[1])->model_id, ==, "m1");
+  }
   g_assert_true (ls_store_run_begin (store, "run1", "m1", "{\"epochs\": 2}", &error));
   g_assert_true (ls_store_run_add_epoch (store, "run1", 1, "{\"loss\": 1.0}", &error));
   g_assert_true (ls_store_run_add_epoch (store, "run1", 2, "{\"loss\": 0.5}", &error));

@@ -14,6 +14,7 @@
 
 #include "engine/blas.h"
 #include "ls-cli.h"
+#include "pipeline/model-source.h"
 
 static const char *
 workspace_source_to_string (LsCliWorkspaceSource source)
@@ -41,6 +42,7 @@ build_info (LsCliGlobal *global)
                                                    LIBJPEG_TURBO_VERSION_NUMBER / 1000 % 1000,
                                                    LIBJPEG_TURBO_VERSION_NUMBER % 1000);
   g_autofree char *user_data = g_build_filename (g_get_user_data_dir (), "lungscope", NULL);
+  g_autofree char *default_model = ls_pipeline_default_model_path (NULL);
   LsBlasInfo blas;
 
   ls_engine_blas_get_info (&blas);
@@ -103,6 +105,12 @@ build_info (LsCliGlobal *global)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "workspace_from");
   json_builder_add_string_value (b, workspace_source_to_string (global->workspace_source));
+  /* The model predict uses without a workspace or --model. */
+  json_builder_set_member_name (b, "default_model");
+  if (default_model != NULL)
+    json_builder_add_string_value (b, default_model);
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
 
   json_builder_end_object (b);
@@ -139,6 +147,10 @@ print_text (JsonNode *root)
   printf ("  %-14s %s (%s)\n", "workspace",
           json_object_get_string_member_with_default (paths, "workspace", "none"),
           json_object_get_string_member (paths, "workspace_from"));
+  printf ("  %-14s %s\n", "default model",
+          JSON_NODE_HOLDS_NULL (json_object_get_member (paths, "default_model"))
+              ? "not installed"
+              : json_object_get_string_member (paths, "default_model"));
 }
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/blas.h"
+#include "ls-cli-predict.h"
 #include "ls-cli.h"
 
 static const LsCliCommand commands[] = {
@@ -77,6 +78,28 @@ static const LsCliCommand commands[] = {
     "preview's parameters). Preview i is made again by the same pipeline, seed and i.\n"
     "--dump-config prints the pipeline as a key file to start a --config from.",
     ls_cli_cmd_augment },
+  { "predict", "[--json | --csv] [--saliency DIR] [--method M] [--class NAME] PATH…",
+    "Predict images or folders: calibrated probabilities, class, OOD score",
+    "PATH is an image file or a folder (searched recursively for PNG, JPEG and WebP\n"
+    "files, in name order). The model is --model FILE, else the workspace's active model,\n"
+    "else the shipped default model. With a workspace every prediction is logged with the\n"
+    "model id and latency. --saliency DIR writes DIR/<name>-<method>.png overlays. A file\n"
+    "that cannot be read is named on stderr and the others are still predicted; the exit\n"
+    "status is then 1. Lungscope is not a medical device: this is not a diagnosis.",
+    ls_cli_cmd_predict },
+  { "saliency", "IMAGE --out FILE.png [--method M] [--class NAME] [--raw]",
+    "Write a saliency overlay (or the raw 16-bit map) at the image's size",
+    "Methods: gradcam (the last convolution block), gradient (the input gradient) and\n"
+    "smoothgrad (the gradient averaged over noisy copies). The map explains the predicted\n"
+    "class unless --class names another.",
+    ls_cli_cmd_saliency },
+  { "report", "IMAGE --out FILE.pdf [--method M] [--force]",
+    "Write a one-page PDF reading of an image (not a diagnosis)",
+    "The page shows the radiograph and its saliency overlay, the calibrated\n"
+    "probabilities, the out-of-distribution check, the model's id and card, the date\n"
+    "and the statement that Lungscope is not a medical device. An existing FILE is kept\n"
+    "unless --force.",
+    ls_cli_cmd_report },
 };
 
 static const char *prgname = "lungscope-cli";

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "dataset/store-private.h"
@@ -269,6 +270,129 @@ ls_store_delete_model (LsStore *store,
   return ls_store_fsync_dir (dir, error);
 }
 
+void
+ls_store_prediction_free (LsStorePrediction *prediction)
+{
+  if (prediction == NULL)
+    return;
+  g_free (prediction->sha256);
+  g_free (prediction->name);
+  g_free (prediction->model_id);
+  g_free (prediction->probabilities_json);
+  g_free (prediction->predicted);
+  g_free (prediction->saliency_method);
+  g_free (prediction);
+}
+
+static gboolean
+valid_sha256 (const char *sha256)
+{
+  gsize n = 0;
+
+  for (const char *p = sha256; p != NULL && *p; p++, n++)
+    if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
+      return FALSE;
+  return n == 64;
+}
+
+static void
+bind_double_or_null (sqlite3_stmt *stmt,
+                     int index,
+                     double value)
+{
+  if (isfinite (value))
+    sqlite3_bind_double (stmt, index, value);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* Inside the caller's write transaction. */
+static gint64
+insert_prediction (LsStore *store,
+                   const LsStorePrediction *p,
+                   GError **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean known = FALSE;
+
+  stmt = ls_store_stmt (store, "SELECT 1 FROM models WHERE id = ?1", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, p->model_id, -1, SQLITE_TRANSIENT);
+  switch (sqlite3_step (stmt))
+    {
+    case SQLITE_ROW:
+      known = TRUE;
+      break;
+    case SQLITE_DONE:
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND,
+                   "cannot log a prediction of %s: model %s is not registered in %s", p->name,
+                   p->model_id, store->path);
+      break;
+    default:
+      ls_store_set_sqlite_error (store, error, "finding a model");
+      break;
+    }
+  sqlite3_reset (stmt);
+  if (!known)
+    return 0;
+  stmt = ls_store_stmt (store,
+                        "INSERT INTO predictions (sha256, name, image_id, model_id, probabilities, "
+                        "predicted, ood_score, ood_flag, saliency_method, latency_ms, time) "
+                        "VALUES (?1, ?2, (SELECT id FROM images WHERE sha256 = ?1), ?3, ?4, ?5, "
+                        "?6, ?7, ?8, ?9, ?10)",
+                        error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, p->sha256, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, p->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, p->model_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, p->probabilities_json, -1, SQLITE_TRANSIENT);
+  bind_text_or_null (stmt, 5, p->predicted);
+  bind_double_or_null (stmt, 6, p->ood_score);
+  if (isfinite (p->ood_score))
+    sqlite3_bind_int (stmt, 7, p->ood_flag ? 1 : 0);
+  else
+    sqlite3_bind_null (stmt, 7);
+  bind_text_or_null (stmt, 8, p->saliency_method);
+  bind_double_or_null (stmt, 9, p->latency_ms);
+  sqlite3_bind_int64 (stmt, 10, ls_store_now ());
+  if (!ls_store_step_done (store, stmt, error))
+    return 0;
+  return sqlite3_last_insert_rowid (store->db);
+}
+
+gint64
+ls_store_log_prediction (LsStore *store,
+                         const LsStorePrediction *prediction,
+                         GError **error)
+{
+  const LsStorePrediction *p = prediction;
+  gint64 id;
+
+  g_return_val_if_fail (p != NULL, 0);
+  if (!valid_sha256 (p->sha256) || p->name == NULL || *p->name == '\0' ||
+      p->probabilities_json == NULL || !valid_id (p->model_id, "model", error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID,
+                     "cannot log a prediction without a file hash (64 lower-case hex digits), "
+                     "a name and probabilities");
+      return 0;
+    }
+  if (!ls_store_check_writable (store, error) || !ls_store_begin_write (store, error))
+    return 0;
+  id = insert_prediction (store, p, error);
+  if (id == 0)
+    {
+      ls_store_rollback (store);
+      return 0;
+    }
+  if (!ls_store_commit (store, error))
+    return 0;
+  return id;
+}
+
 gboolean
 ls_store_add_prediction (LsStore *store,
                          const char *sha256,
@@ -279,34 +403,26 @@ ls_store_add_prediction (LsStore *store,
                          double latency_ms,
                          GError **error)
 {
-  sqlite3_stmt *stmt;
-  gint64 image_id;
+  g_autoptr (LsStoreImage) image = NULL;
+  LsStorePrediction p = { 0 };
 
-  if (!ls_store_begin_write (store, error))
-    return FALSE;
-  image_id = ls_store_image_id (store, sha256, error);
-  if (image_id == 0)
+  if (!valid_sha256 (sha256))
     {
-      ls_store_rollback (store);
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID,
+                   "“%s” is not a full SHA-256 (64 lower-case hex digits)", sha256 ? sha256 : "");
       return FALSE;
     }
-  stmt = ls_store_stmt (store,
-                        "INSERT INTO predictions (image_id, model_id, probabilities, ood_score, "
-                        "saliency_method, latency_ms, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        error);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, image_id);
-      sqlite3_bind_text (stmt, 2, model_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 3, probabilities_json, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_double (stmt, 4, ood_score);
-      bind_text_or_null (stmt, 5, saliency_method);
-      sqlite3_bind_double (stmt, 6, latency_ms);
-      sqlite3_bind_int64 (stmt, 7, ls_store_now ());
-    }
-  if (!run_in_write (store, stmt, error))
+  image = ls_store_find_image (store, sha256, error);
+  if (image == NULL)
     return FALSE;
-  return ls_store_commit (store, error);
+  p.sha256 = (char *) sha256;
+  p.name = image->original_name != NULL ? image->original_name : (char *) sha256;
+  p.model_id = (char *) model_id;
+  p.probabilities_json = (char *) probabilities_json;
+  p.ood_score = ood_score;
+  p.saliency_method = (char *) saliency_method;
+  p.latency_ms = latency_ms;
+  return ls_store_log_prediction (store, &p, error) > 0;
 }
 
 guint
@@ -326,6 +442,63 @@ ls_store_count_predictions (LsStore *store,
     ls_store_set_sqlite_error (store, error, "counting predictions");
   sqlite3_reset (stmt);
   return n;
+}
+
+static double
+column_double_or_nan (sqlite3_stmt *stmt,
+                      int column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? NAN
+                                                           : sqlite3_column_double (stmt, column);
+}
+
+GPtrArray *
+ls_store_list_predictions (LsStore *store,
+                           const char *model_id,
+                           const char *sha256,
+                           GError **error)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_store_prediction_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = ls_store_stmt (store,
+                        "SELECT id, sha256, name, coalesce (image_id, 0), model_id, probabilities, "
+                        "predicted, ood_score, coalesce (ood_flag, 0), saliency_method, latency_ms, "
+                        "time FROM predictions "
+                        "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR sha256 = ?2) "
+                        "ORDER BY id",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text_or_null (stmt, 1, model_id);
+  bind_text_or_null (stmt, 2, sha256);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LsStorePrediction *p = g_new0 (LsStorePrediction, 1);
+
+      p->id = sqlite3_column_int64 (stmt, 0);
+      p->sha256 = ls_store_column_dup (stmt, 1);
+      p->name = ls_store_column_dup (stmt, 2);
+      p->image_id = sqlite3_column_int64 (stmt, 3);
+      p->model_id = ls_store_column_dup (stmt, 4);
+      p->probabilities_json = ls_store_column_dup (stmt, 5);
+      p->predicted = ls_store_column_dup (stmt, 6);
+      p->ood_score = column_double_or_nan (stmt, 7);
+      p->ood_flag = sqlite3_column_int (stmt, 8) != 0;
+      p->saliency_method = ls_store_column_dup (stmt, 9);
+      p->latency_ms = column_double_or_nan (stmt, 10);
+      p->time = sqlite3_column_int64 (stmt, 11);
+      g_ptr_array_add (list, p);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      ls_store_set_sqlite_error (store, error, "listing predictions");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&list);
 }
 
 gboolean

@@ -115,10 +115,42 @@ static const char schema_v2[] =
 static const char schema_v3[] = "ALTER TABLE images ADD COLUMN neardup BLOB;\n"
                                 "PRAGMA user_version = 3;\n";
 
+/* Version 4: predictions of any file, not only of workspace images. Each
+ * row records the file's SHA-256 and name; image_id is set only when the
+ * bytes are a workspace image. The predicted class and the OOD flag are
+ * kept as the model gave them. SQLite cannot drop a NOT NULL constraint, so
+ * the table is rebuilt (its rows keep their ids). */
+static const char schema_v4[] =
+    "CREATE TABLE predictions_v4 (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  sha256 TEXT NOT NULL CHECK (length (sha256) = 64),\n"
+    "  name TEXT NOT NULL,\n"
+    "  image_id INTEGER REFERENCES images (id),\n"
+    "  model_id TEXT NOT NULL REFERENCES models (id) ON DELETE CASCADE,\n"
+    "  probabilities TEXT NOT NULL,\n"
+    "  predicted TEXT,\n"
+    "  ood_score REAL,\n"
+    "  ood_flag INTEGER CHECK (ood_flag IN (0, 1)),\n"
+    "  saliency_method TEXT,\n"
+    "  latency_ms REAL,\n"
+    "  time INTEGER NOT NULL);\n"
+    "INSERT INTO predictions_v4 (id, sha256, name, image_id, model_id, probabilities, ood_score,\n"
+    "    saliency_method, latency_ms, time)\n"
+    "  SELECT p.id, i.sha256, coalesce (i.original_name, i.sha256), p.image_id, p.model_id,\n"
+    "    p.probabilities, p.ood_score, p.saliency_method, p.latency_ms, p.time\n"
+    "  FROM predictions AS p JOIN images AS i ON i.id = p.image_id;\n"
+    "DROP TABLE predictions;\n"
+    "ALTER TABLE predictions_v4 RENAME TO predictions;\n"
+    "CREATE INDEX predictions_image ON predictions (image_id);\n"
+    "CREATE INDEX predictions_sha256 ON predictions (sha256);\n"
+    "CREATE INDEX predictions_model ON predictions (model_id);\n"
+    "PRAGMA user_version = 4;\n";
+
 static const LsSchemaStep steps[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
+  { 4, schema_v4 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == LS_STORE_SCHEMA_VERSION);

@@ -57,7 +57,7 @@ typedef enum
 GQuark ls_store_error_quark (void);
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LS_STORE_SCHEMA_VERSION 3
+#define LS_STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a Lungscope database: 'LSCP'. */
 #define LS_STORE_APPLICATION_ID 0x4C534350
 
@@ -273,6 +273,30 @@ gboolean ls_store_delete_model (LsStore *store,
                                 const char *id,
                                 GError **error);
 
+/* One logged prediction. A prediction names the file it was made on by
+ * its SHA-256 and name; image_id is the workspace image with those bytes,
+ * or 0 when the file is not in the workspace. */
+typedef struct
+{
+  gint64 id; /* increases with time */
+  char *sha256;
+  char *name; /* the file's name as given (a path or a base name) */
+  gint64 image_id;
+  char *model_id;
+  char *probabilities_json; /* JSON as the caller logged it */
+  char *predicted;          /* class name, or NULL when not logged */
+  double ood_score;         /* NAN without a detector */
+  gboolean ood_flag;
+  char *saliency_method; /* NULL when no saliency was computed */
+  double latency_ms;     /* NAN when not logged */
+  gint64 time;           /* µs since the epoch, UTC */
+} LsStorePrediction;
+
+void ls_store_prediction_free (LsStorePrediction *prediction);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStorePrediction, ls_store_prediction_free)
+
+/* Logs a prediction of a workspace image (by full hash; its name is its
+ * name at import). */
 gboolean ls_store_add_prediction (LsStore *store,
                                   const char *sha256,
                                   const char *model_id,
@@ -281,9 +305,23 @@ gboolean ls_store_add_prediction (LsStore *store,
                                   const char *saliency_method,
                                   double latency_ms,
                                   GError **error);
+/* Logs a prediction of any file: @prediction's sha256 (64 hex digits),
+ * name, model_id (a registered model) and probabilities_json are
+ * required; id, image_id and time are ignored (the row links to the image
+ * with the same bytes, if any, and takes the current time). Returns the
+ * new row's id, or 0 with @error set. */
+gint64 ls_store_log_prediction (LsStore *store,
+                                const LsStorePrediction *prediction,
+                                GError **error);
 guint ls_store_count_predictions (LsStore *store,
                                   const char *model_id,
                                   GError **error);
+/* (element-type LsStorePrediction) the predictions, oldest first; only
+ * @model_id's and only of the file @sha256 when they are not NULL. */
+GPtrArray *ls_store_list_predictions (LsStore *store,
+                                      const char *model_id,
+                                      const char *sha256,
+                                      GError **error);
 
 gboolean ls_store_run_begin (LsStore *store,
                              const char *run_id,

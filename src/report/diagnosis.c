@@ -299,6 +299,8 @@ draw_fields (cairo_t *cr,
 static char *
 format_ood (const LsReportDiagnosis *d)
 {
+  if (!isfinite (d->ood_score) && !d->ood_flagged)
+    return g_strdup ("No out-of-distribution check: the model has no detector for it.");
   if (d->ood_flagged && isfinite (d->ood_threshold))
     return g_strdup_printf ("Out-of-distribution score %.2f, above the threshold %.2f. "
                             "The probabilities above may not hold for this image.",

@@ -207,7 +207,7 @@ typedef struct
   int predicted;                  /* index into the above */
 
   /* Out-of-distribution check. */
-  double ood_score;
+  double ood_score;     /* NAN when the model has no detector */
   double ood_threshold; /* NAN when unknown */
   gboolean ood_flagged;
 
