@@ -1,5 +1,6 @@
 /* test-cli-pipeline.c — lungscope-cli end to end: phantoms → import →
- * split → train → eval → calibrate, with exit codes, JSON and the run log
+ * split → train → eval → calibrate → predict → report, with exit codes,
+ * JSON and the run log
  *
  * A small network (64² input, four convolutions, the one test-train
  * trains through the library) is trained through the CLI on 285 phantoms;
@@ -266,6 +267,45 @@ test_end_to_end (void)
     models = ls_store_list_models (store, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (models->len, ==, 2);
+  }
+
+  /* predict with the active (recalibrated) model: one pneumonia and one
+   * covid phantom, logged in the workspace. */
+  {
+    g_autoptr (JsonParser) pp = json_parser_new ();
+    g_autofree char *a = g_build_filename (fx.phantoms, "pneumonia", "pneumonia-00001.png", NULL);
+    g_autofree char *b = g_build_filename (fx.phantoms, "covid", "covid-00002.png", NULL);
+    g_autofree char *pdf = g_build_filename (fx.tmp, "report.pdf", NULL);
+    g_autofree char *bytes = NULL;
+    const char *active = json_object_get_string_member (cal, "model_id");
+    JsonNode *root;
+    JsonArray *rows = NULL;
+    gsize len = 0;
+
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "predict", "--json", a, b), ==, 0);
+    json_parser_load_from_data (pp, out, -1, NULL);
+    root = json_parser_get_root (pp);
+    g_assert_nonnull (root);
+    rows = json_object_get_array_member (json_node_get_object (root), "predictions");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (root), "model"), "id"), ==, active);
+    g_assert_nonnull (rows);
+    g_assert_cmpuint (json_array_get_length (rows), ==, 2);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "report", a, "--out", pdf), ==, 0);
+    g_assert_true (g_file_get_contents (pdf, &bytes, &len, NULL));
+    g_assert_true (len > 1000 && memcmp (bytes, "%PDF", 4) == 0);
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsStore) store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+
+      g_assert_no_error (error);
+      /* Two predictions and the report's. */
+      g_assert_cmpuint (ls_store_count_predictions (store, active, &error), ==, 3);
+      g_assert_no_error (error);
+    }
   }
 }
 
