@@ -634,17 +634,6 @@ lookup_image (LsStore *store,
   return TRUE;
 }
 
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int index,
-                   const char *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
 static gint64
 insert_image (LsStore *store,
               const Entry *e,
@@ -663,8 +652,8 @@ insert_image (LsStore *store,
   if (stmt == NULL)
     return 0;
   sqlite3_bind_text (stmt, 1, e->sha256, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 2, relpath);
-  bind_text_or_null (stmt, 3, reference);
+  ls_store_bind_text_or_null (stmt, 2, relpath);
+  ls_store_bind_text_or_null (stmt, 3, reference);
   sqlite3_bind_int64 (stmt, 4, e->size);
   sqlite3_bind_int (stmt, 5, e->info.width);
   sqlite3_bind_int (stmt, 6, e->info.height);
@@ -672,7 +661,7 @@ insert_image (LsStore *store,
   sqlite3_bind_text (stmt, 8, ls_image_color_type_to_string (e->info.color_type), -1,
                      SQLITE_STATIC);
   sqlite3_bind_text (stmt, 9, ls_image_format_to_string (e->info.format), -1, SQLITE_STATIC);
-  bind_text_or_null (stmt, 10, e->patient);
+  ls_store_bind_text_or_null (stmt, 10, e->patient);
   sqlite3_bind_text (stmt, 11, name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 12, ls_store_now ());
   if (e->info.has_phash)

@@ -46,17 +46,6 @@ ls_label_event_free (LsLabelEvent *event)
   g_free (event);
 }
 
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int index,
-                   const char *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
 /* The image's latest event: its id (0 when none) and label. */
 static gboolean
 current_event (LsStore *store,
@@ -113,17 +102,17 @@ insert_event (LsStore *store,
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, image_id);
-  bind_text_or_null (stmt, 2, old_label);
-  bind_text_or_null (stmt, 3, new_label);
+  ls_store_bind_text_or_null (stmt, 2, old_label);
+  ls_store_bind_text_or_null (stmt, 3, new_label);
   sqlite3_bind_text (stmt, 4, source_names[source], -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, kind_names[kind], -1, SQLITE_STATIC);
   if (reverts > 0)
     sqlite3_bind_int64 (stmt, 6, reverts);
   else
     sqlite3_bind_null (stmt, 6);
-  bind_text_or_null (stmt, 7, author);
+  ls_store_bind_text_or_null (stmt, 7, author);
   sqlite3_bind_int64 (stmt, 8, ls_store_now ());
-  bind_text_or_null (stmt, 9, note);
+  ls_store_bind_text_or_null (stmt, 9, note);
   if (!ls_store_step_done (store, stmt, error))
     return 0;
   return sqlite3_last_insert_rowid (store->db);

@@ -40,17 +40,6 @@ valid_id (const char *id,
   return ok;
 }
 
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int index,
-                   const char *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
 static gboolean
 run_in_write (LsStore *store,
               sqlite3_stmt *stmt,
@@ -103,11 +92,11 @@ ls_store_add_model (LsStore *store,
   if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-      bind_text_or_null (stmt, 2, parent_id);
+      ls_store_bind_text_or_null (stmt, 2, parent_id);
       sqlite3_bind_text (stmt, 3, dataset_version != NULL ? dataset_version : "", -1,
                          SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 4, file, -1, SQLITE_TRANSIENT);
-      bind_text_or_null (stmt, 5, metrics_json);
+      ls_store_bind_text_or_null (stmt, 5, metrics_json);
       sqlite3_bind_int64 (stmt, 6, ls_store_now ());
       sqlite3_bind_int (stmt, 7, active ? 1 : 0);
     }
@@ -348,13 +337,13 @@ insert_prediction (LsStore *store,
   sqlite3_bind_text (stmt, 2, p->name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, p->model_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, p->probabilities_json, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 5, p->predicted);
+  ls_store_bind_text_or_null (stmt, 5, p->predicted);
   bind_double_or_null (stmt, 6, p->ood_score);
   if (isfinite (p->ood_score))
     sqlite3_bind_int (stmt, 7, p->ood_flag ? 1 : 0);
   else
     sqlite3_bind_null (stmt, 7);
-  bind_text_or_null (stmt, 8, p->saliency_method);
+  ls_store_bind_text_or_null (stmt, 8, p->saliency_method);
   bind_double_or_null (stmt, 9, p->latency_ms);
   sqlite3_bind_int64 (stmt, 10, ls_store_now ());
   if (!ls_store_step_done (store, stmt, error))
@@ -471,8 +460,8 @@ ls_store_list_predictions (LsStore *store,
                         error);
   if (stmt == NULL)
     return NULL;
-  bind_text_or_null (stmt, 1, model_id);
-  bind_text_or_null (stmt, 2, sha256);
+  ls_store_bind_text_or_null (stmt, 1, model_id);
+  ls_store_bind_text_or_null (stmt, 2, sha256);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       LsStorePrediction *p = g_new0 (LsStorePrediction, 1);
@@ -519,8 +508,8 @@ ls_store_run_begin (LsStore *store,
   if (stmt != NULL)
     {
       sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_TRANSIENT);
-      bind_text_or_null (stmt, 2, parent_model_id);
-      bind_text_or_null (stmt, 3, config_json);
+      ls_store_bind_text_or_null (stmt, 2, parent_model_id);
+      ls_store_bind_text_or_null (stmt, 3, config_json);
       sqlite3_bind_int64 (stmt, 4, ls_store_now ());
     }
   if (!run_in_write (store, stmt, error))
@@ -573,7 +562,7 @@ ls_store_run_finish (LsStore *store,
     {
       sqlite3_bind_text (stmt, 1, run_id, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, status, -1, SQLITE_TRANSIENT);
-      bind_text_or_null (stmt, 3, model_id);
+      ls_store_bind_text_or_null (stmt, 3, model_id);
       sqlite3_bind_int64 (stmt, 4, ls_store_now ());
     }
   if (!run_in_write (store, stmt, error))

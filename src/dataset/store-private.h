@@ -57,6 +57,10 @@ gint64 ls_store_image_id (LsStore *store,
 gboolean ls_store_class_exists (LsStore *store,
                                 const char *name,
                                 GError **error);
+/* Binds @text, or SQL NULL when @text is NULL. */
+void ls_store_bind_text_or_null (sqlite3_stmt *stmt,
+                                 int index,
+                                 const char *text);
 /* Column text as a new string, NULL for SQL NULL. */
 char *ls_store_column_dup (sqlite3_stmt *stmt,
                            int column);

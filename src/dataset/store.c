@@ -24,6 +24,17 @@ ls_store_now (void)
   return g_get_real_time ();
 }
 
+void
+ls_store_bind_text_or_null (sqlite3_stmt *stmt,
+                            int index,
+                            const char *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
 char *
 ls_store_column_dup (sqlite3_stmt *stmt,
                      int column)
