@@ -1,6 +1,6 @@
 /* test-cli-pipeline.c — lungscope-cli end to end: phantoms → import →
- * split → train → eval → calibrate → predict → report, with exit codes,
- * JSON and the run log
+ * split → train → eval → calibrate → predict → report, then relabel →
+ * finetune → promote → rollback, with exit codes, JSON and the run log
  *
  * A small network (64² input, four convolutions, the one test-train
  * trains through the library) is trained through the CLI on 285 phantoms;
@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "dataset/split.h"
 #include "dataset/store.h"
 #include "ls-test.h"
 #include "store-test-util.h"
@@ -309,6 +310,111 @@ test_end_to_end (void)
   }
 }
 
+static char *
+file_checksum (const char *path)
+{
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
+}
+
+/* Relabel and retrain: six training images get another label; finetune
+ * trains a child on them plus a replay sample, registers it without
+ * activating it, records the parent, and leaves the parent's file as it
+ * was. */
+static void
+test_finetune (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL, *err = NULL, *parent = NULL, *parent_file = NULL, *before = NULL, *after = NULL;
+  g_autofree char *child = NULL;
+  const char *const names[] = { "normal", "pneumonia", "covid" };
+  JsonObject *ft;
+  guint relabelled = 0;
+
+  make_workspace ();
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (LsStoreModel) active = ls_store_get_active_model (store, &error);
+
+    if (active == NULL)
+      {
+        g_test_skip ("needs the model of the end-to-end case");
+        return;
+      }
+    parent = g_strdup (active->id);
+    parent_file = g_build_filename (fx.ws, active->file, NULL);
+  }
+  before = file_checksum (parent_file);
+  images = ls_store_list_images (store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < images->len && relabelled < 6; i++)
+    {
+      const LsStoreImage *image = images->pdata[i];
+      g_autofree char *o = NULL, *e = NULL;
+      const char *to;
+
+      if (ls_store_get_part (store, image->sha256, &error) != LS_SPLIT_TRAIN)
+        continue;
+      to = names[(relabelled + (strcmp (image->label, "normal") == 0 ? 1 : 0)) % 3];
+      if (strcmp (to, image->label) == 0)
+        to = names[(relabelled + 1) % 3];
+      g_assert_cmpint (CLI (&o, &e, "-w", fx.ws, "label", image->sha256, to, "--note", "second reader"), ==, 0);
+      relabelled++;
+    }
+  g_clear_pointer (&store, ls_store_close);
+
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "finetune", "--epochs", "2", "--threads", "1", "--json"), ==, 0);
+  g_test_message ("%s", err);
+  ft = parse_object (parser, out);
+  child = g_strdup (json_object_get_string_member (ft, "model_id"));
+  g_assert_cmpstr (json_object_get_string_member (ft, "parent_id"), ==, parent);
+  g_assert_cmpstr (child, !=, parent);
+  g_assert_false (json_object_get_boolean_member (ft, "activated"));
+  g_assert_cmpint (json_object_get_int_member (ft, "corrected"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (ft, "replay"), >, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (ft, "epochs")), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (ft, "corrected_images"), "images"), ==, 6);
+  g_assert_true (json_object_has_member (json_object_get_object_member (ft, "test"), "after"));
+
+  /* The parent is untouched and still active; the child knows its parent. */
+  after = file_checksum (parent_file);
+  g_assert_cmpstr (after, ==, before);
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (LsStoreModel) active = ls_store_get_active_model (store, &error);
+    g_autoptr (LsStoreModel) row = ls_store_get_model (store, child, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (active->id, ==, parent);
+    g_assert_cmpstr (row->parent_id, ==, parent);
+  }
+  g_clear_pointer (&store, ls_store_close);
+
+  /* The child has seen every change: fine-tuning it again has nothing to do. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "finetune", "--from", child), ==, 1);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "nothing to fine-tune on"));
+
+  /* Accept, then roll back to the parent. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "models", "promote", child), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "models", "rollback"), ==, 0);
+  g_assert_nonnull (strstr (out, parent));
+}
+
 /* Ctrl-C in the middle of a training: exit 130, the run is marked
  * cancelled with the epochs it finished, no model is registered and no
  * file is left in models/. */
@@ -416,6 +522,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/cli/pipeline/usage", test_usage);
   g_test_add_func ("/lungscope/cli/pipeline/end-to-end", test_end_to_end);
+  g_test_add_func ("/lungscope/cli/pipeline/finetune", test_finetune);
   g_test_add_func ("/lungscope/cli/pipeline/cancel", test_cancel);
   rc = g_test_run ();
   if (fx.tmp != NULL)

@@ -250,6 +250,14 @@ test_card (void)
       g_assert_cmpstr (v, ==, g_hash_table_lookup (r->model->metadata, keys[i]));
     }
   g_assert_cmpint (strlen (loaded->id), ==, 26);
+  {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+
+    /* valid JSON: json-glib 1.6 writes the double 1e-08 (AdamW's eps) as
+     * "1e-08.0" unless the card avoids it */
+    g_assert_true (json_parser_load_from_data (
+        parser, g_hash_table_lookup (loaded->metadata, "train_config"), -1, NULL));
+  }
   g_assert_cmpstr (g_hash_table_lookup (loaded->metadata, "dataset_version"), ==,
                    "0123456789abcdef");
   g_assert_true (g_str_has_suffix (g_hash_table_lookup (loaded->metadata, "created"), "Z"));

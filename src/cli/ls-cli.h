@@ -125,6 +125,10 @@ int ls_cli_cmd_train (const LsCliCommand *command,
                       LsCliGlobal *global,
                       int argc,
                       char **argv);
+int ls_cli_cmd_finetune (const LsCliCommand *command,
+                         LsCliGlobal *global,
+                         int argc,
+                         char **argv);
 int ls_cli_cmd_calibrate (const LsCliCommand *command,
                           LsCliGlobal *global,
                           int argc,

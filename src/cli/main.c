@@ -47,6 +47,16 @@ static const LsCliCommand commands[] = {
     "workspace and a line in WS/runs/<run-id>.jsonl (and in --log FILE). Ctrl-C stops\n"
     "cleanly: nothing is registered and the run is marked cancelled (exit 130).",
     ls_cli_cmd_train },
+  { "finetune", "[--from MODEL] [--epochs N] [--replay-ratio R] [--activate] [--json] …",
+    "Fine-tune a child of a model on the labels changed since it was trained",
+    "Relabel and retrain: trains a child of MODEL (default: the active one) on the\n"
+    "training images whose label changed since MODEL was registered, oversampled, plus a\n"
+    "replay sample of the rest of the training part, with batch norm frozen; refits the\n"
+    "temperature and the out-of-distribution statistics; prints the parent and the child\n"
+    "side by side on the corrected images and on the test part. The child is registered,\n"
+    "not active: accept it with 'models promote', discard it with 'models delete' (or\n"
+    "--activate to accept at once). The parent is never changed. Ctrl-C registers nothing.",
+    ls_cli_cmd_finetune },
   { "calibrate", "[MODEL] [--json]", "Fit a model's temperature on the validation part",
     "Temperature scaling on the validation part. Model files are never rewritten: the\n"
     "result is a new model, the child of MODEL (default: the active one) with the same\n"

@@ -56,6 +56,25 @@ builder_to_string (JsonBuilder *b)
   return json_to_string (root, FALSE);
 }
 
+/* json-glib 1.6 writes a double whose shortest form has an exponent and
+ * no point as invalid JSON ("1e-08.0", "1e+20.0"); the neighbouring double
+ * towards zero prints with a point ("9.9999999999999994e-09") and reads
+ * back as the same float. */
+static double
+json_safe_double (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int i = 0; i < 4; i++)
+    {
+      g_ascii_dtostr (buf, sizeof buf, v);
+      if (strpbrk (buf, "eE") == NULL || strchr (buf, '.') != NULL)
+        break;
+      v = nextafter (v, 0.0);
+    }
+  return v;
+}
+
 static void
 add_double (JsonBuilder *b,
             const char *key,
@@ -63,16 +82,16 @@ add_double (JsonBuilder *b,
 {
   json_builder_set_member_name (b, key);
   if (isfinite (v))
-    json_builder_add_double_value (b, v);
+    json_builder_add_double_value (b, json_safe_double (v));
   else
     json_builder_add_null_value (b);
 }
 
 /* A float field as the number a person wrote (0.05, not 0.0500000007). */
-static void
-add_float (JsonBuilder *b,
-           const char *key,
-           float v)
+void
+ls_train_card_add_float (JsonBuilder *b,
+                         const char *key,
+                         float v)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -142,7 +161,7 @@ add_floats (JsonBuilder *b,
   json_builder_set_member_name (b, key);
   json_builder_begin_array (b);
   for (int i = 0; i < n; i++)
-    json_builder_add_double_value (b, v[i]);
+    json_builder_add_double_value (b, json_safe_double (v[i]));
   json_builder_end_array (b);
 }
 
@@ -181,27 +200,27 @@ train_config_json (const LsTrainRun *run)
   json_builder_set_member_name (b, "optimizer");
   json_builder_begin_object (b);
   add_string (b, "kind", o->kind == LS_OPTIM_ADAMW ? "adamw" : "sgd");
-  add_float (b, "lr", cfg->lr);
-  add_float (b, "weight_decay", o->weight_decay);
+  ls_train_card_add_float (b, "lr", cfg->lr);
+  ls_train_card_add_float (b, "weight_decay", o->weight_decay);
   if (o->kind == LS_OPTIM_ADAMW)
     {
-      add_float (b, "beta1", o->beta1);
-      add_float (b, "beta2", o->beta2);
-      add_float (b, "eps", o->eps);
+      ls_train_card_add_float (b, "beta1", o->beta1);
+      ls_train_card_add_float (b, "beta2", o->beta2);
+      ls_train_card_add_float (b, "eps", o->eps);
     }
   else
     {
-      add_float (b, "momentum", o->momentum);
+      ls_train_card_add_float (b, "momentum", o->momentum);
       json_builder_set_member_name (b, "nesterov");
       json_builder_add_boolean_value (b, o->nesterov);
     }
-  add_float (b, "clip_norm", o->clip_norm);
+  ls_train_card_add_float (b, "clip_norm", o->clip_norm);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "schedule");
   json_builder_begin_object (b);
   add_string (b, "kind", "cosine");
-  add_float (b, "warmup_epochs", cfg->warmup_epochs);
-  add_float (b, "min_lr", cfg->min_lr);
+  ls_train_card_add_float (b, "warmup_epochs", cfg->warmup_epochs);
+  ls_train_card_add_float (b, "min_lr", cfg->min_lr);
   add_int (b, "steps", run->total_steps);
   json_builder_end_object (b);
   add_int (b, "epochs", cfg->epochs);
@@ -209,8 +228,11 @@ train_config_json (const LsTrainRun *run)
   add_int (b, "best_epoch", run->best_epoch);
   add_int (b, "patience", cfg->patience);
   add_int (b, "batch", cfg->batch_size);
-  add_float (b, "label_smoothing", cfg->label_smoothing);
-  add_string (b, "sampling", cfg->balanced ? "balanced" : "shuffle");
+  ls_train_card_add_float (b, "label_smoothing", cfg->label_smoothing);
+  add_string (b, "sampling",
+              run->epoch_size > 0 ? "weighted"
+              : cfg->balanced     ? "balanced"
+                                  : "shuffle");
   json_builder_set_member_name (b, "class_weights");
   if (cfg->class_weights != NULL)
     {
@@ -224,6 +246,11 @@ train_config_json (const LsTrainRun *run)
   add_string (b, "augmentation", augment != NULL ? augment : "");
   add_int (b, "seed", (gint64) cfg->seed);
   add_int (b, "threads", cfg->threads);
+  if (run->card_finetune != NULL)
+    {
+      json_builder_set_member_name (b, "finetune");
+      json_builder_add_value (b, json_node_copy (run->card_finetune));
+    }
   json_builder_end_object (b);
   return builder_to_string (b);
 }

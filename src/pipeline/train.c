@@ -46,21 +46,21 @@ ls_train_result_free (LsTrainResult *result)
   g_free (result);
 }
 
-static void
-report (LsTrainRun *run,
-        double fraction,
-        const char *message)
+void
+ls_train_report (LsTrainRun *run,
+                 double fraction,
+                 const char *message)
 {
   if (run->progress != NULL)
     run->progress (CLAMP (fraction, 0.0, 1.0), message, run->user_data);
 }
 
-static LsLoader *
-make_loader (LsTrainRun *run,
-             const LsLoaderItem *items,
-             guint n,
-             gboolean training,
-             GError **error)
+LsLoader *
+ls_train_make_loader (LsTrainRun *run,
+                      const LsLoaderItem *items,
+                      guint n,
+                      gboolean training,
+                      GError **error)
 {
   const LsTrainConfig *cfg = run->config;
   LsLoaderConfig lc;
@@ -78,6 +78,11 @@ make_loader (LsTrainRun *run,
     {
       lc.augment = run->augment;
       lc.sampling = cfg->balanced ? LS_LOADER_SAMPLE_BALANCED : LS_LOADER_SAMPLE_SEQUENTIAL;
+      if (run->epoch_size > 0)
+        {
+          lc.sampling = LS_LOADER_SAMPLE_WEIGHTED;
+          lc.epoch_size = run->epoch_size;
+        }
       lc.shuffle = TRUE;
     }
   else
@@ -121,6 +126,10 @@ ls_train_run_pass (LsTrainRun *run,
       if (batch == NULL)
         break;
       z = ls_net_forward (run->net, batch->input, (int) batch->n);
+      if (pass->message != NULL)
+        ls_train_report (run,
+                         pass->progress_from + (pass->progress_to - pass->progress_from) * (batch->index + 1.0) / MAX (ls_loader_get_n_batches (loader), 1),
+                         pass->message);
 
       if (pass->features != NULL)
         feat = ls_net_get_layer_output (run->net, run->feature_layer, NULL, NULL, NULL);
@@ -136,6 +145,8 @@ ls_train_run_pass (LsTrainRun *run,
             memcpy (pass->logits + (gsize) pass->n * k, row, sizeof (float) * k);
           if (pass->labels != NULL)
             pass->labels[pass->n] = label;
+          if (pass->items != NULL)
+            pass->items[pass->n] = batch->items[i];
           if (feat != NULL)
             memcpy (pass->features + (gsize) pass->n * run->feature_dim,
                     feat + (gsize) i * run->feature_dim, sizeof (float) * run->feature_dim);
@@ -200,12 +211,12 @@ check_config (const LsTrainConfig *cfg,
   return TRUE;
 }
 
-static gboolean
-check_labels (const LsLoaderItem *items,
-              guint n,
-              int k,
-              const char *part,
-              GError **error)
+gboolean
+ls_train_check_labels (const LsLoaderItem *items,
+                       guint n,
+                       int k,
+                       const char *part,
+                       GError **error)
 {
   for (guint i = 0; i < n; i++)
     if (items[i].label < 0 || items[i].label >= k)
@@ -250,7 +261,7 @@ setup (LsTrainRun *run,
                    "the loader feeds at most %d channels", LS_LOADER_MAX_CHANNELS);
       return FALSE;
     }
-  if (!check_labels (train, n_train, k, "training", error) || !check_labels (val, n_val, k, "validation", error) || !check_labels (test, n_test, k, "test", error))
+  if (!ls_train_check_labels (train, n_train, k, "training", error) || !ls_train_check_labels (val, n_val, k, "validation", error) || !ls_train_check_labels (test, n_test, k, "test", error))
     return FALSE;
   run->feature_layer = ls_net_find_layer (run->net, LS_LAYER_GAP);
   if (cfg->augment == NULL)
@@ -273,18 +284,18 @@ setup (LsTrainRun *run,
   run->best = g_new (float, run->n_snapshot);
   /* every item once per epoch (shuffled, or as many balanced draws) */
   run->batches_per_epoch = (n_train + (guint) cfg->batch_size - 1) / (guint) cfg->batch_size;
-  run->train_loader = make_loader (run, train, n_train, TRUE, error);
+  run->train_loader = ls_train_make_loader (run, train, n_train, TRUE, error);
   if (run->train_loader == NULL)
     return FALSE;
-  run->val_loader = make_loader (run, val, n_val, FALSE, error);
+  run->val_loader = ls_train_make_loader (run, val, n_val, FALSE, error);
   return run->val_loader != NULL;
 }
 
-static gboolean
-train_epoch (LsTrainRun *run,
-             int epoch,
-             LsTrainEpoch *rec,
-             GError **error)
+gboolean
+ls_train_run_epoch (LsTrainRun *run,
+                    int epoch,
+                    LsTrainEpoch *rec,
+                    GError **error)
 {
   const LsTrainConfig *cfg = run->config;
   LsLossConfig loss = { cfg->class_weights, cfg->label_smoothing };
@@ -297,7 +308,7 @@ train_epoch (LsTrainRun *run,
   char msg[128];
 
   ls_loader_get_stats (run->train_loader, &before);
-  ls_net_set_mode (run->net, LS_NET_MODE_TRAIN);
+  ls_net_set_mode (run->net, run->train_mode);
   ls_loader_start_epoch (run->train_loader, (guint) epoch);
   while (TRUE)
     {
@@ -330,7 +341,9 @@ train_epoch (LsTrainRun *run,
       g_snprintf (msg, sizeof msg, "epoch %d/%d, batch %u/%u, loss %.4f, %.1f images/s", epoch + 1,
                   cfg->epochs, batch->index + 1, nb, (double) res.loss,
                   n / MAX ((g_get_monotonic_time () - t0) / 1e6, 1e-6));
-      report (run, (epoch + (batch->index + 1.0) / MAX (nb, 1)) / cfg->epochs * 0.9, msg);
+      ls_train_report (run,
+                       run->progress_from + (run->progress_to - run->progress_from) * ((epoch + (batch->index + 1.0) / MAX (nb, 1)) / cfg->epochs),
+                       msg);
       ls_loader_release (run->train_loader, batch);
     }
   if (n == 0)
@@ -369,7 +382,7 @@ run_epochs (LsTrainRun *run,
       LsTrainEpoch *rec = &run->epochs[e];
       gint64 t0 = g_get_monotonic_time ();
 
-      if (!train_epoch (run, e, rec, error) || !ls_train_run_pass (run, run->val_loader, &val, error))
+      if (!ls_train_run_epoch (run, e, rec, error) || !ls_train_run_pass (run, run->val_loader, &val, error))
         return FALSE;
       rec->val_loss = val.loss;
       rec->val_accuracy = (double) val.correct / val.n;
@@ -397,29 +410,24 @@ run_epochs (LsTrainRun *run,
   return TRUE;
 }
 
-/* Validation logits → temperature; training features → OOD statistics;
- * validation features → OOD threshold; test → metrics. */
-static gboolean
-finish (LsTrainRun *run,
-        const LsLoaderItem *train,
-        guint n_train,
-        const LsLoaderItem *val,
-        guint n_val,
-        const LsLoaderItem *test,
-        guint n_test,
-        GError **error)
+gboolean
+ls_train_run_calibrate (LsTrainRun *run,
+                        guint n_val,
+                        const char *message,
+                        double progress_from,
+                        double progress_to,
+                        GError **error)
 {
   int k = ls_net_get_n_classes (run->net), d = run->feature_dim;
-  g_autoptr (LsLoader) train_plain = NULL;
-  g_autoptr (LsLoader) test_loader = NULL;
   g_autofree float *val_probs = NULL;
-  LsTrainPass vp = { 0 }, tp = { 0 };
+  LsTrainPass vp = { 0 };
   g_autoptr (LsMetrics) before = NULL;
   g_autoptr (LsMetrics) after = NULL;
-  gboolean ok = FALSE;
 
-  report (run, 0.9, "calibrating");
-  vp.capacity = n_val;
+  vp.capacity = (int) n_val;
+  vp.message = message;
+  vp.progress_from = progress_from;
+  vp.progress_to = progress_to;
   vp.logits = run->val_logits = g_new (float, (gsize) n_val *k);
   vp.labels = run->val_labels = g_new (int, n_val);
   vp.features = run->val_features = d > 0 ? g_new (float, (gsize) n_val *d) : NULL;
@@ -439,60 +447,114 @@ finish (LsTrainRun *run,
     return FALSE;
   run->val_ece_before = before->ece;
   run->val_ece_after = after->ece;
+  return TRUE;
+}
+
+gboolean
+ls_train_run_fit_ood (LsTrainRun *run,
+                      const float *features,
+                      const int *labels,
+                      int n,
+                      GError **error)
+{
+  int k = ls_net_get_n_classes (run->net), d = run->feature_dim;
+
+  g_clear_pointer (&run->ood, ls_ood_free);
+  if (d > 0)
+    {
+      run->ood = ls_ood_fit_mahalanobis (features, labels, n, d, k, LS_OOD_SHRINKAGE_LEDOIT_WOLF,
+                                         0.0, error);
+      if (run->ood == NULL)
+        return FALSE;
+    }
+  else
+    run->ood = ls_ood_new_energy (k, 1.0);
+  return ls_ood_set_threshold (run->ood, run->val_features, run->val_logits, run->n_val,
+                               LS_OOD_DEFAULT_PERCENTILE, error);
+}
+
+LsMetrics *
+ls_train_run_evaluate (LsTrainRun *run,
+                       LsLoader *loader,
+                       guint n,
+                       double temperature,
+                       LsTrainPass *pass,
+                       GError **error)
+{
+  int k = ls_net_get_n_classes (run->net);
+  g_autofree float *probs = NULL;
+
+  g_return_val_if_fail (pass->logits != NULL && pass->labels != NULL, NULL);
+  pass->capacity = (int) n;
+  if (!ls_train_run_pass (run, loader, pass, error))
+    return NULL;
+  probs = g_new (float, (gsize) pass->n *k);
+  ls_calibrate_apply_temperature (pass->logits, pass->n, k, temperature, probs);
+  return ls_metrics_compute (pass->n, k, probs, pass->labels, NULL, run->config->class_names,
+                             LS_METRICS_DEFAULT_BINS, error);
+}
+
+/* Validation logits → temperature; training features → OOD statistics;
+ * validation features → OOD threshold; test → metrics. */
+static gboolean
+finish (LsTrainRun *run,
+        const LsLoaderItem *train,
+        guint n_train,
+        guint n_val,
+        const LsLoaderItem *test,
+        guint n_test,
+        GError **error)
+{
+  int k = ls_net_get_n_classes (run->net), d = run->feature_dim;
+
+  ls_train_report (run, 0.9, "calibrating");
+  if (!ls_train_run_calibrate (run, n_val, NULL, 0, 0, error))
+    return FALSE;
 
   if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
     return FALSE;
-  report (run, 0.93, "fitting out-of-distribution statistics");
+  ls_train_report (run, 0.93, "fitting out-of-distribution statistics");
   if (d > 0)
     {
-      train_plain = make_loader (run, train, n_train, FALSE, error);
+      g_autoptr (LsLoader) train_plain = NULL;
+      LsTrainPass tp = { 0 };
+      gboolean ok;
+
+      train_plain = ls_train_make_loader (run, train, n_train, FALSE, error);
       if (train_plain == NULL)
         return FALSE;
       tp.capacity = n_train;
       tp.logits = g_new (float, (gsize) n_train *k);
       tp.labels = g_new (int, n_train);
       tp.features = g_new (float, (gsize) n_train *d);
-      if (ls_train_run_pass (run, train_plain, &tp, error))
-        run->ood = ls_ood_fit_mahalanobis (tp.features, tp.labels, tp.n, d, k,
-                                           LS_OOD_SHRINKAGE_LEDOIT_WOLF, 0.0, error);
+      ok = ls_train_run_pass (run, train_plain, &tp, error) && ls_train_run_fit_ood (run, tp.features, tp.labels, tp.n, error);
       g_free (tp.logits);
       g_free (tp.labels);
       g_free (tp.features);
-      if (run->ood == NULL)
+      if (!ok)
         return FALSE;
     }
-  else
-    run->ood = ls_ood_new_energy (k, 1.0);
-  if (!ls_ood_set_threshold (run->ood, vp.features, vp.logits, vp.n, LS_OOD_DEFAULT_PERCENTILE,
-                             error))
+  else if (!ls_train_run_fit_ood (run, NULL, NULL, 0, error))
     return FALSE;
 
   if (n_test > 0)
     {
+      g_autoptr (LsLoader) test_loader = NULL;
       LsTrainPass sp = { 0 };
-      g_autofree float *probs = NULL;
 
       if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
         return FALSE;
-      report (run, 0.96, "evaluating on the test part");
-      test_loader = make_loader (run, test, n_test, FALSE, error);
+      ls_train_report (run, 0.96, "evaluating on the test part");
+      test_loader = ls_train_make_loader (run, test, n_test, FALSE, error);
       if (test_loader == NULL)
         return FALSE;
-      sp.capacity = n_test;
       sp.logits = g_new (float, (gsize) n_test *k);
       sp.labels = g_new (int, n_test);
-      if (ls_train_run_pass (run, test_loader, &sp, error))
-        {
-          probs = g_new (float, (gsize) sp.n *k);
-          ls_calibrate_apply_temperature (sp.logits, sp.n, k, run->calibration.temperature, probs);
-          run->metrics = ls_metrics_compute (sp.n, k, probs, sp.labels, NULL,
-                                             run->config->class_names, LS_METRICS_DEFAULT_BINS,
-                                             error);
-          ok = run->metrics != NULL;
-        }
+      run->metrics = ls_train_run_evaluate (run, test_loader, n_test, run->calibration.temperature,
+                                            &sp, error);
       g_free (sp.logits);
       g_free (sp.labels);
-      if (!ok)
+      if (run->metrics == NULL)
         return FALSE;
     }
   return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
@@ -543,11 +605,14 @@ ls_pipeline_train (const LsTrainConfig *config,
   run.on_epoch = on_epoch;
   run.epoch_data = epoch_data;
   run.cancellable = cancellable;
-  report (&run, 0.0, "preparing");
-  ok = setup (&run, train, n_train, val, n_val, test, n_test, error) && run_epochs (&run, error) && finish (&run, train, n_train, val, n_val, test, n_test, error);
+  run.train_mode = LS_NET_MODE_TRAIN;
+  run.progress_from = 0.0;
+  run.progress_to = 0.9;
+  ls_train_report (&run, 0.0, "preparing");
+  ok = setup (&run, train, n_train, val, n_val, test, n_test, error) && run_epochs (&run, error) && finish (&run, train, n_train, n_val, test, n_test, error);
   if (ok)
     {
-      report (&run, 0.99, "writing the model card");
+      ls_train_report (&run, 0.99, "writing the model card");
       run.seconds = (g_get_monotonic_time () - t0) / 1e6;
       *result = ls_train_build_result (&run, error);
       ok = *result != NULL;
@@ -559,6 +624,6 @@ ls_pipeline_train (const LsTrainConfig *config,
     }
   run_clear (&run);
   if (ok)
-    report (&run, 1.0, "done");
+    ls_train_report (&run, 1.0, "done");
   return ok;
 }

@@ -26,6 +26,7 @@
 #include "dataset/split.h"
 #include "dataset/store.h"
 #include "pipeline/evaluate.h"
+#include "pipeline/finetune.h"
 #include "pipeline/train.h"
 
 G_BEGIN_DECLS
@@ -131,6 +132,48 @@ LsWorkspaceCalibration *ls_workspace_calibrate (LsStore *store,
                                                 gpointer user_data,
                                                 GCancellable *cancellable,
                                                 GError **error);
+
+typedef struct
+{
+  LsFinetuneConfig finetune; /* dataset_version is the workspace's */
+  const char *parent;        /* a model id or prefix; NULL = the active one */
+  const char *log_path;      /* each epoch's JSON line also appended here, or NULL */
+  gboolean activate;         /* accept at once: make the child active */
+} LsWorkspaceFinetuneOptions;
+
+void ls_workspace_finetune_options_init (LsWorkspaceFinetuneOptions *options);
+
+typedef struct
+{
+  char *run_id;
+  char *model_id;  /* the child, registered */
+  char *parent_id; /* never modified */
+  gboolean activated;
+  guint n_corrected;         /* training images whose label changed since the parent */
+  guint n_changed_elsewhere; /* changed images of the validation and test parts, not trained on */
+  char **corrected;          /* their hashes, NULL-terminated */
+  LsFinetuneResult *result;  /* before/after on the test part and the corrected images */
+} LsWorkspaceFinetune;
+
+void ls_workspace_finetune_free (LsWorkspaceFinetune *finetune);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspaceFinetune, ls_workspace_finetune_free)
+
+/* Relabel and retrain (flow 2): fine-tunes a child of @options->parent on
+ * the training images whose label changed since the parent was registered
+ * (ls_store_labels_changed_since) plus a replay sample of the rest of the
+ * training part (finetune.h), with the validation part for calibration and
+ * before/after figures on the test part. The child is registered; it is
+ * made active only with @options->activate (the app's Accept, or
+ * 'lungscope-cli models promote'); Discard is deleting it. The run is
+ * logged as a training run with the parent recorded. */
+LsWorkspaceFinetune *ls_workspace_finetune (LsStore *store,
+                                            const LsWorkspaceFinetuneOptions *options,
+                                            LsProgressFunc progress,
+                                            gpointer user_data,
+                                            LsTrainEpochFunc on_epoch,
+                                            gpointer epoch_data,
+                                            GCancellable *cancellable,
+                                            GError **error);
 
 /* Evaluates model @id_or_prefix (NULL: active) on one part of the split
  * with calibrated probabilities. *@id (may be NULL) gets the full id. */

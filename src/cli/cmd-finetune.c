@@ -1,0 +1,264 @@
+/* cmd-finetune.c — lungscope-cli finetune: relabel and retrain
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ls-cli.h"
+#include "pipeline/workspace.h"
+
+typedef struct
+{
+  LsCliGlobal *global;
+  LsWorkspaceFinetuneOptions options;
+  LsWorkspaceFinetune *result;
+  gboolean tty;
+} Job;
+
+static void
+print_epoch (const LsTrainEpoch *e,
+             gpointer user_data)
+{
+  Job *job = user_data;
+  g_autofree char *took = ls_cli_format_duration (e->seconds);
+
+  fprintf (stderr, "%sepoch %d/%d  loss %.4f  acc %5.1f %%  lr %.2e  %.1f images/s  %s\n",
+           job->tty ? "\r\033[K" : "", e->epoch, e->epochs, e->train_loss, 100 * e->train_accuracy,
+           e->lr, e->images_per_second, took);
+}
+
+static gboolean
+finetune_work (gpointer data,
+               LsProgressFunc progress,
+               gpointer progress_data,
+               GCancellable *cancellable,
+               GError **error)
+{
+  Job *job = data;
+  g_autoptr (LsStore) store = ls_store_open (job->global->workspace, LS_STORE_OPEN_DEFAULT, error);
+
+  if (store == NULL)
+    return FALSE;
+  job->result = ls_workspace_finetune (store, &job->options, progress, progress_data, print_epoch, job,
+                                       cancellable, error);
+  return job->result != NULL;
+}
+
+static void
+add_comparison (JsonBuilder *b,
+                const char *name,
+                const LsFinetuneComparison *c,
+                char **hashes)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "images");
+  json_builder_add_int_value (b, c->n);
+  json_builder_set_member_name (b, "before");
+  if (c->before != NULL)
+    json_builder_add_value (b, ls_metrics_to_json_node (c->before));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "after");
+  if (c->after != NULL)
+    json_builder_add_value (b, ls_metrics_to_json_node (c->after));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "flips");
+  json_builder_begin_array (b);
+  for (int i = 0; i < c->n_flips; i++)
+    {
+      json_builder_begin_object (b);
+      if (hashes != NULL)
+        {
+          json_builder_set_member_name (b, "sha256");
+          json_builder_add_string_value (b, hashes[c->flips[i].index]);
+        }
+      else
+        {
+          json_builder_set_member_name (b, "item");
+          json_builder_add_int_value (b, c->flips[i].index);
+        }
+      json_builder_set_member_name (b, "label");
+      json_builder_add_int_value (b, c->flips[i].label);
+      json_builder_set_member_name (b, "before");
+      json_builder_add_int_value (b, c->flips[i].pred_a);
+      json_builder_set_member_name (b, "after");
+      json_builder_add_int_value (b, c->flips[i].pred_b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+static void
+print_json (const LsWorkspaceFinetune *ft)
+{
+  const LsFinetuneResult *r = ft->result;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "run_id");
+  json_builder_add_string_value (b, ft->run_id);
+  json_builder_set_member_name (b, "model_id");
+  json_builder_add_string_value (b, ft->model_id);
+  json_builder_set_member_name (b, "parent_id");
+  json_builder_add_string_value (b, ft->parent_id);
+  json_builder_set_member_name (b, "activated");
+  json_builder_add_boolean_value (b, ft->activated);
+  json_builder_set_member_name (b, "corrected");
+  json_builder_add_int_value (b, ft->n_corrected);
+  json_builder_set_member_name (b, "changed_outside_training");
+  json_builder_add_int_value (b, ft->n_changed_elsewhere);
+  json_builder_set_member_name (b, "replay");
+  json_builder_add_int_value (b, r->n_replay);
+  json_builder_set_member_name (b, "lr");
+  json_builder_add_double_value (b, r->lr);
+  json_builder_set_member_name (b, "temperature");
+  json_builder_add_double_value (b, r->calibration.temperature);
+  json_builder_set_member_name (b, "seconds");
+  json_builder_add_double_value (b, r->seconds);
+  json_builder_set_member_name (b, "epochs");
+  json_builder_begin_array (b);
+  for (int i = 0; i < r->n_epochs; i++)
+    {
+      g_autofree char *text = ls_train_epoch_to_json (&r->epochs[i]);
+
+      json_builder_add_value (b, json_from_string (text, NULL));
+    }
+  json_builder_end_array (b);
+  add_comparison (b, "test", &r->test, NULL);
+  add_comparison (b, "corrected_images", &r->corrected, ft->corrected);
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  ls_cli_print_json (node);
+}
+
+static void
+print_comparison (const char *title,
+                  const LsFinetuneComparison *c,
+                  const char *parent,
+                  const char *child,
+                  gboolean with_table)
+{
+  g_autofree char *table = NULL;
+
+  if (c->n == 0)
+    {
+      printf ("%s: no images\n", title);
+      return;
+    }
+  if (with_table)
+    table = ls_metrics_compare_table (c->before, c->after, parent, child, NULL);
+  printf ("%s, %d images: accuracy %.4f → %.4f, %d change class\n", title, c->n, c->before->accuracy,
+          c->after->accuracy, c->n_flips);
+  if (table != NULL)
+    printf ("%s", table);
+}
+
+int
+ls_cli_cmd_finetune (const LsCliCommand *command,
+                     LsCliGlobal *global,
+                     int argc,
+                     char **argv)
+{
+  g_autofree char *from = NULL, *seed_text = NULL, *log_file = NULL, *name = NULL;
+  g_autoptr (LsStore) probe = NULL;
+  g_autoptr (GError) error = NULL;
+  int epochs = LS_FINETUNE_DEFAULT_EPOCHS, batch = LS_FINETUNE_DEFAULT_BATCH, threads = 0, exit_code;
+  double lr = 0, replay_ratio = LS_FINETUNE_DEFAULT_REPLAY_RATIO, oversample = LS_FINETUNE_DEFAULT_OVERSAMPLE;
+  gboolean json = FALSE, activate = FALSE;
+  Job job = { 0 };
+  LsFinetuneConfig *c;
+  const GOptionEntry entries[] = {
+    { "from", 'f', 0, G_OPTION_ARG_STRING, &from, "The parent model (default: the active one)", "MODEL" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 3)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (default 8)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default: a tenth of the parent's)", "LR" },
+    { "replay-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &replay_ratio,
+      "Replay images per corrected image (default 2)", "R" },
+    { "oversample", 0, 0, G_OPTION_ARG_DOUBLE, &oversample,
+      "Times a corrected image is drawn per epoch (default 2)", "K" },
+    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Seed (default 1)", "S" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Engine threads (default: the cores)", "N" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "Also append each epoch as a JSON line to FILE",
+      "FILE.jsonl" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The new model's name", "TEXT" },
+    { "activate", 0, 0, G_OPTION_ARG_NONE, &activate, "Accept at once: make the new model active", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL }
+  };
+
+  if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc > 1)
+    return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
+  if (epochs < 1 || epochs > 1000)
+    return ls_cli_usage_error (command, "--epochs must be 1 … 1000, not %d", epochs);
+  if (batch < 1 || batch > 4096)
+    return ls_cli_usage_error (command, "--batch must be 1 … 4096, not %d", batch);
+  if (threads < 0 || threads > 256)
+    return ls_cli_usage_error (command, "--threads must be 1 … 256, not %d", threads);
+  if (!(lr >= 0 && lr < 10))
+    return ls_cli_usage_error (command, "--lr must be in [0, 10), not %g", lr);
+  if (!(replay_ratio >= 0 && replay_ratio <= 1000))
+    return ls_cli_usage_error (command, "--replay-ratio must be 0 … 1000, not %g", replay_ratio);
+  if (!(oversample >= 1 && oversample <= 1000))
+    return ls_cli_usage_error (command, "--oversample must be 1 … 1000, not %g", oversample);
+
+  ls_workspace_finetune_options_init (&job.options);
+  c = &job.options.finetune;
+  if (seed_text != NULL && !g_ascii_string_to_unsigned (seed_text, 10, 0, G_MAXUINT64, &c->seed, &error))
+    return ls_cli_usage_error (command, "--seed: %s", error->message);
+  probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
+  if (probe == NULL)
+    return exit_code;
+  g_clear_pointer (&probe, ls_store_close);
+
+  c->epochs = epochs;
+  c->batch_size = batch;
+  c->lr = (float) lr;
+  c->replay_ratio = (float) replay_ratio;
+  c->oversample = (float) oversample;
+  c->threads = threads > 0 ? threads : (int) MIN (g_get_num_processors (), 64);
+  c->name = name;
+  job.options.parent = from;
+  job.options.log_path = log_file;
+  job.options.activate = activate;
+  job.global = global;
+  job.tty = isatty (STDERR_FILENO);
+
+  exit_code = ls_cli_run_work ("finetune", finetune_work, &job,
+                               "no model was registered; the parent is untouched");
+  if (exit_code != LS_EXIT_OK)
+    return exit_code;
+  if (json)
+    print_json (job.result);
+  else
+    {
+      LsWorkspaceFinetune *ft = job.result;
+
+      printf ("model %s%s, fine-tuned from %s\n", ft->model_id, ft->activated ? " (active)" : "",
+              ft->parent_id);
+      printf ("%u corrected training images (oversampled ×%g) and %u replay images, %d epochs at lr %.2e; "
+              "%.1f s\n",
+              ft->n_corrected, (double) ft->result->oversample, ft->result->n_replay, ft->result->n_epochs,
+              (double) ft->result->lr, ft->result->seconds);
+      if (ft->n_changed_elsewhere > 0)
+        printf ("%u changed images of the validation and test parts were not trained on\n",
+                ft->n_changed_elsewhere);
+      print_comparison ("corrected images", &ft->result->corrected, "parent", "child", FALSE);
+      print_comparison ("test part", &ft->result->test, "parent", "child", TRUE);
+      if (!ft->activated)
+        printf ("accept: lungscope-cli models promote %s\ndiscard: lungscope-cli models delete %s\n",
+                ft->model_id, ft->model_id);
+    }
+  ls_workspace_finetune_free (job.result);
+  return LS_EXIT_OK;
+}
