@@ -454,8 +454,10 @@ test_replay (void)
   LsLoaderItem skewed[N_CLASSES * N_TRAIN];
 
   config_for_test (&cfg);
-  g_assert_cmpuint (ls_finetune_replay_size (&cfg, nc), ==, 64); /* 2 × 30 < the minimum */
-  g_assert_cmpuint (ls_finetune_replay_size (&cfg, 50), ==, 100);
+  g_assert_cmpuint (ls_finetune_replay_size (&cfg, nc), ==, 64); /* 30 < the minimum */
+  g_assert_cmpuint (ls_finetune_replay_size (&cfg, 100), ==, 100);
+  cfg.replay_ratio = 2.5f;
+  g_assert_cmpuint (ls_finetune_replay_size (&cfg, 101), ==, 253);
   cfg.replay_max = 80;
   g_assert_cmpuint (ls_finetune_replay_size (&cfg, 50), ==, 80);
   cfg.replay_ratio = 0.0f;

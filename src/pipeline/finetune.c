@@ -479,6 +479,7 @@ score_set (Finetune *ft,
 {
   int k = ls_net_get_n_classes (ft->run.net), d = ft->run.feature_dim;
   g_autofree float *logits = g_new (float, (gsize) n *k);
+  g_autofree float *probs = NULL;
   LsTrainPass pass = { 0 };
 
   sp->items = g_new (guint, n);
@@ -495,8 +496,11 @@ score_set (Finetune *ft,
   if (sp->metrics == NULL)
     return FALSE;
   sp->n = pass.n;
+  /* the class the metrics counted: the arg-max of the calibrated row */
+  probs = g_new (float, (gsize) pass.n *k);
+  ls_calibrate_apply_temperature (logits, pass.n, k, temperature, probs);
   for (int i = 0; i < pass.n; i++)
-    sp->pred[i] = ls_metrics_argmax (logits + (gsize) i * k, k);
+    sp->pred[i] = ls_metrics_argmax (probs + (gsize) i * k, k);
   return TRUE;
 }
 
