@@ -434,6 +434,27 @@ test_card_and_output (void)
   /* the OOD refit: on the features of corrected + replay */
   g_assert_true (r->ood_refit);
   g_assert_cmpint (loaded->ood->n_fit, ==, (int) (r->n_corrected + r->n_replay));
+  /* the refitted detector still flags what is not a radiograph */
+  {
+    g_autoptr (LsImage) noise = ls_image_new (PX, PX);
+    g_autoptr (LsImage) blank = ls_image_new (PX, PX);
+    g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+    g_autoptr (LsPrediction) pn = NULL;
+    g_autoptr (LsPrediction) pb = NULL;
+
+    for (int i = 0; i < PX * PX; i++)
+      {
+        noise->data[i] = (float) g_rand_double (rand);
+        blank->data[i] = 0.0f;
+      }
+    pn = ls_pipeline_predict (loaded, noise, NULL, &error);
+    g_assert_no_error (error);
+    pb = ls_pipeline_predict (loaded, blank, NULL, &error);
+    g_assert_no_error (error);
+    g_test_message ("OOD: noise %.2f, blank %.2f, threshold %.2f", pn->ood_score, pb->ood_score,
+                    loaded->ood->threshold);
+    g_assert_true (pn->ood_flag && pb->ood_flag);
+  }
   /* the epoch records */
   g_assert_cmpint (r->n_epochs, ==, LS_FINETUNE_DEFAULT_EPOCHS);
   g_assert_cmpuint (r->epochs[0].n_images, ==,

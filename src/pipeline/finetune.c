@@ -86,17 +86,7 @@ typedef struct
 static void
 finetune_clear (Finetune *ft)
 {
-  ls_loader_free (ft->run.train_loader);
-  ls_loader_free (ft->run.val_loader);
-  ls_augment_pipeline_free (ft->run.augment);
-  ls_optimizer_free (ft->run.opt);
-  ls_net_free (ft->run.net);
-  ls_ood_free (ft->run.ood);
-  ls_metrics_free (ft->run.metrics);
-  g_free (ft->run.epochs);
-  g_free (ft->run.val_logits);
-  g_free (ft->run.val_labels);
-  g_free (ft->run.val_features);
+  ls_train_run_clear (&ft->run);
   ls_finetune_result_free (ft->result);
   g_free (ft->train_items);
   g_free (ft->name);
