@@ -55,8 +55,8 @@
  *    a sample of every class), at most replay_max (0 = no cap) and at most
  *    the pool. The replay then makes a fifth to a third of the draws, and
  *    one replay image or more sits in most batches of 4. A ratio of 2
- *    costs 108 more trained images (about 4 s) for 50 corrections and is
- *    what to raise first when time allows. The sample is stratified by
+ *    costs 108 more trained images for 50 corrections and is what to
+ *    raise first when time allows. The sample is stratified by
  *    class in the pool's proportions (largest remainders; every class
  *    present in the pool gets one when the sample has room), drawn with
  *    the seed, so the replay mirrors the data the parent learned from.
@@ -79,8 +79,11 @@
  *    lungnet-s at 224².
  *  - The time: 50 corrections give 50 × 4 + 64 = 264 draws an epoch, 792
  *    trained images, plus about 880 scored ones (parent and child on 300
- *    test and 50 corrected images, 120 validation, 64 replay): within the
- *    30 s target on two free cores (see the benchmark for the figure).
+ *    test and 50 corrected images, 120 validation, 64 replay). Measured
+ *    on the shared 2-core machine under a load of 9.5: 157 s wall, 53.6 s
+ *    of CPU, i.e. about 27 s on two free cores if the work spreads over
+ *    both; three quarters of it is training steps, so the engine's speed
+ *    sets it. Raising the replay ratio to 2 adds about 5 s of CPU.
  *
  * Validation happens before any work: no corrected items, no validation
  * part, labels outside the parent's classes, a replay wanted from an empty
