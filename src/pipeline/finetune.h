@@ -80,10 +80,11 @@
  *  - The time: 50 corrections give 50 × 4 + 64 = 264 draws an epoch, 792
  *    trained images, plus about 880 scored ones (parent and child on 300
  *    test and 50 corrected images, 120 validation, 64 replay). Measured
- *    on the shared 2-core machine under a load of 9.5: 157 s wall, 53.6 s
- *    of CPU, i.e. about 27 s on two free cores if the work spreads over
- *    both; three quarters of it is training steps, so the engine's speed
- *    sets it. Raising the replay ratio to 2 adds about 5 s of CPU.
+ *    on the shared 2-core machine: 51 s wall and 50.8 s of CPU at a load
+ *    of 5 (one core's worth for us), 157 s and 53.6 s at a load of 9.5;
+ *    about 26 s on two free cores if the work spreads over both. Three
+ *    quarters of it is training steps, so the engine's speed sets it.
+ *    Raising the replay ratio to 2 adds about 5 s of CPU.
  *
  * Validation happens before any work: no corrected items, no validation
  * part, labels outside the parent's classes, a replay wanted from an empty
