@@ -15,9 +15,10 @@
  * runs exactly as for a real parent. Its time depends on the image count
  * and the network, not on the weights.
  *
- * Timed: ls_pipeline_finetune() with the default settings (3 epochs,
- * batch 8, oversampling 2, replay 2× the corrections and at least 64, the
- * parent's augmentation) and 2 engine threads, from the call to its
+ * Timed: ls_pipeline_finetune() with the default settings (finetune.h:
+ * 3 epochs, batch 4, oversampling 4, replay as many as the corrections and
+ * at least 64, the parent's augmentation — here the default chest
+ * pipeline) and 2 engine threads, from the call to its
  * return, including every evaluation it does (parent and child on the 300
  * test and 50 corrected images, the validation pass, the replay features)
  * and writing the child. Printed with the CPU time and the load average,

@@ -86,17 +86,7 @@ typedef struct
 static void
 finetune_clear (Finetune *ft)
 {
-  ls_loader_free (ft->run.train_loader);
-  ls_loader_free (ft->run.val_loader);
-  ls_augment_pipeline_free (ft->run.augment);
-  ls_optimizer_free (ft->run.opt);
-  ls_net_free (ft->run.net);
-  ls_ood_free (ft->run.ood);
-  ls_metrics_free (ft->run.metrics);
-  g_free (ft->run.epochs);
-  g_free (ft->run.val_logits);
-  g_free (ft->run.val_labels);
-  g_free (ft->run.val_features);
+  ls_train_run_clear (&ft->run);
   ls_finetune_result_free (ft->result);
   g_free (ft->train_items);
   g_free (ft->name);
@@ -479,6 +469,7 @@ score_set (Finetune *ft,
 {
   int k = ls_net_get_n_classes (ft->run.net), d = ft->run.feature_dim;
   g_autofree float *logits = g_new (float, (gsize) n *k);
+  g_autofree float *probs = NULL;
   LsTrainPass pass = { 0 };
 
   sp->items = g_new (guint, n);
@@ -495,8 +486,11 @@ score_set (Finetune *ft,
   if (sp->metrics == NULL)
     return FALSE;
   sp->n = pass.n;
+  /* the class the metrics counted: the arg-max of the calibrated row */
+  probs = g_new (float, (gsize) pass.n *k);
+  ls_calibrate_apply_temperature (logits, pass.n, k, temperature, probs);
   for (int i = 0; i < pass.n; i++)
-    sp->pred[i] = ls_metrics_argmax (logits + (gsize) i * k, k);
+    sp->pred[i] = ls_metrics_argmax (probs + (gsize) i * k, k);
   return TRUE;
 }
 

@@ -135,6 +135,10 @@ void ls_train_card_add_float (JsonBuilder *b,
                               const char *key,
                               float v);
 
+/* Frees what the run owns (loaders, augmentation, optimizer, net, OOD
+ * detector, metrics, buffers); the config is borrowed. */
+void ls_train_run_clear (LsTrainRun *run);
+
 /* Takes the net, OOD detector and metrics from @run into a result with
  * the full card. */
 LsTrainResult *ls_train_build_result (LsTrainRun *run,

@@ -560,8 +560,8 @@ finish (LsTrainRun *run,
   return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
 }
 
-static void
-run_clear (LsTrainRun *run)
+void
+ls_train_run_clear (LsTrainRun *run)
 {
   ls_loader_free (run->train_loader);
   ls_loader_free (run->val_loader);
@@ -622,7 +622,7 @@ ls_pipeline_train (const LsTrainConfig *config,
       g_clear_pointer (result, ls_train_result_free);
       ok = FALSE;
     }
-  run_clear (&run);
+  ls_train_run_clear (&run);
   if (ok)
     ls_train_report (&run, 1.0, "done");
   return ok;
