@@ -196,6 +196,109 @@ test_conv_grouped (void)
     }
 }
 
+/* The direct 3×3 kernels against the seven loops: tiles along the rows
+ * (Wo a multiple of LS_DIRECT_PIXELS) and along the pitched grid (any
+ * other Wo), channel counts on and off the tile's LS_DIRECT_CHANNELS, every
+ * padding, rows and images split as threads split them. On a CPU without
+ * AVX-512 (and under valgrind) this runs the portable build. */
+static void
+test_conv_direct (void)
+{
+  static const int shapes[][5] = {
+    /* c, h, w, m, n */
+    { 1, 5, 5, 3, 2 },
+    { 3, 9, 14, 5, 3 },
+    { 5, 13, 28, 40, 2 },
+    { 4, 7, 33, 33, 3 },
+    { 2, 28, 16, 16, 2 },
+    { 6, 14, 14, 70, 2 },
+    { 24, 12, 14, 32, 2 },
+    { 40, 7, 7, 64, 5 },
+    { 3, 20, 31, 32, 1 },
+  };
+  LsEngineRng rng;
+  int cases = 0;
+
+  ls_engine_rng_init (&rng, 21);
+  g_test_message ("direct kernels: %s build", ls_engine_conv2d_direct_fast () ? "AVX-512" : "portable");
+  for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
+    for (int pad = 0; pad <= 2; pad++)
+      {
+        int c = shapes[si][0], h = shapes[si][1], w = shapes[si][2], m = shapes[si][3];
+        int n = shapes[si][4], group;
+        LsConvShape s;
+        gsize nx, nw, ny;
+        g_autofree float *x = NULL, *wt = NULL, *b = NULL, *y = NULL, *y_ref = NULL;
+        g_autofree float *dy = NULL, *dx = NULL, *dx_ref = NULL, *dw = NULL, *dw_ref = NULL;
+        g_autofree float *db = NULL, *db_ref = NULL;
+        float *scratch, *packed;
+
+        if (h + 2 * pad < 3 || w + 2 * pad < 3)
+          continue;
+        ls_conv_shape_init (&s, n, c, h, w, m, 3, 1, pad);
+        g_assert_true (ls_engine_conv2d_direct_supported (&s));
+        nx = (gsize) n * c * h * w;
+        nw = (gsize) m * c * 9;
+        ny = (gsize) n * m * s.ho * s.wo;
+        x = g_new (float, nx);
+        wt = g_new (float, nw);
+        b = g_new (float, m);
+        y = g_new (float, ny);
+        y_ref = g_new (float, ny);
+        dy = g_new (float, ny);
+        dx = g_new (float, nx);
+        dx_ref = g_new (float, nx);
+        dw = g_new0 (float, nw);
+        dw_ref = g_new0 (float, nw);
+        db = g_new0 (float, m);
+        db_ref = g_new0 (float, m);
+        fill (x, nx, &rng, 1.0f);
+        fill (wt, nw, &rng, 0.5f);
+        fill (b, m, &rng, 0.5f);
+        fill (dy, ny, &rng, 1.0f);
+        /* groups of 1 and of all images, over two image ranges */
+        for (group = 1; group <= n; group += MAX (n - 1, 1))
+          {
+            /* the scratch and packed weights unaligned, as a caller may pass them */
+            g_autofree float *scratch_block = g_new (float, ls_engine_conv2d_direct_scratch_size (&s, group) + 1);
+            g_autofree float *packed_block = g_new (float, ls_engine_conv2d_direct_packed_size (&s) + 1);
+            int half = n / 2;
+
+            scratch = scratch_block + 1;
+            packed = packed_block + 1;
+            memset (y, 0xff, sizeof (float) * ny);
+            memset (dx, 0xff, sizeof (float) * nx);
+            memset (dw, 0, sizeof (float) * nw);
+            memset (db, 0, sizeof (float) * m);
+            ls_engine_conv2d_direct_pack_forward (&s, wt, packed);
+            for (int i = 0; i < n; i++)
+              {
+                ls_engine_conv2d_direct_forward (&s, i, 0, s.ho / 3, x, packed, b, y, scratch);
+                ls_engine_conv2d_direct_forward (&s, i, s.ho / 3, s.ho, x, packed, b, y, scratch);
+              }
+            ls_engine_conv2d_direct_pack_backward (&s, wt, packed);
+            for (int i = 0; i < n; i++)
+              {
+                ls_engine_conv2d_direct_backward_data (&s, i, 0, h / 2, packed, dy, dx, scratch);
+                ls_engine_conv2d_direct_backward_data (&s, i, h / 2, h, packed, dy, dx, scratch);
+              }
+            ls_engine_conv2d_direct_backward_weights (&s, 0, half, group, x, dy, dw, db, scratch);
+            ls_engine_conv2d_direct_backward_weights (&s, half, n, group, x, dy, dw, db, scratch);
+            memset (dw_ref, 0, sizeof (float) * nw);
+            memset (db_ref, 0, sizeof (float) * m);
+            ls_engine_conv2d_forward_ref (&s, x, wt, b, y_ref);
+            ls_engine_conv2d_backward_ref (&s, x, wt, dy, dw_ref, db_ref, dx_ref);
+            g_assert_cmpfloat (max_rel_diff (y, y_ref, ny), <, 1e-5);
+            g_assert_cmpfloat (max_rel_diff (dx, dx_ref, nx), <, 1e-5);
+            g_assert_cmpfloat (max_rel_diff (dw, dw_ref, nw), <, 1e-5);
+            g_assert_cmpfloat (max_rel_diff (db, db_ref, m), <, 1e-5);
+            cases++;
+          }
+      }
+  g_test_message ("%d direct convolution cases", cases);
+  g_assert_cmpint (cases, >, 40);
+}
+
 /* <im2col x, y> = <x, col2im y> */
 static void
 test_col2im_adjoint (void)
@@ -733,6 +836,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/engine/conv2d/reference", test_conv_reference);
   g_test_add_func ("/lungscope/engine/conv2d/grouped", test_conv_grouped);
+  g_test_add_func ("/lungscope/engine/conv2d/direct", test_conv_direct);
   g_test_add_func ("/lungscope/engine/conv2d/col2im-adjoint", test_col2im_adjoint);
   g_test_add_func ("/lungscope/engine/conv2d/gradcheck", test_gradcheck_conv);
   g_test_add_func ("/lungscope/engine/batchnorm/gradcheck", test_gradcheck_bn);

@@ -34,8 +34,10 @@ typedef struct
   gsize stat_off;           /* bn: running mean then running variance */
   gboolean has_bias;
   gboolean inplace;
-  gboolean fused; /* bn: applies the next layer's ReLU; relu: done by the bn before */
-  int group;      /* conv: images per GEMM */
+  gboolean fused;  /* bn: applies the next layer's ReLU; relu: done by the bn before */
+  int group;       /* conv: images per GEMM */
+  gboolean direct; /* conv: the direct kernels (conv-direct.c) instead of im2col */
+  int dgroup;      /* conv, direct: images per weight-gradient pass */
   /* planned */
   float *out;
   float *save; /* bn: mean, invstd (2·C) */
@@ -67,6 +69,7 @@ struct _LsNet
   float *scratch; /* n_threads × scratch_stride */
   gsize scratch_stride;
   float *partials; /* (n_threads − 1) × partial_stride: conv weight gradients */
+  float *packed;   /* a direct convolution's weights, packed before it runs */
   gsize partial_stride;
   int n_threads;
   LsWorkers *workers;
@@ -261,6 +264,7 @@ free_plan (LsNet *net)
   g_clear_pointer (&net->grad_block, g_aligned_free);
   g_clear_pointer (&net->scratch, g_aligned_free);
   g_clear_pointer (&net->partials, g_aligned_free);
+  g_clear_pointer (&net->packed, g_aligned_free);
   g_clear_pointer (&net->workers, ls_workers_free);
   g_clear_pointer (&net->argmax_block, g_aligned_free);
   net->batch = 0;
@@ -476,6 +480,12 @@ conv_scratch (Layer *l,
   ls_conv_shape_init (&s, 1, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k, l->spec.stride,
                       l->spec.pad);
   l->group = ls_engine_conv2d_group (&s, images_per_thread);
+  l->direct = ls_engine_conv2d_direct_fast () && ls_engine_conv2d_direct_supported (&s);
+  if (l->direct)
+    {
+      l->dgroup = ls_engine_conv2d_direct_group (&s, images_per_thread);
+      return ls_engine_conv2d_direct_scratch_size (&s, l->dgroup);
+    }
   return MAX (ls_engine_conv2d_scratch_size_group (&s, l->group),
               ls_engine_conv2d_scratch_size (&s));
 }
@@ -499,7 +509,7 @@ ls_net_plan (LsNet *net,
              int batch,
              GError **error)
 {
-  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size, partial = 0;
+  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size, partial = 0, packed = 0;
   float *p;
   uint8_t *a;
 
@@ -533,6 +543,14 @@ ls_net_plan (LsNet *net,
         {
           scratch = MAX (scratch, conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads));
           partial = MAX (partial, l->n_param);
+          if (l->direct)
+            {
+              LsConvShape s;
+
+              ls_conv_shape_init (&s, 1, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k,
+                                  l->spec.stride, l->spec.pad);
+              packed = MAX (packed, ls_engine_conv2d_direct_packed_size (&s));
+            }
         }
     }
   act += 2 * round_up ((gsize) batch * net->n_classes);
@@ -546,7 +564,8 @@ ls_net_plan (LsNet *net,
   net->partials = try_alloc (MAX (net->partial_stride * (net->n_threads - 1), 1), sizeof (float),
                              FALSE);
   net->argmax_block = try_alloc (MAX (argmax, 1), 1, FALSE);
-  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL)
+  net->packed = try_alloc (round_up (MAX (packed, 1)), sizeof (float), FALSE);
+  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL || net->packed == NULL)
     {
       gsize mb = (sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads) + argmax) >> 20;
 
@@ -561,7 +580,7 @@ ls_net_plan (LsNet *net,
       ls_engine_blas_set_threads (1);
       net->workers = ls_workers_new (net->n_threads);
     }
-  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params) + argmax;
+  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params + round_up (MAX (packed, 1))) + argmax;
 
   /* carve */
   p = net->act_block;
@@ -721,6 +740,14 @@ forward_job (gpointer data,
         float *scratch = net->scratch + t * net->scratch_stride;
 
         layer_conv_shape (l, n, &s);
+        if (l->direct)
+          {
+            while (take (job, n, 1, &b, &e))
+              ls_engine_conv2d_direct_forward (&s, b, 0, s.ho, job->x, net->packed,
+                                               l->has_bias ? w + l->w_count : NULL, l->out,
+                                               scratch);
+            break;
+          }
         while (take (job, n, l->group, &b, &e))
           ls_engine_conv2d_forward_images (&s, b, e, l->group, job->x, w,
                                            l->has_bias ? w + l->w_count : NULL, l->out, scratch);
@@ -787,7 +814,11 @@ conv_rows_job (gpointer data,
 
   layer_conv_shape (l, job->image + 1, &s);
   ls_workers_split (s.ho, t, nt, &b, &e);
-  if (e > b)
+  if (e > b && l->direct)
+    ls_engine_conv2d_direct_forward (&s, job->image, b, e, job->x, net->packed,
+                                     l->has_bias ? w + l->w_count : NULL, l->out,
+                                     net->scratch + t * net->scratch_stride);
+  else if (e > b)
     ls_engine_conv2d_forward_rows (&s, job->image, b, e, job->x, w,
                                    l->has_bias ? w + l->w_count : NULL, l->out,
                                    net->scratch + t * net->scratch_stride);
@@ -858,6 +889,13 @@ ls_net_forward (LsNet *net,
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
+          if (l->direct)
+            {
+              LsConvShape s;
+
+              layer_conv_shape (l, n, &s);
+              ls_engine_conv2d_direct_pack_forward (&s, w, net->packed);
+            }
           if (net->workers != NULL && n < net->n_threads)
             {
               ConvRowsJob rows = { net, l, x, 0 };
@@ -966,6 +1004,18 @@ backward_job (gpointer data,
           }
         layer_conv_shape (l, n, &s);
         ls_workers_split (n, t, nt, &b, &e);
+        if (l->direct)
+          {
+            if (dw != NULL)
+              ls_engine_conv2d_direct_backward_weights (&s, b, e, l->dgroup, job->x, l->gout, dw,
+                                                        l->has_bias ? dw + l->w_count : NULL,
+                                                        scratch);
+            if (job->dx != NULL)
+              for (int k = b; k < e; k++)
+                ls_engine_conv2d_direct_backward_data (&s, k, 0, s.h, net->packed, l->gout,
+                                                       job->dx, scratch);
+            break;
+          }
         ls_engine_conv2d_backward_images (&s, b, e, l->group, job->x, w, l->gout, dw,
                                           dw != NULL && l->has_bias ? dw + l->w_count : NULL,
                                           job->dx, scratch);
@@ -1023,6 +1073,14 @@ conv_dx_channels_job (gpointer data,
   int b, e;
 
   layer_conv_shape (l, job->n, &s);
+  if (l->direct)
+    {
+      ls_workers_split (s.h, t, nt, &b, &e);
+      for (int k = 0; k < job->n; k++)
+        ls_engine_conv2d_direct_backward_data (&s, k, b, e, net->packed, l->gout, job->dx,
+                                               net->scratch + t * net->scratch_stride);
+      return;
+    }
   ls_workers_split (l->c_in, t, nt, &b, &e);
   for (int k = 0; k < job->n; k++)
     ls_engine_conv2d_backward_input_channels (&s, k, b, e, net->params + l->param_off, l->gout,
@@ -1096,6 +1154,13 @@ backward_range (LsNet *net,
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
+          if (l->direct && dx != NULL)
+            {
+              LsConvShape s;
+
+              layer_conv_shape (l, n, &s);
+              ls_engine_conv2d_direct_pack_backward (&s, w, net->packed);
+            }
           if (net->workers != NULL && n < net->n_threads && !param_grads)
             {
               if (dx != NULL)
