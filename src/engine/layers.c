@@ -16,6 +16,23 @@
 #include <math.h>
 #include <string.h>
 
+/* The batch-norm and pooling loops are built twice, for AVX-512 and for
+ * the baseline, and the loader picks one for the CPU (an ifunc). Their
+ * sums run in fixed lanes, so both give the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define CLONES __attribute__ ((target_clones ("avx512f", "default")))
+#endif
+#endif
+#ifndef CLONES
+#define CLONES
+#endif
+#define INLINE static inline __attribute__ ((always_inline))
+
+typedef float V8 __attribute__ ((vector_size (32)));
+typedef int V8i __attribute__ ((vector_size (32)));
+typedef double V8d __attribute__ ((vector_size (64)));
+
 /* ---- batch norm ------------------------------------------------------ */
 
 /* Sums in eight lanes, added in a fixed order: vectorizes without
@@ -28,7 +45,7 @@ lane_sum (const double *acc)
 
 /* Batch statistics of channel @ci: saves mean and 1/sqrt(var+eps),
  * updates the running statistics, returns the affine map of the forward. */
-static void
+INLINE void
 bn_train_stats (const float *x,
                 const float *gamma,
                 const float *beta,
@@ -53,16 +70,22 @@ bn_train_stats (const float *x,
     {
       const float *p = x + ((gsize) ni * c + ci) * hw;
       double a1[8] = { 0 }, a2[8] = { 0 };
+      V8d v1 = { 0 }, v2 = { 0 };
       int i;
 
+      /* eight lanes of doubles, as vectors */
       for (i = 0; i + 8 <= hw; i += 8)
-        for (int j = 0; j < 8; j++)
-          {
-            double d = (double) p[i + j] - s0;
+        {
+          V8 pv;
+          V8d d;
 
-            a1[j] += d;
-            a2[j] += d * d;
-          }
+          memcpy (&pv, p + i, sizeof pv);
+          d = __builtin_convertvector(pv, V8d) - (double) s0;
+          v1 += d;
+          v2 += d * d;
+        }
+      memcpy (a1, &v1, sizeof v1);
+      memcpy (a2, &v2, sizeof v2);
       for (; i < hw; i++)
         {
           double d = (double) p[i] - s0;
@@ -86,7 +109,7 @@ bn_train_stats (const float *x,
   *shift = beta[ci] - fmean * *scale;
 }
 
-static void
+INLINE void
 bn_eval_stats (const float *gamma,
                const float *beta,
                const float *running_mean,
@@ -105,7 +128,7 @@ bn_eval_stats (const float *gamma,
   save_invstd[ci] = invstd;
 }
 
-static void
+INLINE void
 bn_apply (const float *x,
           float *y,
           gboolean relu,
@@ -134,7 +157,7 @@ bn_apply (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_forward_train (const float *x,
                                    float *y,
                                    const float *gamma,
@@ -161,7 +184,7 @@ ls_engine_batchnorm_forward_train (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_forward_eval (const float *x,
                                   float *y,
                                   const float *gamma,
@@ -187,7 +210,7 @@ ls_engine_batchnorm_forward_eval (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_pool_forward (const float *x,
                                   float *pooled,
                                   uint8_t *argmax,
@@ -264,7 +287,7 @@ flane_sum (const float *acc)
 /* Σ g and Σ g·(x − mean) over one plane, g masked by the fused ReLU (its
  * output x·scale + shift > 0, recomputed as the forward computed it).
  * Float lanes over blocks of 256, the blocks summed in double. */
-static void
+INLINE void
 bn_plane_sums (const float *p,
                const float *g,
                int hw,
@@ -282,15 +305,24 @@ bn_plane_sums (const float *p,
 
       if (relu)
         {
-          for (; i + 8 <= i1; i += 8)
-            for (int j = 0; j < 8; j++)
-              {
-                float gi = g[i + j];
-                float gm = p[i + j] * scale + shift > 0.0f ? gi : 0.0f;
+          /* the same eight lanes, as vectors (the select does not
+           * vectorize by itself) */
+          V8 v1 = { 0 }, v2 = { 0 };
 
-                a1[j] += gm;
-                a2[j] += gm * (p[i + j] - mean);
-              }
+          for (; i + 8 <= i1; i += 8)
+            {
+              V8 pv, gv, gm;
+              V8i keep;
+
+              memcpy (&pv, p + i, sizeof pv);
+              memcpy (&gv, g + i, sizeof gv);
+              keep = pv * scale + shift > 0.0f;
+              gm = (V8) ((V8i) gv & keep);
+              v1 += gm;
+              v2 += gm * (pv - mean);
+            }
+          memcpy (a1, &v1, sizeof v1);
+          memcpy (a2, &v2, sizeof v2);
           for (; i < i1; i++)
             {
               float gi = g[i];
@@ -319,7 +351,7 @@ bn_plane_sums (const float *p,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_backward (const float *x,
                               const float *dy,
                               const float *gamma,
@@ -393,7 +425,7 @@ ls_engine_batchnorm_backward (const float *x,
 /* Batch norm → ReLU → 2×2 max-pool, backward in one pass pair: the
  * gradient arrives at the pool's output, so the full-size gradient of the
  * batch-norm output is never written or read. */
-void
+CLONES void
 ls_engine_batchnorm_backward_pooled (const float *x,
                                      const float *pdy,
                                      const uint8_t *argmax,
@@ -491,7 +523,7 @@ ls_engine_batchnorm_backward_pooled (const float *x,
 
 /* ---- ReLU ------------------------------------------------------------ */
 
-void
+CLONES void
 ls_engine_relu_forward (const float *x,
                         float *y,
                         gsize count)
@@ -504,7 +536,7 @@ ls_engine_relu_forward (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_relu_backward (const float *y,
                          const float *dy,
                          float *dx,
@@ -520,7 +552,7 @@ ls_engine_relu_backward (const float *y,
 
 /* ---- max-pool 2×2 ---------------------------------------------------- */
 
-void
+CLONES void
 ls_engine_maxpool2_forward (const float *x,
                             float *y,
                             uint8_t *argmax,
@@ -560,7 +592,7 @@ ls_engine_maxpool2_forward (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_maxpool2_backward (const float *dy,
                              const uint8_t *argmax,
                              float *dx,
