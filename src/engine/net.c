@@ -13,6 +13,7 @@
 #include "net.h"
 
 #include <cblas.h>
+#include <gio/gio.h>
 #include <math.h>
 #include <string.h>
 
@@ -77,6 +78,12 @@ struct _LsNet
   float *input;
   float *probs, *dlogits;
   gsize planned_bytes;
+
+  /* cancellation inside a training step */
+  GCancellable *cancel;  /* checked between layers while a step runs */
+  gboolean cancelled;    /* seen set: the step stops */
+  float *stats_saved;    /* running statistics at the step's start */
+  LsEngineRng rng_saved; /* the dropout stream at the step's start */
 };
 
 /* A 64-byte-aligned block, zeroed if asked, or NULL when the memory is
@@ -265,6 +272,7 @@ free_plan (LsNet *net)
   g_clear_pointer (&net->scratch, g_aligned_free);
   g_clear_pointer (&net->partials, g_aligned_free);
   g_clear_pointer (&net->packed, g_aligned_free);
+  g_clear_pointer (&net->stats_saved, g_aligned_free);
   g_clear_pointer (&net->workers, ls_workers_free);
   g_clear_pointer (&net->argmax_block, g_aligned_free);
   net->batch = 0;
@@ -565,7 +573,8 @@ ls_net_plan (LsNet *net,
                              FALSE);
   net->argmax_block = try_alloc (MAX (argmax, 1), 1, FALSE);
   net->packed = try_alloc (round_up (MAX (packed, 1)), sizeof (float), FALSE);
-  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL || net->packed == NULL)
+  net->stats_saved = try_alloc (MAX (net->n_stats, 1), sizeof (float), FALSE);
+  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL || net->packed == NULL || net->stats_saved == NULL)
     {
       gsize mb = (sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads) + argmax) >> 20;
 
@@ -853,6 +862,16 @@ bn_pool_job (gpointer data,
                                       l->c_out, l->h_out, l->w_out, b, e);
 }
 
+/* Whether the running step was cancelled (checked between layers: an
+ * atomic read, when a step was given a GCancellable). */
+static inline gboolean
+step_cancelled (LsNet *net)
+{
+  if (net->cancel != NULL && !net->cancelled && g_cancellable_is_cancelled (net->cancel))
+    net->cancelled = TRUE;
+  return net->cancelled;
+}
+
 const float *
 ls_net_forward (LsNet *net,
                 const float *input,
@@ -873,6 +892,8 @@ ls_net_forward (LsNet *net,
       gsize count = (gsize) n * layer_out_size (l);
       Job job = { net, l, x, NULL, n, FALSE, FALSE, NULL };
 
+      if (step_cancelled (net))
+        return x;
       if (pool_forward_fused (net, i))
         {
           /* bn, relu and maxpool in one; the loop goes on after the pool */
@@ -1151,6 +1172,8 @@ backward_range (LsNet *net,
       gsize count = (gsize) n * layer_out_size (l);
       Job job = { net, l, x, dx, n, param_grads, FALSE, NULL };
 
+      if (step_cancelled (net))
+        return;
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
@@ -1262,12 +1285,51 @@ ls_net_train_step (LsNet *net,
                    float lr,
                    LsStepResult *result)
 {
+  gboolean done = ls_net_train_step_cancellable (net, opt, input, labels, n, loss, lr, NULL,
+                                                 result, NULL);
+
+  g_assert (done);
+}
+
+/* Puts back what a cancelled step's forward changed: the running
+ * statistics and the dropout stream (parameters and the optimizer are only
+ * touched after the last check). */
+static gboolean
+step_abandon (LsNet *net,
+              GError **error)
+{
+  memcpy (net->stats, net->stats_saved, sizeof (float) * net->n_stats);
+  net->dropout_rng = net->rng_saved;
+  net->cancel = NULL;
+  net->cancelled = FALSE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return FALSE;
+}
+
+gboolean
+ls_net_train_step_cancellable (LsNet *net,
+                               LsOptimizer *opt,
+                               const float *input,
+                               const int *labels,
+                               int n,
+                               const LsLossConfig *loss,
+                               float lr,
+                               GCancellable *cancellable,
+                               LsStepResult *result,
+                               GError **error)
+{
   const float *logits;
   int correct = 0;
 
   g_assert (net->mode != LS_NET_MODE_EVAL);
   g_assert (ls_optimizer_get_n_params (opt) == net->n_params);
+  memcpy (net->stats_saved, net->stats, sizeof (float) * net->n_stats);
+  net->rng_saved = net->dropout_rng;
+  net->cancel = cancellable;
+  net->cancelled = FALSE;
   logits = ls_net_forward (net, input, n);
+  if (net->cancelled)
+    return step_abandon (net, error);
   result->loss = ls_engine_cross_entropy (logits, labels, loss ? loss->class_weights : NULL,
                                           loss ? loss->label_smoothing : 0.0f, net->probs,
                                           net->dlogits, n, net->n_classes);
@@ -1284,8 +1346,13 @@ ls_net_train_step (LsNet *net,
   result->accuracy = (float) correct / (float) n;
   ls_net_zero_grads (net);
   backward_range (net, net->dlogits, -1, TRUE, FALSE);
+  /* the last check: from here the step runs to its end */
+  if (step_cancelled (net))
+    return step_abandon (net, error);
+  net->cancel = NULL;
   result->grad_norm = ls_engine_clip_grad_norm (net->grads, net->n_params,
                                                 ls_optimizer_get_config (opt)->clip_norm);
   result->lr = lr;
   ls_optimizer_step (opt, net->params, net->grads, lr);
+  return TRUE;
 }
