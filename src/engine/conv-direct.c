@@ -323,6 +323,62 @@ store_generic (const float *out,
 }
 
 #ifdef HAVE_AVX512_CLONE
+/* GCC 12 takes the intrinsics' undefined pass-through operands
+ * (_mm512_undefined_ps) for uninitialised values */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+/* The 16×16 block r (rows: pixels, columns: channels) transposed in
+ * registers; column k is stored, DT lanes, at dst + k·ld for k < mv. */
+static void AVX512
+store_block_avx512 (const __m512 *r,
+                    float *dst,
+                    gsize ld,
+                    int mv,
+                    const float *bias)
+{
+  const __mmask16 mask = (__mmask16) ((1u << DT) - 1);
+  __m512 t[16], u[16];
+
+  for (int i = 0; i < 16; i += 2)
+    {
+      t[i] = _mm512_unpacklo_ps (r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps (r[i], r[i + 1]);
+    }
+  /* u[4g + c], 128-bit lane L: rows 4g … 4g+3 of column 4L + c */
+  for (int g = 0; g < 16; g += 4)
+    {
+      u[g] = _mm512_shuffle_ps (t[g], t[g + 2], 0x44);
+      u[g + 1] = _mm512_shuffle_ps (t[g], t[g + 2], 0xEE);
+      u[g + 2] = _mm512_shuffle_ps (t[g + 1], t[g + 3], 0x44);
+      u[g + 3] = _mm512_shuffle_ps (t[g + 1], t[g + 3], 0xEE);
+    }
+  for (int c = 0; c < 4; c++)
+    {
+      __m512 v0 = _mm512_shuffle_f32x4 (u[c], u[4 + c], 0x88);
+      __m512 v1 = _mm512_shuffle_f32x4 (u[8 + c], u[12 + c], 0x88);
+      __m512 v2 = _mm512_shuffle_f32x4 (u[c], u[4 + c], 0xDD);
+      __m512 v3 = _mm512_shuffle_f32x4 (u[8 + c], u[12 + c], 0xDD);
+      __m512 col[4];
+      int k[4] = { c, 8 + c, 4 + c, 12 + c };
+
+      col[0] = _mm512_shuffle_f32x4 (v0, v1, 0x88);
+      col[1] = _mm512_shuffle_f32x4 (v0, v1, 0xDD);
+      col[2] = _mm512_shuffle_f32x4 (v2, v3, 0x88);
+      col[3] = _mm512_shuffle_f32x4 (v2, v3, 0xDD);
+      for (int i = 0; i < 4; i++)
+        if (k[i] < mv)
+          {
+            __m512 v = col[i];
+
+            if (bias != NULL)
+              v = _mm512_add_ps (v, _mm512_set1_ps (bias[k[i]]));
+            _mm512_mask_storeu_ps (dst + k[i] * ld, mask, v);
+          }
+    }
+}
+
 static void AVX512
 store_avx512 (const float *out,
               float *dst,
@@ -330,20 +386,16 @@ store_avx512 (const float *out,
               int mv,
               const float *bias)
 {
-  const __m512i index = _mm512_mullo_epi32 (_mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-                                                               12, 13, 14, 15),
-                                            _mm512_set1_epi32 (DM));
-  const __mmask16 mask = (__mmask16) ((1u << DT) - 1);
-
-  for (int i = 0; i < mv; i++)
+  for (int half = 0; half < DM && half < mv; half += 16)
     {
-      __m512 v = _mm512_mask_i32gather_ps (_mm512_setzero_ps (), mask, index, out + i, 4);
+      __m512 r[16];
 
-      if (bias != NULL)
-        v = _mm512_add_ps (v, _mm512_set1_ps (bias[i]));
-      _mm512_mask_storeu_ps (dst + i * ld, mask, v);
+      for (int j = 0; j < 16; j++)
+        r[j] = j < DT ? _mm512_loadu_ps (out + j * DM + half) : _mm512_setzero_ps ();
+      store_block_avx512 (r, dst + half * ld, ld, mv - half, bias != NULL ? bias + half : NULL);
     }
 }
+#pragma GCC diagnostic pop
 #endif
 
 typedef void (*TileFunc) (const float *, gsize, const int *, int, int, const float *, float *);
