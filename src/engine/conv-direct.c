@@ -336,9 +336,9 @@ store_block_avx512 (const __m512 *r,
                     float *dst,
                     gsize ld,
                     int mv,
-                    const float *bias)
+                    const float *bias,
+                    __mmask16 mask)
 {
-  const __mmask16 mask = (__mmask16) ((1u << DT) - 1);
   __m512 t[16], u[16];
 
   for (int i = 0; i < 16; i += 2)
@@ -392,7 +392,31 @@ store_avx512 (const float *out,
 
       for (int j = 0; j < 16; j++)
         r[j] = j < DT ? _mm512_loadu_ps (out + j * DM + half) : _mm512_setzero_ps ();
-      store_block_avx512 (r, dst + half * ld, ld, mv - half, bias != NULL ? bias + half : NULL);
+      store_block_avx512 (r, dst + half * ld, ld, mv - half, bias != NULL ? bias + half : NULL,
+                          (__mmask16) ((1u << DT) - 1));
+    }
+}
+
+static void AVX512
+gather_dy_avx512 (const float *src,
+                  gsize p,
+                  int mv,
+                  float *dst)
+{
+  for (gsize q0 = 0; q0 < p; q0 += 16)
+    {
+      int nq = (int) MIN (16, p - q0);
+      __mmask16 qmask = (__mmask16) ((1u << nq) - 1);
+
+      for (int half = 0; half < DM; half += 16)
+        {
+          __m512 r[16];
+
+          for (int j = 0; j < 16; j++)
+            r[j] = half + j < mv ? _mm512_maskz_loadu_ps (qmask, src + (gsize) (half + j) * p + q0)
+                                 : _mm512_setzero_ps ();
+          store_block_avx512 (r, dst + q0 * DM + half, DM, nq, NULL, 0xffff);
+        }
     }
 }
 #pragma GCC diagnostic pop
@@ -401,6 +425,39 @@ store_avx512 (const float *out,
 typedef void (*TileFunc) (const float *, gsize, const int *, int, int, const float *, float *);
 typedef void (*DwFunc) (const float *, gsize, int, const float *, gsize, int, int, int, float *);
 typedef void (*StoreFunc) (const float *, float *, gsize, int, const float *);
+typedef void (*GatherFunc) (const float *, gsize, int, float *);
+
+/* dst[q][j] = src[j·p + q] for j < mv, 0 for mv ≤ j < DM: dy of DM
+ * channels, pixel by pixel */
+static void
+gather_dy_generic (const float *src,
+                   gsize p,
+                   int mv,
+                   float *dst)
+{
+  /* in blocks of 64 pixels, so the block being written stays in cache */
+  for (gsize q0 = 0; q0 < p; q0 += 64)
+    {
+      gsize q1 = MIN (q0 + 64, p);
+
+      for (int j = 0; j < mv; j++)
+        for (gsize q = q0; q < q1; q++)
+          dst[q * DM + j] = src[j * p + q];
+      for (int j = mv; j < DM; j++)
+        for (gsize q = q0; q < q1; q++)
+          dst[q * DM + j] = 0.0f;
+    }
+}
+
+static GatherFunc
+gather_func (void)
+{
+#ifdef HAVE_AVX512_CLONE
+  if (ls_engine_conv2d_direct_fast ())
+    return gather_dy_avx512;
+#endif
+  return gather_dy_generic;
+}
 
 static StoreFunc
 store_func (void)
@@ -587,6 +644,7 @@ ls_engine_conv2d_direct_backward_weights (const LsConvShape *s,
                                           float *scratch)
 {
   DwFunc kernel = dw_func ();
+  GatherFunc gather = gather_func ();
   int hp = s->h + 2 * s->pad, wp = s->w + 2 * s->pad, mp = round_channels (s->m);
   gsize xs = (gsize) s->c * s->h * s->w, p = (gsize) s->ho * s->wo, ys = (gsize) s->m * p;
   gsize padded = padded_size (s->c, s->h, s->w, s->pad), plane = (gsize) hp * wp;
@@ -613,20 +671,8 @@ ls_engine_conv2d_direct_backward_weights (const LsConvShape *s,
           {
             float *dst = gts + ((gsize) mb * g + (gsize) i * DM) * p;
             const float *src = dy + (n + i) * ys + mb * p;
-            int mv = MIN (DM, s->m - mb);
 
-            /* in blocks of 64 pixels, so the block being written stays in cache */
-            for (gsize q0 = 0; q0 < p; q0 += 64)
-              {
-                gsize q1 = MIN (q0 + 64, p);
-
-                for (int j = 0; j < mv; j++)
-                  for (gsize q = q0; q < q1; q++)
-                    dst[q * DM + j] = src[j * p + q];
-                for (int j = mv; j < DM; j++)
-                  for (gsize q = q0; q < q1; q++)
-                    dst[q * DM + j] = 0.0f;
-              }
+            gather (src, p, MIN (DM, s->m - mb), dst);
           }
       for (int r0 = 0; r0 < s->ho; r0 += rows)
         {
