@@ -123,45 +123,6 @@ ls_engine_conv2d_direct_scratch_size (const LsConvShape *s,
   return MAX (MAX (fwd, bwd), dw) + 16;
 }
 
-/* packed[mb][c][tap][DM] = w[mb·DM + i][c][tap], zero past m */
-void
-ls_engine_conv2d_direct_pack_forward (const LsConvShape *s,
-                                      const float *w,
-                                      float *packed)
-{
-  int kk2 = s->k * s->k, mp = round_channels (s->m);
-  gsize kk = (gsize) s->c * kk2;
-
-  for (int mb = 0; mb < mp; mb += DM)
-    for (gsize r = 0; r < kk; r++)
-      {
-        float *dst = packed + (gsize) mb * kk + r * DM;
-
-        for (int i = 0; i < DM; i++)
-          dst[i] = mb + i < s->m ? w[(gsize) (mb + i) * kk + r] : 0.0f;
-      }
-}
-
-/* For the input gradient: packed[cb][m][tap][DM] = w[m][cb·DM + i][k²−1−tap] */
-void
-ls_engine_conv2d_direct_pack_backward (const LsConvShape *s,
-                                       const float *w,
-                                       float *packed)
-{
-  int kk2 = s->k * s->k, cp = round_channels (s->c);
-  gsize kk = (gsize) s->m * kk2, kc = (gsize) s->c * kk2;
-
-  for (int cb = 0; cb < cp; cb += DM)
-    for (int m = 0; m < s->m; m++)
-      for (int t = 0; t < kk2; t++)
-        {
-          float *dst = packed + (gsize) cb * kk + ((gsize) m * kk2 + t) * DM;
-
-          for (int i = 0; i < DM; i++)
-            dst[i] = cb + i < s->c ? w[m * kc + (gsize) (cb + i) * kk2 + (kk2 - 1 - t)] : 0.0f;
-        }
-}
-
 /* ---- the kernels, in two builds ----------------------------------------- */
 
 #define INLINE static inline __attribute__ ((always_inline))
@@ -457,6 +418,45 @@ gather_func (void)
     return gather_dy_avx512;
 #endif
   return gather_dy_generic;
+}
+
+/* packed[mb][c][tap][DM] = w[mb·DM + i][c][tap], zero past m: each block
+ * of DM filters transposed */
+void
+ls_engine_conv2d_direct_pack_forward (const LsConvShape *s,
+                                      const float *w,
+                                      float *packed)
+{
+  GatherFunc gather = gather_func ();
+  gsize kk = (gsize) s->c * s->k * s->k;
+
+  g_assert (ls_engine_conv2d_direct_supported (s));
+  for (int mb = 0; mb < round_channels (s->m); mb += DM)
+    gather (w + mb * kk, kk, MIN (DM, s->m - mb), packed + mb * kk);
+}
+
+/* For the input gradient: packed[cb][m][tap][DM] = w[m][cb·DM + i][k²−1−tap] */
+void
+ls_engine_conv2d_direct_pack_backward (const LsConvShape *s,
+                                       const float *w,
+                                       float *packed)
+{
+  GatherFunc gather = gather_func ();
+  int kk2 = s->k * s->k, cp = round_channels (s->c);
+  gsize kk = (gsize) s->m * kk2, kc = (gsize) s->c * kk2;
+  float taps[9 * DM];
+
+  g_assert (ls_engine_conv2d_direct_supported (s) && kk2 <= 9);
+  for (int cb = 0; cb < cp; cb += DM)
+    for (int m = 0; m < s->m; m++)
+      {
+        float *dst = packed + (gsize) cb * kk + (gsize) m * kk2 * DM;
+
+        /* taps[t][i] = w[m][cb + i][t], then the taps in reverse order */
+        gather (w + m * kc + (gsize) cb * kk2, kk2, MIN (DM, s->c - cb), taps);
+        for (int t = 0; t < kk2; t++)
+          memcpy (dst + t * DM, taps + (kk2 - 1 - t) * DM, sizeof (float) * DM);
+      }
 }
 
 static StoreFunc
