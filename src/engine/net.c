@@ -1027,13 +1027,16 @@ backward_job (gpointer data,
         ls_workers_split (n, t, nt, &b, &e);
         if (l->direct)
           {
+            /* two runs (backward_range): the weight gradient by fixed
+             * image ranges (its sums in a fixed order), then the input
+             * gradient image by image to whichever thread is free */
             if (dw != NULL)
               ls_engine_conv2d_direct_backward_weights (&s, b, e, l->dgroup, job->x, l->gout, dw,
                                                         l->has_bias ? dw + l->w_count : NULL,
                                                         scratch);
-            if (job->dx != NULL)
-              for (int k = b; k < e; k++)
-                ls_engine_conv2d_direct_backward_data (&s, k, 0, s.h, net->packed, l->gout,
+            else if (job->dx != NULL)
+              while (take (job, n, 1, &b, &e))
+                ls_engine_conv2d_direct_backward_data (&s, b, 0, s.h, net->packed, l->gout,
                                                        job->dx, scratch);
             break;
           }
@@ -1177,12 +1180,33 @@ backward_range (LsNet *net,
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
-          if (l->direct && dx != NULL)
+          if (l->direct)
             {
               LsConvShape s;
 
               layer_conv_shape (l, n, &s);
-              ls_engine_conv2d_direct_pack_backward (&s, w, net->packed);
+              if (param_grads)
+                {
+                  Job weights = job;
+
+                  weights.dx = NULL;
+                  run (net, backward_job, &weights);
+                  if (net->workers != NULL)
+                    ls_workers_run (net->workers, reduce_job, &weights);
+                  /* the longest layers in two halves, a check between */
+                  if (dx != NULL && step_cancelled (net))
+                    return;
+                }
+              if (dx != NULL)
+                {
+                  ls_engine_conv2d_direct_pack_backward (&s, w, net->packed);
+                  job.param_grads = FALSE;
+                  if (net->workers != NULL && n < net->n_threads)
+                    ls_workers_run (net->workers, conv_dx_channels_job, &job);
+                  else
+                    run (net, backward_job, &job);
+                }
+              break;
             }
           if (net->workers != NULL && n < net->n_threads && !param_grads)
             {
