@@ -196,6 +196,109 @@ test_conv_grouped (void)
     }
 }
 
+/* The direct 3×3 kernels against the seven loops: tiles along the rows
+ * (Wo a multiple of LS_DIRECT_PIXELS) and along the pitched grid (any
+ * other Wo), channel counts on and off the tile's LS_DIRECT_CHANNELS, every
+ * padding, rows and images split as threads split them. On a CPU without
+ * AVX-512 (and under valgrind) this runs the portable build. */
+static void
+test_conv_direct (void)
+{
+  static const int shapes[][5] = {
+    /* c, h, w, m, n */
+    { 1, 5, 5, 3, 2 },
+    { 3, 9, 14, 5, 3 },
+    { 5, 13, 28, 40, 2 },
+    { 4, 7, 33, 33, 3 },
+    { 2, 28, 16, 16, 2 },
+    { 6, 14, 14, 70, 2 },
+    { 24, 12, 14, 32, 2 },
+    { 40, 7, 7, 64, 5 },
+    { 3, 20, 31, 32, 1 },
+  };
+  LsEngineRng rng;
+  int cases = 0;
+
+  ls_engine_rng_init (&rng, 21);
+  g_test_message ("direct kernels: %s build", ls_engine_conv2d_direct_fast () ? "AVX-512" : "portable");
+  for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
+    for (int pad = 0; pad <= 2; pad++)
+      {
+        int c = shapes[si][0], h = shapes[si][1], w = shapes[si][2], m = shapes[si][3];
+        int n = shapes[si][4], group;
+        LsConvShape s;
+        gsize nx, nw, ny;
+        g_autofree float *x = NULL, *wt = NULL, *b = NULL, *y = NULL, *y_ref = NULL;
+        g_autofree float *dy = NULL, *dx = NULL, *dx_ref = NULL, *dw = NULL, *dw_ref = NULL;
+        g_autofree float *db = NULL, *db_ref = NULL;
+        float *scratch, *packed;
+
+        if (h + 2 * pad < 3 || w + 2 * pad < 3)
+          continue;
+        ls_conv_shape_init (&s, n, c, h, w, m, 3, 1, pad);
+        g_assert_true (ls_engine_conv2d_direct_supported (&s));
+        nx = (gsize) n * c * h * w;
+        nw = (gsize) m * c * 9;
+        ny = (gsize) n * m * s.ho * s.wo;
+        x = g_new (float, nx);
+        wt = g_new (float, nw);
+        b = g_new (float, m);
+        y = g_new (float, ny);
+        y_ref = g_new (float, ny);
+        dy = g_new (float, ny);
+        dx = g_new (float, nx);
+        dx_ref = g_new (float, nx);
+        dw = g_new0 (float, nw);
+        dw_ref = g_new0 (float, nw);
+        db = g_new0 (float, m);
+        db_ref = g_new0 (float, m);
+        fill (x, nx, &rng, 1.0f);
+        fill (wt, nw, &rng, 0.5f);
+        fill (b, m, &rng, 0.5f);
+        fill (dy, ny, &rng, 1.0f);
+        /* groups of 1 and of all images, over two image ranges */
+        for (group = 1; group <= n; group += MAX (n - 1, 1))
+          {
+            /* the scratch and packed weights unaligned, as a caller may pass them */
+            g_autofree float *scratch_block = g_new (float, ls_engine_conv2d_direct_scratch_size (&s, group) + 1);
+            g_autofree float *packed_block = g_new (float, ls_engine_conv2d_direct_packed_size (&s) + 1);
+            int half = n / 2;
+
+            scratch = scratch_block + 1;
+            packed = packed_block + 1;
+            memset (y, 0xff, sizeof (float) * ny);
+            memset (dx, 0xff, sizeof (float) * nx);
+            memset (dw, 0, sizeof (float) * nw);
+            memset (db, 0, sizeof (float) * m);
+            ls_engine_conv2d_direct_pack_forward (&s, wt, packed);
+            for (int i = 0; i < n; i++)
+              {
+                ls_engine_conv2d_direct_forward (&s, i, 0, s.ho / 3, x, packed, b, y, scratch);
+                ls_engine_conv2d_direct_forward (&s, i, s.ho / 3, s.ho, x, packed, b, y, scratch);
+              }
+            ls_engine_conv2d_direct_pack_backward (&s, wt, packed);
+            for (int i = 0; i < n; i++)
+              {
+                ls_engine_conv2d_direct_backward_data (&s, i, 0, h / 2, packed, dy, dx, scratch);
+                ls_engine_conv2d_direct_backward_data (&s, i, h / 2, h, packed, dy, dx, scratch);
+              }
+            ls_engine_conv2d_direct_backward_weights (&s, 0, half, group, x, dy, dw, db, scratch);
+            ls_engine_conv2d_direct_backward_weights (&s, half, n, group, x, dy, dw, db, scratch);
+            memset (dw_ref, 0, sizeof (float) * nw);
+            memset (db_ref, 0, sizeof (float) * m);
+            ls_engine_conv2d_forward_ref (&s, x, wt, b, y_ref);
+            ls_engine_conv2d_backward_ref (&s, x, wt, dy, dw_ref, db_ref, dx_ref);
+            g_assert_cmpfloat (max_rel_diff (y, y_ref, ny), <, 1e-5);
+            g_assert_cmpfloat (max_rel_diff (dx, dx_ref, nx), <, 1e-5);
+            g_assert_cmpfloat (max_rel_diff (dw, dw_ref, nw), <, 1e-5);
+            g_assert_cmpfloat (max_rel_diff (db, db_ref, m), <, 1e-5);
+            cases++;
+          }
+      }
+  g_test_message ("%d direct convolution cases", cases);
+  g_assert_cmpint (cases, >, 40);
+}
+
 /* <im2col x, y> = <x, col2im y> */
 static void
 test_col2im_adjoint (void)
@@ -422,66 +525,77 @@ test_gradcheck_bn (void)
   run_bn_gradcheck (FALSE, TRUE);
 }
 
-/* bn → relu → max-pool backward in one equals the three one after another */
+/* bn → relu → max-pool backward in one equals the three one after another;
+ * widths below and above eight windows (the vector path) and odd sizes */
 static void
 test_bn_pooled (void)
 {
-  const int n = 3, c = 4, h = 7, w = 5;
-  float x[3 * 4 * 7 * 5], y[3 * 4 * 7 * 5], pooled[3 * 4 * 3 * 2], pdy[3 * 4 * 3 * 2];
-  float gamma[4] = { 0.5f, 1.5f, 1.0f, 0.8f }, beta[4] = { 0.1f, -0.3f, 0.0f, 0.2f };
-  float rm[4] = { 0 }, rv[4] = { 1, 1, 1, 1 }, save[8];
-  float dy[3 * 4 * 7 * 5], dx1[3 * 4 * 7 * 5], dx2[3 * 4 * 7 * 5];
-  uint8_t argmax[3 * 4 * 3 * 2];
+  static const int shapes[][4] = { { 3, 4, 7, 5 }, { 2, 3, 10, 37 }, { 2, 2, 5, 16 } };
   LsEngineRng rng;
 
   ls_engine_rng_init (&rng, 21);
-  fill (x, G_N_ELEMENTS (x), &rng, 1.0f);
-  fill (pdy, G_N_ELEMENTS (pdy), &rng, 1.0f);
-  for (int train = 0; train <= 1; train++)
+  for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
     {
-      float dg1[4] = { 0 }, db1[4] = { 0 }, dg2[4] = { 0 }, db2[4] = { 0 };
+      const int n = shapes[si][0], c = shapes[si][1], h = shapes[si][2], w = shapes[si][3];
+      gsize nx = (gsize) n * c * h * w, np = (gsize) n * c * (h / 2) * (w / 2);
+      g_autofree float *x = g_new (float, nx), *y = g_new (float, nx), *dy = g_new (float, nx);
+      g_autofree float *dx1 = g_new (float, nx), *dx2 = g_new (float, nx);
+      g_autofree float *pooled = g_new (float, np), *pdy = g_new (float, np);
+      g_autofree float *pooled2 = g_new (float, np);
+      g_autofree uint8_t *argmax = g_new (uint8_t, np), *argmax2 = g_new (uint8_t, np);
+      float gamma[4] = { 0.5f, 1.5f, 1.0f, 0.8f }, beta[4] = { 0.1f, -0.3f, 0.0f, 0.2f };
+      float rm[4] = { 0 }, rv[4] = { 1, 1, 1, 1 }, save[8];
 
-      if (train)
-        ls_engine_batchnorm_forward_train (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n, c,
-                                           h * w, 0, c);
-      else
-        ls_engine_batchnorm_forward_eval (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n, c,
-                                          h * w, 0, c);
-      ls_engine_maxpool2_forward (y, pooled, argmax, n, c, h, w);
-      /* the fused forward gives the same bits */
-      {
-        float pooled2[3 * 4 * 3 * 2], rm2[4] = { 0 }, rv2[4] = { 1, 1, 1, 1 }, save2[8];
-        uint8_t argmax2[3 * 4 * 3 * 2];
+      fill (x, nx, &rng, 1.0f);
+      fill (pdy, np, &rng, 1.0f);
+      /* ties: a plateau where the first maximum must win */
+      for (int i = 0; i < 2 * w && i < (int) nx; i++)
+        x[i] = 0.25f;
+      for (int train = 0; train <= 1; train++)
+        {
+          float dg1[4] = { 0 }, db1[4] = { 0 }, dg2[4] = { 0 }, db2[4] = { 0 };
 
-        if (train)
-          {
-            memcpy (rm2, rm, sizeof rm);
-            memcpy (rv2, rv, sizeof rv);
-            /* both sides from the same running statistics: one more update each */
+          if (train)
             ls_engine_batchnorm_forward_train (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n,
                                                c, h * w, 0, c);
+          else
+            ls_engine_batchnorm_forward_eval (x, y, gamma, beta, rm, rv, save, save + c, TRUE, n, c,
+                                              h * w, 0, c);
+          ls_engine_maxpool2_forward (y, pooled, argmax, n, c, h, w);
+          /* the fused forward gives the same bits */
+          {
+            float rm2[4] = { 0 }, rv2[4] = { 1, 1, 1, 1 }, save2[8];
+
+            if (train)
+              {
+                memcpy (rm2, rm, sizeof rm);
+                memcpy (rv2, rv, sizeof rv);
+                /* both sides from the same running statistics: one more update each */
+                ls_engine_batchnorm_forward_train (x, y, gamma, beta, rm, rv, save, save + c, TRUE,
+                                                   n, c, h * w, 0, c);
+              }
+            ls_engine_batchnorm_pool_forward (x, pooled2, argmax2, gamma, beta, rm2, rv2, save2,
+                                              save2 + c, train, n, c, h, w, 0, 1);
+            ls_engine_batchnorm_pool_forward (x, pooled2, argmax2, gamma, beta, rm2, rv2, save2,
+                                              save2 + c, train, n, c, h, w, 1, c);
+            g_assert_true (memcmp (pooled2, pooled, sizeof (float) * np) == 0);
+            g_assert_true (memcmp (argmax2, argmax, np) == 0);
+            g_assert_true (memcmp (save2, save, sizeof (float) * 2 * c) == 0);
+            g_assert_true (memcmp (rm2, rm, sizeof (float) * c) == 0);
+            g_assert_true (memcmp (rv2, rv, sizeof (float) * c) == 0);
           }
-        ls_engine_batchnorm_pool_forward (x, pooled2, argmax2, gamma, beta, rm2, rv2, save2,
-                                          save2 + c, train, n, c, h, w, 0, 2);
-        ls_engine_batchnorm_pool_forward (x, pooled2, argmax2, gamma, beta, rm2, rv2, save2,
-                                          save2 + c, train, n, c, h, w, 2, c);
-        g_assert_true (memcmp (pooled2, pooled, sizeof pooled) == 0);
-        g_assert_true (memcmp (argmax2, argmax, sizeof argmax) == 0);
-        g_assert_true (memcmp (save2, save, sizeof save) == 0);
-        g_assert_true (memcmp (rm2, rm, sizeof rm) == 0);
-        g_assert_true (memcmp (rv2, rv, sizeof rv) == 0);
-      }
-      ls_engine_maxpool2_backward (pdy, argmax, dy, n, c, h, w);
-      ls_engine_batchnorm_backward (x, dy, gamma, beta, save, save + c, TRUE, train, dg1, db1, dx1,
-                                    n, c, h * w, 0, c);
-      /* in two channel ranges, as two threads */
-      ls_engine_batchnorm_backward_pooled (x, pdy, argmax, gamma, beta, save, save + c, train, dg2,
-                                           db2, dx2, n, c, h, w, 0, 1);
-      ls_engine_batchnorm_backward_pooled (x, pdy, argmax, gamma, beta, save, save + c, train, dg2,
-                                           db2, dx2, n, c, h, w, 1, c);
-      g_assert_cmpfloat (max_rel_diff (dx2, dx1, G_N_ELEMENTS (dx1)), <, 1e-5);
-      g_assert_cmpfloat (max_rel_diff (dg2, dg1, c), <, 1e-5);
-      g_assert_cmpfloat (max_rel_diff (db2, db1, c), <, 1e-5);
+          ls_engine_maxpool2_backward (pdy, argmax, dy, n, c, h, w);
+          ls_engine_batchnorm_backward (x, dy, gamma, beta, save, save + c, TRUE, train, dg1, db1,
+                                        dx1, n, c, h * w, 0, c);
+          /* in two channel ranges, as two threads */
+          ls_engine_batchnorm_backward_pooled (x, pdy, argmax, gamma, beta, save, save + c, train,
+                                               dg2, db2, dx2, n, c, h, w, 0, 1);
+          ls_engine_batchnorm_backward_pooled (x, pdy, argmax, gamma, beta, save, save + c, train,
+                                               dg2, db2, dx2, n, c, h, w, 1, c);
+          g_assert_cmpfloat (max_rel_diff (dx2, dx1, nx), <, 1e-5);
+          g_assert_cmpfloat (max_rel_diff (dg2, dg1, c), <, 1e-5);
+          g_assert_cmpfloat (max_rel_diff (db2, db1, c), <, 1e-5);
+        }
     }
 }
 
@@ -733,6 +847,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/engine/conv2d/reference", test_conv_reference);
   g_test_add_func ("/lungscope/engine/conv2d/grouped", test_conv_grouped);
+  g_test_add_func ("/lungscope/engine/conv2d/direct", test_conv_direct);
   g_test_add_func ("/lungscope/engine/conv2d/col2im-adjoint", test_col2im_adjoint);
   g_test_add_func ("/lungscope/engine/conv2d/gradcheck", test_gradcheck_conv);
   g_test_add_func ("/lungscope/engine/batchnorm/gradcheck", test_gradcheck_bn);

@@ -470,6 +470,7 @@ test_no_allocation (void)
   long before, after;
   int threads = ls_engine_blas_get_threads ();
   g_auto (GStrv) parts = g_strsplit (ls_engine_default_arch (), "size=224", 2);
+  g_autoptr (GCancellable) live = NULL;
 
   /* valgrind replaces malloc in the executable too: then nothing counts */
   before = atomic_load (&n_allocations);
@@ -496,8 +497,11 @@ test_no_allocation (void)
   opt = ls_optimizer_new (&cfg, ls_net_get_n_params (net));
   ls_net_set_mode (net, LS_NET_MODE_TRAIN);
   ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res); /* warm-up (BLAS buffers) */
+  live = g_cancellable_new ();
   before = atomic_load (&n_allocations);
   ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res);
+  g_assert_true (ls_net_train_step_cancellable (net, opt, x, labels, n, &loss, 1e-3f, live, &res,
+                                                NULL));
   ls_net_set_mode (net, LS_NET_MODE_FINETUNE);
   ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res);
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
@@ -511,6 +515,170 @@ test_no_allocation (void)
 #else
   g_test_skip ("allocation counting replaces malloc, which the sanitizers own");
 #endif
+}
+
+/* ---- cancellation inside a step ----------------------------------------- */
+
+/* Every state-dict tensor (parameters and running statistics) in order. */
+static gsize
+copy_state (const LsNet *net,
+            float *out)
+{
+  gsize at = 0;
+
+  for (guint i = 0; i < ls_net_get_n_tensors (net); i++)
+    {
+      const LsNetTensor *t = ls_net_get_tensor (net, i);
+
+      if (out != NULL)
+        memcpy (out + at, t->data, sizeof (float) * t->n_elements);
+      at += t->n_elements;
+    }
+  return at;
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong delay_us;
+} CancelLater;
+
+static gpointer
+cancel_later (gpointer data)
+{
+  CancelLater *c = data;
+
+  g_usleep (c->delay_us);
+  g_cancellable_cancel (c->cancellable);
+  return NULL;
+}
+
+/* A step cancelled before its optimizer step leaves the net as it was
+ * (parameters, running statistics, optimizer, dropout stream): the next
+ * step is the one a run that never saw it takes. */
+static void
+test_cancel (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) a = ls_net_new (small_spec, NULL);
+  g_autoptr (LsNet) b = ls_net_new (small_spec, NULL);
+  g_autoptr (LsOptimizer) opt_a = NULL, opt_b = NULL;
+  g_autoptr (GCancellable) cancelled = g_cancellable_new ();
+  g_autofree float *before = NULL, *after = NULL, *other = NULL;
+  float x[8 * 2 * 12 * 12];
+  int labels[8];
+  LsOptimConfig cfg;
+  LsStepResult res;
+  gsize size;
+  gint64 steps;
+
+  make_data (x, labels, 8, 2 * 12 * 12, 9);
+  ls_optim_config_init (&cfg, LS_OPTIM_ADAMW);
+  opt_a = ls_optimizer_new (&cfg, ls_net_get_n_params (a));
+  opt_b = ls_optimizer_new (&cfg, ls_net_get_n_params (b));
+  g_assert_true (ls_net_plan (a, 8, NULL));
+  g_assert_true (ls_net_plan (b, 8, NULL));
+  ls_net_init_params (a, 5);
+  ls_net_init_params (b, 5);
+  ls_net_set_mode (a, LS_NET_MODE_TRAIN);
+  ls_net_set_mode (b, LS_NET_MODE_TRAIN);
+  ls_net_train_step (a, opt_a, x, labels, 8, NULL, 1e-2f, &res);
+  ls_net_train_step (b, opt_b, x, labels, 8, NULL, 1e-2f, &res);
+  size = copy_state (a, NULL);
+  before = g_new (float, size);
+  after = g_new (float, size);
+  other = g_new (float, size);
+
+  copy_state (a, before);
+  steps = ls_optimizer_get_step (opt_a);
+  g_cancellable_cancel (cancelled);
+  g_assert_false (ls_net_train_step_cancellable (a, opt_a, x, labels, 8, NULL, 1e-2f, cancelled,
+                                                 &res, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  copy_state (a, after);
+  g_assert_true (memcmp (before, after, sizeof (float) * size) == 0);
+  g_assert_cmpint (ls_optimizer_get_step (opt_a), ==, steps);
+
+  /* not cancelled: the same step as the other run's */
+  {
+    g_autoptr (GCancellable) live = g_cancellable_new ();
+
+    g_assert_true (ls_net_train_step_cancellable (a, opt_a, x, labels, 8, NULL, 1e-2f, live, &res,
+                                                  &error));
+    g_assert_no_error (error);
+  }
+  ls_net_train_step (b, opt_b, x, labels, 8, NULL, 1e-2f, &res);
+  copy_state (a, after);
+  copy_state (b, other);
+  g_assert_true (memcmp (after, other, sizeof (float) * size) == 0);
+  g_assert_cmpint (ls_optimizer_get_step (opt_a), ==, steps + 1);
+}
+
+/* Cancelled from another thread while a step of lungnet-s (at 96²) runs on
+ * two threads: the step stops between layers and leaves the net as it was. */
+static void
+test_cancel_running (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) parts = g_strsplit (ls_engine_default_arch (), "size=224", 2);
+  g_autofree char *spec = g_strjoinv ("size=96", parts);
+  g_autoptr (LsNet) net = ls_net_new (spec, &error);
+  g_autoptr (LsOptimizer) opt = NULL;
+  g_autofree float *before = NULL, *after = NULL;
+  int n = 2, in = 96 * 96, labels[2];
+  g_autofree float *x = g_new (float, n *in);
+  LsOptimConfig cfg;
+  LsStepResult res;
+  gint64 t0, step_us;
+  gsize size;
+  gulong delay;
+  int threads = ls_engine_blas_get_threads ();
+  gboolean stopped = FALSE;
+
+  g_assert_no_error (error);
+  ls_net_set_threads (net, 2);
+  g_assert_true (ls_net_plan (net, n, &error));
+  ls_net_init_params (net, 4);
+  make_data (x, labels, n, in, 3);
+  ls_optim_config_init (&cfg, LS_OPTIM_ADAMW);
+  opt = ls_optimizer_new (&cfg, ls_net_get_n_params (net));
+  ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+  ls_net_train_step (net, opt, x, labels, n, NULL, 1e-3f, &res);
+  t0 = g_get_monotonic_time ();
+  ls_net_train_step (net, opt, x, labels, n, NULL, 1e-3f, &res);
+  step_us = g_get_monotonic_time () - t0;
+  size = copy_state (net, NULL);
+  before = g_new (float, size);
+  after = g_new (float, size);
+
+  /* cancel a quarter into the step (sooner if the step outran it) */
+  for (delay = (gulong) (step_us / 4); !stopped && delay > 0; delay /= 4)
+    {
+      g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+      CancelLater later = { cancellable, delay };
+      GThread *thread;
+      gint64 steps = ls_optimizer_get_step (opt);
+
+      copy_state (net, before);
+      thread = g_thread_new ("cancel", cancel_later, &later);
+      t0 = g_get_monotonic_time ();
+      stopped = !ls_net_train_step_cancellable (net, opt, x, labels, n, NULL, 1e-3f, cancellable,
+                                                &res, &error);
+      g_test_message ("step %.1f ms; cancelled after %.1f ms: %s in %.1f ms", step_us / 1e3,
+                      delay / 1e3, stopped ? "stopped" : "completed",
+                      (g_get_monotonic_time () - t0) / 1e3);
+      g_thread_join (thread);
+      if (stopped)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+          copy_state (net, after);
+          g_assert_true (memcmp (before, after, sizeof (float) * size) == 0);
+          g_assert_cmpint (ls_optimizer_get_step (opt), ==, steps);
+        }
+    }
+  ls_engine_blas_set_threads (threads);
+  g_assert_true (stopped);
 }
 
 /* One image on two threads (im2col and GEMM split) equals one thread. */
@@ -662,6 +830,8 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/net/determinism", test_determinism);
   g_test_add_func ("/lungscope/engine/net/no-allocation", test_no_allocation);
   g_test_add_func ("/lungscope/engine/net/single-image-threads", test_single_image_threads);
+  g_test_add_func ("/lungscope/engine/net/cancel", test_cancel);
+  g_test_add_func ("/lungscope/engine/net/cancel-running", test_cancel_running);
   g_test_add_func ("/lungscope/engine/saliency/maps", test_saliency);
   g_test_add_func ("/lungscope/engine/saliency/resize", test_resize_bilinear);
   g_test_add_func ("/lungscope/engine/net/layer-output", test_layer_output);

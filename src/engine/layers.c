@@ -8,6 +8,10 @@
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
+/* x·scale + shift rounds the same in every loop and every build (the
+ * fused and unfused batch norm, the ReLU mask recomputed in the backward),
+ * whatever width each loop is vectorized at */
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 #include "layers.h"
@@ -15,6 +19,56 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+
+/* The batch-norm and pooling loops are built twice, for AVX-512 and for
+ * the baseline, and the loader picks one for the CPU (an ifunc). Their
+ * sums run in fixed lanes, so both give the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define CLONES __attribute__ ((target_clones ("avx512f", "default")))
+#endif
+#endif
+#ifndef CLONES
+#define CLONES
+#endif
+#define INLINE static inline __attribute__ ((always_inline))
+
+/* the vector helpers below are always inlined: no vector crosses a call */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef float V8 __attribute__ ((vector_size (32)));
+typedef int V8i __attribute__ ((vector_size (32)));
+typedef double V8d __attribute__ ((vector_size (64)));
+typedef unsigned char V8u8 __attribute__ ((vector_size (8)));
+
+/* 2×2 windows, eight at a time: the even and odd columns of 16 floats */
+INLINE void
+load_pairs (const float *r,
+            V8 *even,
+            V8 *odd)
+{
+  V8 a, b;
+
+  memcpy (&a, r, sizeof a);
+  memcpy (&b, r + 8, sizeof b);
+  *even = __builtin_shuffle (a, b, (V8i){ 0, 2, 4, 6, 8, 10, 12, 14 });
+  *odd = __builtin_shuffle (a, b, (V8i){ 1, 3, 5, 7, 9, 11, 13, 15 });
+}
+
+/* m ? a : b, lane by lane (m all ones or all zeros) */
+INLINE V8
+select8 (V8i m,
+         V8 a,
+         V8 b)
+{
+  return (V8) (((V8i) a & m) | ((V8i) b & ~m));
+}
+
+INLINE V8
+relu8 (V8 v)
+{
+  return (V8) ((V8i) v & (v > 0.0f));
+}
 
 /* ---- batch norm ------------------------------------------------------ */
 
@@ -28,7 +82,7 @@ lane_sum (const double *acc)
 
 /* Batch statistics of channel @ci: saves mean and 1/sqrt(var+eps),
  * updates the running statistics, returns the affine map of the forward. */
-static void
+INLINE void
 bn_train_stats (const float *x,
                 const float *gamma,
                 const float *beta,
@@ -53,16 +107,22 @@ bn_train_stats (const float *x,
     {
       const float *p = x + ((gsize) ni * c + ci) * hw;
       double a1[8] = { 0 }, a2[8] = { 0 };
+      V8d v1 = { 0 }, v2 = { 0 };
       int i;
 
+      /* eight lanes of doubles, as vectors */
       for (i = 0; i + 8 <= hw; i += 8)
-        for (int j = 0; j < 8; j++)
-          {
-            double d = (double) p[i + j] - s0;
+        {
+          V8 pv;
+          V8d d;
 
-            a1[j] += d;
-            a2[j] += d * d;
-          }
+          memcpy (&pv, p + i, sizeof pv);
+          d = __builtin_convertvector(pv, V8d) - (double) s0;
+          v1 += d;
+          v2 += d * d;
+        }
+      memcpy (a1, &v1, sizeof v1);
+      memcpy (a2, &v2, sizeof v2);
       for (; i < hw; i++)
         {
           double d = (double) p[i] - s0;
@@ -86,7 +146,7 @@ bn_train_stats (const float *x,
   *shift = beta[ci] - fmean * *scale;
 }
 
-static void
+INLINE void
 bn_eval_stats (const float *gamma,
                const float *beta,
                const float *running_mean,
@@ -105,7 +165,7 @@ bn_eval_stats (const float *gamma,
   save_invstd[ci] = invstd;
 }
 
-static void
+INLINE void
 bn_apply (const float *x,
           float *y,
           gboolean relu,
@@ -134,7 +194,7 @@ bn_apply (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_forward_train (const float *x,
                                    float *y,
                                    const float *gamma,
@@ -161,7 +221,7 @@ ls_engine_batchnorm_forward_train (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_forward_eval (const float *x,
                                   float *y,
                                   const float *gamma,
@@ -187,7 +247,7 @@ ls_engine_batchnorm_forward_eval (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_pool_forward (const float *x,
                                   float *pooled,
                                   uint8_t *argmax,
@@ -227,8 +287,36 @@ ls_engine_batchnorm_pool_forward (const float *x,
           for (int oh = 0; oh < ho; oh++)
             {
               const float *r0 = p + (gsize) (2 * oh) * w, *r1 = r0 + w;
+              int ow = 0;
 
-              for (int ow = 0; ow < wo; ow++)
+              /* eight windows at a time, as the loop below does one */
+              for (; ow + 8 <= wo; ow += 8)
+                {
+                  V8 e0, o0, e1, o1, best;
+                  V8i idx = { 0 }, m;
+                  V8u8 bytes;
+
+                  load_pairs (r0 + 2 * ow, &e0, &o0);
+                  load_pairs (r1 + 2 * ow, &e1, &o1);
+                  e0 = relu8 (e0 * scale + shift);
+                  o0 = relu8 (o0 * scale + shift);
+                  e1 = relu8 (e1 * scale + shift);
+                  o1 = relu8 (o1 * scale + shift);
+                  best = e0;
+                  m = o0 > best;
+                  best = select8 (m, o0, best);
+                  idx = (idx & ~m) | (m & 1);
+                  m = e1 > best;
+                  best = select8 (m, e1, best);
+                  idx = (idx & ~m) | (m & 2);
+                  m = o1 > best;
+                  best = select8 (m, o1, best);
+                  idx = (idx & ~m) | (m & 3);
+                  bytes = __builtin_convertvector(idx, V8u8);
+                  memcpy (q + oh * wo + ow, &best, sizeof best);
+                  memcpy (a + oh * wo + ow, &bytes, sizeof bytes);
+                }
+              for (; ow < wo; ow++)
                 {
                   float v0 = r0[2 * ow] * scale + shift, v1 = r0[2 * ow + 1] * scale + shift;
                   float v2 = r1[2 * ow] * scale + shift, v3 = r1[2 * ow + 1] * scale + shift;
@@ -264,7 +352,7 @@ flane_sum (const float *acc)
 /* Σ g and Σ g·(x − mean) over one plane, g masked by the fused ReLU (its
  * output x·scale + shift > 0, recomputed as the forward computed it).
  * Float lanes over blocks of 256, the blocks summed in double. */
-static void
+INLINE void
 bn_plane_sums (const float *p,
                const float *g,
                int hw,
@@ -282,15 +370,24 @@ bn_plane_sums (const float *p,
 
       if (relu)
         {
-          for (; i + 8 <= i1; i += 8)
-            for (int j = 0; j < 8; j++)
-              {
-                float gi = g[i + j];
-                float gm = p[i + j] * scale + shift > 0.0f ? gi : 0.0f;
+          /* the same eight lanes, as vectors (the select does not
+           * vectorize by itself) */
+          V8 v1 = { 0 }, v2 = { 0 };
 
-                a1[j] += gm;
-                a2[j] += gm * (p[i + j] - mean);
-              }
+          for (; i + 8 <= i1; i += 8)
+            {
+              V8 pv, gv, gm;
+              V8i keep;
+
+              memcpy (&pv, p + i, sizeof pv);
+              memcpy (&gv, g + i, sizeof gv);
+              keep = pv * scale + shift > 0.0f;
+              gm = (V8) ((V8i) gv & keep);
+              v1 += gm;
+              v2 += gm * (pv - mean);
+            }
+          memcpy (a1, &v1, sizeof v1);
+          memcpy (a2, &v2, sizeof v2);
           for (; i < i1; i++)
             {
               float gi = g[i];
@@ -319,7 +416,7 @@ bn_plane_sums (const float *p,
     }
 }
 
-void
+CLONES void
 ls_engine_batchnorm_backward (const float *x,
                               const float *dy,
                               const float *gamma,
@@ -393,7 +490,7 @@ ls_engine_batchnorm_backward (const float *x,
 /* Batch norm → ReLU → 2×2 max-pool, backward in one pass pair: the
  * gradient arrives at the pool's output, so the full-size gradient of the
  * batch-norm output is never written or read. */
-void
+CLONES void
 ls_engine_batchnorm_backward_pooled (const float *x,
                                      const float *pdy,
                                      const uint8_t *argmax,
@@ -432,7 +529,30 @@ ls_engine_batchnorm_backward_pooled (const float *x,
 
           for (int oh = 0; oh < ho; oh++)
             {
-              for (int ow = 0; ow < wo; ow++)
+              const float *r0 = p + (gsize) (2 * oh) * w, *r1 = r0 + w;
+              int ow = 0;
+              V8 v1 = { 0 }, v2 = { 0 };
+
+              /* eight windows at a time: the routed element by select */
+              for (; ow + 8 <= wo; ow += 8)
+                {
+                  V8 e0, o0, e1, o1, xi, gv, gm;
+                  V8u8 bytes;
+                  V8i idx;
+
+                  load_pairs (r0 + 2 * ow, &e0, &o0);
+                  load_pairs (r1 + 2 * ow, &e1, &o1);
+                  memcpy (&bytes, am + oh * wo + ow, sizeof bytes);
+                  memcpy (&gv, g + oh * wo + ow, sizeof gv);
+                  idx = __builtin_convertvector(bytes, V8i);
+                  xi = select8 (idx == 0, e0, select8 (idx == 1, o0, select8 (idx == 2, e1, o1)));
+                  gm = (V8) ((V8i) gv & (xi * scale + shift > 0.0f));
+                  v1 += gm;
+                  v2 += gm * (xi - mean);
+                }
+              s1 += ((v1[0] + v1[1]) + (v1[2] + v1[3])) + ((v1[4] + v1[5]) + (v1[6] + v1[7]));
+              s2 += ((v2[0] + v2[1]) + (v2[2] + v2[3])) + ((v2[4] + v2[5]) + (v2[6] + v2[7]));
+              for (; ow < wo; ow++)
                 {
                   int idx = am[oh * wo + ow];
                   float xi = p[(gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1)];
@@ -476,22 +596,56 @@ ls_engine_batchnorm_backward_pooled (const float *x,
           for (int i = 0; i < hw; i++)
             q[i] = -b - a * (p[i] - mean);
           for (int oh = 0; oh < ho; oh++)
-            for (int ow = 0; ow < wo; ow++)
-              {
-                int idx = am[oh * wo + ow];
-                gsize at = (gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1);
-                float gi = g[oh * wo + ow];
+            {
+              const float *r0 = p + (gsize) (2 * oh) * w, *r1 = r0 + w;
+              float *q0 = q + (gsize) (2 * oh) * w, *q1 = q0 + w;
+              int ow = 0;
 
-                if (p[at] * scale + shift > 0.0f)
-                  q[at] += scale * gi;
-              }
+              for (; ow + 8 <= wo; ow += 8)
+                {
+                  V8 cand[4], gv, add[4];
+                  V8u8 bytes;
+                  V8i idx;
+
+                  load_pairs (r0 + 2 * ow, &cand[0], &cand[1]);
+                  load_pairs (r1 + 2 * ow, &cand[2], &cand[3]);
+                  memcpy (&bytes, am + oh * wo + ow, sizeof bytes);
+                  memcpy (&gv, g + oh * wo + ow, sizeof gv);
+                  idx = __builtin_convertvector(bytes, V8i);
+                  gv = scale * gv;
+                  for (int k = 0; k < 4; k++)
+                    add[k] = (V8) ((V8i) gv & (idx == k) & (cand[k] * scale + shift > 0.0f));
+                  /* back to the rows' order: even, odd, even, odd, … */
+                  for (int r = 0; r < 2; r++)
+                    {
+                      float *row = r == 0 ? q0 + 2 * ow : q1 + 2 * ow;
+                      V8 lo, hi;
+
+                      memcpy (&lo, row, sizeof lo);
+                      memcpy (&hi, row + 8, sizeof hi);
+                      lo += __builtin_shuffle (add[2 * r], add[2 * r + 1], (V8i){ 0, 8, 1, 9, 2, 10, 3, 11 });
+                      hi += __builtin_shuffle (add[2 * r], add[2 * r + 1], (V8i){ 4, 12, 5, 13, 6, 14, 7, 15 });
+                      memcpy (row, &lo, sizeof lo);
+                      memcpy (row + 8, &hi, sizeof hi);
+                    }
+                }
+              for (; ow < wo; ow++)
+                {
+                  int idx = am[oh * wo + ow];
+                  gsize at = (gsize) (2 * oh + (idx >> 1)) * w + 2 * ow + (idx & 1);
+                  float gi = g[oh * wo + ow];
+
+                  if (p[at] * scale + shift > 0.0f)
+                    q[at] += scale * gi;
+                }
+            }
         }
     }
 }
 
 /* ---- ReLU ------------------------------------------------------------ */
 
-void
+CLONES void
 ls_engine_relu_forward (const float *x,
                         float *y,
                         gsize count)
@@ -504,7 +658,7 @@ ls_engine_relu_forward (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_relu_backward (const float *y,
                          const float *dy,
                          float *dx,
@@ -520,7 +674,7 @@ ls_engine_relu_backward (const float *y,
 
 /* ---- max-pool 2×2 ---------------------------------------------------- */
 
-void
+CLONES void
 ls_engine_maxpool2_forward (const float *x,
                             float *y,
                             uint8_t *argmax,
@@ -560,7 +714,7 @@ ls_engine_maxpool2_forward (const float *x,
     }
 }
 
-void
+CLONES void
 ls_engine_maxpool2_backward (const float *dy,
                              const uint8_t *argmax,
                              float *dx,

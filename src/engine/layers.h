@@ -179,6 +179,65 @@ void ls_engine_conv2d_backward_ref (const LsConvShape *s,
                                     float *db,
                                     float *dx);
 
+/* Direct 3×3 stride-1 convolution (conv-direct.c): no im2col, a register
+ * tile of LS_DIRECT_PIXELS output pixels by LS_DIRECT_CHANNELS output
+ * channels over a zero-padded copy of the image. The net uses it when
+ * ls_engine_conv2d_direct_fast() (an AVX-512 CPU) and the shape is
+ * supported; on other CPUs it runs a portable build of the same kernels
+ * (correct, slower than im2col and OpenBLAS). */
+#define LS_DIRECT_PIXELS 14
+#define LS_DIRECT_CHANNELS 32
+#ifndef LS_DIRECT_DW_COLUMNS
+/* weight gradient: output pixels per pass over the packed dy (in cache) */
+#define LS_DIRECT_DW_COLUMNS 2048
+#endif
+gboolean ls_engine_conv2d_direct_fast (void);
+/* k = 3, stride 1, pad 0 … 2. */
+gboolean ls_engine_conv2d_direct_supported (const LsConvShape *s);
+/* Floats of the packed weights (either direction). */
+gsize ls_engine_conv2d_direct_packed_size (const LsConvShape *s);
+void ls_engine_conv2d_direct_pack_forward (const LsConvShape *s,
+                                           const float *w,
+                                           float *packed);
+void ls_engine_conv2d_direct_pack_backward (const LsConvShape *s,
+                                            const float *w,
+                                            float *packed);
+/* Images per weight-gradient pass, and the scratch (floats) of every
+ * direct function for that group. */
+int ls_engine_conv2d_direct_group (const LsConvShape *s,
+                                   int max_images);
+gsize ls_engine_conv2d_direct_scratch_size (const LsConvShape *s,
+                                            int group);
+/* y rows oh0 … oh1−1 of image @n; packed by _pack_forward; b or NULL. */
+void ls_engine_conv2d_direct_forward (const LsConvShape *s,
+                                      int n,
+                                      int oh0,
+                                      int oh1,
+                                      const float *x,
+                                      const float *packed,
+                                      const float *b,
+                                      float *y,
+                                      float *scratch);
+/* dx rows h0 … h1−1 of image @n (written); packed by _pack_backward. */
+void ls_engine_conv2d_direct_backward_data (const LsConvShape *s,
+                                            int n,
+                                            int h0,
+                                            int h1,
+                                            const float *packed,
+                                            const float *dy,
+                                            float *dx,
+                                            float *scratch);
+/* dw += , db += (if not NULL) over images n0 … n1−1, @group at a time. */
+void ls_engine_conv2d_direct_backward_weights (const LsConvShape *s,
+                                               int n0,
+                                               int n1,
+                                               int group,
+                                               const float *x,
+                                               const float *dy,
+                                               float *dw,
+                                               float *db,
+                                               float *scratch);
+
 /* Batch norm over (N, H, W) per channel, for channels c0 … c1−1 of a
  * (N, C, H, W) tensor (so threads can split the channels). Training mode:
  * batch statistics (biased variance to normalize), saves mean and

@@ -13,6 +13,7 @@
 #include "net.h"
 
 #include <cblas.h>
+#include <gio/gio.h>
 #include <math.h>
 #include <string.h>
 
@@ -34,8 +35,10 @@ typedef struct
   gsize stat_off;           /* bn: running mean then running variance */
   gboolean has_bias;
   gboolean inplace;
-  gboolean fused; /* bn: applies the next layer's ReLU; relu: done by the bn before */
-  int group;      /* conv: images per GEMM */
+  gboolean fused;  /* bn: applies the next layer's ReLU; relu: done by the bn before */
+  int group;       /* conv: images per GEMM */
+  gboolean direct; /* conv: the direct kernels (conv-direct.c) instead of im2col */
+  int dgroup;      /* conv, direct: images per weight-gradient pass */
   /* planned */
   float *out;
   float *save; /* bn: mean, invstd (2·C) */
@@ -67,6 +70,7 @@ struct _LsNet
   float *scratch; /* n_threads × scratch_stride */
   gsize scratch_stride;
   float *partials; /* (n_threads − 1) × partial_stride: conv weight gradients */
+  float *packed;   /* a direct convolution's weights, packed before it runs */
   gsize partial_stride;
   int n_threads;
   LsWorkers *workers;
@@ -74,6 +78,12 @@ struct _LsNet
   float *input;
   float *probs, *dlogits;
   gsize planned_bytes;
+
+  /* cancellation inside a training step */
+  GCancellable *cancel;  /* checked between layers while a step runs */
+  gboolean cancelled;    /* seen set: the step stops */
+  float *stats_saved;    /* running statistics at the step's start */
+  LsEngineRng rng_saved; /* the dropout stream at the step's start */
 };
 
 /* A 64-byte-aligned block, zeroed if asked, or NULL when the memory is
@@ -261,6 +271,8 @@ free_plan (LsNet *net)
   g_clear_pointer (&net->grad_block, g_aligned_free);
   g_clear_pointer (&net->scratch, g_aligned_free);
   g_clear_pointer (&net->partials, g_aligned_free);
+  g_clear_pointer (&net->packed, g_aligned_free);
+  g_clear_pointer (&net->stats_saved, g_aligned_free);
   g_clear_pointer (&net->workers, ls_workers_free);
   g_clear_pointer (&net->argmax_block, g_aligned_free);
   net->batch = 0;
@@ -476,6 +488,12 @@ conv_scratch (Layer *l,
   ls_conv_shape_init (&s, 1, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k, l->spec.stride,
                       l->spec.pad);
   l->group = ls_engine_conv2d_group (&s, images_per_thread);
+  l->direct = ls_engine_conv2d_direct_fast () && ls_engine_conv2d_direct_supported (&s);
+  if (l->direct)
+    {
+      l->dgroup = ls_engine_conv2d_direct_group (&s, images_per_thread);
+      return ls_engine_conv2d_direct_scratch_size (&s, l->dgroup);
+    }
   return MAX (ls_engine_conv2d_scratch_size_group (&s, l->group),
               ls_engine_conv2d_scratch_size (&s));
 }
@@ -499,7 +517,7 @@ ls_net_plan (LsNet *net,
              int batch,
              GError **error)
 {
-  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size, partial = 0;
+  gsize act = 0, max_act, scratch = 0, argmax = 0, in_size, partial = 0, packed = 0;
   float *p;
   uint8_t *a;
 
@@ -533,6 +551,14 @@ ls_net_plan (LsNet *net,
         {
           scratch = MAX (scratch, conv_scratch (l, (batch + net->n_threads - 1) / net->n_threads));
           partial = MAX (partial, l->n_param);
+          if (l->direct)
+            {
+              LsConvShape s;
+
+              ls_conv_shape_init (&s, 1, l->c_in, l->h_in, l->w_in, l->spec.out, l->spec.k,
+                                  l->spec.stride, l->spec.pad);
+              packed = MAX (packed, ls_engine_conv2d_direct_packed_size (&s));
+            }
         }
     }
   act += 2 * round_up ((gsize) batch * net->n_classes);
@@ -546,7 +572,9 @@ ls_net_plan (LsNet *net,
   net->partials = try_alloc (MAX (net->partial_stride * (net->n_threads - 1), 1), sizeof (float),
                              FALSE);
   net->argmax_block = try_alloc (MAX (argmax, 1), 1, FALSE);
-  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL)
+  net->packed = try_alloc (round_up (MAX (packed, 1)), sizeof (float), FALSE);
+  net->stats_saved = try_alloc (MAX (net->n_stats, 1), sizeof (float), FALSE);
+  if (net->grads == NULL || net->act_block == NULL || net->grad_block == NULL || net->scratch == NULL || net->partials == NULL || net->argmax_block == NULL || net->packed == NULL || net->stats_saved == NULL)
     {
       gsize mb = (sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads) + argmax) >> 20;
 
@@ -561,7 +589,7 @@ ls_net_plan (LsNet *net,
       ls_engine_blas_set_threads (1);
       net->workers = ls_workers_new (net->n_threads);
     }
-  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params) + argmax;
+  net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params + round_up (MAX (packed, 1))) + argmax;
 
   /* carve */
   p = net->act_block;
@@ -721,6 +749,14 @@ forward_job (gpointer data,
         float *scratch = net->scratch + t * net->scratch_stride;
 
         layer_conv_shape (l, n, &s);
+        if (l->direct)
+          {
+            while (take (job, n, 1, &b, &e))
+              ls_engine_conv2d_direct_forward (&s, b, 0, s.ho, job->x, net->packed,
+                                               l->has_bias ? w + l->w_count : NULL, l->out,
+                                               scratch);
+            break;
+          }
         while (take (job, n, l->group, &b, &e))
           ls_engine_conv2d_forward_images (&s, b, e, l->group, job->x, w,
                                            l->has_bias ? w + l->w_count : NULL, l->out, scratch);
@@ -787,7 +823,11 @@ conv_rows_job (gpointer data,
 
   layer_conv_shape (l, job->image + 1, &s);
   ls_workers_split (s.ho, t, nt, &b, &e);
-  if (e > b)
+  if (e > b && l->direct)
+    ls_engine_conv2d_direct_forward (&s, job->image, b, e, job->x, net->packed,
+                                     l->has_bias ? w + l->w_count : NULL, l->out,
+                                     net->scratch + t * net->scratch_stride);
+  else if (e > b)
     ls_engine_conv2d_forward_rows (&s, job->image, b, e, job->x, w,
                                    l->has_bias ? w + l->w_count : NULL, l->out,
                                    net->scratch + t * net->scratch_stride);
@@ -822,6 +862,16 @@ bn_pool_job (gpointer data,
                                       l->c_out, l->h_out, l->w_out, b, e);
 }
 
+/* Whether the running step was cancelled (checked between layers: an
+ * atomic read, when a step was given a GCancellable). */
+static inline gboolean
+step_cancelled (LsNet *net)
+{
+  if (net->cancel != NULL && !net->cancelled && g_cancellable_is_cancelled (net->cancel))
+    net->cancelled = TRUE;
+  return net->cancelled;
+}
+
 const float *
 ls_net_forward (LsNet *net,
                 const float *input,
@@ -842,6 +892,8 @@ ls_net_forward (LsNet *net,
       gsize count = (gsize) n * layer_out_size (l);
       Job job = { net, l, x, NULL, n, FALSE, FALSE, NULL };
 
+      if (step_cancelled (net))
+        return x;
       if (pool_forward_fused (net, i))
         {
           /* bn, relu and maxpool in one; the loop goes on after the pool */
@@ -858,6 +910,13 @@ ls_net_forward (LsNet *net,
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
+          if (l->direct)
+            {
+              LsConvShape s;
+
+              layer_conv_shape (l, n, &s);
+              ls_engine_conv2d_direct_pack_forward (&s, w, net->packed);
+            }
           if (net->workers != NULL && n < net->n_threads)
             {
               ConvRowsJob rows = { net, l, x, 0 };
@@ -966,6 +1025,21 @@ backward_job (gpointer data,
           }
         layer_conv_shape (l, n, &s);
         ls_workers_split (n, t, nt, &b, &e);
+        if (l->direct)
+          {
+            /* two runs (backward_range): the weight gradient by fixed
+             * image ranges (its sums in a fixed order), then the input
+             * gradient image by image to whichever thread is free */
+            if (dw != NULL)
+              ls_engine_conv2d_direct_backward_weights (&s, b, e, l->dgroup, job->x, l->gout, dw,
+                                                        l->has_bias ? dw + l->w_count : NULL,
+                                                        scratch);
+            else if (job->dx != NULL)
+              while (take (job, n, 1, &b, &e))
+                ls_engine_conv2d_direct_backward_data (&s, b, 0, s.h, net->packed, l->gout,
+                                                       job->dx, scratch);
+            break;
+          }
         ls_engine_conv2d_backward_images (&s, b, e, l->group, job->x, w, l->gout, dw,
                                           dw != NULL && l->has_bias ? dw + l->w_count : NULL,
                                           job->dx, scratch);
@@ -1023,6 +1097,14 @@ conv_dx_channels_job (gpointer data,
   int b, e;
 
   layer_conv_shape (l, job->n, &s);
+  if (l->direct)
+    {
+      ls_workers_split (s.h, t, nt, &b, &e);
+      for (int k = 0; k < job->n; k++)
+        ls_engine_conv2d_direct_backward_data (&s, k, b, e, net->packed, l->gout, job->dx,
+                                               net->scratch + t * net->scratch_stride);
+      return;
+    }
   ls_workers_split (l->c_in, t, nt, &b, &e);
   for (int k = 0; k < job->n; k++)
     ls_engine_conv2d_backward_input_channels (&s, k, b, e, net->params + l->param_off, l->gout,
@@ -1093,9 +1175,39 @@ backward_range (LsNet *net,
       gsize count = (gsize) n * layer_out_size (l);
       Job job = { net, l, x, dx, n, param_grads, FALSE, NULL };
 
+      if (step_cancelled (net))
+        return;
       switch (l->spec.kind)
         {
         case LS_LAYER_CONV:
+          if (l->direct)
+            {
+              LsConvShape s;
+
+              layer_conv_shape (l, n, &s);
+              if (param_grads)
+                {
+                  Job weights = job;
+
+                  weights.dx = NULL;
+                  run (net, backward_job, &weights);
+                  if (net->workers != NULL)
+                    ls_workers_run (net->workers, reduce_job, &weights);
+                  /* the longest layers in two halves, a check between */
+                  if (dx != NULL && step_cancelled (net))
+                    return;
+                }
+              if (dx != NULL)
+                {
+                  ls_engine_conv2d_direct_pack_backward (&s, w, net->packed);
+                  job.param_grads = FALSE;
+                  if (net->workers != NULL && n < net->n_threads)
+                    ls_workers_run (net->workers, conv_dx_channels_job, &job);
+                  else
+                    run (net, backward_job, &job);
+                }
+              break;
+            }
           if (net->workers != NULL && n < net->n_threads && !param_grads)
             {
               if (dx != NULL)
@@ -1197,12 +1309,51 @@ ls_net_train_step (LsNet *net,
                    float lr,
                    LsStepResult *result)
 {
+  gboolean done = ls_net_train_step_cancellable (net, opt, input, labels, n, loss, lr, NULL,
+                                                 result, NULL);
+
+  g_assert (done);
+}
+
+/* Puts back what a cancelled step's forward changed: the running
+ * statistics and the dropout stream (parameters and the optimizer are only
+ * touched after the last check). */
+static gboolean
+step_abandon (LsNet *net,
+              GError **error)
+{
+  memcpy (net->stats, net->stats_saved, sizeof (float) * net->n_stats);
+  net->dropout_rng = net->rng_saved;
+  net->cancel = NULL;
+  net->cancelled = FALSE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return FALSE;
+}
+
+gboolean
+ls_net_train_step_cancellable (LsNet *net,
+                               LsOptimizer *opt,
+                               const float *input,
+                               const int *labels,
+                               int n,
+                               const LsLossConfig *loss,
+                               float lr,
+                               GCancellable *cancellable,
+                               LsStepResult *result,
+                               GError **error)
+{
   const float *logits;
   int correct = 0;
 
   g_assert (net->mode != LS_NET_MODE_EVAL);
   g_assert (ls_optimizer_get_n_params (opt) == net->n_params);
+  memcpy (net->stats_saved, net->stats, sizeof (float) * net->n_stats);
+  net->rng_saved = net->dropout_rng;
+  net->cancel = cancellable;
+  net->cancelled = FALSE;
   logits = ls_net_forward (net, input, n);
+  if (net->cancelled)
+    return step_abandon (net, error);
   result->loss = ls_engine_cross_entropy (logits, labels, loss ? loss->class_weights : NULL,
                                           loss ? loss->label_smoothing : 0.0f, net->probs,
                                           net->dlogits, n, net->n_classes);
@@ -1219,8 +1370,13 @@ ls_net_train_step (LsNet *net,
   result->accuracy = (float) correct / (float) n;
   ls_net_zero_grads (net);
   backward_range (net, net->dlogits, -1, TRUE, FALSE);
+  /* the last check: from here the step runs to its end */
+  if (step_cancelled (net))
+    return step_abandon (net, error);
+  net->cancel = NULL;
   result->grad_norm = ls_engine_clip_grad_norm (net->grads, net->n_params,
                                                 ls_optimizer_get_config (opt)->clip_norm);
   result->lr = lr;
   ls_optimizer_step (opt, net->params, net->grads, lr);
+  return TRUE;
 }
