@@ -31,7 +31,7 @@ ws=$tmp/phantoms.lungscope
 "$cli" -w "$ws" import --csv "$tmp/phantoms/labels.csv"
 "$cli" -w "$ws" split --test 0.1 --val 0.1 --seed 42
 rm -f "$log"
-"$cli" -w "$ws" train --epochs 8 --batch 32 --lr 0.002 --label-smoothing 0.05 --seed 1 \
+"$cli" -w "$ws" train --epochs 10 --batch 32 --lr 0.002 --label-smoothing 0.05 --seed 1 \
   --threads 2 --patience 0 --name "lungnet-s phantoms" --log "$log" --activate | tee "$tmp/train.txt"
 id=$(awk '/^model /{ print $2; exit }' "$tmp/train.txt")
 "$cli" -w "$ws" models export "$id" "$out" --force

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ls-test.h"
+#include "pipeline/json-text.h"
 #include "pipeline/metrics.h"
 
 #define EPS 1e-6
@@ -522,6 +523,49 @@ test_argmax (void)
   g_assert_cmpint (ls_metrics_argmax (nan_first, 3), ==, 2);
 }
 
+/* json-glib 1.6 prints 1e-8 as "1e-08.0"; every text we write must parse,
+ * with the same values, and strings must stay as they are. */
+static void
+test_json_numbers (void)
+{
+  const double values[] = { 1e-8, 1e20, -2.5e-300, 0.5, 3.0, -0.0, 123456789.0, 1e-5 };
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL, *pretty = NULL, *repaired = NULL;
+  JsonArray *a;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "text");
+  json_builder_add_string_value (b, "1e-08.0 \" \\ 5E+3.0");
+  json_builder_set_member_name (b, "values");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    json_builder_add_double_value (b, values[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+
+  text = ls_json_to_string (root, FALSE);
+  g_test_message ("%s", text);
+  back = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (back), "text"), ==,
+                   "1e-08.0 \" \\ 5E+3.0");
+  a = json_object_get_array_member (json_node_get_object (back), "values");
+  g_assert_cmpuint (json_array_get_length (a), ==, G_N_ELEMENTS (values));
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_assert_cmpfloat (json_array_get_double_element (a, i), ==, values[i]);
+  pretty = ls_json_to_string (root, TRUE);
+  g_clear_pointer (&back, json_node_unref);
+  back = json_from_string (pretty, &error);
+  g_assert_no_error (error);
+  /* Numbers that were fine are left alone. */
+  repaired = ls_json_repair_numbers ("[1.5e-08,2.0,-3,4e+20.0,\"4e+20.0\"]");
+  g_assert_cmpstr (repaired, ==, "[1.5e-08,2.0,-3,4e+20,\"4e+20.0\"]");
+}
+
 int
 main (int argc,
       char **argv)
@@ -541,5 +585,6 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/metrics/compare", test_compare);
   g_test_add_func ("/lungscope/pipeline/metrics/format", test_format);
   g_test_add_func ("/lungscope/pipeline/metrics/argmax", test_argmax);
+  g_test_add_func ("/lungscope/pipeline/metrics/json-numbers", test_json_numbers);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include "imaging/png-write.h"
 #include "ls-cli.h"
 #include "pipeline/preview.h"
+#include "pipeline/json-text.h"
 
 /* The record beside the previews: enough to make each one again (the
  * pipeline text, the seed and the preview's index) and the parameters in
@@ -95,7 +96,6 @@ ls_cli_cmd_augment (const LsCliCommand *command,
   g_autoptr (LsImage) image = NULL;
   g_autoptr (GPtrArray) previews = NULL;
   g_autoptr (JsonNode) record = NULL;
-  g_autoptr (JsonGenerator) generator = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) files = NULL;
   gboolean json = FALSE, dump_config = FALSE;
@@ -185,10 +185,7 @@ ls_cli_cmd_augment (const LsCliCommand *command,
     }
 
   record = build_record (argv[1], config_text, seed, size, fit, previews, files);
-  generator = json_generator_new ();
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, record);
-  record_text = json_generator_to_data (generator, NULL);
+  record_text = ls_json_to_string (record, TRUE);
   record_path = g_build_filename (out_dir, "augment.json", NULL);
   if (!g_file_set_contents_full (record_path, record_text, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, &error))

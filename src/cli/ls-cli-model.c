@@ -14,6 +14,7 @@
 #include "imaging/png-write.h"
 #include "ls-cli-predict.h"
 #include "report/report.h"
+#include "pipeline/json-text.h"
 
 LsModelChoice *
 ls_cli_choose_model (const LsCliCommand *command,
@@ -184,7 +185,7 @@ ls_cli_log_prediction (LsStore *store,
   if (store == NULL || choice->log_id == NULL)
     return -1;
   probs = ls_cli_probabilities_node (choice->model, prediction);
-  probs_json = json_to_string (probs, FALSE);
+  probs_json = ls_json_to_string (probs, FALSE);
   p.sha256 = (char *) sha256;
   p.name = (char *) name;
   p.model_id = choice->log_id;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ls-cli.h"
+#include "pipeline/json-text.h"
 
 /**
  * ls_cli_parse_options:
@@ -108,12 +109,9 @@ ls_cli_failure (const char *format,
 void
 ls_cli_print_json (JsonNode *node)
 {
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
 
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
+  text = ls_json_to_string (node, TRUE);
   puts (text);
 }
 

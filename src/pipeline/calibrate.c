@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "calibrate.h"
+#include "pipeline/json-text.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -294,7 +295,7 @@ ls_calibration_to_json (const LsTemperatureFit *fit)
   json_builder_add_double_value (b, fit->nll_after);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return ls_json_to_string (root, FALSE);
 }
 
 /**

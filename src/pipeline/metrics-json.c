@@ -7,6 +7,7 @@
 
 #include "metrics.h"
 #include "metrics-private.h"
+#include "pipeline/json-text.h"
 
 #include <math.h>
 
@@ -155,7 +156,7 @@ ls_metrics_to_json (const LsMetrics *m)
 
   g_return_val_if_fail (m != NULL, NULL);
   node = ls_metrics_to_json_node (m);
-  return json_to_string (node, FALSE);
+  return ls_json_to_string (node, FALSE);
 }
 
 static JsonNode *

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "calibrate.h"
+#include "pipeline/json-text.h"
 
 /* Rows scored per sgemm in ls_ood_score(). */
 #define SCORE_CHUNK 128
@@ -608,7 +609,7 @@ ls_ood_metadata_to_json (const LsOod *ood)
   add_number (b, "threshold", ood->threshold);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return ls_json_to_string (root, FALSE);
 }
 
 static gboolean

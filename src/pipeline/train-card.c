@@ -15,6 +15,7 @@
 #include "engine/blas.h"
 #include "engine/model.h"
 #include "engine/spec.h"
+#include "pipeline/json-text.h"
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -53,26 +54,7 @@ builder_to_string (JsonBuilder *b)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (b);
 
-  return json_to_string (root, FALSE);
-}
-
-/* json-glib 1.6 writes a double whose shortest form has an exponent and
- * no point as invalid JSON ("1e-08.0", "1e+20.0"); the neighbouring double
- * towards zero prints with a point ("9.9999999999999994e-09") and reads
- * back as the same float. */
-static double
-json_safe_double (double v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  for (int i = 0; i < 4; i++)
-    {
-      g_ascii_dtostr (buf, sizeof buf, v);
-      if (strpbrk (buf, "eE") == NULL || strchr (buf, '.') != NULL)
-        break;
-      v = nextafter (v, 0.0);
-    }
-  return v;
+  return ls_json_to_string (root, FALSE);
 }
 
 static void
@@ -82,7 +64,7 @@ add_double (JsonBuilder *b,
 {
   json_builder_set_member_name (b, key);
   if (isfinite (v))
-    json_builder_add_double_value (b, json_safe_double (v));
+    json_builder_add_double_value (b, v);
   else
     json_builder_add_null_value (b);
 }
@@ -161,7 +143,7 @@ add_floats (JsonBuilder *b,
   json_builder_set_member_name (b, key);
   json_builder_begin_array (b);
   for (int i = 0; i < n; i++)
-    json_builder_add_double_value (b, json_safe_double (v[i]));
+    json_builder_add_double_value (b, v[i]);
   json_builder_end_array (b);
 }
 

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "pipeline/json-text.h"
 #include "pipeline/workspace-private.h"
 
 void
@@ -37,7 +38,6 @@ finetune_json (const LsWorkspaceFinetuneOptions *o,
 {
   const LsFinetuneConfig *c = &o->finetune;
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) g = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
@@ -63,8 +63,7 @@ finetune_json (const LsWorkspaceFinetuneOptions *o,
   json_builder_add_int_value (b, n_pool);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  return json_generator_to_data (g, NULL);
+  return ls_json_to_string (root, FALSE);
 }
 
 /* The training part split into the corrected images (label changed since

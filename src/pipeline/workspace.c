@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pipeline/registry.h"
+#include "pipeline/json-text.h"
 #include "pipeline/workspace-private.h"
 
 G_DEFINE_QUARK (ls - workspace - error - quark, ls_workspace_error)
@@ -438,7 +439,6 @@ train_options_json (const LsWorkspaceTrainOptions *o,
 {
   const LsTrainConfig *c = &o->train;
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) g = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
@@ -473,8 +473,7 @@ train_options_json (const LsWorkspaceTrainOptions *o,
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  return json_generator_to_data (g, NULL);
+  return ls_json_to_string (root, FALSE);
 }
 
 static gboolean
