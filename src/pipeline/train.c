@@ -323,8 +323,14 @@ ls_train_run_epoch (LsTrainRun *run,
         break;
       lr = ls_engine_cosine_lr (cfg->lr, cfg->min_lr, run->step, run->warmup_steps,
                                 run->total_steps);
-      ls_net_train_step (run->net, run->opt, batch->input, batch->labels, (int) batch->n, &loss,
-                         lr, &res);
+      /* Cancellation is checked inside the step too (between layers), so
+       * a cancel is seen within tens of milliseconds, not a whole step. */
+      if (!ls_net_train_step_cancellable (run->net, run->opt, batch->input, batch->labels,
+                                          (int) batch->n, &loss, lr, run->cancellable, &res, error))
+        {
+          ls_loader_release (run->train_loader, batch);
+          return FALSE;
+        }
       run->step++;
       if (!isfinite (res.loss))
         {
