@@ -28,25 +28,6 @@
 #include "ls-test.h"
 #include "pipeline/finetune-private.h"
 
-static const char small_arch[] = "# tiny: test network\n"
-                                 "input channels=1 size=64\n"
-                                 "conv name=conv1 out=8 k=3 stride=2 pad=1 bias=no\n"
-                                 "bn name=bn1\n"
-                                 "relu\n"
-                                 "conv name=conv2 out=16 k=3 stride=1 pad=1 bias=no\n"
-                                 "bn name=bn2\n"
-                                 "relu\n"
-                                 "maxpool k=2\n"
-                                 "conv name=conv3 out=32 k=3 stride=1 pad=1 bias=no\n"
-                                 "bn name=bn3\n"
-                                 "relu\n"
-                                 "maxpool k=2\n"
-                                 "conv name=conv4 out=32 k=3 stride=1 pad=1 bias=no\n"
-                                 "bn name=bn4\n"
-                                 "relu cam=yes\n"
-                                 "gap\n"
-                                 "linear name=fc out=3\n";
-
 static const char *const class_names[] = { "normal", "pneumonia", "covid", NULL };
 
 #define N_CLASSES 3
@@ -176,7 +157,7 @@ make_parent (void)
   gsize len = 0;
 
   ls_train_config_init (&cfg);
-  cfg.arch = small_arch;
+  cfg.arch = ls_test_small_arch;
   cfg.class_names = class_names;
   cfg.epochs = RUNNING_ON_VALGRIND ? 2 : 20;
   cfg.batch_size = 16;
