@@ -51,8 +51,8 @@ load_pairs (const float *r,
 
   memcpy (&a, r, sizeof a);
   memcpy (&b, r + 8, sizeof b);
-  *even = __builtin_shuffle (a, b, (V8i){ 0, 2, 4, 6, 8, 10, 12, 14 });
-  *odd = __builtin_shuffle (a, b, (V8i){ 1, 3, 5, 7, 9, 11, 13, 15 });
+  *even = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+  *odd = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
 /* m ? a : b, lane by lane (m all ones or all zeros) */
@@ -623,8 +623,8 @@ ls_engine_batchnorm_backward_pooled (const float *x,
 
                       memcpy (&lo, row, sizeof lo);
                       memcpy (&hi, row + 8, sizeof hi);
-                      lo += __builtin_shuffle (add[2 * r], add[2 * r + 1], (V8i){ 0, 8, 1, 9, 2, 10, 3, 11 });
-                      hi += __builtin_shuffle (add[2 * r], add[2 * r + 1], (V8i){ 4, 12, 5, 13, 6, 14, 7, 15 });
+                      lo += __builtin_shufflevector (add[2 * r], add[2 * r + 1], 0, 8, 1, 9, 2, 10, 3, 11);
+                      hi += __builtin_shufflevector (add[2 * r], add[2 * r + 1], 4, 12, 5, 13, 6, 14, 7, 15);
                       memcpy (row, &lo, sizeof lo);
                       memcpy (row + 8, &hi, sizeof hi);
                     }
