@@ -23,6 +23,7 @@
 
 #include "dataset/split.h"
 #include "dataset/store.h"
+#include "imaging/decode.h"
 #include "ls-test.h"
 #include "store-test-util.h"
 
@@ -192,7 +193,7 @@ test_usage (void)
 static void
 test_end_to_end (void)
 {
-  g_autofree char *out = NULL, *err = NULL, *log = NULL, *run_log = NULL;
+  g_autofree char *out = NULL, *err = NULL, *log = NULL, *run_log = NULL, *plots = NULL;
   g_autofree char *model_id = NULL, *run_id = NULL, *status = NULL, *epochs = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (JsonParser) eval_parser = json_parser_new ();
@@ -202,8 +203,9 @@ test_end_to_end (void)
 
   make_workspace ();
   log = g_build_filename (fx.tmp, "train.jsonl", NULL);
+  plots = g_build_filename (fx.tmp, "plots", NULL);
   epochs = g_strdup_printf ("%d", EPOCHS);
-  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "train", "--arch", fx.arch, "--epochs", epochs, "--batch", "16", "--lr", "0.01", "--no-augment", "--patience", "0", "--threads", "1", "--seed", "11", "--log", log, "--json"),
+  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "train", "--arch", fx.arch, "--epochs", epochs, "--batch", "16", "--lr", "0.01", "--no-augment", "--patience", "0", "--threads", "1", "--seed", "11", "--log", log, "--plots", plots, "--json"),
                    ==, 0);
   g_test_message ("%s", err);
   train = parse_object (parser, out);
@@ -215,6 +217,17 @@ test_end_to_end (void)
   accuracy = json_object_get_double_member (json_object_get_object_member (train, "metrics"), "accuracy");
   g_test_message ("test accuracy after training through the CLI: %.3f", accuracy);
   g_assert_cmpfloat (accuracy, >=, MIN_ACCURACY);
+  /* The training curves, confusion matrix and reliability diagram. */
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *names[] = { "curves.png", "confusion.png", "reliability.png" };
+      g_autofree char *png = g_build_filename (plots, names[i], NULL);
+      g_autoptr (LsImage) image = ls_image_load (png, NULL, NULL);
+
+      g_assert_nonnull (image);
+      g_assert_cmpint (image->width, ==, 960);
+      g_assert_cmpint (image->height, ==, 640);
+    }
   /* One progress line per epoch on stderr. */
   g_assert_nonnull (strstr (err, "epoch 20/20"));
 
@@ -228,7 +241,13 @@ test_end_to_end (void)
   /* eval: the active model, the same test part, the same accuracy. */
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "eval", "--json"), ==, 0);
+  {
+    g_autofree char *eval_plots = g_build_filename (fx.tmp, "eval-plots", NULL);
+    g_autofree char *png = g_build_filename (eval_plots, "reliability.png", NULL);
+
+    g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "eval", "--json", "--plots", eval_plots), ==, 0);
+    g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+  }
   eval = parse_object (eval_parser, out);
   g_assert_cmpstr (json_object_get_string_member (eval, "model_id"), ==, model_id);
   g_assert_cmpstr (json_object_get_string_member (eval, "part"), ==, "test");

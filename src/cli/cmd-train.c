@@ -5,15 +5,19 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "engine/spec.h"
 #include "imaging/augment.h"
 #include "ls-cli.h"
 #include "pipeline/workspace.h"
+#include "report/report.h"
 
 static gboolean
 parse_seed (const char *text,
@@ -56,6 +60,96 @@ arch_with_size (const char *arch,
         g_string_append_c (out, '\n');
     }
   return g_string_free (out, FALSE);
+}
+
+/* ---- plots ---- */
+
+#define PLOT_WIDTH 960
+#define PLOT_HEIGHT 640
+
+static gboolean
+make_dir (const char *dir,
+          GError **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int e = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", dir, g_strerror (e));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* DIR/confusion.png and DIR/reliability.png of @m. */
+static gboolean
+write_metric_plots (const LsMetrics *m,
+                    const char *dir,
+                    GError **error)
+{
+  g_autofree char *confusion_path = g_build_filename (dir, "confusion.png", NULL);
+  g_autofree char *reliability_path = g_build_filename (dir, "reliability.png", NULL);
+  g_autofree const char **names = g_new0 (const char *, m->n_classes + 1);
+  g_autofree int *count = g_new (int, m->n_bins);
+  g_autofree double *confidence = g_new (double, m->n_bins);
+  g_autofree double *accuracy = g_new (double, m->n_bins);
+  LsReportConfusion confusion = { 0 };
+  LsReportReliability reliability = { 0 };
+
+  if (!make_dir (dir, error))
+    return FALSE;
+  for (int c = 0; c < m->n_classes; c++)
+    names[c] = ls_report_class_display_name (m->class_names[c]);
+  confusion.n_classes = m->n_classes;
+  confusion.class_names = names;
+  confusion.counts = m->confusion;
+  for (int b = 0; b < m->n_bins; b++)
+    {
+      count[b] = m->bins[b].count;
+      confidence[b] = m->bins[b].confidence;
+      accuracy[b] = m->bins[b].accuracy;
+    }
+  reliability.n_bins = m->n_bins;
+  reliability.count = count;
+  reliability.confidence = confidence;
+  reliability.accuracy = accuracy;
+  reliability.ece = m->ece;
+  return ls_report_confusion_save_png (&confusion, PLOT_WIDTH, PLOT_HEIGHT, confusion_path, error) &&
+         ls_report_reliability_save_png (&reliability, PLOT_WIDTH, PLOT_HEIGHT, reliability_path, error);
+}
+
+/* DIR/curves.png of a training's epochs. */
+static gboolean
+write_curves (const LsTrainResult *r,
+              const char *dir,
+              GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "curves.png", NULL);
+  g_autofree double *train_loss = g_new (double, MAX (r->n_epochs, 1));
+  g_autofree double *val_loss = g_new (double, MAX (r->n_epochs, 1));
+  g_autofree double *train_acc = g_new (double, MAX (r->n_epochs, 1));
+  g_autofree double *val_acc = g_new (double, MAX (r->n_epochs, 1));
+  g_autofree double *lr = g_new (double, MAX (r->n_epochs, 1));
+  LsReportCurves curves = { 0 };
+
+  if (!make_dir (dir, error))
+    return FALSE;
+  for (int i = 0; i < r->n_epochs; i++)
+    {
+      train_loss[i] = r->epochs[i].train_loss;
+      val_loss[i] = r->epochs[i].val_loss;
+      train_acc[i] = r->epochs[i].train_accuracy;
+      val_acc[i] = r->epochs[i].val_accuracy;
+      lr[i] = r->epochs[i].lr;
+    }
+  curves.n_epochs = r->n_epochs;
+  curves.train_loss = train_loss;
+  curves.val_loss = val_loss;
+  curves.train_acc = train_acc;
+  curves.val_acc = val_acc;
+  curves.lr = lr;
+  curves.best_epoch = r->best_epoch - 1;
+  return ls_report_curves_save_png (&curves, PLOT_WIDTH, PLOT_HEIGHT, path, error);
 }
 
 /* ---- train ---- */
@@ -159,6 +253,7 @@ ls_cli_cmd_train (const LsCliCommand *command,
                   char **argv)
 {
   g_autofree char *arch_file = NULL, *augment_file = NULL, *log_file = NULL, *seed_text = NULL;
+  g_autofree char *plots = NULL;
   g_autofree char *arch = NULL, *sized = NULL, *augment = NULL, *name = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (LsStore) probe = NULL;
@@ -185,6 +280,8 @@ ls_cli_cmd_train (const LsCliCommand *command,
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "Also append each epoch as a JSON line to FILE",
       "FILE.jsonl" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The model's name", "TEXT" },
+    { "plots", 0, 0, G_OPTION_ARG_FILENAME, &plots,
+      "Write DIR/curves.png, confusion.png and reliability.png (test part)", "DIR" },
     { "activate", 0, 0, G_OPTION_ARG_NONE, &activate,
       "Make the new model active (it is when the workspace has none)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
@@ -263,6 +360,16 @@ ls_cli_cmd_train (const LsCliCommand *command,
                                "no model was registered; the run is marked cancelled");
   if (exit_code != LS_EXIT_OK)
     return exit_code;
+  if (plots != NULL &&
+      (!write_curves (job.run->result, plots, &error) ||
+       (job.run->result->metrics != NULL && !write_metric_plots (job.run->result->metrics, plots, &error))))
+    {
+      /* The model is registered; only the pictures failed. */
+      exit_code = ls_cli_failure ("model %s registered, but the plots were not written: %s",
+                                  job.run->model_id, error->message);
+      ls_workspace_run_free (job.run);
+      return exit_code;
+    }
 
   if (json)
     {
@@ -493,7 +600,7 @@ ls_cli_cmd_eval (const LsCliCommand *command,
 {
   g_autoptr (LsStore) probe = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *compare = NULL, *part = NULL;
+  g_autofree char *compare = NULL, *part = NULL, *plots = NULL;
   g_autofree LsFlip *flips = NULL;
   gboolean json = FALSE;
   int exit_code, n_flips = 0;
@@ -502,6 +609,8 @@ ls_cli_cmd_eval (const LsCliCommand *command,
     { "compare", 'c', 0, G_OPTION_ARG_STRING, &compare, "Compare with another model", "MODEL" },
     { "part", 0, 0, G_OPTION_ARG_STRING, &part, "Part of the split: test (default), val or train",
       "PART" },
+    { "plots", 0, 0, G_OPTION_ARG_FILENAME, &plots,
+      "Write DIR/confusion.png and DIR/reliability.png (of MODEL)", "DIR" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
     { NULL }
   };
@@ -546,6 +655,8 @@ ls_cli_cmd_eval (const LsCliCommand *command,
           flips = ls_metrics_flips (job.a->n, pa, pb, job.a->labels, &n_flips);
         }
     }
+  if (exit_code == LS_EXIT_OK && plots != NULL && !write_metric_plots (job.a->metrics, plots, &error))
+    exit_code = ls_cli_failure ("%s", error->message);
   if (exit_code == LS_EXIT_OK)
     {
       if (json)
