@@ -11,6 +11,15 @@
 #include "engine/blas.h"
 #include "ls-test.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 /* Like g_test_init(), and first selects the BLAS kernels the way the
  * programs do, so tests run the code paths users run. */
 void
@@ -99,3 +108,18 @@ const char ls_test_small_arch[] = "# small: the tests' network\n"
                                   "relu cam=yes\n"
                                   "gap\n"
                                   "linear name=fc out=3\n";
+
+gboolean
+ls_test_under_valgrind (void)
+{
+  return RUNNING_ON_VALGRIND != 0;
+}
+
+gboolean
+ls_test_skip_under_valgrind (const char *why)
+{
+  if (!ls_test_under_valgrind ())
+    return FALSE;
+  g_test_skip (why);
+  return TRUE;
+}

@@ -23,6 +23,11 @@ gboolean ls_test_run (const char *const *argv,
 
 void ls_test_remove_tree (const char *path);
 
+/* TRUE when the program runs under valgrind. */
+gboolean ls_test_under_valgrind (void);
+/* Under valgrind: marks the case skipped with @why and returns TRUE. */
+gboolean ls_test_skip_under_valgrind (const char *why);
+
 /* A small network (64² gray input, four convolutions, Grad-CAM on the
  * last) that the training tests train in seconds. */
 extern const char ls_test_small_arch[];

@@ -22,12 +22,6 @@
 #include "ls-test.h"
 #include "pipeline/predict.h"
 
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #define PER_CLASS 50
 #define FIRST 90000u
 #define SEED 2026
@@ -65,13 +59,10 @@ test_figures (void)
   LsPredictOptions opt;
   guint correct = 0, inside = 0, within = 0, disease = 0;
 
-  if (RUNNING_ON_VALGRIND)
-    {
-      /* 150 lungnet-s forward and Grad-CAM passes at 224² take most of an
-       * hour there; ASan runs them. */
-      g_test_skip ("too slow under valgrind (ASan covers it)");
-      return;
-    }
+  /* 150 lungnet-s forward and Grad-CAM passes at 224² take most of an
+   * hour under valgrind; ASan runs them. */
+  if (ls_test_skip_under_valgrind ("too slow under valgrind (ASan covers it)"))
+    return;
   model = ls_model_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (model->n_classes, ==, 3);

@@ -14,19 +14,12 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "dataset/phantom.h"
 #include "imaging/png-write.h"
 #include "ls-test.h"
 #include "pipeline/finetune-private.h"
+
+#define TOO_SLOW_FOR_VALGRIND "the trained parent is too slow to train under valgrind (ASan covers it)"
 
 static const char *const class_names[] = { "normal", "pneumonia", "covid", NULL };
 
@@ -47,7 +40,7 @@ static const char *const class_names[] = { "normal", "pneumonia", "covid", NULL 
 #define MIN_FIXED_RATE 0.60
 /* The shared fine-tune: the default settings; one epoch under valgrind,
  * where the quality is not checked (the parent there trains 2 epochs). */
-#define SHARED_EPOCHS (RUNNING_ON_VALGRIND ? 1 : LS_FINETUNE_DEFAULT_EPOCHS)
+#define SHARED_EPOCHS (ls_test_under_valgrind () ? 1 : LS_FINETUNE_DEFAULT_EPOCHS)
 #define MAX_TEST_DROP 0.05
 
 typedef struct
@@ -68,17 +61,6 @@ typedef struct
 } Fixture;
 
 static Fixture fx;
-
-static gboolean
-skip_under_valgrind (void)
-{
-  if (RUNNING_ON_VALGRIND)
-    {
-      g_test_skip ("the trained parent is too slow to train under valgrind (ASan covers it)");
-      return TRUE;
-    }
-  return FALSE;
-}
 
 static void
 make_data (void)
@@ -159,7 +141,7 @@ make_parent (void)
   ls_train_config_init (&cfg);
   cfg.arch = ls_test_small_arch;
   cfg.class_names = class_names;
-  cfg.epochs = RUNNING_ON_VALGRIND ? 2 : 20;
+  cfg.epochs = ls_test_under_valgrind () ? 2 : 20;
   cfg.batch_size = 16;
   cfg.lr = 1e-2f;
   cfg.augment = ""; /* as test-train.c: 20 epochs without augmentation */
@@ -318,7 +300,7 @@ test_fixes_corrections (void)
                      fx.items[N_CLASSES * (N_TRAIN + N_VAL) + t->flips[i].index].label);
   g_assert_cmpfloat (r->model->temperature, ==, r->calibration.temperature);
   g_assert_cmpfloat (r->calibration.nll_after, <=, r->calibration.nll_before);
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   g_assert_cmpfloat ((double) fixed_after / c->n, >=, MIN_FIXED_RATE);
   g_assert_cmpint (fixed_after, >, fixed_before);
@@ -421,7 +403,7 @@ test_card_and_output (void)
   g_assert_cmpint (loaded->ood->n_fit, ==, (int) (r->n_corrected + r->n_replay));
   /* the refitted detector still flags what is not a radiograph (a
    * property of a trained parent: not under valgrind) */
-  if (!RUNNING_ON_VALGRIND)
+  if (!ls_test_under_valgrind ())
     {
       g_autoptr (LsImage) noise = ls_image_new (PX, PX);
       g_autoptr (LsImage) blank = ls_image_new (PX, PX);
@@ -524,7 +506,7 @@ test_determinism (void)
   LsFinetuneConfig cfg;
   LsNet *na, *nb;
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   a = get_result ();
   config_for_test (&cfg);
@@ -566,7 +548,7 @@ cancel_progress (double fraction,
   CancelData *cd = data;
 
   /* in the second epoch (the first under valgrind) */
-  if (cd->cancelled_at == 0 && g_str_has_prefix (message, RUNNING_ON_VALGRIND ? "epoch 1/" : "epoch 2/"))
+  if (cd->cancelled_at == 0 && g_str_has_prefix (message, ls_test_under_valgrind () ? "epoch 1/" : "epoch 2/"))
     {
       cd->cancelled_at = g_get_monotonic_time ();
       g_cancellable_cancel (cd->cancellable);
@@ -592,10 +574,10 @@ test_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (r);
   g_assert_cmpint (cd.cancelled_at, >, 0);
-  g_assert_cmpint (fx.n_epoch_calls, ==, RUNNING_ON_VALGRIND ? 0 : 1);
+  g_assert_cmpint (fx.n_epoch_calls, ==, ls_test_under_valgrind () ? 0 : 1);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_test_message ("returned %.3f s after the cancel", seconds);
-  g_assert_cmpfloat (seconds, <, RUNNING_ON_VALGRIND ? 20.0 : 0.5);
+  g_assert_cmpfloat (seconds, <, ls_test_under_valgrind () ? 20.0 : 0.5);
 }
 
 static void

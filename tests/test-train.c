@@ -12,21 +12,14 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "dataset/phantom.h"
 #include "engine/model.h"
 #include "imaging/decode.h"
 #include "imaging/png-write.h"
 #include "ls-test.h"
 #include "pipeline/train.h"
+
+#define TOO_SLOW_FOR_VALGRIND "the long training is too slow under valgrind (ASan covers it)"
 
 static const char *const class_names[] = { "normal", "pneumonia", "covid", NULL };
 
@@ -150,20 +143,6 @@ train (const LsTrainConfig *cfg,
   return result;
 }
 
-/* Under valgrind a 20-epoch training takes more than the 20 minutes the
- * setup allows: there only the short trainings (options, cancel) run; the
- * ASan/UBSan setup runs everything. */
-static gboolean
-skip_under_valgrind (void)
-{
-  if (RUNNING_ON_VALGRIND)
-    {
-      g_test_skip ("the long training is too slow under valgrind (ASan covers it)");
-      return TRUE;
-    }
-  return FALSE;
-}
-
 static LsTrainResult *
 get_result (void)
 {
@@ -193,7 +172,7 @@ test_accuracy (void)
 {
   LsTrainResult *r = get_result ();
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   g_assert_nonnull (r->metrics);
   g_test_message ("test accuracy %.3f, macro F1 %.3f, ECE %.3f, best epoch %d",
@@ -235,7 +214,7 @@ test_card (void)
   g_autoptr (LsSafetensors) st = NULL;
   LsPredictOptions opt;
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   g_assert_true (ls_model_save (r->model, path, &error));
   g_assert_no_error (error);
@@ -297,7 +276,7 @@ test_calibration (void)
 {
   LsTrainResult *r = get_result ();
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   g_test_message ("T = %.3f, validation NLL %.4f → %.4f, ECE %.4f → %.4f",
                   r->calibration.temperature, r->calibration.nll_before, r->calibration.nll_after,
@@ -335,7 +314,7 @@ test_ood (void)
   guint flagged_in = 0;
   gboolean flag;
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   for (int i = 0; i < PX * PX; i++)
     {
@@ -389,7 +368,7 @@ test_pointing_game (void)
   guint hits = 0, near = 0, total = 0;
   double chance = 0; /* a peak placed at random */
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   ls_predict_options_init (&opt);
   opt.saliency = TRUE;
@@ -437,7 +416,7 @@ test_determinism (void)
   LsTrainConfig cfg;
   LsNet *na, *nb;
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   config_for_test (&cfg);
   cfg.epochs = 3;
@@ -478,7 +457,7 @@ test_saliency_geometry (void)
   g_autoptr (GError) error = NULL;
   LsPredictOptions opt;
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   for (int y = 0; y < PX; y++)
     for (int x = 0; x < wide->width; x++)
@@ -508,7 +487,7 @@ test_early_stop (void)
   g_autoptr (GError) error = NULL;
   LsTrainConfig cfg;
 
-  if (skip_under_valgrind ())
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
     return;
   config_for_test (&cfg);
   cfg.epochs = 12;
@@ -612,7 +591,7 @@ test_cancel (void)
   g_assert_cmpint (fx.n_epoch_calls, ==, 1);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_test_message ("returned %.3f s after the cancel", seconds);
-  g_assert_cmpfloat (seconds, <, RUNNING_ON_VALGRIND ? 20.0 : 1.0);
+  g_assert_cmpfloat (seconds, <, ls_test_under_valgrind () ? 20.0 : 1.0);
 }
 
 static void

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ls-cli.h"
 #include "pipeline/workspace.h"
@@ -17,20 +16,7 @@ typedef struct
   LsCliGlobal *global;
   LsWorkspaceFinetuneOptions options;
   LsWorkspaceFinetune *result;
-  gboolean tty;
 } Job;
-
-static void
-print_epoch (const LsTrainEpoch *e,
-             gpointer user_data)
-{
-  Job *job = user_data;
-  g_autofree char *took = ls_cli_format_duration (e->seconds);
-
-  fprintf (stderr, "%sepoch %d/%d  loss %.4f  acc %5.1f %%  lr %.2e  %.1f images/s  %s\n",
-           job->tty ? "\r\033[K" : "", e->epoch, e->epochs, e->train_loss, 100 * e->train_accuracy,
-           e->lr, e->images_per_second, took);
-}
 
 static gboolean
 finetune_work (gpointer data,
@@ -44,7 +30,7 @@ finetune_work (gpointer data,
 
   if (store == NULL)
     return FALSE;
-  job->result = ls_workspace_finetune (store, &job->options, progress, progress_data, print_epoch, job,
+  job->result = ls_workspace_finetune (store, &job->options, progress, progress_data, ls_cli_print_epoch, NULL,
                                        cancellable, error);
   return job->result != NULL;
 }
@@ -59,16 +45,8 @@ add_comparison (JsonBuilder *b,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "images");
   json_builder_add_int_value (b, c->n);
-  json_builder_set_member_name (b, "before");
-  if (c->before != NULL)
-    json_builder_add_value (b, ls_metrics_to_json_node (c->before));
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "after");
-  if (c->after != NULL)
-    json_builder_add_value (b, ls_metrics_to_json_node (c->after));
-  else
-    json_builder_add_null_value (b);
+  ls_cli_json_add_metrics (b, "before", c->before);
+  ls_cli_json_add_metrics (b, "after", c->after);
   json_builder_set_member_name (b, "flips");
   json_builder_begin_array (b);
   for (int i = 0; i < c->n_flips; i++)
@@ -124,15 +102,7 @@ print_json (const LsWorkspaceFinetune *ft)
   json_builder_add_double_value (b, r->calibration.temperature);
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, r->seconds);
-  json_builder_set_member_name (b, "epochs");
-  json_builder_begin_array (b);
-  for (int i = 0; i < r->n_epochs; i++)
-    {
-      g_autofree char *text = ls_train_epoch_to_json (&r->epochs[i]);
-
-      json_builder_add_value (b, json_from_string (text, NULL));
-    }
-  json_builder_end_array (b);
+  ls_cli_json_add_epochs (b, r->epochs, r->n_epochs);
   add_comparison (b, "test", &r->test, NULL);
   add_comparison (b, "corrected_images", &r->corrected, ft->corrected);
   json_builder_end_object (b);
@@ -232,7 +202,6 @@ ls_cli_cmd_finetune (const LsCliCommand *command,
   job.options.log_path = log_file;
   job.options.activate = activate;
   job.global = global;
-  job.tty = isatty (STDERR_FILENO);
 
   exit_code = ls_cli_run_work ("finetune", finetune_work, &job,
                                "no model was registered; the parent is untouched");

@@ -62,6 +62,50 @@ arch_with_size (const char *arch,
   return g_string_free (out, FALSE);
 }
 
+/* ---- pieces shared with finetune ---- */
+
+void
+ls_cli_print_epoch (const LsTrainEpoch *e,
+                    gpointer user_data)
+{
+  g_autofree char *took = ls_cli_format_duration (e->seconds);
+  g_autofree char *val = isfinite (e->val_loss) ? g_strdup_printf ("  val loss %.4f  val acc %5.1f %%", e->val_loss, 100 * e->val_accuracy)
+                                                : g_strdup ("");
+
+  fprintf (stderr, "%sepoch %*d/%d  loss %.4f  acc %5.1f %%%s  lr %.2e  %.1f images/s (waiting for data %.0f %%)  %s%s\n",
+           isatty (STDERR_FILENO) ? "\r\033[K" : "", e->epochs >= 10 ? 2 : 1, e->epoch, e->epochs, e->train_loss,
+           100 * e->train_accuracy, val, e->lr, e->images_per_second, 100 * e->wait_seconds / MAX (e->seconds, 1e-9),
+           took, e->best ? "  best" : "");
+}
+
+void
+ls_cli_json_add_epochs (JsonBuilder *b,
+                        const LsTrainEpoch *epochs,
+                        int n_epochs)
+{
+  json_builder_set_member_name (b, "epochs");
+  json_builder_begin_array (b);
+  for (int i = 0; i < n_epochs; i++)
+    {
+      g_autofree char *text = ls_train_epoch_to_json (&epochs[i]);
+
+      json_builder_add_value (b, json_from_string (text, NULL));
+    }
+  json_builder_end_array (b);
+}
+
+void
+ls_cli_json_add_metrics (JsonBuilder *b,
+                         const char *name,
+                         const LsMetrics *metrics)
+{
+  json_builder_set_member_name (b, name);
+  if (metrics != NULL)
+    json_builder_add_value (b, ls_metrics_to_json_node (metrics));
+  else
+    json_builder_add_null_value (b);
+}
+
 /* ---- plots ---- */
 
 #define PLOT_WIDTH 960
@@ -159,23 +203,7 @@ typedef struct
   LsCliGlobal *global;
   LsWorkspaceTrainOptions options;
   LsWorkspaceRun *run;
-  gboolean tty;
 } TrainJob;
-
-static void
-print_epoch (const LsTrainEpoch *e,
-             gpointer user_data)
-{
-  TrainJob *job = user_data;
-  g_autofree char *took = ls_cli_format_duration (e->seconds);
-
-  fprintf (stderr,
-           "%sepoch %*d/%d  loss %.4f  acc %5.1f %%  val loss %.4f  val acc %5.1f %%  lr %.2e  "
-           "%.1f images/s (waiting for data %.0f %%)  %s%s\n",
-           job->tty ? "\r\033[K" : "", e->epochs >= 10 ? 2 : 1, e->epoch, e->epochs, e->train_loss,
-           100 * e->train_accuracy, e->val_loss, 100 * e->val_accuracy, e->lr, e->images_per_second,
-           100 * e->wait_seconds / MAX (e->seconds, 1e-9), took, e->best ? "  best" : "");
-}
 
 static gboolean
 train_work (gpointer data,
@@ -189,7 +217,7 @@ train_work (gpointer data,
 
   if (store == NULL)
     return FALSE;
-  job->run = ls_workspace_train (store, &job->options, progress, progress_data, print_epoch, job,
+  job->run = ls_workspace_train (store, &job->options, progress, progress_data, ls_cli_print_epoch, NULL,
                                  cancellable, error);
   return job->run != NULL;
 }
@@ -228,20 +256,8 @@ train_json (const LsWorkspaceRun *run)
   json_builder_add_double_value (b, r->val_ece_before);
   json_builder_set_member_name (b, "val_ece_after");
   json_builder_add_double_value (b, r->val_ece_after);
-  json_builder_set_member_name (b, "epochs");
-  json_builder_begin_array (b);
-  for (int i = 0; i < r->n_epochs; i++)
-    {
-      g_autofree char *text = ls_train_epoch_to_json (&r->epochs[i]);
-
-      json_builder_add_value (b, json_from_string (text, NULL));
-    }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "metrics");
-  if (r->metrics != NULL)
-    json_builder_add_value (b, ls_metrics_to_json_node (r->metrics));
-  else
-    json_builder_add_null_value (b);
+  ls_cli_json_add_epochs (b, r->epochs, r->n_epochs);
+  ls_cli_json_add_metrics (b, "metrics", r->metrics);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -354,7 +370,6 @@ ls_cli_cmd_train (const LsCliCommand *command,
   job.options.log_path = log_file;
   job.options.activate = activate;
   job.global = global;
-  job.tty = isatty (STDERR_FILENO);
 
   exit_code = ls_cli_run_work ("train", train_work, &job,
                                "no model was registered; the run is marked cancelled");
@@ -478,11 +493,7 @@ ls_cli_cmd_calibrate (const LsCliCommand *command,
       json_builder_add_double_value (b, r->val_ece_before);
       json_builder_set_member_name (b, "val_ece_after");
       json_builder_add_double_value (b, r->val_ece_after);
-      json_builder_set_member_name (b, "metrics");
-      if (r->test != NULL)
-        json_builder_add_value (b, ls_metrics_to_json_node (r->test));
-      else
-        json_builder_add_null_value (b);
+      ls_cli_json_add_metrics (b, "metrics", r->test);
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       ls_cli_print_json (node);

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dataset/store.h"
+#include "pipeline/train.h"
 
 G_BEGIN_DECLS
 
@@ -89,6 +90,19 @@ int ls_cli_run_work (const char *what,
                      LsCliWorkFunc func,
                      gpointer data,
                      const char *cancelled_note);
+
+/* An LsTrainEpochFunc: one line per epoch on stderr (validation when the
+ * record has it). */
+void ls_cli_print_epoch (const LsTrainEpoch *epoch,
+                         gpointer user_data);
+/* "epochs": [each epoch's record] */
+void ls_cli_json_add_epochs (JsonBuilder *b,
+                             const LsTrainEpoch *epochs,
+                             int n_epochs);
+/* @name: the metrics, or null */
+void ls_cli_json_add_metrics (JsonBuilder *b,
+                              const char *name,
+                              const LsMetrics *metrics);
 
 /* Formats seconds as "12 s", "3 min 05 s" or "1 h 02 min". */
 char *ls_cli_format_duration (double seconds);

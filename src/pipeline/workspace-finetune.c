@@ -78,8 +78,6 @@ split_training (LsStore *store,
 {
   g_autoptr (GPtrArray) changed = NULL;
   g_autoptr (GHashTable) is_changed = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GPtrArray) in_train = g_ptr_array_new ();
-  g_autoptr (GPtrArray) not_changed = g_ptr_array_new ();
   g_autoptr (LsWorkspacePart) train = NULL;
   gboolean version_changed;
 
@@ -91,26 +89,19 @@ split_training (LsStore *store,
   train = ls_workspace_load_part (store, LS_SPLIT_TRAIN, error);
   if (train == NULL)
     return FALSE;
-  for (guint i = 0; i < train->n_items; i++)
-    g_ptr_array_add (g_hash_table_contains (is_changed, train->sha256[i]) ? in_train : not_changed,
-                     train->sha256[i]);
+  *corrected = ls_workspace_part_select (train, is_changed, TRUE);
   /* Changed images of the validation and test parts stay out of the
    * training: they only make the evaluation truer. */
-  *n_elsewhere = changed->len - in_train->len;
-  if (in_train->len == 0)
+  *n_elsewhere = changed->len - (*corrected)->n_items;
+  if ((*corrected)->n_items == 0)
     {
       g_set_error (error, LS_WORKSPACE_ERROR, LS_WORKSPACE_ERROR_NO_DATA,
                    "no label of the training part changed since model %s%s: nothing to fine-tune on",
                    parent_id, changed->len > 0 ? " (only validation or test images changed)" : "");
       return FALSE;
     }
-  g_ptr_array_add (in_train, NULL);
-  g_ptr_array_add (not_changed, NULL);
-  *corrected = ls_workspace_load_images (store, (const char *const *) in_train->pdata, error);
-  if (*corrected == NULL)
-    return FALSE;
-  *pool = ls_workspace_load_images (store, (const char *const *) not_changed->pdata, error);
-  return *pool != NULL;
+  *pool = ls_workspace_part_select (train, is_changed, FALSE);
+  return TRUE;
 }
 
 typedef struct

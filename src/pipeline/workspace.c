@@ -140,30 +140,28 @@ ls_workspace_load_part (LsStore *store,
 }
 
 LsWorkspacePart *
-ls_workspace_load_images (LsStore *store,
-                          const char *const *sha256,
-                          GError **error)
+ls_workspace_part_select (const LsWorkspacePart *part,
+                          GHashTable *sha256,
+                          gboolean in_set)
 {
-  g_autoptr (LsWorkspacePart) part = part_new (store, error);
-  GArray *items;
-  GPtrArray *hashes;
+  LsWorkspacePart *out = g_new0 (LsWorkspacePart, 1);
+  GArray *items = g_array_new (FALSE, TRUE, sizeof (LsLoaderItem));
+  GPtrArray *hashes = g_ptr_array_new_with_free_func (g_free);
 
-  if (part == NULL)
-    return NULL;
-  items = g_array_new (FALSE, TRUE, sizeof (LsLoaderItem));
-  hashes = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; sha256 != NULL && sha256[i] != NULL; i++)
-    {
-      g_autoptr (LsStoreImage) image = ls_store_find_image (store, sha256[i], error);
+  out->classes = g_strdupv (part->classes);
+  out->strings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < part->n_items; i++)
+    if (g_hash_table_contains (sha256, part->sha256[i]) == in_set)
+      {
+        LsLoaderItem item = part->items[i];
+        char *path = g_strdup (item.path);
 
-      if (image == NULL || !part_add (store, part, items, hashes, image, error))
-        {
-          g_array_free (items, TRUE);
-          g_ptr_array_unref (hashes);
-          return NULL;
-        }
-    }
-  return part_finish (g_steal_pointer (&part), items, hashes);
+        g_ptr_array_add (out->strings, path);
+        item.path = path;
+        g_array_append_val (items, item);
+        g_ptr_array_add (hashes, g_strdup (part->sha256[i]));
+      }
+  return part_finish (out, items, hashes);
 }
 
 /* ---- models ---- */

@@ -61,11 +61,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspacePart, ls_workspace_part_free)
 LsWorkspacePart *ls_workspace_load_part (LsStore *store,
                                          LsSplitPart part,
                                          GError **error);
-/* The images named by @sha256 (full hashes) with their current labels;
- * unlabelled ones are left out and counted. */
-LsWorkspacePart *ls_workspace_load_images (LsStore *store,
-                                           const char *const *sha256,
-                                           GError **error);
+/* The items of @part whose hash is in @sha256 (a set of hashes) when
+ * @in_set, or not in it otherwise; a new part, nothing read again. */
+LsWorkspacePart *ls_workspace_part_select (const LsWorkspacePart *part,
+                                           GHashTable *sha256,
+                                           gboolean in_set);
 
 /* Loads the registered model @id_or_prefix (NULL: the active one) and
  * checks its classes against the workspace's. *@id gets the full id. */
