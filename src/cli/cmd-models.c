@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ls-cli.h"
+#include "pipeline/model-info.h"
 #include "pipeline/registry.h"
 
 typedef int (*ModelsFunc) (const LsCliCommand *sub,
@@ -70,26 +71,6 @@ add_json_or_null (JsonBuilder *b,
     json_builder_add_string_value (b, text);
   else
     json_builder_add_null_value (b);
-}
-
-static double
-metrics_number (const char *metrics,
-                const char *name)
-{
-  g_autoptr (JsonNode) node = metrics != NULL ? json_from_string (metrics, NULL) : NULL;
-  JsonObject *object;
-  JsonNode *member;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NAN;
-  object = json_node_get_object (node);
-  if (!json_object_has_member (object, name) && json_object_has_member (object, "test") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "test")))
-    object = json_object_get_object_member (object, "test");
-  member = json_object_get_member (object, name);
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member))
-    return NAN;
-  return json_node_get_double (member);
 }
 
 /* Resolves the MODEL argument (or the active model when @arg is NULL). */
@@ -188,8 +169,8 @@ models_list (const LsCliCommand *sub,
                                   ? m->dataset_version
                                   : NULL);
           add_string_or_null (b, "registered", registered);
-          add_double_or_null (b, "accuracy", metrics_number (m->metrics_json, "accuracy"));
-          add_double_or_null (b, "ece", metrics_number (m->metrics_json, "ece"));
+          add_double_or_null (b, "accuracy", ls_metrics_json_number (m->metrics_json, "accuracy"));
+          add_double_or_null (b, "ece", ls_metrics_json_number (m->metrics_json, "ece"));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -204,7 +185,7 @@ models_list (const LsCliCommand *sub,
     {
       LsStoreModel *m = models->pdata[i];
       g_autofree char *registered = iso_time (m->created);
-      double accuracy = metrics_number (m->metrics_json, "accuracy");
+      double accuracy = ls_metrics_json_number (m->metrics_json, "accuracy");
       g_autofree char *acc = isnan (accuracy) ? g_strdup ("-")
                                               : g_strdup_printf ("%.3f", accuracy);
 

@@ -316,7 +316,7 @@ print_row (Predict *self,
         json_builder_set_member_name (b, "predicted");
         json_builder_add_string_value (b, model->classes[p->predicted]);
         json_builder_set_member_name (b, "probabilities");
-        json_builder_add_value (b, ls_cli_probabilities_node (model, p));
+        json_builder_add_value (b, ls_pipeline_probabilities_node (model, p));
         json_builder_set_member_name (b, "ood_score");
         if (isnan (p->ood_score))
           json_builder_add_null_value (b);
@@ -356,55 +356,50 @@ predict_one (Predict *self,
              GError **error)
 {
   g_autoptr (GError) local = NULL;
-  g_autoptr (LsImage) image = NULL;
-  g_autoptr (LsPrediction) p = NULL;
-  g_autofree char *sha256 = NULL;
+  g_autoptr (LsDiagnosis) d = NULL;
   g_autofree char *saliency_file = NULL;
-  g_autofree char *shown = NULL;
-  LsPredictOptions options;
-  gint64 log_id;
+  g_autofree char *out = NULL;
+  LsDiagnoseOptions options;
 
-  /* Names in the data are UTF-8 (the log, JSON); a file name's bytes may
-   * not be. */
-  shown = g_filename_display_name (input->path);
   if (input->error != NULL)
     {
       report_failure (self, input->path, input->error);
       return TRUE;
     }
-  image = ls_cli_read_image (input->path, &sha256, &local);
-  if (image == NULL)
-    {
-      report_failure (self, input->path, local->message);
-      return TRUE;
-    }
-  ls_predict_options_init (&options);
-  options.saliency = self->saliency_dir != NULL;
-  options.method = self->method;
-  options.target_class = self->target_class;
-  p = ls_pipeline_predict (self->choice->model, image, &options, &local);
-  if (p == NULL)
-    {
-      report_failure (self, input->path, local->message);
-      return TRUE;
-    }
+  ls_diagnose_options_init (&options);
+  options.predict.saliency = self->saliency_dir != NULL;
+  options.predict.method = self->method;
+  options.predict.target_class = self->target_class;
   if (self->saliency_dir != NULL)
     {
-      g_autofree char *out = NULL;
+      g_autofree char *shown = g_filename_display_name (input->path);
 
       saliency_file = saliency_name (self, shown);
       out = g_build_filename (self->saliency_dir, saliency_file, NULL);
-      if (!ls_cli_write_overlay (out, image, p, self->colormap, self->opacity, FALSE, error))
-        return FALSE;
+      options.overlay_path = out;
+      options.colormap = self->colormap;
+      options.opacity = self->opacity;
+      /* The folder is synced once at the end of the run. */
+      options.sync_folder = FALSE;
     }
-  log_id = ls_cli_log_prediction (self->store, self->choice, shown, sha256, p,
-                                  self->saliency_dir != NULL ? ls_saliency_method_to_string (self->method)
-                                                             : NULL,
-                                  error);
-  if (log_id == 0)
-    return FALSE;
+  d = ls_pipeline_diagnose_file (self->choice, self->store, input->path, &options, NULL, &local);
+  if (d == NULL)
+    {
+      if (g_error_matches (local, LS_DIAGNOSE_ERROR, LS_DIAGNOSE_ERROR_OUTPUT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      report_failure (self, input->path, local->message);
+      return TRUE;
+    }
+  if (d->log_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&d->log_error));
+      return FALSE;
+    }
   clear_bar (self);
-  print_row (self, shown, sha256, image, p, saliency_file, log_id);
+  print_row (self, d->name, d->sha256, d->image, d->prediction, saliency_file, d->log_id);
   self->n_ok++;
   return TRUE;
 }
@@ -530,7 +525,7 @@ ls_cli_cmd_predict (const LsCliCommand *command,
   gboolean json = FALSE, csv = FALSE;
   g_autofree char *saliency_dir = NULL, *method_text = NULL, *class_text = NULL;
   g_autofree char *colormap_text = NULL;
-  double opacity = LS_CLI_DEFAULT_OPACITY;
+  double opacity = LS_DIAGNOSE_DEFAULT_OPACITY;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document", NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "Print CSV: a header row, one row per image", NULL },
@@ -563,7 +558,7 @@ ls_cli_cmd_predict (const LsCliCommand *command,
   if (method_text != NULL && !ls_saliency_method_from_string (method_text, &self.method))
     return ls_cli_usage_error (command, "unknown saliency method “%s” (gradcam, gradient or smoothgrad)",
                                method_text);
-  self.colormap = LS_CLI_DEFAULT_COLORMAP;
+  self.colormap = LS_DIAGNOSE_DEFAULT_COLORMAP;
   if (colormap_text != NULL && !ls_colormap_from_string (colormap_text, &self.colormap))
     return ls_cli_usage_error (command, "unknown colormap “%s” (turbo, inferno, viridis or gray)",
                                colormap_text);
@@ -579,10 +574,10 @@ ls_cli_cmd_predict (const LsCliCommand *command,
   self.target_class = -1;
   if (class_text != NULL)
     {
-      self.target_class = ls_cli_model_class (choice->model, class_text);
+      self.target_class = ls_model_find_class (choice->model, class_text);
       if (self.target_class < 0)
         {
-          g_autofree char *list = ls_cli_model_class_list (choice->model);
+          g_autofree char *list = ls_model_class_list (choice->model);
 
           return ls_cli_usage_error (command, "unknown class “%s” (the model's classes: %s)",
                                      class_text, list);

@@ -28,116 +28,20 @@ typedef struct
   float opacity;
   gboolean raw; /* saliency: the 16-bit gray map */
   gboolean pdf; /* report */
-  /* results */
-  LsImage *image;
-  char *sha256;
-  LsPrediction *prediction;
+  /* results: borrowed from the diagnosis */
+  LsDiagnosis *diagnosis;
+  const LsImage *image;
+  const char *sha256;
+  const LsPrediction *prediction;
 } Reading;
 
 static void
 reading_clear (Reading *r)
 {
-  g_clear_pointer (&r->image, ls_image_free);
-  g_clear_pointer (&r->sha256, g_free);
-  g_clear_pointer (&r->prediction, ls_prediction_free);
-}
-
-static const char *
-method_title (LsSaliencyMethod method)
-{
-  switch (method)
-    {
-    case LS_SALIENCY_GRADCAM:
-      return "Grad-CAM";
-    case LS_SALIENCY_GRADIENT:
-      return "Input gradient";
-    case LS_SALIENCY_SMOOTHGRAD:
-      return "SmoothGrad";
-    default:
-      return "Saliency";
-    }
-}
-
-static double
-metrics_number (const char *metrics,
-                const char *name)
-{
-  g_autoptr (JsonNode) node = metrics != NULL ? json_from_string (metrics, NULL) : NULL;
-  JsonObject *object;
-  JsonNode *member;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NAN;
-  object = json_node_get_object (node);
-  if (!json_object_has_member (object, name) && json_object_has_member (object, "test") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "test")))
-    object = json_object_get_object_member (object, "test");
-  member = json_object_get_member (object, name);
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
-      json_node_get_value_type (member) == G_TYPE_STRING)
-    return NAN;
-  return json_node_get_double (member);
-}
-
-static const char *
-card (const LsModel *model,
-      const char *key)
-{
-  const char *v = g_hash_table_lookup (model->metadata, key);
-
-  return v != NULL && *v != '\0' ? v : NULL;
-}
-
-/* The model card in a few lines for the report. */
-static GPtrArray *
-card_lines (const LsModelChoice *choice)
-{
-  const LsModel *model = choice->model;
-  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
-  const char *created = card (model, "created");
-  const char *metrics = card (model, "metrics");
-  double accuracy = metrics_number (metrics, "accuracy");
-  double ece = metrics_number (metrics, "ece");
-  g_autofree char *classes = ls_cli_model_class_list (model);
-
-  if (created != NULL)
-    g_ptr_array_add (lines, g_strdup_printf ("Created %s", created));
-  if (!isnan (accuracy) && !isnan (ece))
-    g_ptr_array_add (lines, g_strdup_printf ("Test accuracy %.1f %%, calibration error (ECE) %.3f",
-                                             100 * accuracy, ece));
-  else if (!isnan (accuracy))
-    g_ptr_array_add (lines, g_strdup_printf ("Test accuracy %.1f %%", 100 * accuracy));
-  g_ptr_array_add (lines, g_strdup_printf ("%" G_GSIZE_FORMAT " parameters, input %d × %d, classes %s",
-                                           ls_net_get_n_params (model->net), model->size,
-                                           model->size, classes));
-  g_ptr_array_add (lines, g_strdup_printf ("Temperature %.3f%s", model->temperature,
-                                           model->ood != NULL ? ", out-of-distribution check" : ""));
-  if (card (model, "parent_id") != NULL)
-    g_ptr_array_add (lines, g_strdup_printf ("Fine-tuned from %s", card (model, "parent_id")));
-  if (choice->source == LS_MODEL_SOURCE_DEFAULT)
-    g_ptr_array_add (lines, g_strdup ("The shipped default model"));
-  g_ptr_array_add (lines, NULL);
-  return lines;
-}
-
-/* Trained on synthetic phantoms only: the shipped default, or a card that
- * says so in its name or training data. */
-static gboolean
-synthetic_training (const LsModelChoice *choice)
-{
-  const char *keys[] = { "name", "train_config", "data", "training_data" };
-
-  if (choice->source == LS_MODEL_SOURCE_DEFAULT)
-    return TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      const char *v = card (choice->model, keys[i]);
-      g_autofree char *lower = v != NULL ? g_ascii_strdown (v, -1) : NULL;
-
-      if (lower != NULL && (strstr (lower, "phantom") != NULL || strstr (lower, "synthetic") != NULL))
-        return TRUE;
-    }
-  return FALSE;
+  g_clear_pointer (&r->diagnosis, ls_diagnosis_free);
+  r->image = NULL;
+  r->sha256 = NULL;
+  r->prediction = NULL;
 }
 
 /* The overlay for the PDF: a translucent layer over the radiograph, at
@@ -180,13 +84,13 @@ write_report (Reading *r,
 {
   const LsModel *model = r->choice->model;
   const LsPrediction *p = r->prediction;
-  g_autoptr (GPtrArray) lines = card_lines (r->choice);
+  g_auto (GStrv) lines = ls_model_card_lines (r->choice);
   g_autofree const char **names = g_new0 (const char *, model->n_classes + 1);
   g_autofree double *probs = g_new0 (double, model->n_classes);
   g_autofree guint8 *overlay = NULL;
   g_autofree char *caption = NULL;
   g_autofree char *name = g_path_get_basename (r->image_path);
-  const char *dataset = card (model, "dataset_version");
+  const char *dataset = ls_model_card_get (model, "dataset_version");
   LsReportDiagnosis d = { 0 };
 
   for (int i = 0; i < model->n_classes; i++)
@@ -199,7 +103,7 @@ write_report (Reading *r,
   d.height = r->image->height;
   overlay = report_overlay (r, &d.overlay_width, &d.overlay_height);
   d.overlay = overlay;
-  caption = g_strdup_printf ("%s, %s", method_title (r->method), names[p->saliency_class]);
+  caption = g_strdup_printf ("%s, %s", ls_saliency_method_title (r->method), names[p->saliency_class]);
   d.overlay_caption = caption;
   d.n_classes = model->n_classes;
   d.class_names = names;
@@ -211,8 +115,8 @@ write_report (Reading *r,
   d.model_id = model->id;
   d.model_name = *model->name ? model->name : NULL;
   d.dataset_version = dataset;
-  d.card_lines = (const char *const *) lines->pdata;
-  d.synthetic_training = synthetic_training (r->choice);
+  d.card_lines = (const char *const *) lines;
+  d.synthetic_training = ls_model_choice_is_synthetic (r->choice);
   d.image_name = name;
   d.image_sha256 = r->sha256;
   return ls_report_diagnosis_save_pdf (&d, r->out, error);
@@ -226,23 +130,32 @@ reading_work (gpointer data,
               GError **error)
 {
   Reading *r = data;
-  LsPredictOptions options;
+  LsDiagnoseOptions options;
 
-  progress (0.0, "reading the image", progress_data);
-  r->image = ls_cli_read_image (r->image_path, &r->sha256, error);
-  if (r->image == NULL)
+  progress (0.0, "reading and predicting", progress_data);
+  ls_diagnose_options_init (&options);
+  options.predict.saliency = TRUE;
+  options.predict.method = r->method;
+  options.predict.target_class = r->target_class;
+  if (!r->pdf && !r->raw)
+    {
+      options.overlay_path = r->out;
+      options.colormap = r->colormap;
+      options.opacity = r->opacity;
+    }
+  r->diagnosis = ls_pipeline_diagnose_file (r->choice, r->store, r->image_path, &options,
+                                            cancellable, error);
+  if (r->diagnosis == NULL)
     return FALSE;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-  progress (0.2, "predicting", progress_data);
-  ls_predict_options_init (&options);
-  options.saliency = TRUE;
-  options.method = r->method;
-  options.target_class = r->target_class;
-  r->prediction = ls_pipeline_predict (r->choice->model, r->image, &options, error);
-  if (r->prediction == NULL)
-    return FALSE;
-  /* Nothing is written once cancelled: the old file, if any, stays. */
+  r->image = r->diagnosis->image;
+  r->sha256 = r->diagnosis->sha256;
+  r->prediction = r->diagnosis->prediction;
+  if (r->diagnosis->log_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&r->diagnosis->log_error));
+      return FALSE;
+    }
+  /* Nothing more is written once cancelled: the old file, if any, stays. */
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   progress (0.8, "writing", progress_data);
@@ -259,12 +172,6 @@ reading_work (gpointer data,
                               error))
         return FALSE;
     }
-  else if (!ls_cli_write_overlay (r->out, r->image, r->prediction, r->colormap, r->opacity, TRUE,
-                                  error))
-    return FALSE;
-  if (ls_cli_log_prediction (r->store, r->choice, r->image_path, r->sha256, r->prediction,
-                             ls_saliency_method_to_string (r->method), error) == 0)
-    return FALSE;
   progress (1.0, "done", progress_data);
   return TRUE;
 }
@@ -297,7 +204,7 @@ prepare (const LsCliCommand *command,
   if (method_text != NULL && !ls_saliency_method_from_string (method_text, &r->method))
     return ls_cli_usage_error (command, "unknown saliency method “%s” (gradcam, gradient or smoothgrad)",
                                method_text);
-  r->colormap = LS_CLI_DEFAULT_COLORMAP;
+  r->colormap = LS_DIAGNOSE_DEFAULT_COLORMAP;
   if (colormap_text != NULL && !ls_colormap_from_string (colormap_text, &r->colormap))
     return ls_cli_usage_error (command, "unknown colormap “%s” (turbo, inferno, viridis or gray)",
                                colormap_text);
@@ -311,10 +218,10 @@ prepare (const LsCliCommand *command,
   r->target_class = -1;
   if (class_text != NULL)
     {
-      r->target_class = ls_cli_model_class ((*choice)->model, class_text);
+      r->target_class = ls_model_find_class ((*choice)->model, class_text);
       if (r->target_class < 0)
         {
-          g_autofree char *list = ls_cli_model_class_list ((*choice)->model);
+          g_autofree char *list = ls_model_class_list ((*choice)->model);
 
           return ls_cli_usage_error (command, "unknown class “%s” (the model's classes: %s)",
                                      class_text, list);
@@ -338,7 +245,7 @@ ls_cli_cmd_saliency (const LsCliCommand *command,
 {
   g_autofree char *out = NULL, *method_text = NULL, *class_text = NULL, *colormap_text = NULL;
   gboolean raw = FALSE;
-  double opacity = LS_CLI_DEFAULT_OPACITY;
+  double opacity = LS_DIAGNOSE_DEFAULT_OPACITY;
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "PNG file to write (required)", "FILE" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_text,
@@ -373,7 +280,7 @@ ls_cli_cmd_saliency (const LsCliCommand *command,
       model = choice->model;
       p = r.prediction;
       printf ("%s: %s of %s, %d × %d (predicted %s, %.3f; model %s). Not a diagnosis.\n", out,
-              method_title (r.method), ls_report_class_display_name (model->classes[p->saliency_class]),
+              ls_saliency_method_title (r.method), ls_report_class_display_name (model->classes[p->saliency_class]),
               p->saliency_width, p->saliency_height,
               ls_report_class_display_name (model->classes[p->predicted]), p->probs[p->predicted],
               model->id);
@@ -390,7 +297,7 @@ ls_cli_cmd_report (const LsCliCommand *command,
 {
   g_autofree char *out = NULL, *method_text = NULL, *class_text = NULL, *colormap_text = NULL;
   gboolean force = FALSE;
-  double opacity = LS_CLI_DEFAULT_OPACITY;
+  double opacity = LS_DIAGNOSE_DEFAULT_OPACITY;
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "PDF file to write (required)", "FILE" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_text,

@@ -1,5 +1,5 @@
 /* ls-cli-model.c — the model predict, saliency and report use, and what
- * they share: reading an image with its hash, the overlay, the log
+ * they share
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,11 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "imaging/decode.h"
-#include "imaging/png-write.h"
 #include "ls-cli-predict.h"
-#include "report/report.h"
-#include "pipeline/json-text.h"
 
 LsModelChoice *
 ls_cli_choose_model (const LsCliCommand *command,
@@ -62,140 +58,6 @@ ls_cli_choose_model (const LsCliCommand *command,
   if (choice->not_logged != NULL)
     fprintf (stderr, "lungscope-cli: predictions are not logged: %s\n", choice->not_logged);
   return g_steal_pointer (&choice);
-}
-
-int
-ls_cli_model_class (const LsModel *model,
-                    const char *name)
-{
-  for (int i = 0; i < model->n_classes; i++)
-    if (g_ascii_strcasecmp (model->classes[i], name) == 0 ||
-        g_ascii_strcasecmp (ls_report_class_display_name (model->classes[i]), name) == 0)
-      return i;
-  return -1;
-}
-
-char *
-ls_cli_model_class_list (const LsModel *model)
-{
-  return g_strjoinv (", ", model->classes);
-}
-
-LsImage *
-ls_cli_read_image (const char *path,
-                   char **sha256,
-                   GError **error)
-{
-  g_autofree char *bytes = NULL;
-  g_autofree char *shown = g_filename_display_name (path);
-  gsize len = 0;
-  LsImage *image;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s: is a folder", shown);
-      return NULL;
-    }
-  /* One read: the bytes hashed are the bytes decoded. */
-  if (!g_file_get_contents (path, &bytes, &len, error))
-    return NULL;
-  image = ls_image_load_bytes ((const guint8 *) bytes, len, shown, NULL, error);
-  if (image == NULL)
-    return NULL;
-  if (image->source == NULL)
-    image->source = g_strdup (path);
-  *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
-  return image;
-}
-
-guint8 *
-ls_cli_render_overlay (const LsImage *image,
-                       const LsPrediction *prediction,
-                       LsColormap colormap,
-                       float opacity)
-{
-  int w = image->width, h = image->height;
-  guint8 *out;
-
-  g_return_val_if_fail (prediction->saliency != NULL && prediction->saliency_width == w &&
-                            prediction->saliency_height == h,
-                        NULL);
-  out = g_malloc ((gsize) w * h * 4);
-  ls_render_heatmap_argb32 (image->data, prediction->saliency, w, h, colormap, opacity, out,
-                            w * 4);
-  /* Cairo's native-endian 0xAARRGGBB words → R, G, B, A bytes. */
-  for (gsize i = 0; i < (gsize) w * h; i++)
-    {
-      guint32 px;
-
-      memcpy (&px, out + 4 * i, 4);
-      out[4 * i + 0] = (guint8) (px >> 16);
-      out[4 * i + 1] = (guint8) (px >> 8);
-      out[4 * i + 2] = (guint8) px;
-      out[4 * i + 3] = (guint8) (px >> 24);
-    }
-  return out;
-}
-
-gboolean
-ls_cli_write_overlay (const char *path,
-                      const LsImage *image,
-                      const LsPrediction *prediction,
-                      LsColormap colormap,
-                      float opacity,
-                      gboolean sync_folder,
-                      GError **error)
-{
-  g_autofree guint8 *rgba = ls_cli_render_overlay (image, prediction, colormap, opacity);
-
-  return ls_png_write_rgba8 (path, rgba, image->width, image->height, (gsize) image->width * 4,
-                             sync_folder ? LS_PNG_WRITE_DEFAULT : LS_PNG_WRITE_NO_FOLDER_SYNC,
-                             error);
-}
-
-JsonNode *
-ls_cli_probabilities_node (const LsModel *model,
-                           const LsPrediction *prediction)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  for (int i = 0; i < model->n_classes; i++)
-    {
-      json_builder_set_member_name (b, model->classes[i]);
-      json_builder_add_double_value (b, prediction->probs[i]);
-    }
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-gint64
-ls_cli_log_prediction (LsStore *store,
-                       const LsModelChoice *choice,
-                       const char *name,
-                       const char *sha256,
-                       const LsPrediction *prediction,
-                       const char *method,
-                       GError **error)
-{
-  g_autoptr (JsonNode) probs = NULL;
-  g_autofree char *probs_json = NULL;
-  LsStorePrediction p = { 0 };
-
-  if (store == NULL || choice->log_id == NULL)
-    return -1;
-  probs = ls_cli_probabilities_node (choice->model, prediction);
-  probs_json = ls_json_to_string (probs, FALSE);
-  p.sha256 = (char *) sha256;
-  p.name = (char *) name;
-  p.model_id = choice->log_id;
-  p.probabilities_json = probs_json;
-  p.predicted = choice->model->classes[prediction->predicted];
-  p.ood_score = prediction->ood_score;
-  p.ood_flag = prediction->ood_flag;
-  p.saliency_method = (char *) method;
-  p.latency_ms = prediction->seconds * 1000.0;
-  return ls_store_log_prediction (store, &p, error);
 }
 
 char *
