@@ -16,8 +16,8 @@
 #include "engine/spec.h"
 #include "imaging/augment.h"
 #include "ls-cli.h"
+#include "pipeline/charts.h"
 #include "pipeline/workspace.h"
-#include "report/report.h"
 
 static gboolean
 parse_seed (const char *text,
@@ -104,96 +104,6 @@ ls_cli_json_add_metrics (JsonBuilder *b,
     json_builder_add_value (b, ls_metrics_to_json_node (metrics));
   else
     json_builder_add_null_value (b);
-}
-
-/* ---- plots ---- */
-
-#define PLOT_WIDTH 960
-#define PLOT_HEIGHT 640
-
-static gboolean
-make_dir (const char *dir,
-          GError **error)
-{
-  if (g_mkdir_with_parents (dir, 0755) != 0)
-    {
-      int e = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: %s", dir, g_strerror (e));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* DIR/confusion.png and DIR/reliability.png of @m. */
-static gboolean
-write_metric_plots (const LsMetrics *m,
-                    const char *dir,
-                    GError **error)
-{
-  g_autofree char *confusion_path = g_build_filename (dir, "confusion.png", NULL);
-  g_autofree char *reliability_path = g_build_filename (dir, "reliability.png", NULL);
-  g_autofree const char **names = g_new0 (const char *, m->n_classes + 1);
-  g_autofree int *count = g_new (int, m->n_bins);
-  g_autofree double *confidence = g_new (double, m->n_bins);
-  g_autofree double *accuracy = g_new (double, m->n_bins);
-  LsReportConfusion confusion = { 0 };
-  LsReportReliability reliability = { 0 };
-
-  if (!make_dir (dir, error))
-    return FALSE;
-  for (int c = 0; c < m->n_classes; c++)
-    names[c] = ls_report_class_display_name (m->class_names[c]);
-  confusion.n_classes = m->n_classes;
-  confusion.class_names = names;
-  confusion.counts = m->confusion;
-  for (int b = 0; b < m->n_bins; b++)
-    {
-      count[b] = m->bins[b].count;
-      confidence[b] = m->bins[b].confidence;
-      accuracy[b] = m->bins[b].accuracy;
-    }
-  reliability.n_bins = m->n_bins;
-  reliability.count = count;
-  reliability.confidence = confidence;
-  reliability.accuracy = accuracy;
-  reliability.ece = m->ece;
-  return ls_report_confusion_save_png (&confusion, PLOT_WIDTH, PLOT_HEIGHT, confusion_path, error) &&
-         ls_report_reliability_save_png (&reliability, PLOT_WIDTH, PLOT_HEIGHT, reliability_path, error);
-}
-
-/* DIR/curves.png of a training's epochs. */
-static gboolean
-write_curves (const LsTrainResult *r,
-              const char *dir,
-              GError **error)
-{
-  g_autofree char *path = g_build_filename (dir, "curves.png", NULL);
-  g_autofree double *train_loss = g_new (double, MAX (r->n_epochs, 1));
-  g_autofree double *val_loss = g_new (double, MAX (r->n_epochs, 1));
-  g_autofree double *train_acc = g_new (double, MAX (r->n_epochs, 1));
-  g_autofree double *val_acc = g_new (double, MAX (r->n_epochs, 1));
-  g_autofree double *lr = g_new (double, MAX (r->n_epochs, 1));
-  LsReportCurves curves = { 0 };
-
-  if (!make_dir (dir, error))
-    return FALSE;
-  for (int i = 0; i < r->n_epochs; i++)
-    {
-      train_loss[i] = r->epochs[i].train_loss;
-      val_loss[i] = r->epochs[i].val_loss;
-      train_acc[i] = r->epochs[i].train_accuracy;
-      val_acc[i] = r->epochs[i].val_accuracy;
-      lr[i] = r->epochs[i].lr;
-    }
-  curves.n_epochs = r->n_epochs;
-  curves.train_loss = train_loss;
-  curves.val_loss = val_loss;
-  curves.train_acc = train_acc;
-  curves.val_acc = val_acc;
-  curves.lr = lr;
-  curves.best_epoch = r->best_epoch - 1;
-  return ls_report_curves_save_png (&curves, PLOT_WIDTH, PLOT_HEIGHT, path, error);
 }
 
 /* ---- train ---- */
@@ -376,8 +286,9 @@ ls_cli_cmd_train (const LsCliCommand *command,
   if (exit_code != LS_EXIT_OK)
     return exit_code;
   if (plots != NULL &&
-      (!write_curves (job.run->result, plots, &error) ||
-       (job.run->result->metrics != NULL && !write_metric_plots (job.run->result->metrics, plots, &error))))
+      (!ls_pipeline_write_curves (job.run->result->epochs, job.run->result->n_epochs,
+                                  job.run->result->best_epoch, plots, &error) ||
+       (job.run->result->metrics != NULL && !ls_pipeline_write_metric_plots (job.run->result->metrics, plots, &error))))
     {
       /* The model is registered; only the pictures failed. */
       exit_code = ls_cli_failure ("model %s registered, but the plots were not written: %s",
@@ -520,6 +431,9 @@ typedef struct
   const char *compare;
   LsSplitPart part;
   int threads;
+  LsWorkspaceComparison *comparison; /* with --compare */
+  /* a, id: the model's; b, compare_id: the other's (borrowed from the
+   * comparison when there is one) */
   char *id, *compare_id;
   LsEvaluation *a, *b;
 } EvalJob;
@@ -536,26 +450,21 @@ eval_work (gpointer data,
 
   if (store == NULL)
     return FALSE;
-  job->a = ls_workspace_evaluate (store, job->model, job->part, job->threads, &job->id, progress,
-                                  progress_data, cancellable, error);
-  if (job->a == NULL)
-    return FALSE;
   if (job->compare == NULL)
-    return TRUE;
-  job->b = ls_workspace_evaluate (store, job->compare, job->part, job->threads, &job->compare_id,
-                                  progress, progress_data, cancellable, error);
-  return job->b != NULL;
-}
-
-/* The predicted class of each row. */
-static int *
-predictions (const LsEvaluation *ev)
-{
-  int *pred = g_new (int, ev->n);
-
-  for (int r = 0; r < ev->n; r++)
-    pred[r] = ls_metrics_argmax (ev->probs + (gsize) r * ev->n_classes, ev->n_classes);
-  return pred;
+    {
+      job->a = ls_workspace_evaluate (store, job->model, job->part, job->threads, &job->id,
+                                      progress, progress_data, cancellable, error);
+      return job->a != NULL;
+    }
+  job->comparison = ls_workspace_compare (store, job->model, job->compare, job->part, job->threads,
+                                          progress, progress_data, cancellable, error);
+  if (job->comparison == NULL)
+    return FALSE;
+  job->a = job->comparison->a;
+  job->b = job->comparison->b;
+  job->id = job->comparison->id_a;
+  job->compare_id = job->comparison->id_b;
+  return TRUE;
 }
 
 static JsonNode *
@@ -612,7 +521,7 @@ ls_cli_cmd_eval (const LsCliCommand *command,
   g_autoptr (LsStore) probe = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *compare = NULL, *part = NULL, *plots = NULL;
-  g_autofree LsFlip *flips = NULL;
+  const LsFlip *flips = NULL;
   gboolean json = FALSE;
   int exit_code, n_flips = 0;
   EvalJob job = { 0 };
@@ -651,22 +560,12 @@ ls_cli_cmd_eval (const LsCliCommand *command,
   job.compare = compare;
   job.threads = (int) MIN (g_get_num_processors (), 64);
   exit_code = ls_cli_run_work ("eval", eval_work, &job, NULL);
-  if (exit_code == LS_EXIT_OK && job.b != NULL)
+  if (exit_code == LS_EXIT_OK && job.comparison != NULL)
     {
-      g_autofree int *pa = NULL, *pb = NULL;
-
-      /* Both ran over the same items in the same order; rows can only
-       * differ when an image became unreadable in between. */
-      if (job.a->n != job.b->n || memcmp (job.a->rows, job.b->rows, sizeof (guint) * job.a->n) != 0)
-        exit_code = ls_cli_failure ("the two evaluations read different images; run eval again");
-      else
-        {
-          pa = predictions (job.a);
-          pb = predictions (job.b);
-          flips = ls_metrics_flips (job.a->n, pa, pb, job.a->labels, &n_flips);
-        }
+      flips = job.comparison->flips;
+      n_flips = job.comparison->n_flips;
     }
-  if (exit_code == LS_EXIT_OK && plots != NULL && !write_metric_plots (job.a->metrics, plots, &error))
+  if (exit_code == LS_EXIT_OK && plots != NULL && !ls_pipeline_write_metric_plots (job.a->metrics, plots, &error))
     exit_code = ls_cli_failure ("%s", error->message);
   if (exit_code == LS_EXIT_OK)
     {
@@ -695,9 +594,12 @@ ls_cli_cmd_eval (const LsCliCommand *command,
                     job.a->n, table, n_flips);
         }
     }
-  g_free (job.id);
-  g_free (job.compare_id);
-  ls_evaluation_free (job.a);
-  ls_evaluation_free (job.b);
+  if (job.comparison != NULL)
+    ls_workspace_comparison_free (job.comparison);
+  else
+    {
+      g_free (job.id);
+      ls_evaluation_free (job.a);
+    }
   return exit_code;
 }

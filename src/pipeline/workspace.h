@@ -187,4 +187,34 @@ LsEvaluation *ls_workspace_evaluate (LsStore *store,
                                      GCancellable *cancellable,
                                      GError **error);
 
+/* The predicted (argmax) class of each row of @evaluation. */
+int *ls_evaluation_predictions (const LsEvaluation *evaluation);
+
+typedef struct
+{
+  LsSplitPart part;
+  char *id_a, *id_b;   /* full ids */
+  LsEvaluation *a, *b; /* the same rows (same images, same order) */
+  LsFlip *flips;       /* rows whose predicted class differs */
+  int n_flips;
+  char **flip_sha256; /* the image of each flip, NULL-terminated */
+} LsWorkspaceComparison;
+
+void ls_workspace_comparison_free (LsWorkspaceComparison *comparison);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspaceComparison, ls_workspace_comparison_free)
+
+/* Evaluates models @model_a (NULL: the active one) and @model_b on one
+ * part of the split, read once: both metrics and the images whose
+ * predicted class flips between them (`eval --compare`; the app's
+ * parent/child comparison after Retrain). */
+LsWorkspaceComparison *ls_workspace_compare (LsStore *store,
+                                             const char *model_a,
+                                             const char *model_b,
+                                             LsSplitPart part,
+                                             int threads,
+                                             LsProgressFunc progress,
+                                             gpointer user_data,
+                                             GCancellable *cancellable,
+                                             GError **error);
+
 G_END_DECLS
