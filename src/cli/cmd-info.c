@@ -16,22 +16,6 @@
 #include "ls-cli.h"
 #include "pipeline/model-source.h"
 
-static const char *
-workspace_source_to_string (LsCliWorkspaceSource source)
-{
-  switch (source)
-    {
-    case LS_CLI_WORKSPACE_NONE:
-      return "none";
-    case LS_CLI_WORKSPACE_OPTION:
-      return "option";
-    case LS_CLI_WORKSPACE_ENV:
-      return "environment";
-    default:
-      g_assert_not_reached ();
-    }
-}
-
 static JsonNode *
 build_info (LsCliGlobal *global)
 {
@@ -104,7 +88,7 @@ build_info (LsCliGlobal *global)
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "workspace_from");
-  json_builder_add_string_value (b, workspace_source_to_string (global->workspace_source));
+  json_builder_add_string_value (b, ls_workspace_origin_to_string (global->workspace_source));
   /* The model predict uses without a workspace or --model. */
   json_builder_set_member_name (b, "default_model");
   if (default_model != NULL)

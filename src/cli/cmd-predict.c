@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imaging/image-files.h"
 #include "imaging/png-write.h"
 #include "ls-cli-predict.h"
 #include "report/report.h"
@@ -71,67 +72,19 @@ add_input (GPtrArray *inputs,
   g_ptr_array_add (inputs, input);
 }
 
-static gboolean
-image_file_name (const char *name)
-{
-  static const char *const exts[] = { "png", "jpg", "jpeg", "jpe", "jfif", "webp", NULL };
-  const char *dot = strrchr (name, '.');
-  gsize stem;
-
-  if (dot == NULL)
-    return FALSE;
-  for (guint i = 0; exts[i] != NULL; i++)
-    if (g_ascii_strcasecmp (dot + 1, exts[i]) == 0)
-      {
-        /* Lesion masks beside phantoms (NAME_mask.png) are not radiographs. */
-        stem = (gsize) (dot - name);
-        return !(stem >= 5 && g_ascii_strncasecmp (name + stem - 5, "_mask", 5) == 0);
-      }
-  return FALSE;
-}
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The image files under @dir, sorted, hidden files and links to folders
- * left out; a folder that cannot be read becomes a failed input. */
+/* The image files under @dir (image-files.h); a folder that cannot be
+ * read becomes a failed input. */
 static void
 walk (Predict *self,
       const char *dir)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
+  g_autoptr (GPtrArray) entries = ls_image_files_in_folder (dir, &self->n_skipped);
 
-  if (d == NULL)
+  for (guint i = 0; i < entries->len; i++)
     {
-      add_input (self->inputs, dir, error->message);
-      return;
-    }
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (name[0] != '.')
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_names);
-  for (guint i = 0; i < names->len; i++)
-    {
-      const char *n = names->pdata[i];
-      g_autofree char *full = g_build_filename (dir, n, NULL);
+      const LsImageFileEntry *e = entries->pdata[i];
 
-      if (g_file_test (full, G_FILE_TEST_IS_DIR))
-        {
-          if (!g_file_test (full, G_FILE_TEST_IS_SYMLINK))
-            walk (self, full);
-          continue;
-        }
-      if (image_file_name (n))
-        add_input (self->inputs, full, NULL);
-      else
-        self->n_skipped++;
+      add_input (self->inputs, e->path, e->error);
     }
 }
 

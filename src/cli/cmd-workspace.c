@@ -141,23 +141,6 @@ ls_cli_cmd_import (const LsCliCommand *command,
 
 /* ---- label ---- */
 
-/* IMAGE is a file (hashed) or a hash prefix. */
-static LsStoreImage *
-find_image (LsStore *store,
-            const char *image,
-            GError **error)
-{
-  g_autofree char *contents = NULL, *sha = NULL;
-  gsize len;
-
-  if (!g_file_test (image, G_FILE_TEST_IS_REGULAR))
-    return ls_store_find_image (store, image, error);
-  if (!g_file_get_contents (image, &contents, &len, error))
-    return NULL;
-  sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
-  return ls_store_find_image (store, sha, error);
-}
-
 int
 ls_cli_cmd_label (const LsCliCommand *command,
                   LsCliGlobal *global,
@@ -197,7 +180,7 @@ ls_cli_cmd_label (const LsCliCommand *command,
           return ls_cli_usage_error (command, "'%s' is not a class (%s, or none)", argv[2], names);
         }
     }
-  image = find_image (store, argv[1], &error);
+  image = ls_workspace_find_image (store, argv[1], &error);
   if (image == NULL)
     return ls_cli_failure ("%s", error->message);
   id = ls_store_set_label (store, image->sha256, klass, LS_LABEL_SOURCE_USER, g_get_user_name (),

@@ -10,6 +10,7 @@
 
 #include "dataset/store.h"
 #include "pipeline/train.h"
+#include "pipeline/workspace-paths.h"
 
 G_BEGIN_DECLS
 
@@ -22,18 +23,11 @@ enum
   LS_EXIT_CANCELLED = 130,
 };
 
-typedef enum
-{
-  LS_CLI_WORKSPACE_NONE,
-  LS_CLI_WORKSPACE_OPTION,
-  LS_CLI_WORKSPACE_ENV,
-} LsCliWorkspaceSource;
-
 /* Options that come before the subcommand. */
 typedef struct
 {
   char *workspace;
-  LsCliWorkspaceSource workspace_source;
+  LsWorkspaceOrigin workspace_source;
   char *model;
 } LsCliGlobal;
 

@@ -130,7 +130,7 @@ print_main_help (FILE *out)
   fprintf (out,
            "\n"
            "Global options:\n"
-           "  -w, --workspace=PATH  Workspace folder (default: $LUNGSCOPE_WORKSPACE)\n"
+           "  -w, --workspace=PATH  Workspace folder (default: $LUNGSCOPE_WORKSPACE, else the app's last one)\n"
            "  --model=FILE          Model file to use instead of the workspace's active model\n"
            "  -h, --help            Show this help, or a command's with COMMAND --help\n"
            "  --version             Show the version\n"
@@ -231,7 +231,7 @@ main (int argc,
               fprintf (stderr, "%s: option %s needs a folder (see '%s --help')\n", prgname, arg, prgname);
               return LS_EXIT_USAGE;
             }
-          global.workspace_source = LS_CLI_WORKSPACE_OPTION;
+          global.workspace_source = LS_WORKSPACE_ORIGIN_OPTION;
           continue;
         }
       if (option_matches (arg, "--model"))
@@ -279,12 +279,8 @@ main (int argc,
       return LS_EXIT_USAGE;
     }
 
-  if (global.workspace == NULL && g_getenv ("LUNGSCOPE_WORKSPACE") != NULL &&
-      *g_getenv ("LUNGSCOPE_WORKSPACE") != '\0')
-    {
-      global.workspace = g_strdup (g_getenv ("LUNGSCOPE_WORKSPACE"));
-      global.workspace_source = LS_CLI_WORKSPACE_ENV;
-    }
+  if (global.workspace == NULL)
+    global.workspace = ls_pipeline_resolve_workspace (NULL, &global.workspace_source);
 
   status = command->func (command, &global, argc - i, argv + i);
 

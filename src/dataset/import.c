@@ -22,6 +22,7 @@
 #include "dataset/import.h"
 #include "dataset/store-private.h"
 #include "dataset/thumbnail.h"
+#include "imaging/image-files.h"
 
 #define BATCH_IMAGES 32
 #define BATCH_BYTES (64 * 1024 * 1024)
@@ -276,32 +277,6 @@ ls_dataset_parse_csv (const char *text,
 
 /* ---- collecting the files ---- */
 
-static gboolean
-image_file_name (const char *name)
-{
-  static const char *const exts[] = { "png", "jpg", "jpeg", "jpe", "jfif", "webp",
-                                      "tif", "tiff", "bmp", "gif", "dcm", NULL };
-  const char *dot = strrchr (name, '.');
-
-  if (dot == NULL)
-    return TRUE; /* no extension: let the content decide */
-  for (guint i = 0; exts[i] != NULL; i++)
-    if (g_ascii_strcasecmp (dot + 1, exts[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* The project's convention for lesion masks beside their images
- * (NAME_mask.png, as lungscope-cli phantoms writes them). */
-static gboolean
-mask_file_name (const char *name)
-{
-  const char *dot = strrchr (name, '.');
-  gsize stem = dot != NULL ? (gsize) (dot - name) : strlen (name);
-
-  return stem >= 5 && g_ascii_strncasecmp (name + stem - 5, "_mask", 5) == 0;
-}
-
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -377,12 +352,12 @@ walk (Collect *c,
           g_ptr_array_remove_index (dirs, dirs->len - 1);
           continue;
         }
-      if (!image_file_name (n))
+      if (!ls_image_file_is_candidate (full, n))
         {
           add_problem (c->report->skipped, sub, "not an image file name");
           continue;
         }
-      if (mask_file_name (n))
+      if (ls_image_file_name_is_mask (n))
         {
           add_problem (c->report->skipped, sub, "a lesion mask, not a radiograph");
           continue;

@@ -1,0 +1,50 @@
+/* workspace-paths.h — which workspace a command or the app works on, and
+ * an image of a workspace named the way people name it
+ *
+ * The workspace (DESIGN.md §10): the one given (`-w/--workspace`), else
+ * $LUNGSCOPE_WORKSPACE, else the app's last workspace (its GSettings key
+ * `last-workspace`, read only where the app's schema is installed and the
+ * folder still exists), else none.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "dataset/store.h"
+
+G_BEGIN_DECLS
+
+#define LS_WORKSPACE_ENV "LUNGSCOPE_WORKSPACE"
+/* The app's GSettings key that holds its last workspace. */
+#define LS_SETTINGS_LAST_WORKSPACE "last-workspace"
+
+typedef enum
+{
+  LS_WORKSPACE_ORIGIN_NONE,
+  LS_WORKSPACE_ORIGIN_OPTION, /* given on the command line */
+  LS_WORKSPACE_ORIGIN_ENV,    /* $LUNGSCOPE_WORKSPACE */
+  LS_WORKSPACE_ORIGIN_LAST,   /* the app's last workspace */
+} LsWorkspaceOrigin;
+
+/* "none", "option", "environment", "last" */
+const char *ls_workspace_origin_to_string (LsWorkspaceOrigin origin);
+
+/* The app's last workspace, or NULL (no schema installed, unset, or the
+ * folder is gone). */
+char *ls_pipeline_get_last_workspace (void);
+
+/* The workspace to use (see above): a new string or NULL; *@origin (may be
+ * NULL) says where it came from. */
+char *ls_pipeline_resolve_workspace (const char *option,
+                                     LsWorkspaceOrigin *origin);
+
+/* The image @image names in @store: a file (its bytes hashed, so a copy
+ * anywhere finds the imported original) or a hash prefix. */
+LsStoreImage *ls_workspace_find_image (LsStore *store,
+                                       const char *image,
+                                       GError **error);
+
+G_END_DECLS
