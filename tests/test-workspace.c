@@ -25,6 +25,7 @@
 #include "ls-test.h"
 #include "pipeline/diagnose.h"
 #include "pipeline/model-info.h"
+#include "pipeline/preview.h"
 #include "pipeline/workspace-paths.h"
 #include "pipeline/workspace.h"
 #include "store-test-util.h"
@@ -484,6 +485,115 @@ test_resolve_workspace (void)
     g_assert_cmpint (origin, ==, LS_WORKSPACE_ORIGIN_NONE);
 }
 
+/* Test-time augmentation: without steps every preview is the plain image
+ * (no spread, full agreement); with the default steps each row is a
+ * distribution and the spread is not zero. */
+static void
+test_tta (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsModel) model = NULL;
+  g_autoptr (LsImage) image = NULL;
+  g_autoptr (LsAugmentPipeline) none = ls_augment_pipeline_new ();
+  g_autoptr (LsAugmentPipeline) def = ls_augment_pipeline_new_default ();
+  g_autoptr (LsTta) same = NULL;
+  g_autoptr (LsTta) varied = NULL;
+  g_autoptr (LsTta) again = NULL;
+  g_autofree char *file = phantom_file (2, 1);
+  double spread = 0;
+
+  train_once ();
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  model = ls_workspace_load_model (store, NULL, NULL, &error);
+  g_assert_no_error (error);
+  image = ls_image_load (file, NULL, &error);
+  g_assert_no_error (error);
+  same = ls_pipeline_tta (model, image, none, 4, 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (same->previews->len, ==, 4);
+  g_assert_cmpfloat (same->agreement, ==, 1.0);
+  for (int c = 0; c < same->n_classes; c++)
+    {
+      g_assert_cmpfloat_with_epsilon (same->mean[c], same->plain[c], 1e-6);
+      g_assert_cmpfloat_with_epsilon (same->std[c], 0.0, 1e-6);
+    }
+  varied = ls_pipeline_tta (model, image, def, 8, 5, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < varied->n; i++)
+    {
+      double sum = 0;
+
+      for (int c = 0; c < varied->n_classes; c++)
+        sum += varied->probs[i * varied->n_classes + c];
+      g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+      g_assert_nonnull (((LsAugmentPreview *) varied->previews->pdata[i])->description);
+    }
+  for (int c = 0; c < varied->n_classes; c++)
+    spread += varied->std[c];
+  g_assert_cmpfloat (spread, >, 0.0);
+  /* The same seed, the same previews and answers. */
+  again = ls_pipeline_tta (model, image, def, 8, 5, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (again->probs, sizeof (float) * 8 * again->n_classes, varied->probs,
+                   sizeof (float) * 8 * varied->n_classes);
+}
+
+/* The workspace's augmentation: the default until set; set, it is what
+ * the next training records. */
+static void
+test_augment_setting (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsAugmentPipeline) a = NULL;
+  g_autoptr (LsAugmentPipeline) b = NULL;
+  g_autoptr (LsAugmentPipeline) mine = ls_augment_pipeline_new ();
+  LsAugmentSpec spec;
+  gboolean is_default = FALSE;
+
+  make_workspace ();
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  a = ls_workspace_get_augment (store, &is_default, &error);
+  g_assert_no_error (error);
+  g_assert_true (is_default);
+  ls_augment_spec_init (&spec, LS_AUGMENT_HFLIP);
+  spec.p = 0.25;
+  ls_augment_pipeline_add (mine, &spec);
+  g_assert_true (ls_workspace_set_augment (store, mine, &error));
+  g_assert_no_error (error);
+  b = ls_workspace_get_augment (store, &is_default, &error);
+  g_assert_no_error (error);
+  g_assert_false (is_default);
+  g_assert_true (ls_augment_pipeline_equal (b, mine));
+  {
+    /* The next training without an augmentation of its own uses it. */
+    g_autoptr (LsWorkspaceRun) run = NULL;
+    LsWorkspaceTrainOptions options;
+    const char *card;
+
+    ls_workspace_train_options_init (&options);
+    options.train.arch = ls_test_small_arch;
+    options.train.epochs = 1;
+    options.train.batch_size = 16;
+    options.train.threads = 1;
+    options.train.loader_workers = 1;
+    run = ls_workspace_train (store, &options, NULL, NULL, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    card = g_hash_table_lookup (run->result->model->metadata, "train_config");
+    g_assert_nonnull (card);
+    g_test_message ("train_config: %s", card);
+    g_assert_nonnull (strstr (card, ls_augment_kind_to_string (LS_AUGMENT_HFLIP)));
+    g_assert_null (strstr (card, ls_augment_kind_to_string (LS_AUGMENT_AFFINE)));
+  }
+  g_assert_true (ls_workspace_set_augment (store, NULL, &error));
+  g_clear_pointer (&b, ls_augment_pipeline_free);
+  b = ls_workspace_get_augment (store, &is_default, &error);
+  g_assert_true (is_default);
+}
+
 /* The model's card in words, and metrics read from JSON. */
 static void
 test_model_info (void)
@@ -512,6 +622,8 @@ main (int argc,
   g_test_add_func ("/lungscope/workspace/image-files", test_image_files);
   g_test_add_func ("/lungscope/workspace/resolve", test_resolve_workspace);
   g_test_add_func ("/lungscope/workspace/model-info", test_model_info);
+  g_test_add_func ("/lungscope/workspace/tta", test_tta);
+  g_test_add_func ("/lungscope/workspace/augment-setting", test_augment_setting);
   rc = g_test_run ();
   if (fx.tmp != NULL)
     remove_tree (fx.tmp);

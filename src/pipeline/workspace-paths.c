@@ -87,3 +87,38 @@ ls_workspace_find_image (LsStore *store,
   sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
   return ls_store_find_image (store, sha, error);
 }
+
+LsAugmentPipeline *
+ls_workspace_get_augment (LsStore *store,
+                          gboolean *is_default,
+                          GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *text = ls_store_get_setting (store, LS_WORKSPACE_SETTING_AUGMENT, &local);
+  LsAugmentPipeline *pipeline;
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (is_default != NULL)
+    *is_default = text == NULL;
+  if (text == NULL)
+    return ls_augment_pipeline_new_default ();
+  pipeline = ls_augment_pipeline_new_from_string (text, &local);
+  if (pipeline == NULL)
+    g_set_error (error, local->domain, local->code, "%s: the workspace's augmentation: %s",
+                 ls_store_get_path (store), local->message);
+  return pipeline;
+}
+
+gboolean
+ls_workspace_set_augment (LsStore *store,
+                          const LsAugmentPipeline *pipeline,
+                          GError **error)
+{
+  g_autofree char *text = pipeline != NULL ? ls_augment_pipeline_to_string (pipeline) : NULL;
+
+  return ls_store_set_setting (store, LS_WORKSPACE_SETTING_AUGMENT, text, error);
+}

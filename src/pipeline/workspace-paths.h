@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "dataset/store.h"
+#include "imaging/augment.h"
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,20 @@ char *ls_pipeline_resolve_workspace (const char *option,
 LsStoreImage *ls_workspace_find_image (LsStore *store,
                                        const char *image,
                                        GError **error);
+
+/* The store setting that holds the workspace's training augmentation
+ * (augment.h's text); training uses it when none is given. */
+#define LS_WORKSPACE_SETTING_AUGMENT "augment"
+
+/* The workspace's augmentation pipeline: its setting, else the default
+ * (*@is_default, may be NULL, says which). A setting that no longer parses
+ * is an error naming the workspace. */
+LsAugmentPipeline *ls_workspace_get_augment (LsStore *store,
+                                             gboolean *is_default,
+                                             GError **error);
+/* Saves @pipeline as the workspace's (NULL: back to the default). */
+gboolean ls_workspace_set_augment (LsStore *store,
+                                   const LsAugmentPipeline *pipeline,
+                                   GError **error);
 
 G_END_DECLS

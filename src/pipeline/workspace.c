@@ -14,6 +14,7 @@
 
 #include "pipeline/registry.h"
 #include "pipeline/json-text.h"
+#include "pipeline/workspace-paths.h"
 #include "pipeline/workspace-private.h"
 
 G_DEFINE_QUARK (ls - workspace - error - quark, ls_workspace_error)
@@ -534,7 +535,9 @@ ls_workspace_train (LsStore *store,
   g_autofree char *version = NULL;
   g_autofree char *config_json = NULL;
   g_autoptr (GError) local = NULL;
+  g_autofree char *augment = NULL;
   LsTrainConfig config = options->train;
+  LsWorkspaceTrainOptions shown;
   Registration reg = { store, NULL, options->activate, &run->activated, progress, user_data };
   LsRunLog log;
   gboolean ok;
@@ -550,11 +553,17 @@ ls_workspace_train (LsStore *store,
   config.class_names = (const char *const *) train->classes;
   config.dataset_version = version;
   config.output_path = NULL;
+  /* No augmentation given: the workspace's own (the app's previews page
+   * saves it), else the default. */
+  if (config.augment == NULL)
+    config.augment = augment = ls_store_get_setting (store, LS_WORKSPACE_SETTING_AUGMENT, NULL);
+  shown = *options;
+  shown.train.augment = config.augment;
   run->n_train = train->n_items;
   run->n_val = val->n_items;
   run->n_test = test->n_items;
 
-  config_json = train_options_json (options, run);
+  config_json = train_options_json (&shown, run);
   if (!ls_run_log_begin (&log, store, config.parent_id, config_json, options->log_path, on_epoch, epoch_data,
                          cancellable, error))
     return NULL;
