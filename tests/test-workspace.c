@@ -22,6 +22,7 @@
 #include "dataset/store.h"
 #include "imaging/decode.h"
 #include "imaging/image-files.h"
+#include "imaging/png-write.h"
 #include "ls-test.h"
 #include "pipeline/diagnose.h"
 #include "pipeline/model-info.h"
@@ -462,6 +463,52 @@ test_image_files (void)
   g_assert_nonnull (((LsImageFileEntry *) files->pdata[0])->error);
 }
 
+/* One file imported unlabelled (a drop): added once, then known; a broken
+ * file is a failure of the report, not an error. */
+static void
+test_import_one_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsImportReport) first = NULL;
+  g_autoptr (LsImportReport) again = NULL;
+  g_autoptr (LsImportReport) broken = NULL;
+  g_autoptr (LsPhantom) ph = NULL;
+  g_autoptr (LsStoreImage) image = NULL;
+  g_autofree char *path = g_build_filename (fx.tmp, "dropped.png", NULL);
+  g_autofree char *bad = g_build_filename (fx.tmp, "dropped-broken.png", NULL);
+  LsPhantomParams params;
+  LsImportOptions options = { 0 };
+  guint before;
+
+  make_workspace ();
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  before = ls_store_count_images (store, &error);
+  ls_phantom_params_init (&params);
+  params.size = PX;
+  ph = ls_phantom_generate (&params, 99, 0, 0);
+  g_assert_true (ls_png_write_image (path, ph->image, 8, 0, &error));
+  g_assert_no_error (error);
+  first = ls_store_import (store, LS_IMPORT_UNLABELLED, path, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (first->added, ==, 1);
+  g_assert_cmpuint (ls_store_count_images (store, &error), ==, before + 1);
+  image = ls_workspace_find_image (store, path, &error);
+  g_assert_no_error (error);
+  g_assert_null (image->label);
+  g_assert_cmpstr (image->original_name, ==, "dropped.png");
+  again = ls_store_import (store, LS_IMPORT_UNLABELLED, path, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (again->added, ==, 0);
+  g_assert_true (g_file_set_contents (bad, "not a picture", -1, NULL));
+  broken = ls_store_import (store, LS_IMPORT_UNLABELLED, bad, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (broken->added, ==, 0);
+  g_assert_cmpuint (broken->failures->len, ==, 1);
+  g_assert_cmpuint (ls_store_count_images (store, &error), ==, before + 1);
+}
+
 /* -w, then $LUNGSCOPE_WORKSPACE, then the app's last workspace (no schema
  * here: none). */
 static void
@@ -620,6 +667,7 @@ main (int argc,
   g_test_add_func ("/lungscope/workspace/diagnose", test_diagnose);
   g_test_add_func ("/lungscope/workspace/find-image", test_find_image);
   g_test_add_func ("/lungscope/workspace/image-files", test_image_files);
+  g_test_add_func ("/lungscope/workspace/import-one-file", test_import_one_file);
   g_test_add_func ("/lungscope/workspace/resolve", test_resolve_workspace);
   g_test_add_func ("/lungscope/workspace/model-info", test_model_info);
   g_test_add_func ("/lungscope/workspace/tta", test_tta);

@@ -831,15 +831,28 @@ ls_store_import (LsStore *store,
       g_autoptr (GPtrArray) dirs = g_ptr_array_new ();
       g_autofree char *base = g_path_get_basename (root);
 
-      if (!g_file_test (root, G_FILE_TEST_IS_DIR))
+      if (mode == LS_IMPORT_UNLABELLED && g_file_test (root, G_FILE_TEST_IS_REGULAR))
+        {
+          /* One file (a drop, an open): imported as it is, whatever its
+           * name says. */
+          Entry *e = g_new0 (Entry, 1);
+
+          e->path = g_strdup (root);
+          e->display = g_strdup (base);
+          g_ptr_array_add (entries, e);
+        }
+      else if (!g_file_test (root, G_FILE_TEST_IS_DIR))
         {
           g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND, "%s is not a folder",
                        root);
           return NULL;
         }
-      g_ptr_array_add (dirs, base); /* the root's own name is the last candidate */
-      if (!walk (&collect, root, "", dirs, error))
-        return NULL;
+      else
+        {
+          g_ptr_array_add (dirs, base); /* the root's own name is the last candidate */
+          if (!walk (&collect, root, "", dirs, error))
+            return NULL;
+        }
     }
   report->files = entries->len;
 

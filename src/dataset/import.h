@@ -63,6 +63,8 @@ typedef struct
 void ls_import_report_free (LsImportReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsImportReport, ls_import_report_free)
 
+/* Imports the images under the folder @path (in LS_IMPORT_UNLABELLED mode
+ * @path may also be one image file). */
 LsImportReport *ls_store_import (LsStore *store,
                                  LsImportMode mode,
                                  const char *path,
