@@ -273,6 +273,21 @@ phantom_file (int klass,
   return g_strdup (((LsImageFileEntry *) files->pdata[index])->path);
 }
 
+static void
+early_cb (const LsPrediction *prediction,
+          gpointer user_data)
+{
+  LsPrediction **out = user_data;
+  LsPrediction *copy = g_new0 (LsPrediction, 1);
+
+  g_assert_null (*out);
+  copy->n_classes = prediction->n_classes;
+  copy->probs = g_memdup2 (prediction->probs, sizeof (float) * prediction->n_classes);
+  copy->logits = g_memdup2 (prediction->logits, sizeof (float) * prediction->n_classes);
+  copy->saliency = prediction->saliency;
+  *out = copy;
+}
+
 /* One call reads, predicts, writes the overlay and logs; the probabilities
  * are the model's on the decoded file; a broken file names itself; a
  * cancelled call writes nothing. */
@@ -294,6 +309,7 @@ test_diagnose (void)
   g_autofree char *cancelled_overlay = g_build_filename (fx.tmp, "never.png", NULL);
   g_autofree char *shown = NULL;
   LsDiagnoseOptions options;
+  g_autoptr (LsPrediction) early = NULL;
   guint before;
 
   train_once ();
@@ -310,6 +326,8 @@ test_diagnose (void)
   options.predict.saliency = TRUE;
   options.predict.method = LS_SALIENCY_GRADCAM;
   options.overlay_path = overlay_path;
+  options.early = early_cb;
+  options.early_data = &early;
   d = ls_pipeline_diagnose_file (choice, store, file, &options, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (d);
@@ -319,6 +337,11 @@ test_diagnose (void)
   g_assert_cmpint (strlen (d->sha256), ==, 64);
   g_assert_nonnull (d->prediction->saliency);
   g_assert_cmpint (d->prediction->saliency_width, ==, d->image->width);
+  /* The early probabilities were the final ones, without a map. */
+  g_assert_nonnull (early);
+  g_assert_null (early->saliency);
+  for (int k = 0; k < early->n_classes; k++)
+    g_assert_cmpfloat (early->probs[k], ==, d->prediction->probs[k]);
 
   /* The same probabilities as predicting the decoded file directly. */
   image = ls_image_load (file, NULL, &error);

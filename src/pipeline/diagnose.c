@@ -204,6 +204,16 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
   d->read_seconds = (g_get_monotonic_time () - start) / 1e6;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
+  if (options->early != NULL && options->predict.saliency)
+    {
+      g_autoptr (LsPrediction) quick = ls_pipeline_predict (choice->model, d->image, NULL, error);
+
+      if (quick == NULL)
+        return NULL;
+      options->early (quick, options->early_data);
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+    }
   d->prediction = ls_pipeline_predict (choice->model, d->image, &options->predict, error);
   if (d->prediction == NULL)
     return NULL;

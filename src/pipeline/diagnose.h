@@ -41,6 +41,11 @@ typedef enum
 
 GQuark ls_diagnose_error_quark (void);
 
+/* Called from the worker with the calibrated probabilities before the
+ * saliency map is computed (the prediction has no map yet). */
+typedef void (*LsDiagnoseEarlyFunc) (const LsPrediction *prediction,
+                                     gpointer user_data);
+
 typedef struct
 {
   LsPredictOptions predict; /* saliency, method, class */
@@ -51,6 +56,11 @@ typedef struct
   float opacity;
   gboolean sync_folder; /* also fsync the overlay's folder (one file: yes) */
   gboolean log;         /* log the prediction in the store (default TRUE) */
+  /* With saliency: the probabilities as soon as they are known (one more
+   * forward pass, a few milliseconds), so a window shows them before the
+   * map; NULL: none. */
+  LsDiagnoseEarlyFunc early;
+  gpointer early_data;
 } LsDiagnoseOptions;
 
 typedef struct
