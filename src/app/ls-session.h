@@ -1,0 +1,156 @@
+/* ls-session.h — an open workspace and the model the window diagnoses
+ * with; every pipeline call the app makes, as _async/_finish pairs that run
+ * in GTask workers
+ *
+ * A session is opened in a worker (the store, the model choice: the
+ * workspace's active model, else the shipped default, registered so that
+ * predictions are traceable). What it exposes afterwards is immutable
+ * (path, classes, the model's card), so the main thread reads it freely.
+ * Each worker opens its own store connection (one sqlite3* per thread);
+ * the model is used by one worker at a time (a mutex), as predict.h asks.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ls-tasks.h"
+#include "pipeline/diagnose.h"
+#include "pipeline/preview.h"
+
+G_BEGIN_DECLS
+
+#define LS_TYPE_SESSION (ls_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (LsSession, ls_session, LS, SESSION, GObject)
+
+typedef enum
+{
+  LS_SESSION_OPEN_DEFAULT = 0,
+  LS_SESSION_OPEN_CREATE = 1 << 0, /* make the workspace when it is not there */
+} LsSessionOpenFlags;
+
+void ls_session_open_async (const char *path,
+                            LsSessionOpenFlags flags,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data);
+LsSession *ls_session_open_finish (GAsyncResult *result,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+const char *ls_session_get_path (LsSession *self);
+/* The folder's name without ".lungscope". */
+const char *ls_session_get_title (LsSession *self);
+gboolean ls_session_is_read_only (LsSession *self);
+/* Why (a read-only medium, no permission), or NULL. */
+const char *ls_session_get_read_only_reason (LsSession *self);
+/* What opening found: missing image files, orphans removed; or NULL. */
+const char *ls_session_get_open_notice (LsSession *self);
+const char *const *ls_session_get_classes (LsSession *self);
+const LsModelChoice *ls_session_get_model (LsSession *self);
+/* The model was trained on synthetic images only (model-info.h). */
+gboolean ls_session_is_synthetic_model (LsSession *self);
+/* One line about what the model choice did (registered the default…), or
+ * NULL. */
+const char *ls_session_get_model_notice (LsSession *self);
+
+/* Diagnoses a file (@path) or a workspace image (@sha256, when @path is
+ * NULL) with the session's model (pipeline/diagnose.h); logged unless
+ * @options->log is FALSE. @early (may be NULL) gets the probabilities on
+ * the main context before the saliency map is done. */
+void ls_session_diagnose_async (LsSession *self,
+                                const char *path,
+                                const char *sha256,
+                                const LsDiagnoseOptions *options,
+                                LsDiagnoseEarlyFunc early,
+                                gpointer early_data,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+LsDiagnosis *ls_session_diagnose_finish (LsSession *self,
+                                         GAsyncResult *result,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+typedef struct
+{
+  guint added;    /* new images */
+  guint known;    /* already in the workspace */
+  guint n_failed; /* files that could not be read */
+  char *failures; /* one line a failure: "name: reason", or NULL */
+  GStrv sha256;   /* the images of the files given (added or known), in order */
+  gboolean cancelled;
+} LsSessionImport;
+
+void ls_session_import_free (LsSessionImport *import);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSessionImport, ls_session_import_free)
+
+/* Imports files (unlabelled) and folders (class folders where a folder
+ * names a class, else unlabelled) into the workspace, with progress. A
+ * cancelled import keeps what was committed and says so. */
+void ls_session_import_async (LsSession *self,
+                              const char *const *paths,
+                              LsProgressShowFunc progress,
+                              gpointer progress_data,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+LsSessionImport *ls_session_import_finish (LsSession *self,
+                                           GAsyncResult *result,
+                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The workspace's augmentation pipeline (the default until saved). */
+void ls_session_get_augment_async (LsSession *self,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+LsAugmentPipeline *ls_session_get_augment_finish (LsSession *self,
+                                                  GAsyncResult *result,
+                                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void ls_session_set_augment_async (LsSession *self,
+                                   const LsAugmentPipeline *pipeline,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean ls_session_set_augment_finish (LsSession *self,
+                                        GAsyncResult *result,
+                                        GError **error);
+
+/* Test-time augmentation of a file with the session's model. */
+void ls_session_tta_async (LsSession *self,
+                           const char *path,
+                           const LsAugmentPipeline *pipeline,
+                           guint n,
+                           guint64 seed,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data);
+LsTta *ls_session_tta_finish (LsSession *self,
+                              GAsyncResult *result,
+                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The absolute path of a workspace image's file (a worker reads the store). */
+void ls_session_image_file_async (LsSession *self,
+                                  const char *sha256,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+char *ls_session_image_file_finish (LsSession *self,
+                                    GAsyncResult *result,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The demo workspace of a first start: @per_class synthetic phantoms of
+ * each class, imported with their labels and split, in @path (made; it
+ * must not exist). A cancelled or failed creation removes what it made. */
+void ls_create_demo_workspace_async (const char *path,
+                                     guint per_class,
+                                     LsProgressShowFunc progress,
+                                     gpointer progress_data,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean ls_create_demo_workspace_finish (GAsyncResult *result,
+                                          GError **error);
+
+G_END_DECLS
