@@ -777,7 +777,7 @@ test_stall (Fixture *f,
     g_source_remove (step_id);
   g_test_message ("longest main-loop stall while zooming a 4096² image: %.1f ms", probe.longest / 1000.0);
   /* generous: the machine is shared; the app's own target is 50 ms */
-  g_assert_cmpint (probe.longest, <, 500 * 1000);
+  g_assert_cmpint (probe.longest, <, 250 * 1000);
 }
 
 /* ---- Renders of a real radiograph ------------------------------------- */
@@ -968,7 +968,7 @@ test_bench_frames (Fixture *f,
   ls_viewer_set_image (f->viewer, pattern_image (4096, 4096));
   wait_idle (f);
   clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->viewer));
-  before_id = g_signal_connect (clock, "layout", G_CALLBACK (before_paint_cb), b);
+  before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), b);
   after_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), b);
   gtk_widget_add_tick_callback (GTK_WIDGET (f->viewer), bench_tick_cb, b, NULL);
   wait_for (bench_done, b, 120, "the zoom frames");
@@ -981,7 +981,7 @@ test_bench_frames (Fixture *f,
   g_test_message ("zooming a 4096² image (%s renderer, %d frames):",
                   G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (f->window))), BENCH_FRAMES);
   report ("frame clock interval", intervals, BENCH_FRAMES - 1);
-  report ("layout to after-paint", b->paint_us, b->painted);
+  report ("before-paint to after-paint", b->paint_us, b->painted);
   g_test_message ("high-quality view settled %.0f ms after the last frame", (g_get_monotonic_time () - t0) / 1000.0);
   g_free (b);
 }

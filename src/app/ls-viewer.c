@@ -597,13 +597,16 @@ detail_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* @delay_ms: LS_VIEWER_DETAIL_DELAY_MS while the view moves, 0 when it
+ * appears */
 static void
-schedule_detail (LsViewer *self)
+schedule_detail (LsViewer *self,
+                 guint delay_ms)
 {
   g_clear_handle_id (&self->detail_timeout_id, g_source_remove);
   cancel_job (self, JOB_DETAIL);
   if (self->source != NULL && self->source->n_levels > 0)
-    self->detail_timeout_id = g_timeout_add (LS_VIEWER_DETAIL_DELAY_MS, detail_timeout_cb, self);
+    self->detail_timeout_id = g_timeout_add (delay_ms, detail_timeout_cb, self);
   update_busy (self);
 }
 
@@ -655,7 +658,7 @@ prepare_done_cb (GObject *object,
     }
   ls_viewer_source_attach (self->source, pyramid);
   start_preview (self);
-  schedule_detail (self);
+  schedule_detail (self, 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -666,7 +669,7 @@ view_changed (LsViewer *self)
 {
   update_actions (self);
   update_accessible (self);
-  schedule_detail (self);
+  schedule_detail (self, LS_VIEWER_DETAIL_DELAY_MS);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -696,7 +699,10 @@ append_colorbar (LsViewer *self,
   g_autoptr (PangoLayout) zero = gtk_widget_create_pango_layout (GTK_WIDGET (self), "0");
   GskColorStop stops[17];
   GdkRGBA text = { 1, 1, 1, 0.9f };
-  GdkRGBA card = { 0, 0, 0, 0.6f };
+  GdkRGBA card = { 0.16f, 0.16f, 0.16f, 0.85f };
+  GdkRGBA edge = { 1, 1, 1, 0.45f };
+  float edge_width[4] = { 1, 1, 1, 1 };
+  GdkRGBA edge_colors[4] = { edge, edge, edge, edge };
   PangoRectangle ink;
   double pad = 8.0, label_w, label_h, card_w, card_h, x, y;
   GskRoundedRect rounded;
@@ -729,6 +735,12 @@ append_colorbar (LsViewer *self,
                                        &GRAPHENE_RECT_INIT (x + pad, y + pad, COLORBAR_WIDTH, COLORBAR_HEIGHT),
                                        &GRAPHENE_POINT_INIT (x + pad, y + pad),
                                        &GRAPHENE_POINT_INIT (x + pad, y + pad + COLORBAR_HEIGHT), stops, 17);
+  /* a thin light edge, so a dark end of the map stays visible on the card */
+  gsk_rounded_rect_init_from_rect (&rounded,
+                                   &GRAPHENE_RECT_INIT (x + pad - 1, y + pad - 1, COLORBAR_WIDTH + 2,
+                                                        COLORBAR_HEIGHT + 2),
+                                   0);
+  gtk_snapshot_append_border (snapshot, &rounded, edge_width, edge_colors);
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot,
@@ -763,19 +775,22 @@ ls_viewer_snapshot (GtkWidget *widget,
   gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
   gtk_snapshot_append_color (snapshot, &surround, &GRAPHENE_RECT_INIT (0, 0, w, h));
 
-  if (self->preview.texture != NULL)
-    gtk_snapshot_append_texture (snapshot, self->preview.texture, &image_rect);
-
   /* The detail shows what the view showed when it was made; it is kept
-   * while it is sharper than the preview. */
+   * while it is sharper than the preview, which is drawn under it unless it
+   * covers the whole visible image. */
   if (layer_matches_levels (self, &self->detail) &&
       (fabs (self->detail.zoom - z * scale) < 1e-9 || self->detail.zoom > self->preview.texels_per_px * scale))
     {
-      graphene_rect_t r = GRAPHENE_RECT_INIT (tx + self->detail.x * z, ty + self->detail.y * z,
-                                              self->detail.w * z, self->detail.h * z);
+      graphene_rect_t visible, detail_rect = GRAPHENE_RECT_INIT (tx + self->detail.x * z, ty + self->detail.y * z,
+                                                                 self->detail.w * z, self->detail.h * z);
 
-      gtk_snapshot_append_texture (snapshot, self->detail.texture, &r);
+      graphene_rect_intersection (&image_rect, &GRAPHENE_RECT_INIT (0, 0, w, h), &visible);
+      if (self->preview.texture != NULL && !graphene_rect_contains_rect (&detail_rect, &visible))
+        gtk_snapshot_append_texture (snapshot, self->preview.texture, &image_rect);
+      gtk_snapshot_append_texture (snapshot, self->detail.texture, &detail_rect);
     }
+  else if (self->preview.texture != NULL)
+    gtk_snapshot_append_texture (snapshot, self->preview.texture, &image_rect);
 
   if (self->overlay_visible && self->overlay_texture != NULL)
     {
