@@ -25,69 +25,13 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
-#include "ls-viewer-render.h"
-#include "ls-viewer.h"
+#include "ls-viewer-private.h"
 
 #define PYRAMID_MIN_SIDE 256
 #define OVERLAY_MAX_SIDE 2048
 #define WINDOW_WIDTH_MIN (1.0 / 1024.0)
 #define COLORBAR_HEIGHT 140.0
 #define COLORBAR_WIDTH 14.0
-
-typedef enum
-{
-  JOB_PREPARE,
-  JOB_PREVIEW,
-  JOB_DETAIL,
-  JOB_OVERLAY,
-  N_JOBS
-} JobKind;
-
-/* A texture made by a worker, with what it was made from. */
-typedef struct
-{
-  GdkTexture *texture;
-  double center, width;
-  gboolean inverted;
-  double zoom;          /* detail: device pixels per image pixel */
-  double x, y, w, h;    /* detail: the image rectangle it shows */
-  double texels_per_px; /* preview: texture pixels per image pixel */
-} Layer;
-
-struct _LsViewer
-{
-  GtkWidget parent_instance;
-
-  /* Owned references */
-  LsViewerSource *source;
-  GCancellable *cancel[N_JOBS];
-  Layer preview;
-  Layer detail;
-  GdkTexture *overlay_texture;
-  GBytes *overlay_map;
-  int overlay_width, overlay_height;
-
-  /* View */
-  double zoom;
-  double cx, cy;
-  gboolean best_fit;
-  double window_center, window_width;
-  gboolean inverted;
-  gboolean overlay_visible;
-  double overlay_opacity;
-  LsColormap colormap;
-
-  /* Input */
-  gboolean pointer_inside;
-  double pointer_x, pointer_y;
-  double drag_cx, drag_cy;
-  double level_center, level_width;
-  double pinch_zoom, pinch_ix, pinch_iy;
-
-  int allocated_width, allocated_height;
-  guint detail_timeout_id;
-  gboolean busy;
-};
 
 G_DEFINE_FINAL_TYPE (LsViewer, ls_viewer, GTK_TYPE_WIDGET)
 
@@ -121,7 +65,6 @@ static const Preset presets[] = {
   { "bone", 0.75, 0.50 },
 };
 
-static void view_changed (LsViewer *self);
 static void levels_changed (LsViewer *self);
 
 static void
@@ -140,18 +83,6 @@ static int
 image_height (LsViewer *self)
 {
   return self->source != NULL ? self->source->image->height : 0;
-}
-
-static double
-widget_w (LsViewer *self)
-{
-  return gtk_widget_get_width (GTK_WIDGET (self));
-}
-
-static double
-widget_h (LsViewer *self)
-{
-  return gtk_widget_get_height (GTK_WIDGET (self));
 }
 
 /* ---- Busy state and accessibility ------------------------------------ */
@@ -207,7 +138,7 @@ update_actions (LsViewer *self)
 double
 ls_viewer_get_fit_zoom (LsViewer *self)
 {
-  double w = widget_w (self), h = widget_h (self);
+  double w = ls_viewer_widget_w (self), h = ls_viewer_widget_h (self);
   int iw = image_width (self), ih = image_height (self);
 
   g_return_val_if_fail (LS_IS_VIEWER (self), 1.0);
@@ -217,16 +148,19 @@ ls_viewer_get_fit_zoom (LsViewer *self)
   return MIN (1.0, MIN (w / iw, h / ih));
 }
 
-static double
-min_zoom (LsViewer *self)
+double
+ls_viewer_min_zoom (LsViewer *self)
 {
+  /* before the first allocation any zoom is kept; size_allocate clamps it */
+  if (ls_viewer_widget_w (self) <= 0 || ls_viewer_widget_h (self) <= 0)
+    return 1.0 / 1024.0;
   return ls_viewer_get_fit_zoom (self);
 }
 
-static void
-clamp_center (LsViewer *self)
+void
+ls_viewer_clamp_center (LsViewer *self)
 {
-  double w = widget_w (self), h = widget_h (self);
+  double w = ls_viewer_widget_w (self), h = ls_viewer_widget_h (self);
   int iw = image_width (self), ih = image_height (self);
 
   if (iw == 0)
@@ -247,8 +181,8 @@ origin (LsViewer *self,
         double *tx,
         double *ty)
 {
-  *tx = widget_w (self) / 2.0 - self->cx * self->zoom;
-  *ty = widget_h (self) / 2.0 - self->cy * self->zoom;
+  *tx = ls_viewer_widget_w (self) / 2.0 - self->cx * self->zoom;
+  *ty = ls_viewer_widget_h (self) / 2.0 - self->cy * self->zoom;
 }
 
 void
@@ -281,9 +215,9 @@ ls_viewer_image_to_widget (LsViewer *self,
   *widget_y = ty + image_y * self->zoom;
 }
 
-static void
-set_best_fit_internal (LsViewer *self,
-                       gboolean best_fit)
+void
+ls_viewer_set_best_fit_internal (LsViewer *self,
+                                 gboolean best_fit)
 {
   if (self->best_fit == best_fit)
     return;
@@ -291,9 +225,9 @@ set_best_fit_internal (LsViewer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BEST_FIT]);
 }
 
-static void
-set_zoom_internal (LsViewer *self,
-                   double zoom)
+void
+ls_viewer_set_zoom_internal (LsViewer *self,
+                             double zoom)
 {
   if (self->zoom == zoom)
     return;
@@ -320,37 +254,20 @@ ls_viewer_zoom_at (LsViewer *self,
   g_return_if_fail (LS_IS_VIEWER (self));
   if (self->source == NULL)
     {
-      set_zoom_internal (self, CLAMP (zoom, 1.0 / 1024.0, LS_VIEWER_ZOOM_MAX));
+      ls_viewer_set_zoom_internal (self, CLAMP (zoom, 1.0 / 1024.0, LS_VIEWER_ZOOM_MAX));
       return;
     }
-  fit = min_zoom (self);
+  fit = ls_viewer_min_zoom (self);
   zoom = CLAMP (zoom, fit, LS_VIEWER_ZOOM_MAX);
   ls_viewer_widget_to_image (self, widget_x, widget_y, &ix, &iy);
   g_object_freeze_notify (G_OBJECT (self));
-  set_zoom_internal (self, zoom);
-  self->cx = ix - (widget_x - widget_w (self) / 2.0) / zoom;
-  self->cy = iy - (widget_y - widget_h (self) / 2.0) / zoom;
-  clamp_center (self);
-  set_best_fit_internal (self, fabs (zoom - fit) < 1e-9);
+  ls_viewer_set_zoom_internal (self, zoom);
+  self->cx = ix - (widget_x - ls_viewer_widget_w (self) / 2.0) / zoom;
+  self->cy = iy - (widget_y - ls_viewer_widget_h (self) / 2.0) / zoom;
+  ls_viewer_clamp_center (self);
+  ls_viewer_set_best_fit_internal (self, fabs (zoom - fit) < 1e-9);
   g_object_thaw_notify (G_OBJECT (self));
-  view_changed (self);
-}
-
-static void
-anchor (LsViewer *self,
-        double *x,
-        double *y)
-{
-  if (self->pointer_inside)
-    {
-      *x = self->pointer_x;
-      *y = self->pointer_y;
-    }
-  else
-    {
-      *x = widget_w (self) / 2.0;
-      *y = widget_h (self) / 2.0;
-    }
+  ls_viewer_view_changed (self);
 }
 
 void
@@ -363,8 +280,8 @@ ls_viewer_pan_by (LsViewer *self,
     return;
   self->cx += dx / self->zoom;
   self->cy += dy / self->zoom;
-  clamp_center (self);
-  view_changed (self);
+  ls_viewer_clamp_center (self);
+  ls_viewer_view_changed (self);
 }
 
 static void
@@ -372,7 +289,7 @@ apply_best_fit (LsViewer *self)
 {
   if (self->source == NULL)
     return;
-  set_zoom_internal (self, ls_viewer_get_fit_zoom (self));
+  ls_viewer_set_zoom_internal (self, ls_viewer_get_fit_zoom (self));
   self->cx = image_width (self) / 2.0;
   self->cy = image_height (self) / 2.0;
 }
@@ -573,8 +490,8 @@ detail_timeout_cb (gpointer user_data)
   /* the visible part of the image, in whole device pixels */
   x0 = MAX (0.0, floor (tx * scale));
   y0 = MAX (0.0, floor (ty * scale));
-  x1 = MIN (widget_w (self) * scale, ceil (tx * scale + image_width (self) * dz));
-  y1 = MIN (widget_h (self) * scale, ceil (ty * scale + image_height (self) * dz));
+  x1 = MIN (ls_viewer_widget_w (self) * scale, ceil (tx * scale + image_width (self) * dz));
+  y1 = MIN (ls_viewer_widget_h (self) * scale, ceil (ty * scale + image_height (self) * dz));
   if (x1 <= x0 || y1 <= y0)
     {
       update_busy (self);
@@ -664,8 +581,8 @@ prepare_done_cb (GObject *object,
 
 /* ---- Changes --------------------------------------------------------- */
 
-static void
-view_changed (LsViewer *self)
+void
+ls_viewer_view_changed (LsViewer *self)
 {
   update_actions (self);
   update_accessible (self);
@@ -677,7 +594,7 @@ static void
 levels_changed (LsViewer *self)
 {
   start_preview (self);
-  view_changed (self);
+  ls_viewer_view_changed (self);
 }
 
 /* ---- Drawing --------------------------------------------------------- */
@@ -694,7 +611,7 @@ static void
 append_colorbar (LsViewer *self,
                  GtkSnapshot *snapshot)
 {
-  double w = widget_w (self), h = widget_h (self);
+  double w = ls_viewer_widget_w (self), h = ls_viewer_widget_h (self);
   g_autoptr (PangoLayout) one = gtk_widget_create_pango_layout (GTK_WIDGET (self), "1");
   g_autoptr (PangoLayout) zero = gtk_widget_create_pango_layout (GTK_WIDGET (self), "0");
   GskColorStop stops[17];
@@ -760,7 +677,7 @@ ls_viewer_snapshot (GtkWidget *widget,
                     GtkSnapshot *snapshot)
 {
   LsViewer *self = LS_VIEWER (widget);
-  double w = widget_w (self), h = widget_h (self);
+  double w = ls_viewer_widget_w (self), h = ls_viewer_widget_h (self);
   double tx, ty, z = self->zoom;
   int scale = gtk_widget_get_scale_factor (widget);
   GdkRGBA surround = { 0.0f, 0.0f, 0.0f, 1.0f };
@@ -812,256 +729,27 @@ ls_viewer_size_allocate (GtkWidget *widget,
 
   /* GTK allocates again for changes elsewhere in the window; only a new size
    * moves the view (and restarts the high-quality redraw). */
-  if (self->source == NULL || (width == self->allocated_width && height == self->allocated_height))
+  if (width == self->allocated_width && height == self->allocated_height)
     return;
   self->allocated_width = width;
   self->allocated_height = height;
+  if (self->source == NULL)
+    return;
   if (self->best_fit)
     apply_best_fit (self);
-  else if (self->zoom < min_zoom (self))
+  else if (self->zoom < ls_viewer_min_zoom (self))
     {
-      set_zoom_internal (self, min_zoom (self));
-      set_best_fit_internal (self, TRUE);
+      ls_viewer_set_zoom_internal (self, ls_viewer_min_zoom (self));
+      ls_viewer_set_best_fit_internal (self, TRUE);
     }
-  clamp_center (self);
-  view_changed (self);
-}
-
-/* ---- Input ----------------------------------------------------------- */
-
-static void
-motion_cb (GtkEventControllerMotion *motion,
-           double x,
-           double y,
-           LsViewer *self)
-{
-  self->pointer_inside = TRUE;
-  self->pointer_x = x;
-  self->pointer_y = y;
+  ls_viewer_clamp_center (self);
+  ls_viewer_view_changed (self);
 }
 
 static void
-leave_cb (GtkEventControllerMotion *motion,
-          LsViewer *self)
+scale_factor_cb (LsViewer *self)
 {
-  self->pointer_inside = FALSE;
-}
-
-static gboolean
-scroll_cb (GtkEventControllerScroll *scroll,
-           double dx,
-           double dy,
-           LsViewer *self)
-{
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (scroll));
-  double x, y;
-
-  if (self->source == NULL)
-    return FALSE;
-  /* a wheel zooms; a touchpad pans, and zooms with Ctrl */
-  if (gtk_event_controller_scroll_get_unit (scroll) == GDK_SCROLL_UNIT_WHEEL || (state & GDK_CONTROL_MASK) != 0)
-    {
-      if (dy == 0.0)
-        return FALSE;
-      anchor (self, &x, &y);
-      ls_viewer_zoom_at (self, self->zoom * pow (LS_VIEWER_ZOOM_STEP, -dy), x, y);
-    }
-  else
-    ls_viewer_pan_by (self, dx, dy);
-  return TRUE;
-}
-
-static void
-pan_begin_cb (GtkGestureDrag *gesture,
-              double x,
-              double y,
-              LsViewer *self)
-{
-  self->drag_cx = self->cx;
-  self->drag_cy = self->cy;
-  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
-}
-
-static void
-pan_update_cb (GtkGestureDrag *gesture,
-               double ox,
-               double oy,
-               LsViewer *self)
-{
-  if (self->source == NULL)
-    return;
-  self->cx = self->drag_cx - ox / self->zoom;
-  self->cy = self->drag_cy - oy / self->zoom;
-  clamp_center (self);
-  view_changed (self);
-}
-
-static void
-pan_end_cb (GtkGestureDrag *gesture,
-            double ox,
-            double oy,
-            LsViewer *self)
-{
-  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
-}
-
-static void
-level_begin_cb (GtkGestureDrag *gesture,
-                double x,
-                double y,
-                LsViewer *self)
-{
-  self->level_center = self->window_center;
-  self->level_width = self->window_width;
-}
-
-/* Right-drag: across the widget's width changes the window width by 1,
- * down its height raises the window center by 1 (the image darkens). */
-static void
-level_update_cb (GtkGestureDrag *gesture,
-                 double ox,
-                 double oy,
-                 LsViewer *self)
-{
-  double w = MAX (widget_w (self), 1.0), h = MAX (widget_h (self), 1.0);
-
-  if (self->source == NULL)
-    return;
-  g_object_freeze_notify (G_OBJECT (self));
-  ls_viewer_set_window_width (self, self->level_width + ox / w);
-  ls_viewer_set_window_center (self, self->level_center + oy / h);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void
-click_cb (GtkGestureClick *gesture,
-          int n_press,
-          double x,
-          double y,
-          LsViewer *self)
-{
-  if (n_press != 2 || self->source == NULL)
-    return;
-  if (self->best_fit)
-    ls_viewer_zoom_at (self, 1.0, x, y);
-  else
-    ls_viewer_set_best_fit (self, TRUE);
-}
-
-static void
-pinch_begin_cb (GtkGesture *gesture,
-                GdkEventSequence *sequence,
-                LsViewer *self)
-{
-  double x, y;
-
-  if (!gtk_gesture_get_bounding_box_center (gesture, &x, &y))
-    {
-      x = widget_w (self) / 2.0;
-      y = widget_h (self) / 2.0;
-    }
-  self->pinch_zoom = self->zoom;
-  ls_viewer_widget_to_image (self, x, y, &self->pinch_ix, &self->pinch_iy);
-}
-
-/* The image point first under the fingers follows their centre. */
-static void
-pinch_scale_cb (GtkGestureZoom *gesture,
-                double scale,
-                LsViewer *self)
-{
-  double x, y, zoom;
-
-  if (self->source == NULL || !gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
-    return;
-  zoom = CLAMP (self->pinch_zoom * scale, min_zoom (self), LS_VIEWER_ZOOM_MAX);
-  g_object_freeze_notify (G_OBJECT (self));
-  set_zoom_internal (self, zoom);
-  self->cx = self->pinch_ix - (x - widget_w (self) / 2.0) / zoom;
-  self->cy = self->pinch_iy - (y - widget_h (self) / 2.0) / zoom;
-  clamp_center (self);
-  set_best_fit_internal (self, fabs (zoom - min_zoom (self)) < 1e-9);
-  g_object_thaw_notify (G_OBJECT (self));
-  view_changed (self);
-}
-
-/* ---- Actions --------------------------------------------------------- */
-
-static void
-zoom_step_action (GtkWidget *widget,
-                  const char *action_name,
-                  GVariant *parameter)
-{
-  LsViewer *self = LS_VIEWER (widget);
-  double x, y, factor = g_str_equal (action_name, "viewer.zoom-in") ? LS_VIEWER_ZOOM_STEP : 1.0 / LS_VIEWER_ZOOM_STEP;
-
-  anchor (self, &x, &y);
-  ls_viewer_zoom_at (self, self->zoom * factor, x, y);
-}
-
-static void
-zoom_original_action (GtkWidget *widget,
-                      const char *action_name,
-                      GVariant *parameter)
-{
-  LsViewer *self = LS_VIEWER (widget);
-  double x, y;
-
-  anchor (self, &x, &y);
-  ls_viewer_zoom_at (self, 1.0, x, y);
-}
-
-static void
-zoom_fit_action (GtkWidget *widget,
-                 const char *action_name,
-                 GVariant *parameter)
-{
-  ls_viewer_set_best_fit (LS_VIEWER (widget), TRUE);
-}
-
-static void
-invert_action (GtkWidget *widget,
-               const char *action_name,
-               GVariant *parameter)
-{
-  LsViewer *self = LS_VIEWER (widget);
-
-  ls_viewer_set_inverted (self, !self->inverted);
-}
-
-static void
-reset_action (GtkWidget *widget,
-              const char *action_name,
-              GVariant *parameter)
-{
-  LsViewer *self = LS_VIEWER (widget);
-
-  g_object_freeze_notify (G_OBJECT (self));
-  ls_viewer_set_best_fit (self, TRUE);
-  ls_viewer_set_window_preset (self, "full");
-  ls_viewer_set_inverted (self, FALSE);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static void
-toggle_overlay_action (GtkWidget *widget,
-                       const char *action_name,
-                       GVariant *parameter)
-{
-  LsViewer *self = LS_VIEWER (widget);
-
-  ls_viewer_set_overlay_visible (self, !self->overlay_visible);
-}
-
-static void
-window_preset_action (GtkWidget *widget,
-                      const char *action_name,
-                      GVariant *parameter)
-{
-  const char *name = g_variant_get_string (parameter, NULL);
-
-  if (!ls_viewer_set_window_preset (LS_VIEWER (widget), name))
-    g_warning ("viewer.window-preset: unknown preset “%s” (full, lung, soft or bone)", name);
+  ls_viewer_view_changed (self);
 }
 
 /* ---- GObject --------------------------------------------------------- */
@@ -1211,14 +899,7 @@ ls_viewer_class_init (LsViewerClass *klass)
                                                 G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_install_action (widget_class, "viewer.zoom-in", NULL, zoom_step_action);
-  gtk_widget_class_install_action (widget_class, "viewer.zoom-out", NULL, zoom_step_action);
-  gtk_widget_class_install_action (widget_class, "viewer.zoom-original", NULL, zoom_original_action);
-  gtk_widget_class_install_action (widget_class, "viewer.zoom-fit", NULL, zoom_fit_action);
-  gtk_widget_class_install_action (widget_class, "viewer.invert", NULL, invert_action);
-  gtk_widget_class_install_action (widget_class, "viewer.reset", NULL, reset_action);
-  gtk_widget_class_install_action (widget_class, "viewer.toggle-overlay", NULL, toggle_overlay_action);
-  gtk_widget_class_install_action (widget_class, "viewer.window-preset", "s", window_preset_action);
+  ls_viewer_input_class_init (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "lsviewer");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -1228,8 +909,6 @@ static void
 ls_viewer_init (LsViewer *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  GtkEventController *controller;
-  GtkGesture *gesture;
 
   self->zoom = 1.0;
   self->best_fit = TRUE;
@@ -1243,40 +922,9 @@ ls_viewer_init (LsViewer *self)
   gtk_widget_set_hexpand (widget, TRUE);
   gtk_widget_set_vexpand (widget, TRUE);
 
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "enter", G_CALLBACK (motion_cb), self);
-  g_signal_connect (controller, "motion", G_CALLBACK (motion_cb), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (leave_cb), self);
-  gtk_widget_add_controller (widget, controller);
+  ls_viewer_input_init (self);
 
-  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
-  g_signal_connect (controller, "scroll", G_CALLBACK (scroll_cb), self);
-  gtk_widget_add_controller (widget, controller);
-
-  gesture = gtk_gesture_drag_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_PRIMARY);
-  gtk_event_controller_set_name (GTK_EVENT_CONTROLLER (gesture), "pan");
-  g_signal_connect (gesture, "drag-begin", G_CALLBACK (pan_begin_cb), self);
-  g_signal_connect (gesture, "drag-update", G_CALLBACK (pan_update_cb), self);
-  g_signal_connect (gesture, "drag-end", G_CALLBACK (pan_end_cb), self);
-  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
-
-  gesture = gtk_gesture_drag_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
-  gtk_event_controller_set_name (GTK_EVENT_CONTROLLER (gesture), "window-level");
-  g_signal_connect (gesture, "drag-begin", G_CALLBACK (level_begin_cb), self);
-  g_signal_connect (gesture, "drag-update", G_CALLBACK (level_update_cb), self);
-  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
-
-  gesture = gtk_gesture_click_new ();
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_PRIMARY);
-  g_signal_connect (gesture, "pressed", G_CALLBACK (click_cb), self);
-  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
-
-  gesture = gtk_gesture_zoom_new ();
-  g_signal_connect (gesture, "begin", G_CALLBACK (pinch_begin_cb), self);
-  g_signal_connect (gesture, "scale-changed", G_CALLBACK (pinch_scale_cb), self);
-  gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Radiograph"), -1);
   update_accessible (self);
@@ -1322,7 +970,7 @@ ls_viewer_set_image (LsViewer *self,
       g_return_if_fail (image->width > 0 && image->height > 0 && image->data != NULL);
       self->source = ls_viewer_source_new (image);
       g_object_freeze_notify (G_OBJECT (self));
-      set_best_fit_internal (self, TRUE);
+      ls_viewer_set_best_fit_internal (self, TRUE);
       apply_best_fit (self);
       g_object_thaw_notify (G_OBJECT (self));
 
@@ -1395,7 +1043,7 @@ ls_viewer_set_zoom (LsViewer *self,
                     double zoom)
 {
   g_return_if_fail (LS_IS_VIEWER (self));
-  ls_viewer_zoom_at (self, zoom, widget_w (self) / 2.0, widget_h (self) / 2.0);
+  ls_viewer_zoom_at (self, zoom, ls_viewer_widget_w (self) / 2.0, ls_viewer_widget_h (self) / 2.0);
 }
 
 gboolean
@@ -1412,11 +1060,11 @@ ls_viewer_set_best_fit (LsViewer *self,
   g_return_if_fail (LS_IS_VIEWER (self));
   best_fit = !!best_fit;
   g_object_freeze_notify (G_OBJECT (self));
-  set_best_fit_internal (self, best_fit);
+  ls_viewer_set_best_fit_internal (self, best_fit);
   if (best_fit)
     apply_best_fit (self);
   g_object_thaw_notify (G_OBJECT (self));
-  view_changed (self);
+  ls_viewer_view_changed (self);
 }
 
 double
