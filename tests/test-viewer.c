@@ -190,7 +190,7 @@ pixels_free (Pixels *p)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pixels, pixels_free)
 
-/* The widget as it is drawn now, read back. */
+/* The widget as it is drawn now, read back; NULL when it draws nothing. */
 static Pixels *
 render_viewer (Fixture *f)
 {
@@ -204,7 +204,12 @@ render_viewer (Fixture *f)
 
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
+  if (node == NULL)
+    {
+      /* nothing drawn */
+      g_free (p);
+      return NULL;
+    }
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   p->width = gdk_texture_get_width (texture);
@@ -253,6 +258,7 @@ check_mapping (Fixture *f,
   g_autoptr (Pixels) p = render_viewer (f);
   int checked = 0, wrong = 0;
 
+  g_assert_nonnull (p);
   for (int y = 0; y < p->height; y++)
     for (int x = 0; x < p->width; x++)
       {
@@ -661,6 +667,47 @@ test_overlay (Fixture *f,
   wait_idle (f);
 }
 
+/* ---- Downscaling -------------------------------------------------------- */
+
+/* A one-pixel checkerboard shown at fit (about 40 %) averages to mid-gray
+ * everywhere: no moiré from skipped pixels. */
+static void
+test_downscale (Fixture *f,
+                gconstpointer data)
+{
+  LsImage *image = ls_image_new (2000, 1500);
+  g_autoptr (Pixels) p = NULL;
+  int checked = 0, worst = 0;
+
+  for (int y = 0; y < 1500; y++)
+    for (int x = 0; x < 2000; x++)
+      image->data[(gsize) y * 2000 + x] = (float) ((x + y) % 2);
+  ls_viewer_set_image (f->viewer, image);
+  wait_idle (f);
+  g_assert_cmpfloat (ls_viewer_get_zoom (f->viewer), <, 0.5);
+  p = render_viewer (f);
+  g_assert_nonnull (p);
+  for (int y = 0; y < p->height; y++)
+    for (int x = 0; x < p->width; x++)
+      {
+        double ix, iy;
+
+        /* pixels wholly on the image */
+        ls_viewer_widget_to_image (f->viewer, x, y, &ix, &iy);
+        if (ix < 0 || iy < 0)
+          continue;
+        ls_viewer_widget_to_image (f->viewer, x + 1, y + 1, &ix, &iy);
+        if (ix > 2000 || iy > 1500)
+          continue;
+        worst = MAX (worst, abs (pixel_at (p, x, y)[1] - 128));
+        checked++;
+      }
+  g_test_message ("1-pixel checkerboard at %.0f %%: %d pixels within %d of mid-gray",
+                  ls_viewer_get_zoom (f->viewer) * 100, checked, worst);
+  g_assert_cmpint (checked, >, 100000);
+  g_assert_cmpint (worst, <=, 2);
+}
+
 /* ---- Large images ----------------------------------------------------- */
 
 static void
@@ -867,7 +914,9 @@ test_accessible (Fixture *f,
 {
   g_assert_cmpint (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (f->viewer)), ==, GTK_ACCESSIBLE_ROLE_IMG);
   gtk_test_accessible_assert_property (f->viewer, GTK_ACCESSIBLE_PROPERTY_LABEL, "Radiograph");
-  /* without an image the zoom actions are disabled */
+  /* without an image the widget draws nothing (the window shows its own
+   * empty state) and the zoom actions are disabled */
+  g_assert_null (render_viewer (f));
   gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.zoom-in", NULL);
   g_assert_cmpfloat (ls_viewer_get_zoom (f->viewer), ==, 1.0);
   ls_viewer_set_image (f->viewer, pattern_image (300, 200));
@@ -1000,6 +1049,7 @@ main (int argc,
   ADD ("window-level", test_window_level);
   ADD ("notify", test_notify);
   ADD ("overlay", test_overlay);
+  ADD ("downscale", test_downscale);
   ADD ("large", test_large);
   ADD ("stall", test_stall);
   ADD ("renders", test_renders);

@@ -88,6 +88,7 @@ pan_begin_cb (GtkGestureDrag *gesture,
 {
   self->drag_cx = self->cx;
   self->drag_cy = self->cy;
+  self->pan_rebase = FALSE;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
 }
 
@@ -97,8 +98,14 @@ pan_update_cb (GtkGestureDrag *gesture,
                double oy,
                LsViewer *self)
 {
-  if (self->source == NULL)
+  if (self->source == NULL || self->pinching)
     return;
+  if (self->pan_rebase)
+    {
+      self->drag_cx = self->cx + ox / self->zoom;
+      self->drag_cy = self->cy + oy / self->zoom;
+      self->pan_rebase = FALSE;
+    }
   self->cx = self->drag_cx - ox / self->zoom;
   self->cy = self->drag_cy - oy / self->zoom;
   ls_viewer_clamp_center (self);
@@ -169,8 +176,18 @@ pinch_begin_cb (GtkGesture *gesture,
       x = ls_viewer_widget_w (self) / 2.0;
       y = ls_viewer_widget_h (self) / 2.0;
     }
+  self->pinching = TRUE;
   self->pinch_zoom = self->zoom;
   ls_viewer_widget_to_image (self, x, y, &self->pinch_ix, &self->pinch_iy);
+}
+
+static void
+pinch_end_cb (GtkGesture *gesture,
+              GdkEventSequence *sequence,
+              LsViewer *self)
+{
+  self->pinching = FALSE;
+  self->pan_rebase = TRUE;
 }
 
 /* The image point first under the fingers follows their centre. */
@@ -313,6 +330,7 @@ ls_viewer_input_init (LsViewer *self)
   gesture = gtk_gesture_zoom_new ();
   g_signal_connect (gesture, "begin", G_CALLBACK (pinch_begin_cb), self);
   g_signal_connect (gesture, "scale-changed", G_CALLBACK (pinch_scale_cb), self);
+  g_signal_connect (gesture, "end", G_CALLBACK (pinch_end_cb), self);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
 }
 

@@ -61,6 +61,9 @@ struct _LsViewer
   double drag_cx, drag_cy;
   double level_center, level_width;
   double pinch_zoom, pinch_ix, pinch_iy;
+  gboolean pinching;   /* a pinch owns the view; the drag waits */
+  gboolean pan_rebase; /* the drag goes on from where the pinch left the view */
+  char *description;   /* the accessible description last set */
 
   int allocated_width, allocated_height;
   guint detail_timeout_id;

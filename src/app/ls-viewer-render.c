@@ -203,14 +203,52 @@ ls_viewer_render_level (const LsViewerSource *source,
   return g_bytes_new_take (out, stride * h);
 }
 
+/* The level pixels a device pixel covers along one axis: device pixel d
+ * spans [(d − origin) / zoom, (d + 1 − origin) / zoom) in image pixels, times
+ * @scale (level pixels per image pixel). Writes the first level pixel, the
+ * count (at most @max_taps) and the normalized overlap weights. */
+static void
+footprint (double d,
+           double origin,
+           double zoom,
+           double scale,
+           int n,
+           int max_taps,
+           int *first,
+           int *count,
+           float *weights)
+{
+  double a = (d - origin) / zoom * scale, b = (d + 1.0 - origin) / zoom * scale;
+  int i0, i1;
+
+  a = CLAMP (a, 0.0, (double) n);
+  b = CLAMP (b, 0.0, (double) n);
+  if (b - a < 1e-9)
+    {
+      /* off the image (an edge pixel): the nearest level pixel */
+      *first = CLAMP ((int) floor (a), 0, n - 1);
+      *count = 1;
+      weights[0] = 1.0f;
+      return;
+    }
+  i0 = (int) floor (a);
+  i1 = MIN ((int) ceil (b), n);
+  if (i1 - i0 > max_taps)
+    i1 = i0 + max_taps;
+  *first = i0;
+  *count = i1 - i0;
+  for (int i = i0; i < i1; i++)
+    weights[i - i0] = (float) ((MIN (b, i + 1.0) - MAX (a, (double) i)) / (b - a));
+}
+
 /**
  * ls_viewer_render_region:
  *
  * region->width × region->height BGRA pixels, stride 4 × width. At or above
  * one device pixel per image pixel each device pixel takes the image pixel
- * under its centre (nearest neighbour); below, it takes a bilinear sample of
- * the pyramid level just finer than the screen (at most 2 level pixels a
- * device pixel). NULL when cancelled.
+ * under its centre (nearest neighbour); below, the area average of what it
+ * covers in the pyramid level just finer than the screen (between 1 and 2
+ * level pixels a device pixel, so at most 3 × 3 taps). NULL when cancelled.
  */
 GBytes *
 ls_viewer_render_region (const LsViewerSource *source,
@@ -220,13 +258,12 @@ ls_viewer_render_region (const LsViewerSource *source,
 {
   int rw = region->width, rh = region->height;
   gsize stride = (gsize) rw * 4;
-  guint8 *out = g_malloc0 (stride * rh);
-  int level = 0;
-  int lw, lh;
+  guint8 *out = g_malloc (stride * rh);
+  int level = 0, lw, lh, max_taps;
   const float *data;
   double sx, sy;
-  int *col0;
-  float *colf;
+  int *col_first, *col_count;
+  float *col_w;
 
   if (region->zoom < 1.0)
     {
@@ -239,69 +276,75 @@ ls_viewer_render_region (const LsViewerSource *source,
   /* level pixels per image pixel */
   sx = (double) lw / source->width[0];
   sy = (double) lh / source->height[0];
+  /* level pixels a device pixel spans, plus the partial ones at both ends */
+  max_taps = (int) ceil (MAX (sx, sy) / region->zoom) + 2;
 
-  col0 = g_new (int, rw);
-  colf = g_new (float, rw);
+  col_first = g_new (int, rw);
+  col_count = g_new (int, rw);
+  col_w = g_new (float, (gsize) rw *max_taps);
   for (int u = 0; u < rw; u++)
     {
-      double ix = (region->x + u + 0.5 - region->origin_x) / region->zoom;
-
       if (region->zoom >= 1.0)
         {
-          col0[u] = CLAMP ((int) floor (ix), 0, lw - 1);
-          colf[u] = 0.0f;
+          double ix = (region->x + u + 0.5 - region->origin_x) / region->zoom;
+
+          col_first[u] = CLAMP ((int) floor (ix), 0, lw - 1);
+          col_count[u] = 1;
+          col_w[(gsize) u * max_taps] = 1.0f;
         }
       else
-        {
-          double lx = CLAMP (ix * sx - 0.5, 0.0, lw - 1.0);
-          int x0 = MIN ((int) lx, lw - 1);
-
-          col0[u] = x0;
-          colf[u] = (float) (lx - x0);
-        }
+        footprint (region->x + u, region->origin_x, region->zoom, sx, lw, max_taps, &col_first[u], &col_count[u],
+                   &col_w[(gsize) u * max_taps]);
     }
 
   for (int v = 0; v < rh; v++)
     {
-      double iy = (region->y + v + 0.5 - region->origin_y) / region->zoom;
       guint8 *o = out + v * stride;
 
       if (v % CHECK_ROWS == 0 && g_cancellable_is_cancelled (cancellable))
         {
-          g_free (col0);
-          g_free (colf);
+          g_free (col_first);
+          g_free (col_count);
+          g_free (col_w);
           g_free (out);
           return NULL;
         }
       if (region->zoom >= 1.0)
         {
+          double iy = (region->y + v + 0.5 - region->origin_y) / region->zoom;
           const float *row = data + (gsize) CLAMP ((int) floor (iy), 0, lh - 1) * lw;
 
           for (int u = 0; u < rw; u++)
-            put_gray (o + 4 * u, ls_viewer_levels_map (levels, row[col0[u]]));
+            put_gray (o + 4 * u, ls_viewer_levels_map (levels, row[col_first[u]]));
         }
       else
         {
-          double ly = CLAMP (iy * sy - 0.5, 0.0, lh - 1.0);
-          int y0 = MIN ((int) ly, lh - 1);
-          int y1 = MIN (y0 + 1, lh - 1);
-          float fy = (float) (ly - y0);
-          const float *r0 = data + (gsize) y0 * lw;
-          const float *r1 = data + (gsize) y1 * lw;
+          float row_w[64];
+          int row_first, row_count;
 
+          footprint (region->y + v, region->origin_y, region->zoom, sy, lh, MIN (max_taps, 64), &row_first,
+                     &row_count, row_w);
           for (int u = 0; u < rw; u++)
             {
-              int x0 = col0[u], x1 = MIN (x0 + 1, lw - 1);
-              float fx = colf[u];
-              float top = r0[x0] + fx * (r0[x1] - r0[x0]);
-              float bottom = r1[x0] + fx * (r1[x1] - r1[x0]);
+              const float *cw = col_w + (gsize) u * max_taps;
+              float sum = 0.0f;
 
-              put_gray (o + 4 * u, ls_viewer_levels_map (levels, top + fy * (bottom - top)));
+              for (int j = 0; j < row_count; j++)
+                {
+                  const float *r = data + (gsize) (row_first + j) * lw + col_first[u];
+                  float acc = 0.0f;
+
+                  for (int i = 0; i < col_count[u]; i++)
+                    acc += cw[i] * r[i];
+                  sum += row_w[j] * acc;
+                }
+              put_gray (o + 4 * u, ls_viewer_levels_map (levels, sum));
             }
         }
     }
-  g_free (col0);
-  g_free (colf);
+  g_free (col_first);
+  g_free (col_count);
+  g_free (col_w);
   return g_bytes_new_take (out, stride * rh);
 }
 

@@ -100,22 +100,27 @@ update_busy (LsViewer *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+/* Screen readers hear the view's state; set only when it changes, so a pan
+ * sends nothing. */
 static void
 update_accessible (LsViewer *self)
 {
   g_autofree char *description = NULL;
 
   if (self->source == NULL)
-    {
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _ ("No image"), -1);
-      return;
-    }
-  /* Translators: the viewer's state for screen readers */
-  description = g_strdup_printf (_ ("%d × %d pixels, zoom %.0f %%, window center %.2f, width %.2f%s%s"),
-                                 image_width (self), image_height (self), self->zoom * 100.0, self->window_center,
-                                 self->window_width, self->inverted ? _ (", inverted") : "",
-                                 self->overlay_visible && self->overlay_map != NULL ? _ (", saliency overlay shown") : "");
+    description = g_strdup (_ ("No image"));
+  else
+    /* Translators: the viewer's state for screen readers; the last two %s
+     * are ", inverted" and ", saliency overlay shown" or empty */
+    description = g_strdup_printf (_ ("%d × %d pixels, zoom %.0f %%, window center %.2f, width %.2f%s%s"),
+                                   image_width (self), image_height (self), self->zoom * 100.0, self->window_center,
+                                   self->window_width, self->inverted ? _ (", inverted") : "",
+                                   self->overlay_visible && self->overlay_map != NULL ? _ (", saliency overlay shown") : "");
+  if (g_strcmp0 (description, self->description) == 0)
+    return;
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+  g_free (self->description);
+  self->description = g_steal_pointer (&description);
 }
 
 static void
@@ -772,6 +777,16 @@ ls_viewer_dispose (GObject *object)
 }
 
 static void
+ls_viewer_finalize (GObject *object)
+{
+  LsViewer *self = LS_VIEWER (object);
+
+  g_free (self->description);
+
+  G_OBJECT_CLASS (ls_viewer_parent_class)->finalize (object);
+}
+
+static void
 ls_viewer_get_property (GObject *object,
                         guint prop_id,
                         GValue *value,
@@ -867,6 +882,7 @@ ls_viewer_class_init (LsViewerClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ls_viewer_dispose;
+  object_class->finalize = ls_viewer_finalize;
   object_class->get_property = ls_viewer_get_property;
   object_class->set_property = ls_viewer_set_property;
   widget_class->snapshot = ls_viewer_snapshot;

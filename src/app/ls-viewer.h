@@ -25,12 +25,26 @@
  *
  * Rendering. Window/level, invert and sampling run on the CPU in GTask
  * workers (GTK 4.8 has no gray textures), into 8-bit premultiplied BGRA
- * (GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, GDK_MEMORY_DEFAULT on little-endian) textures: a whole-image preview from a mip pyramid
- * level whose longer side is at most LS_VIEWER_PREVIEW_MAX_SIDE, drawn while
- * the view moves, and 200 ms after the last change the visible region at
- * device resolution (nearest neighbour at or above 100 %, bilinear from the
- * pyramid level just finer than the screen below it). A newer request cancels
- * the older one.
+ * textures (GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, what Cairo draws without a
+ * conversion): a whole-image preview from a mip pyramid level whose longer
+ * side is at most LS_VIEWER_PREVIEW_MAX_SIDE, scaled by GTK while the view
+ * moves, and LS_VIEWER_DETAIL_DELAY_MS after the last change the visible
+ * region at device resolution: nearest neighbour at or above 100 %, below it
+ * the area average of each device pixel's footprint in the pyramid level
+ * just finer than the screen. A newer request cancels the older one. When
+ * an image is set, nothing is drawn until its pyramid is built (0.2 s for
+ * 4096², about 1 s for 16384 × 6000 here); the busy property is TRUE while a
+ * worker or the delayed redraw is pending.
+ *
+ * Input. A wheel notch zooms by LS_VIEWER_ZOOM_STEP at the pointer (a
+ * high-resolution wheel by fractions of it); a touchpad's smooth scroll pans,
+ * and zooms with Ctrl; a pinch zooms at the fingers; the primary button drags
+ * the image; the secondary button drags the window (across the widget's
+ * width: width ± 1; down its height: center + 1, the image darkens); a
+ * double-click toggles best fit and 100 %. The viewer.* actions are found
+ * from the viewer and its children only: the window binds keys with
+ * gtk_widget_activate_action (viewer, "viewer.zoom-in", NULL), or with a
+ * GtkShortcutController of scope GTK_SHORTCUT_SCOPE_MANAGED on the viewer.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
