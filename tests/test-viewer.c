@@ -18,7 +18,7 @@
  *    4096² image reports the longest stall;
  *  - renders of a real radiograph (cxr-real) go to
  *    build/gui-renders/viewer-*.png: fit, zoomed, overlay with colour bar,
- *    inverted.
+ *    lung window, inverted.
  *
  * With -m perf (meson test --benchmark) one more case reports frame times
  * while zooming a 4096² image, from the GDK frame clock.
@@ -298,8 +298,8 @@ test_formulas (void)
   g_assert_cmpuint (ls_viewer_map_sample (1.0f, 0.5, 1.0, TRUE), ==, 0);
   g_assert_cmpuint (ls_viewer_map_sample (NAN, 0.5, 1.0, FALSE), ==, 0);
   g_assert_true (ls_viewer_window_preset_lookup ("lung", &c, &w));
-  g_assert_cmpuint (ls_viewer_map_sample (0.04f, c, w, FALSE), ==, 0);
-  g_assert_cmpuint (ls_viewer_map_sample (0.66f, c, w, FALSE), ==, 255);
+  g_assert_cmpuint (ls_viewer_map_sample (0.09f, c, w, FALSE), ==, 0);
+  g_assert_cmpuint (ls_viewer_map_sample (0.71f, c, w, FALSE), ==, 255);
   g_assert_false (ls_viewer_window_preset_lookup ("liver", &c, &w));
   /* the float implementation against the formula in doubles */
   for (int k = 0; k <= 1000; k++)
@@ -900,6 +900,9 @@ test_renders (Fixture *f,
 
   gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.toggle-overlay", NULL);
   gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.window-preset", "s", "lung");
+  save_png (f, "viewer-lung.png");
+
+  gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.window-preset", "s", "full");
   gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.invert", NULL);
   save_png (f, "viewer-inverted.png");
   (void) w;

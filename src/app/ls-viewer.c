@@ -60,7 +60,7 @@ typedef struct
 
 static const Preset presets[] = {
   { "full", 0.50, 1.00 },
-  { "lung", 0.35, 0.60 },
+  { "lung", 0.40, 0.60 },
   { "soft", 0.60, 0.50 },
   { "bone", 0.75, 0.50 },
 };

@@ -12,9 +12,11 @@
  *   byte = ⌊255 v + 0.5⌋, and 255 − byte when inverted
  * and the pixel is drawn as the opaque gray (byte, byte, byte).
  *
- * Window presets (chest radiographs stored in [0, 1], air dark, bone bright):
+ * Window presets (chest radiographs stored in [0, 1], air dark, bone bright;
+ * on 30 cxr-real images the lung fields' 5th–95th percentiles are about
+ * 0.27–0.66 and the mediastinum's median about 0.66):
  *   "full"  c 0.50 w 1.00   the whole range as stored
- *   "lung"  c 0.35 w 0.60   [0.05, 0.65]: the lung fields, vessels and airways
+ *   "lung"  c 0.40 w 0.60   [0.10, 0.70]: lung fields, vessels and airways
  *   "soft"  c 0.60 w 0.50   [0.35, 0.85]: mediastinum, heart border, diaphragm
  *   "bone"  c 0.75 w 0.50   [0.50, 1.00]: ribs, clavicles, spine
  *
