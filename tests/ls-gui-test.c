@@ -5,6 +5,14 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "dataset/import.h"
+#include "dataset/phantom.h"
+#include "imaging/png-write.h"
 #include "ls-gui-test.h"
 #include "ls-test.h"
 
@@ -99,5 +107,298 @@ ls_gui_test_save_window_png (GtkWindow *window,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("rendered %s (%dx%d)", path, width, height);
+  return path;
+}
+
+/* ---- main-loop stall probe ---- */
+
+#define PROBE_INTERVAL_MS 5
+
+static struct
+{
+  guint source_id;
+  gint64 last;  /* µs, monotonic */
+  gint64 worst; /* µs */
+} probe;
+
+static gboolean
+probe_tick_cb (gpointer user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 late = now - probe.last - PROBE_INTERVAL_MS * 1000;
+
+  probe.worst = MAX (probe.worst, late);
+  probe.last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ls_gui_test_stall_probe_start (void)
+{
+  g_assert_cmpuint (probe.source_id, ==, 0);
+  probe.worst = 0;
+  probe.last = g_get_monotonic_time ();
+  probe.source_id = g_timeout_add (PROBE_INTERVAL_MS, probe_tick_cb, NULL);
+}
+
+double
+ls_gui_test_stall_probe_stop (void)
+{
+  g_assert_cmpuint (probe.source_id, !=, 0);
+  /* The time since the last tick counts too. */
+  probe_tick_cb (NULL);
+  g_clear_handle_id (&probe.source_id, g_source_remove);
+  return probe.worst / 1000.0;
+}
+
+/* ---- waiting ---- */
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ls_gui_test_wait_for (LsGuiTestCondition condition,
+                      gpointer user_data,
+                      double timeout_s,
+                      const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  /* Wakes the loop now and then to look at the clock. */
+  guint wake_id = g_timeout_add (50, wake_cb, NULL);
+
+  while (!condition (user_data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out after %.0f s waiting for %s", timeout_s, what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake_id);
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  guint count;
+  guint target;
+} FrameWait;
+
+static void
+count_frame_cb (GdkFrameClock *clock,
+                FrameWait *w)
+{
+  if (++w->count < w->target)
+    gtk_widget_queue_draw (w->widget);
+}
+
+static gboolean
+frames_done (gpointer user_data)
+{
+  FrameWait *w = user_data;
+
+  return w->count >= w->target;
+}
+
+void
+ls_gui_test_wait_frames (GtkWidget *widget,
+                         guint n_frames)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  FrameWait w = { widget, 0, n_frames };
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame_cb), &w);
+  gtk_widget_queue_draw (widget);
+  ls_gui_test_wait_for (frames_done, &w, 10.0 + n_frames, "frames");
+  g_signal_handler_disconnect (clock, id);
+}
+
+/* ---- a big workspace ---- */
+
+#define PHANTOM_MODEL "phantom-test"
+#define PHANTOM_SIZE 128
+
+static void
+write_phantoms (const char *root,
+                guint n_images)
+{
+  g_autoptr (GError) error = NULL;
+  LsPhantomParams params;
+  guint n_classes = ls_phantom_get_n_classes ();
+
+  ls_phantom_params_init (&params);
+  params.size = PHANTOM_SIZE;
+  for (guint i = 0; i < n_images; i++)
+    {
+      guint c = i % n_classes;
+      g_autoptr (LsPhantom) ph = ls_phantom_generate (&params, 20261207, c, i);
+      g_autofree char *name = g_strdup_printf ("cxr-%05u.png", i);
+      g_autofree char *dir = i % 5 == 4 ? g_build_filename (root, "unlabelled", NULL)
+                                        : g_build_filename (root, "labelled",
+                                                            ls_phantom_get_class (c)->name, NULL);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      g_assert_true (ls_png_write_image (path, ph->image, 8, LS_PNG_WRITE_NO_FOLDER_SYNC, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Made-up probabilities for image @i of class @c: mostly confident in the
+ * true class, one in eight confident in another, one in five uncertain. */
+static void
+fake_probabilities (guint i,
+                    guint c,
+                    guint n_classes,
+                    double *probs,
+                    guint salt)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (i * 7919u + salt);
+  guint kind = g_rand_int_range (rand, 0, 40);
+  guint top = kind < 5 ? (c + 1 + g_rand_int_range (rand, 0, n_classes - 1)) % n_classes : c;
+  double spread = kind >= 5 && kind < 13 ? 0.6 : 4.0;
+  double sum = 0.0;
+
+  for (guint k = 0; k < n_classes; k++)
+    {
+      probs[k] = exp (spread * (k == top ? 1.0 : g_rand_double_range (rand, -1.0, 0.3)));
+      sum += probs[k];
+    }
+  for (guint k = 0; k < n_classes; k++)
+    probs[k] /= sum;
+}
+
+static void
+log_fake_predictions (LsStore *store,
+                      guint n_images)
+{
+  g_autofree char *db_path = g_build_filename (ls_store_get_path (store), "lungscope.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) images = ls_store_list_images (store, &error);
+  g_auto (GStrv) classes = ls_store_get_classes (store, &error);
+  guint n_classes = g_strv_length (classes);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 now = g_get_real_time ();
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (images->len, ==, n_images);
+  /* One transaction for thousands of rows: the API commits (and syncs)
+   * each prediction, which would take minutes. */
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "INSERT INTO predictions (sha256, name, image_id, model_id, "
+                                       "probabilities, predicted, ood_score, ood_flag, time) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  for (guint n = 0; n < images->len; n++)
+    {
+      const LsStoreImage *image = images->pdata[n];
+      guint i, c;
+
+      /* Back from the name to the phantom's number and class. */
+      g_assert_cmpint (sscanf (image->original_name, "cxr-%05u.png", &i), ==, 1);
+      c = i % n_classes;
+      if (i % 6 == 5)
+        continue;
+      for (guint round = i % 10 == 0 ? 0 : 1; round < 2; round++)
+        {
+          g_autofree double *probs = g_new0 (double, n_classes);
+          g_autoptr (GString) json = g_string_new ("{");
+          gboolean ood = round == 1 && i % 37 == 0;
+          guint best = 0;
+
+          fake_probabilities (i, c, n_classes, probs, round);
+          for (guint k = 0; k < n_classes; k++)
+            {
+              char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+              g_string_append_printf (json, "%s\"%s\":%s", k > 0 ? "," : "", classes[k],
+                                      g_ascii_dtostr (buf, sizeof buf, probs[k]));
+              if (probs[k] > probs[best])
+                best = k;
+            }
+          g_string_append_c (json, '}');
+          sqlite3_bind_text (stmt, 1, image->sha256, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 2, image->original_name, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int64 (stmt, 3, image->id);
+          sqlite3_bind_text (stmt, 4, PHANTOM_MODEL, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 5, json->str, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 6, classes[best], -1, SQLITE_TRANSIENT);
+          sqlite3_bind_double (stmt, 7, ood ? 12.0 : 1.0);
+          sqlite3_bind_int (stmt, 8, ood ? 1 : 0);
+          sqlite3_bind_int64 (stmt, 9, now + round);
+          g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+          sqlite3_reset (stmt);
+        }
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+char *
+ls_gui_test_phantom_workspace (guint n_images)
+{
+  g_autofree char *name = g_strdup_printf ("phantoms-%u-v1.lungscope", n_images);
+  g_autofree char *cache = ls_test_build_path ("gui-cache", NULL);
+  char *path = g_build_filename (cache, name, NULL);
+  g_autofree char *stamp = g_strconcat (path, ".complete", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsImportReport) labelled = NULL;
+  g_autoptr (LsImportReport) unlabelled = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *ws = NULL;
+  g_autofree char *src = NULL;
+  g_autofree char *model = NULL;
+  g_autofree char *labelled_dir = NULL;
+  g_autofree char *unlabelled_dir = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  if (g_file_test (stamp, G_FILE_TEST_EXISTS) && g_file_test (path, G_FILE_TEST_IS_DIR))
+    return path;
+  g_assert_cmpint (g_mkdir_with_parents (cache, 0755), ==, 0);
+  tmp = g_build_filename (cache, "making-XXXXXX", NULL);
+  g_assert_nonnull (g_mkdtemp (tmp));
+  src = g_build_filename (tmp, "src", NULL);
+  ws = g_build_filename (tmp, "ws.lungscope", NULL);
+  g_test_message ("making a workspace of %u phantoms in %s (once)", n_images, path);
+  write_phantoms (src, n_images);
+
+  store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  labelled_dir = g_build_filename (src, "labelled", NULL);
+  unlabelled_dir = g_build_filename (src, "unlabelled", NULL);
+  labelled = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, labelled_dir, NULL, NULL, NULL, NULL,
+                              &error);
+  g_assert_no_error (error);
+  if (g_file_test (unlabelled_dir, G_FILE_TEST_IS_DIR))
+    {
+      unlabelled = ls_store_import (store, LS_IMPORT_UNLABELLED, unlabelled_dir, NULL, NULL, NULL,
+                                    NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (ls_store_count_images (store, NULL), ==, n_images);
+  model = g_build_filename (ws, "models", PHANTOM_MODEL ".safetensors", NULL);
+  g_assert_true (g_file_set_contents (model, "a placeholder, never loaded", -1, &error));
+  g_assert_true (ls_store_add_model (store, PHANTOM_MODEL, NULL, "0", NULL, TRUE, &error));
+  g_assert_no_error (error);
+  log_fake_predictions (store, n_images);
+  g_clear_pointer (&store, ls_store_close);
+
+  ls_test_remove_tree (src);
+  if (g_rename (ws, path) != 0)
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR)); /* another test made it first */
+  g_assert_true (g_file_set_contents (stamp, "", 0, &error));
+  ls_test_remove_tree (tmp);
+  g_test_message ("made the workspace in %.1f s",
+                  (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
   return path;
 }

@@ -769,6 +769,134 @@ test_models (void)
   remove_tree (tmp);
 }
 
+/* The latest prediction of every image in one query: the newest row per
+ * image whatever the model (or of one model), images without one left out,
+ * a prediction logged before its file was imported linked to the image. */
+static void
+test_latest_predictions (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = make_workspace (tmp, 4);
+  g_autoptr (GPtrArray) images = ls_store_list_images (store, &error);
+  g_autofree char *f1 = g_build_filename (ls_store_get_path (store), "models", "m1.safetensors", NULL);
+  g_autofree char *f2 = g_build_filename (ls_store_get_path (store), "models", "m2.safetensors", NULL);
+  g_autofree char *late_dir = g_build_filename (tmp, "late", NULL);
+  g_autofree char *late_png = g_build_filename (late_dir, "late.png", NULL);
+  g_autofree char *late_sha = NULL;
+  g_autoptr (GPtrArray) latest = NULL;
+  g_autoptr (LsImportReport) report = NULL;
+  const LsStoreImage *im[4];
+  const LsStorePrediction *q;
+  LsStorePrediction p = { 0 };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 4; i++)
+    im[i] = images->pdata[i];
+  g_assert_true (g_file_set_contents (f1, "model one", -1, NULL));
+  g_assert_true (g_file_set_contents (f2, "model two", -1, NULL));
+  g_assert_true (ls_store_add_model (store, "m1", NULL, "v1", NULL, TRUE, &error));
+  g_assert_true (ls_store_add_model (store, "m2", "m1", "v2", NULL, FALSE, &error));
+  g_assert_no_error (error);
+
+  /* Empty before anything was logged. */
+  latest = ls_store_latest_predictions (store, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (latest->len, ==, 0);
+  g_clear_pointer (&latest, g_ptr_array_unref);
+
+  /* Image 2 first (m1, then m2), image 0 by m2 then m1; image 1 never;
+   * image 3 once, by m1. */
+  p.ood_score = NAN;
+  p.latency_ms = NAN;
+  p.sha256 = im[2]->sha256;
+  p.name = (char *) "two.png";
+  p.model_id = (char *) "m1";
+  p.probabilities_json = (char *) "{\"normal\":0.2,\"pneumonia\":0.7,\"covid\":0.1}";
+  p.predicted = (char *) "pneumonia";
+  g_assert_cmpint (ls_store_log_prediction (store, &p, &error), >, 0);
+  p.model_id = (char *) "m2";
+  p.probabilities_json = (char *) "{\"normal\":0.1,\"pneumonia\":0.1,\"covid\":0.8}";
+  p.predicted = (char *) "covid";
+  p.ood_score = 9.0;
+  p.ood_flag = TRUE;
+  g_assert_cmpint (ls_store_log_prediction (store, &p, &error), >, 0);
+  g_assert_true (ls_store_add_prediction (store, im[0]->sha256, "m2", "[0.6, 0.3, 0.1]", NAN, NULL,
+                                          NAN, &error));
+  g_assert_true (ls_store_add_prediction (store, im[0]->sha256, "m1", "[0.9, 0.05, 0.05]", 1.0,
+                                          "gradcam", 3.0, &error));
+  g_assert_true (ls_store_add_prediction (store, im[3]->sha256, "m1", "[0.3, 0.3, 0.4]", NAN, NULL,
+                                          NAN, &error));
+  g_assert_no_error (error);
+
+  latest = ls_store_latest_predictions (store, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (latest->len, ==, 3);
+  q = latest->pdata[0]; /* import order: image 0, 2, 3 */
+  g_assert_cmpstr (q->sha256, ==, im[0]->sha256);
+  g_assert_cmpint (q->image_id, ==, im[0]->id);
+  g_assert_cmpstr (q->model_id, ==, "m1");
+  g_assert_cmpstr (q->probabilities_json, ==, "[0.9, 0.05, 0.05]");
+  g_assert_cmpstr (q->saliency_method, ==, "gradcam");
+  g_assert_cmpfloat (q->ood_score, ==, 1.0);
+  q = latest->pdata[1];
+  g_assert_cmpstr (q->sha256, ==, im[2]->sha256);
+  g_assert_cmpstr (q->model_id, ==, "m2");
+  g_assert_cmpstr (q->predicted, ==, "covid");
+  g_assert_true (q->ood_flag);
+  g_assert_cmpstr (q->name, ==, "two.png");
+  q = latest->pdata[2];
+  g_assert_cmpstr (q->sha256, ==, im[3]->sha256);
+  g_assert_true (isnan (q->ood_score));
+  g_assert_false (q->ood_flag);
+  g_clear_pointer (&latest, g_ptr_array_unref);
+
+  /* One model's latest only. */
+  latest = ls_store_latest_predictions (store, "m2", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (latest->len, ==, 2);
+  g_assert_cmpstr (((LsStorePrediction *) latest->pdata[0])->probabilities_json, ==,
+                   "[0.6, 0.3, 0.1]");
+  g_assert_cmpstr (((LsStorePrediction *) latest->pdata[1])->sha256, ==, im[2]->sha256);
+  g_clear_pointer (&latest, g_ptr_array_unref);
+
+  /* One image only; an image without a prediction gives an empty list. */
+  latest = ls_store_latest_predictions (store, NULL, im[2]->sha256, &error);
+  g_assert_cmpuint (latest->len, ==, 1);
+  g_assert_cmpstr (((LsStorePrediction *) latest->pdata[0])->model_id, ==, "m2");
+  g_clear_pointer (&latest, g_ptr_array_unref);
+  latest = ls_store_latest_predictions (store, NULL, im[1]->sha256, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (latest->len, ==, 0);
+  g_clear_pointer (&latest, g_ptr_array_unref);
+
+  /* A file predicted before it was imported: linked once it is. */
+  write_test_png (late_png, 4242, 8);
+  {
+    g_autofree char *contents = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (late_png, &contents, &len, NULL));
+    late_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
+  }
+  p.sha256 = late_sha;
+  p.name = late_png;
+  p.model_id = (char *) "m1";
+  g_assert_cmpint (ls_store_log_prediction (store, &p, &error), >, 0);
+  latest = ls_store_latest_predictions (store, NULL, late_sha, &error);
+  g_assert_cmpuint (latest->len, ==, 0);
+  g_clear_pointer (&latest, g_ptr_array_unref);
+  report = ls_store_import (store, LS_IMPORT_UNLABELLED, late_dir, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->added, ==, 1);
+  latest = ls_store_latest_predictions (store, NULL, NULL, &error);
+  g_assert_cmpuint (latest->len, ==, 4);
+  q = latest->pdata[3];
+  g_assert_cmpstr (q->sha256, ==, late_sha);
+  g_assert_cmpint (q->image_id, >, im[3]->id);
+  remove_tree (tmp);
+}
+
 /* Two connections (as two threads would have): the second writer waits for
  * the first's lock instead of failing, and readers see committed data. */
 static void
@@ -858,6 +986,7 @@ main (int argc,
   g_test_add_func ("/lungscope/dataset/store/labels-undo-redo", test_labels_undo_redo);
   g_test_add_func ("/lungscope/dataset/store/files", test_files);
   g_test_add_func ("/lungscope/dataset/store/models", test_models);
+  g_test_add_func ("/lungscope/dataset/store/latest-predictions", test_latest_predictions);
   g_test_add_func ("/lungscope/dataset/store/two-connections", test_two_connections);
   g_test_add_func ("/lungscope/dataset/store/thumbnail", test_thumbnail);
   return g_test_run ();

@@ -441,27 +441,15 @@ column_double_or_nan (sqlite3_stmt *stmt,
                                                            : sqlite3_column_double (stmt, column);
 }
 
-GPtrArray *
-ls_store_list_predictions (LsStore *store,
-                           const char *model_id,
-                           const char *sha256,
-                           GError **error)
+/* Steps @stmt (columns as in ls_store_list_predictions) to its end. */
+static GPtrArray *
+predictions_from_rows (LsStore *store,
+                       sqlite3_stmt *stmt,
+                       GError **error)
 {
   g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_store_prediction_free);
-  sqlite3_stmt *stmt;
   int rc;
 
-  stmt = ls_store_stmt (store,
-                        "SELECT id, sha256, name, coalesce (image_id, 0), model_id, probabilities, "
-                        "predicted, ood_score, coalesce (ood_flag, 0), saliency_method, latency_ms, "
-                        "time FROM predictions "
-                        "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR sha256 = ?2) "
-                        "ORDER BY id",
-                        error);
-  if (stmt == NULL)
-    return NULL;
-  ls_store_bind_text_or_null (stmt, 1, model_id);
-  ls_store_bind_text_or_null (stmt, 2, sha256);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       LsStorePrediction *p = g_new0 (LsStorePrediction, 1);
@@ -488,6 +476,53 @@ ls_store_list_predictions (LsStore *store,
     }
   sqlite3_reset (stmt);
   return g_steal_pointer (&list);
+}
+
+GPtrArray *
+ls_store_list_predictions (LsStore *store,
+                           const char *model_id,
+                           const char *sha256,
+                           GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = ls_store_stmt (store,
+                        "SELECT id, sha256, name, coalesce (image_id, 0), model_id, probabilities, "
+                        "predicted, ood_score, coalesce (ood_flag, 0), saliency_method, latency_ms, "
+                        "time FROM predictions "
+                        "WHERE (?1 IS NULL OR model_id = ?1) AND (?2 IS NULL OR sha256 = ?2) "
+                        "ORDER BY id",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  ls_store_bind_text_or_null (stmt, 1, model_id);
+  ls_store_bind_text_or_null (stmt, 2, sha256);
+  return predictions_from_rows (store, stmt, error);
+}
+
+GPtrArray *
+ls_store_latest_predictions (LsStore *store,
+                             const char *model_id,
+                             const char *sha256,
+                             GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  /* For each image, the largest prediction id with its hash: one probe of
+   * the predictions_sha256 index (hash, rowid) per image, no scan. */
+  stmt = ls_store_stmt (store,
+                        "SELECT p.id, p.sha256, p.name, i.id, p.model_id, p.probabilities, "
+                        "p.predicted, p.ood_score, coalesce (p.ood_flag, 0), p.saliency_method, "
+                        "p.latency_ms, p.time FROM images i "
+                        "JOIN predictions p ON p.id = (SELECT max (q.id) FROM predictions q "
+                        "WHERE q.sha256 = i.sha256 AND (?1 IS NULL OR q.model_id = ?1)) "
+                        "WHERE (?2 IS NULL OR i.sha256 = ?2) ORDER BY i.id",
+                        error);
+  if (stmt == NULL)
+    return NULL;
+  ls_store_bind_text_or_null (stmt, 1, model_id);
+  ls_store_bind_text_or_null (stmt, 2, sha256);
+  return predictions_from_rows (store, stmt, error);
 }
 
 gboolean

@@ -322,6 +322,15 @@ GPtrArray *ls_store_list_predictions (LsStore *store,
                                       const char *model_id,
                                       const char *sha256,
                                       GError **error);
+/* (element-type LsStorePrediction) the latest prediction of each workspace
+ * image that has one, in import order, in one query (a gallery's whole
+ * list): only @model_id's and only of the image @sha256 when they are not
+ * NULL. image_id is always the image's, also for a prediction logged
+ * before the file was imported. */
+GPtrArray *ls_store_latest_predictions (LsStore *store,
+                                        const char *model_id,
+                                        const char *sha256,
+                                        GError **error);
 
 gboolean ls_store_run_begin (LsStore *store,
                              const char *run_id,
