@@ -12,6 +12,8 @@
 #include "ls-application.h"
 #include "ls-window.h"
 
+#include "report/report.h"
+
 struct _LsApplication
 {
   AdwApplication parent_instance;
@@ -19,14 +21,89 @@ struct _LsApplication
 
 G_DEFINE_FINAL_TYPE (LsApplication, ls_application, ADW_TYPE_APPLICATION)
 
+/* The demo workspace a first start makes: $XDG_DATA_HOME/lungscope/. */
+static char *
+demo_workspace_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "lungscope", "Demo.lungscope", NULL);
+}
+
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  return schema != NULL ? g_settings_new_full (schema, NULL, NULL) : NULL;
+}
+
+/* A new window opens the last workspace; the very first start makes the
+ * demo workspace. */
+static LsWindow *
+new_window (LsApplication *self)
+{
+  LsWindow *window = ls_window_new (self);
+  g_autoptr (GSettings) settings = settings_new ();
+  g_autofree char *last = NULL;
+  g_autofree char *demo = demo_workspace_path ();
+
+  if (settings != NULL && g_settings_get_boolean (settings, "reopen-last-workspace"))
+    last = g_settings_get_string (settings, "last-workspace");
+  if (last != NULL && *last != '\0' && g_file_test (last, G_FILE_TEST_IS_DIR))
+    ls_window_open_workspace (window, last, FALSE);
+  else if (g_file_test (demo, G_FILE_TEST_IS_DIR))
+    ls_window_open_workspace (window, demo, FALSE);
+  else
+    ls_window_create_demo (window, demo);
+  return window;
+}
+
 static void
 ls_application_activate (GApplication *app)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (ls_window_new (LS_APPLICATION (app)));
+    window = GTK_WINDOW (new_window (LS_APPLICATION (app)));
   gtk_window_present (window);
+}
+
+/* `lungscope FILE…`: diagnosed and added as a drop would. */
+static void
+ls_application_open (GApplication *app,
+                     GFile **files,
+                     int n_files,
+                     const char *hint)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (new_window (LS_APPLICATION (app)));
+  ls_window_open_files (LS_WINDOW (window), files, (guint) n_files);
+  gtk_window_present (window);
+}
+
+/* The class colours of the report layer, for the bars and badges. */
+static void
+load_class_css (void)
+{
+  g_autoptr (GtkCssProvider) provider = gtk_css_provider_new ();
+  GString *css = g_string_new (NULL);
+  const char *names[] = { "normal", "pneumonia", "covid" };
+
+  for (int k = 0; k < 8; k++)
+    {
+      guint32 c = ls_report_class_color (k < 3 ? names[k] : "", k);
+
+      g_string_append_printf (css, ".ls-class-%d progress { background-color: #%06x; }\n", k, c);
+    }
+  gtk_css_provider_load_from_data (provider, css->str, (gssize) css->len);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_string_free (css, TRUE);
 }
 
 static void
@@ -90,6 +167,7 @@ ls_application_startup (GApplication *app)
   G_APPLICATION_CLASS (ls_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  load_class_css ();
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
 }
 
@@ -99,6 +177,7 @@ ls_application_class_init (LsApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = ls_application_activate;
+  app_class->open = ls_application_open;
   app_class->startup = ls_application_startup;
 }
 
@@ -112,7 +191,7 @@ ls_application_new (void)
 {
   return g_object_new (LS_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", RESOURCE_PREFIX,
                        NULL);
 }

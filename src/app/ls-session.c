@@ -148,7 +148,7 @@ open_worker (GTask *task,
   g_autoptr (LsSession) self = g_object_new (LS_TYPE_SESSION, NULL);
   g_autoptr (LsStore) store = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) missing = NULL;
+  GPtrArray *missing; /* the store's */
   g_autofree char *base = NULL;
   GString *notice = g_string_new (NULL);
 

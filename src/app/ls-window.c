@@ -1,4 +1,4 @@
-/* ls-window.c — the main window
+/* ls-window.c — the main window: gallery, viewer, diagnosis, previews
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,38 +7,1116 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
-#include "ls-window.h"
+#include "ls-window-private.h"
 
-struct _LsWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* Template widgets */
-  AdwHeaderBar *header_bar;
-  AdwStatusPage *status_page;
-};
+#include "pipeline/model-info.h"
+#include "report/report.h"
 
 G_DEFINE_FINAL_TYPE (LsWindow, ls_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* The filter drop-down: fixed entries around one "Labelled <class>" entry a
+ * class. */
+enum
+{
+  FILTER_ROW_ALL,
+  FILTER_ROW_UNLABELLED,
+  FILTER_ROW_FIRST_CLASS,
+};
+
+static const char *const method_names[] = { "gradcam", "gradient", "smoothgrad" };
+static const char *const colormap_names[] = { "turbo", "inferno", "viridis", "gray" };
+static const char *const window_presets[] = { "full", "lung", "soft", "bone" };
+
+/* ---- messages ---- */
+
+void
+ls_window_show_toast (LsWindow *self,
+                      const char *text)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+ls_window_show_notice (LsWindow *self,
+                       GtkMessageType type,
+                       const char *text)
+{
+  if (text == NULL)
+    {
+      gtk_info_bar_set_revealed (self->notice_bar, FALSE);
+      return;
+    }
+  gtk_info_bar_set_message_type (self->notice_bar, type);
+  gtk_label_set_label (self->notice_label, text);
+  gtk_info_bar_set_revealed (self->notice_bar, TRUE);
+}
+
+static void
+notice_response_cb (GtkInfoBar *bar,
+                    int response,
+                    LsWindow *self)
+{
+  gtk_info_bar_set_revealed (bar, FALSE);
+}
+
+/* ---- the viewer's controls ---- */
+
+void
+ls_window_update_zoom_label (LsWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (ls_viewer_get_image (self->viewer) == NULL)
+    text = g_strdup ("–");
+  else
+    text = g_strdup_printf ("%.0f %%", 100 * ls_viewer_get_zoom (self->viewer));
+  gtk_button_set_label (self->zoom_button, text);
+}
+
+static void
+viewer_zoom_cb (LsViewer *viewer,
+                GParamSpec *pspec,
+                LsWindow *self)
+{
+  ls_window_update_zoom_label (self);
+}
+
+static LsDiagnoseOptions
+current_options (LsWindow *self)
+{
+  LsDiagnoseOptions o;
+  guint method = gtk_drop_down_get_selected (self->method_dropdown);
+  guint klass = gtk_drop_down_get_selected (self->class_dropdown);
+
+  ls_diagnose_options_init (&o);
+  o.predict.saliency = TRUE;
+  o.predict.method = method == 1 ? LS_SALIENCY_GRADIENT : method == 2 ? LS_SALIENCY_SMOOTHGRAD
+                                                                      : LS_SALIENCY_GRADCAM;
+  o.predict.target_class = klass == GTK_INVALID_LIST_POSITION || klass == 0 ? -1 : (int) klass - 1;
+  return o;
+}
+
+static void
+saliency_choice_cb (GtkDropDown *dropdown,
+                    GParamSpec *pspec,
+                    LsWindow *self)
+{
+  if (self->updating_controls)
+    return;
+  if (self->settings != NULL && dropdown == self->method_dropdown)
+    {
+      guint m = gtk_drop_down_get_selected (dropdown);
+
+      if (m < G_N_ELEMENTS (method_names))
+        g_settings_set_string (self->settings, "saliency-method", method_names[m]);
+    }
+  /* The same image, another map: not logged again. */
+  if (self->current_path != NULL)
+    ls_window_diagnose_file (self, NULL, NULL);
+}
+
+static void
+colormap_cb (GtkDropDown *dropdown,
+             GParamSpec *pspec,
+             LsWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+  LsColormap map;
+
+  if (i >= G_N_ELEMENTS (colormap_names) || !ls_colormap_from_string (colormap_names[i], &map))
+    return;
+  ls_viewer_set_colormap (self->viewer, map);
+  if (self->settings != NULL && !self->updating_controls)
+    g_settings_set_string (self->settings, "colormap", colormap_names[i]);
+}
+
+static void
+opacity_cb (GtkAdjustment *adjustment,
+            LsWindow *self)
+{
+  double v = gtk_adjustment_get_value (adjustment);
+
+  ls_viewer_set_overlay_opacity (self->viewer, v);
+  if (self->settings != NULL && !self->updating_controls)
+    g_settings_set_double (self->settings, "overlay-opacity", v);
+}
+
+static void
+window_preset_cb (GtkDropDown *dropdown,
+                  GParamSpec *pspec,
+                  LsWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (i < G_N_ELEMENTS (window_presets) && !self->updating_controls)
+    ls_viewer_set_window_preset (self->viewer, window_presets[i]);
+}
+
+static void
+fill_class_dropdown (LsWindow *self)
+{
+  g_autoptr (GtkStringList) list = gtk_string_list_new (NULL);
+  const LsModelChoice *choice = self->session ? ls_session_get_model (self->session) : NULL;
+
+  gtk_string_list_append (list, _ ("Predicted class"));
+  if (choice != NULL)
+    for (int k = 0; k < choice->model->n_classes; k++)
+      gtk_string_list_append (list, ls_report_class_display_name (choice->model->classes[k]));
+  self->updating_controls = TRUE;
+  gtk_drop_down_set_model (self->class_dropdown, G_LIST_MODEL (list));
+  gtk_drop_down_set_selected (self->class_dropdown, 0);
+  self->updating_controls = FALSE;
+}
+
+static void
+fill_filter_dropdown (LsWindow *self)
+{
+  g_autoptr (GtkStringList) list = gtk_string_list_new (NULL);
+  const char *const *classes = self->session ? ls_session_get_classes (self->session) : NULL;
+
+  gtk_string_list_append (list, _ ("All images"));
+  gtk_string_list_append (list, _ ("Unlabelled"));
+  for (guint k = 0; classes != NULL && classes[k] != NULL; k++)
+    {
+      /* Translators: a gallery filter, "Labelled Pneumonia" */
+      g_autofree char *text = g_strdup_printf (_ ("Labelled %s"),
+                                               ls_report_class_display_name (classes[k]));
+
+      gtk_string_list_append (list, text);
+    }
+  gtk_string_list_append (list, _ ("Model disagrees with label"));
+  gtk_string_list_append (list, _ ("Uncertain"));
+  gtk_string_list_append (list, _ ("Unlike training images"));
+  self->updating_controls = TRUE;
+  gtk_drop_down_set_model (self->filter_dropdown, G_LIST_MODEL (list));
+  gtk_drop_down_set_selected (self->filter_dropdown, FILTER_ROW_ALL);
+  self->updating_controls = FALSE;
+}
+
+static void
+update_count (LsWindow *self)
+{
+  g_autofree char *text = NULL;
+  guint shown, total;
+
+  if (self->list == NULL)
+    {
+      gtk_label_set_label (self->count_label, "");
+      return;
+    }
+  shown = ls_image_list_get_n_items (self->list);
+  total = ls_image_list_get_n_total (self->list);
+  if (shown == total)
+    text = g_strdup_printf (ngettext ("%u image", "%u images", total), total);
+  else
+    text = g_strdup_printf (ngettext ("%u of %u image", "%u of %u images", total), shown, total);
+  gtk_label_set_label (self->count_label, text);
+}
+
+static void
+filter_cb (GtkDropDown *dropdown,
+           GParamSpec *pspec,
+           LsWindow *self)
+{
+  guint row = gtk_drop_down_get_selected (dropdown);
+  guint n_classes;
+
+  if (self->list == NULL || row == GTK_INVALID_LIST_POSITION)
+    return;
+  n_classes = ls_image_list_get_n_classes (self->list);
+  if (row == FILTER_ROW_ALL)
+    ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_ALL, -1);
+  else if (row == FILTER_ROW_UNLABELLED)
+    ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_UNLABELLED, -1);
+  else if (row < FILTER_ROW_FIRST_CLASS + n_classes)
+    ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_LABEL, (int) (row - FILTER_ROW_FIRST_CLASS));
+  else if (row == FILTER_ROW_FIRST_CLASS + n_classes)
+    ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_DISAGREES, -1);
+  else if (row == FILTER_ROW_FIRST_CLASS + n_classes + 1)
+    ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_UNCERTAIN, -1);
+  else
+    ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_OOD, -1);
+  update_count (self);
+}
+
+static void
+sort_cb (GtkDropDown *dropdown,
+         GParamSpec *pspec,
+         LsWindow *self)
+{
+  guint row = gtk_drop_down_get_selected (dropdown);
+
+  if (self->list == NULL)
+    return;
+  ls_image_list_set_sort (self->list, row == 1   ? LS_IMAGE_SORT_ADDED
+                                      : row == 2 ? LS_IMAGE_SORT_UNCERTAINTY
+                                                 : LS_IMAGE_SORT_NAME);
+}
+
+static void
+search_cb (GtkSearchEntry *entry,
+           LsWindow *self)
+{
+  if (self->list == NULL)
+    return;
+  ls_image_list_set_search (self->list, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  update_count (self);
+}
+
+static void
+list_items_changed_cb (GListModel *model,
+                       guint position,
+                       guint removed,
+                       guint added,
+                       LsWindow *self)
+{
+  update_count (self);
+}
+
+/* ---- diagnosing ---- */
+
+typedef struct
+{
+  LsWindow *self; /* a reference */
+  guint serial;
+  gboolean new_image; /* a new image, not another map of the same */
+} DiagnoseCall;
+
+static void
+diagnose_call_free (DiagnoseCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static void
+early_cb (const LsPrediction *prediction,
+          gpointer user_data)
+{
+  DiagnoseCall *call = user_data;
+  LsWindow *self = call->self;
+
+  if (call->serial != self->diagnose_serial || !call->new_image)
+    return;
+  ls_diagnosis_panel_show_probabilities (self->diagnosis_panel, self->current_name, prediction);
+  self->probabilities_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
+}
+
+static void
+diagnose_cb (GObject *source,
+             GAsyncResult *result,
+             gpointer user_data)
+{
+  DiagnoseCall *call = user_data;
+  LsWindow *self = call->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsDiagnosis) d = ls_session_diagnose_finish (LS_SESSION (source), result, &error);
+  const LsPrediction *p;
+
+  if (call->serial != self->diagnose_serial ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      diagnose_call_free (call);
+      return;
+    }
+  g_clear_object (&self->diagnose_cancellable);
+  if (d == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s", error->message);
+
+      if (call->new_image)
+        {
+          ls_diagnosis_panel_show_error (self->diagnosis_panel, text);
+          ls_viewer_set_image (self->viewer, NULL);
+          gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), TRUE);
+          g_clear_pointer (&self->current_path, g_free);
+        }
+      ls_window_show_toast (self, text);
+      ls_window_update_actions (self);
+      diagnose_call_free (call);
+      return;
+    }
+  p = d->prediction;
+  if (call->new_image)
+    {
+      ls_viewer_set_image (self->viewer, g_steal_pointer (&d->image));
+      gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
+      ls_previews_page_set_file (self->previews_page, d->path);
+      if (self->probabilities_ms != self->probabilities_ms)
+        self->probabilities_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
+    }
+  ls_viewer_set_overlay (self->viewer, p->saliency, p->saliency_width, p->saliency_height);
+  ls_diagnosis_panel_show_diagnosis (self->diagnosis_panel, d);
+  self->overlay_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
+  if (d->log_error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_ ("The prediction was not logged: %s"),
+                                               d->log_error->message);
+
+      ls_window_show_notice (self, GTK_MESSAGE_ERROR, text);
+    }
+  if (d->log_id > 0 && self->list != NULL && self->current_sha256 != NULL)
+    ls_image_list_reload_item (self->list, self->current_sha256);
+  ls_window_update_actions (self);
+  diagnose_call_free (call);
+}
+
+/* Diagnoses @path (a file), or @sha256 (a workspace image); both NULL:
+ * the image on screen again with the current saliency choices, not
+ * logged. */
+void
+ls_window_diagnose_file (LsWindow *self,
+                         const char *path,
+                         const char *sha256)
+{
+  DiagnoseCall *call;
+  LsDiagnoseOptions options = current_options (self);
+  gboolean again = path == NULL && sha256 == NULL;
+
+  if (self->session == NULL)
+    return;
+  if (again && self->current_path == NULL)
+    return;
+  if (self->diagnose_cancellable != NULL)
+    g_cancellable_cancel (self->diagnose_cancellable);
+  g_clear_object (&self->diagnose_cancellable);
+  self->diagnose_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->diagnose_cancellable, G_CONNECT_SWAPPED);
+  call = g_new0 (DiagnoseCall, 1);
+  call->self = g_object_ref (self);
+  call->serial = ++self->diagnose_serial;
+  call->new_image = !again;
+  if (again)
+    {
+      options.log = FALSE;
+      path = self->current_path;
+    }
+  else
+    {
+      g_autofree char *name = NULL;
+
+      self->request_time = g_get_monotonic_time ();
+      self->probabilities_ms = NAN;
+      self->overlay_ms = NAN;
+      g_free (self->current_path);
+      self->current_path = g_strdup (path);
+      g_free (self->current_sha256);
+      self->current_sha256 = g_strdup (sha256);
+      g_free (self->current_name);
+      self->current_name = NULL;
+      if (path != NULL)
+        {
+          name = g_path_get_basename (path);
+          self->current_name = g_filename_display_name (name);
+        }
+      else if (self->list != NULL)
+        {
+          LsImageItem *item = ls_image_list_lookup (self->list, sha256);
+
+          if (item != NULL)
+            self->current_name = g_strdup (ls_image_item_get_name (item));
+        }
+    }
+  ls_session_diagnose_async (self->session, path, path == NULL ? sha256 : NULL, &options,
+                             call->new_image ? early_cb : NULL, call, self->diagnose_cancellable,
+                             diagnose_cb, call);
+  ls_window_update_actions (self);
+}
+
+static void
+selected_cb (LsGallery *gallery,
+             GParamSpec *pspec,
+             LsWindow *self)
+{
+  const char *sha256 = ls_gallery_get_selected_sha256 (gallery);
+
+  if (sha256 == NULL || g_strcmp0 (sha256, self->current_sha256) == 0)
+    return;
+  ls_window_diagnose_file (self, NULL, sha256);
+}
+
+/* ---- importing ---- */
+
+typedef struct
+{
+  LsWindow *self;
+  char *select_path; /* diagnosed already: select its image once imported */
+} ImportCall;
+
+static void
+import_progress_cb (double fraction,
+                    const char *message,
+                    gpointer user_data)
+{
+  LsWindow *self = user_data;
+
+  gtk_progress_bar_set_fraction (self->import_bar, CLAMP (fraction, 0, 1));
+  if (message != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_ ("Importing: %s"), message);
+
+      gtk_label_set_label (self->import_label, text);
+    }
+}
+
+static void
+list_update_cb (GObject *source,
+                GAsyncResult *result,
+                gpointer user_data)
+{
+  g_autoptr (LsWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ls_image_list_update_finish (LS_IMAGE_LIST (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ls_window_show_toast (self, error->message);
+      return;
+    }
+  update_count (self);
+  if (self->current_sha256 != NULL)
+    ls_gallery_set_selected_sha256 (self->gallery, self->current_sha256);
+}
+
+static void
+import_cb (GObject *source,
+           GAsyncResult *result,
+           gpointer user_data)
+{
+  ImportCall *call = user_data;
+  LsWindow *self = call->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsSessionImport) import = ls_session_import_finish (LS_SESSION (source), result, &error);
+  g_autofree char *text = NULL;
+
+  g_clear_object (&self->import_cancellable);
+  gtk_revealer_set_reveal_child (self->import_revealer, FALSE);
+  if (import == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ls_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+    }
+  else
+    {
+      if (import->cancelled)
+        text = g_strdup_printf (ngettext ("Import cancelled: %u image was added before.",
+                                          "Import cancelled: %u images were added before.",
+                                          import->added),
+                                import->added);
+      else if (import->added > 0 || import->known == 0)
+        text = g_strdup_printf (ngettext ("%u image added to the workspace",
+                                          "%u images added to the workspace", import->added),
+                                import->added);
+      if (text != NULL)
+        ls_window_show_toast (self, text);
+      if (import->failures != NULL)
+        {
+          g_autofree char *notice = g_strdup_printf (ngettext ("%u file could not be read:\n%s",
+                                                               "%u files could not be read:\n%s",
+                                                               import->n_failed),
+                                                     import->n_failed, import->failures);
+
+          ls_window_show_notice (self, GTK_MESSAGE_WARNING, notice);
+        }
+      if (call->select_path != NULL && g_strcmp0 (call->select_path, self->current_path) == 0 &&
+          import->sha256 != NULL && import->sha256[0] != NULL)
+        {
+          g_free (self->current_sha256);
+          self->current_sha256 = g_strdup (import->sha256[0]);
+        }
+      if (self->list != NULL)
+        {
+          if (import->sha256 != NULL && import->sha256[0] != NULL && import->added <= 1000)
+            ls_image_list_update_async (self->list, (const char *const *) import->sha256,
+                                        self->cancellable, list_update_cb, g_object_ref (self));
+          if (import->added > 0)
+            ls_image_list_load_async (self->list, ls_session_get_path (self->session),
+                                      self->cancellable, list_update_cb, g_object_ref (self));
+        }
+    }
+  ls_window_update_actions (self);
+  g_object_unref (call->self);
+  g_free (call->select_path);
+  g_free (call);
+}
+
+void
+ls_window_import (LsWindow *self,
+                  const char *const *paths,
+                  const char *select_path)
+{
+  ImportCall *call;
+
+  if (self->session == NULL || paths == NULL || paths[0] == NULL)
+    return;
+  if (ls_session_is_read_only (self->session))
+    {
+      g_autofree char *text = g_strdup_printf (_ ("This workspace is read-only (%s): the files are "
+                                                  "diagnosed but not added."),
+                                               ls_session_get_read_only_reason (self->session)
+                                                   ? ls_session_get_read_only_reason (self->session)
+                                                   : _ ("no permission"));
+
+      ls_window_show_notice (self, GTK_MESSAGE_WARNING, text);
+      return;
+    }
+  if (self->import_cancellable != NULL)
+    g_cancellable_cancel (self->import_cancellable);
+  g_clear_object (&self->import_cancellable);
+  self->import_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->import_cancellable, G_CONNECT_SWAPPED);
+  gtk_progress_bar_set_fraction (self->import_bar, 0);
+  gtk_label_set_label (self->import_label, _ ("Importing…"));
+  gtk_revealer_set_reveal_child (self->import_revealer, TRUE);
+  call = g_new0 (ImportCall, 1);
+  call->self = g_object_ref (self);
+  call->select_path = g_strdup (select_path);
+  ls_session_import_async (self->session, paths, import_progress_cb, self, self->import_cancellable,
+                           import_cb, call);
+  ls_window_update_actions (self);
+}
+
+/* ---- the workspace ---- */
+
+void
+ls_window_add_recent (LsWindow *self,
+                      const char *path)
+{
+  g_auto (GStrv) old = NULL;
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) recent = NULL;
+  guint limit, n = 1;
+
+  if (self->settings == NULL)
+    return;
+  g_settings_set_string (self->settings, "last-workspace", path);
+  old = g_settings_get_strv (self->settings, "recent-workspaces");
+  limit = g_settings_get_uint (self->settings, "recent-workspaces-limit");
+  g_strv_builder_add (b, path);
+  for (guint i = 0; old[i] != NULL && n < limit; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      {
+        g_strv_builder_add (b, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (b);
+  g_settings_set_strv (self->settings, "recent-workspaces", (const char *const *) recent);
+}
+
+static void
+fill_recent_menu (LsWindow *self)
+{
+  g_auto (GStrv) recent = NULL;
+
+  g_menu_remove_all (self->recent_section);
+  if (self->settings == NULL)
+    return;
+  recent = g_settings_get_strv (self->settings, "recent-workspaces");
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autofree char *base = g_path_get_basename (recent[i]);
+      g_autoptr (GMenuItem) item = g_menu_item_new (base, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.open-recent",
+                                               g_variant_new_string (recent[i]));
+      g_menu_append_item (self->recent_section, item);
+    }
+}
+
+static void
+recent_changed_cb (GSettings *settings,
+                   const char *key,
+                   LsWindow *self)
+{
+  fill_recent_menu (self);
+}
+
+static void
+list_load_cb (GObject *source,
+              GAsyncResult *result,
+              gpointer user_data)
+{
+  g_autoptr (LsWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ls_image_list_load_finish (LS_IMAGE_LIST (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ls_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      return;
+    }
+  update_count (self);
+}
+
+static void
+take_pending_files (LsWindow *self)
+{
+  g_autoptr (GPtrArray) files = g_steal_pointer (&self->pending_files);
+
+  if (files != NULL && files->len > 0)
+    ls_window_take_files (self, (GFile **) files->pdata, files->len);
+}
+
+static void
+set_session (LsWindow *self,
+             LsSession *session)
+{
+  const LsModelChoice *choice;
+  g_autofree char *synthetic = NULL;
+  GString *notice = g_string_new (NULL);
+
+  g_set_object (&self->session, session);
+  g_clear_pointer (&self->current_path, g_free);
+  g_clear_pointer (&self->current_sha256, g_free);
+  ls_viewer_set_image (self->viewer, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), TRUE);
+  choice = ls_session_get_model (session);
+  ls_diagnosis_panel_set_model (self->diagnosis_panel, choice);
+  ls_previews_page_set_session (self->previews_page, session);
+  fill_class_dropdown (self);
+  fill_filter_dropdown (self);
+  adw_view_switcher_title_set_title (self->switcher_title, ls_session_get_title (session));
+  adw_view_switcher_title_set_subtitle (self->switcher_title,
+                                        *choice->model->name ? choice->model->name
+                                                             : choice->model->id);
+  gtk_window_set_title (GTK_WINDOW (self), ls_session_get_title (session));
+
+  /* The info bar stays while a synthetic model is active. */
+  synthetic = g_strdup_printf (_ ("The active model, %s, was trained on synthetic images only. It "
+                                  "shows how Lungscope works; it is not for diagnosis."),
+                               *choice->model->name ? choice->model->name : choice->model->id);
+  gtk_label_set_label (self->synthetic_label, synthetic);
+  gtk_info_bar_set_revealed (self->synthetic_bar, ls_session_is_synthetic_model (session));
+
+  if (ls_session_is_read_only (session))
+    g_string_append_printf (notice, _ ("This workspace is read-only (%s): it can be browsed and "
+                                       "diagnosed, but nothing is added or logged."),
+                            ls_session_get_read_only_reason (session)
+                                ? ls_session_get_read_only_reason (session)
+                                : _ ("no permission"));
+  if (ls_session_get_open_notice (session) != NULL)
+    g_string_append_printf (notice, "%s%s", notice->len ? " " : "",
+                            ls_session_get_open_notice (session));
+  if (ls_session_get_model_notice (session) != NULL && !ls_session_is_read_only (session))
+    g_string_append_printf (notice, "%s%s", notice->len ? " " : "",
+                            ls_session_get_model_notice (session));
+  ls_window_show_notice (self, ls_session_is_read_only (session) ? GTK_MESSAGE_WARNING : GTK_MESSAGE_INFO,
+                         notice->len ? notice->str : NULL);
+  g_string_free (notice, TRUE);
+
+  ls_gallery_set_list (self->gallery, NULL);
+  if (self->list != NULL)
+    g_signal_handlers_disconnect_by_data (self->list, self);
+  g_clear_object (&self->list);
+  self->list = ls_image_list_new ();
+  g_signal_connect_object (self->list, "items-changed", G_CALLBACK (list_items_changed_cb), self, 0);
+  ls_gallery_set_list (self->gallery, self->list);
+  ls_image_list_load_async (self->list, ls_session_get_path (session), self->cancellable,
+                            list_load_cb, g_object_ref (self));
+  gtk_stack_set_visible_child_name (self->main_stack, "workspace");
+  ls_window_add_recent (self, ls_session_get_path (session));
+  ls_window_update_actions (self);
+  take_pending_files (self);
+}
+
+static void
+open_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  g_autoptr (LsWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsSession) session = ls_session_open_finish (result, &error);
+
+  if (session == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      ls_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      if (self->session == NULL)
+        gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+      ls_window_update_actions (self);
+      return;
+    }
+  set_session (self, session);
+}
+
+void
+ls_window_open_workspace (LsWindow *self,
+                          const char *path,
+                          gboolean create)
+{
+  g_return_if_fail (LS_IS_WINDOW (self));
+
+  ls_session_open_async (path, create ? LS_SESSION_OPEN_CREATE : LS_SESSION_OPEN_DEFAULT,
+                         self->cancellable, open_cb, g_object_ref (self));
+}
+
+static void
+demo_progress_cb (double fraction,
+                  const char *message,
+                  gpointer user_data)
+{
+  LsWindow *self = user_data;
+
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
+  if (message != NULL)
+    gtk_label_set_label (self->progress_label, message);
+}
+
+typedef struct
+{
+  LsWindow *self;
+  char *path;
+} DemoCall;
+
+static void
+demo_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  DemoCall *call = user_data;
+  LsWindow *self = call->self;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_object (&self->progress_cancellable);
+  if (!ls_create_demo_workspace_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ls_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+      gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+    }
+  else
+    ls_window_open_workspace (self, call->path, FALSE);
+  ls_window_update_actions (self);
+  g_object_unref (call->self);
+  g_free (call->path);
+  g_free (call);
+}
+
+void
+ls_window_create_demo (LsWindow *self,
+                       const char *path)
+{
+  DemoCall *call = g_new0 (DemoCall, 1);
+
+  g_return_if_fail (LS_IS_WINDOW (self));
+
+  call->self = g_object_ref (self);
+  call->path = g_strdup (path);
+  self->progress_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->progress_cancellable, G_CONNECT_SWAPPED);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_label_set_label (self->progress_label, _ ("Drawing synthetic chest films…"));
+  gtk_stack_set_visible_child_name (self->main_stack, "progress");
+  ls_create_demo_workspace_async (path, 100, demo_progress_cb, self, self->progress_cancellable,
+                                  demo_cb, call);
+  ls_window_update_actions (self);
+}
+
+void
+ls_window_open_files (LsWindow *self,
+                      GFile **files,
+                      guint n_files)
+{
+  g_return_if_fail (LS_IS_WINDOW (self));
+
+  if (self->session == NULL)
+    {
+      /* The workspace is still opening: after it. */
+      if (self->pending_files == NULL)
+        self->pending_files = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < n_files; i++)
+        g_ptr_array_add (self->pending_files, g_object_ref (files[i]));
+      return;
+    }
+  ls_window_take_files (self, files, n_files);
+}
+
+LsSession *
+ls_window_get_session (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+  return self->session;
+}
+
+const char *
+ls_window_get_current_path (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), NULL);
+  return self->current_path;
+}
+
+gboolean
+ls_window_is_busy (LsWindow *self)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
+  return self->diagnose_cancellable != NULL || self->import_cancellable != NULL ||
+         self->progress_cancellable != NULL ||
+         (self->list != NULL && ls_image_list_get_loading (self->list));
+}
+
+void
+ls_window_get_last_timings (LsWindow *self,
+                            double *probabilities_ms,
+                            double *overlay_ms)
+{
+  *probabilities_ms = self->probabilities_ms;
+  *overlay_ms = self->overlay_ms;
+}
+
+/* ---- the window ---- */
+
+/* Arrow keys over the viewer move through the gallery (in the gallery the
+ * grid moves itself). */
+static gboolean
+viewer_key_cb (GtkEventControllerKey *controller,
+               guint keyval,
+               guint keycode,
+               GdkModifierType state,
+               LsWindow *self)
+{
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_Up:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.previous-image", NULL);
+      return TRUE;
+    case GDK_KEY_Right:
+    case GDK_KEY_Down:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.next-image", NULL);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static void
+restore_settings (LsWindow *self)
+{
+  g_autofree char *method = NULL, *colormap = NULL;
+
+  if (self->settings == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  method = g_settings_get_string (self->settings, "saliency-method");
+  colormap = g_settings_get_string (self->settings, "colormap");
+  self->updating_controls = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (method_names); i++)
+    if (g_str_equal (method, method_names[i]))
+      gtk_drop_down_set_selected (self->method_dropdown, i);
+  for (guint i = 0; i < G_N_ELEMENTS (colormap_names); i++)
+    if (g_str_equal (colormap, colormap_names[i]))
+      gtk_drop_down_set_selected (self->colormap_dropdown, i);
+  gtk_adjustment_set_value (self->opacity_adjustment,
+                            g_settings_get_double (self->settings, "overlay-opacity"));
+  ls_viewer_set_overlay_visible (self->viewer,
+                                 g_settings_get_boolean (self->settings, "overlay-visible"));
+  self->updating_controls = FALSE;
+}
+
+static gboolean
+ls_window_close_request (GtkWindow *window)
+{
+  LsWindow *self = LS_WINDOW (window);
+
+  if (self->settings != NULL)
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", MAX (width, 360));
+      g_settings_set_int (self->settings, "window-height", MAX (height, 294));
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+      g_settings_set_boolean (self->settings, "overlay-visible",
+                              ls_viewer_get_overlay_visible (self->viewer));
+    }
+  g_cancellable_cancel (self->cancellable);
+  return GTK_WINDOW_CLASS (ls_window_parent_class)->close_request (window);
+}
+
+static void
+ls_window_dispose (GObject *object)
+{
+  LsWindow *self = LS_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->list != NULL)
+    g_signal_handlers_disconnect_by_data (self->list, self);
+  if (self->gallery != NULL)
+    ls_gallery_set_list (self->gallery, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_WINDOW);
+  g_clear_object (&self->list);
+  g_clear_object (&self->session);
+  g_clear_object (&self->diagnose_cancellable);
+  g_clear_object (&self->import_cancellable);
+  g_clear_object (&self->progress_cancellable);
+  g_clear_pointer (&self->pending_files, g_ptr_array_unref);
+  G_OBJECT_CLASS (ls_window_parent_class)->dispose (object);
+}
+
+static void
+ls_window_finalize (GObject *object)
+{
+  LsWindow *self = LS_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+  g_free (self->current_path);
+  g_free (self->current_sha256);
+  g_free (self->current_name);
+  G_OBJECT_CLASS (ls_window_parent_class)->finalize (object);
+}
 
 static void
 ls_window_class_init (LsWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ls_window_dispose;
+  object_class->finalize = ls_window_finalize;
+  window_class->close_request = ls_window_close_request;
+
+  g_type_ensure (LS_TYPE_GALLERY);
+  g_type_ensure (LS_TYPE_VIEWER);
+  g_type_ensure (LS_TYPE_PREVIEWS_PAGE);
+  g_type_ensure (LS_TYPE_DIAGNOSIS_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/ls-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, header_bar);
-  gtk_widget_class_bind_template_child (widget_class, LsWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_bar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_bar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, filter_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, sort_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, gallery);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, import_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, import_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, import_bar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, viewer);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, viewer_empty);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, method_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, class_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, colormap_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, opacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, window_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, zoom_button);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, previews_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, diagnosis_panel);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, recent_section);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, overlay_toggle);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, invert_toggle);
+
+  ls_window_class_install_actions (widget_class);
+}
+
+static void
+set_strings (GtkDropDown *dropdown,
+             const char *const *strings)
+{
+  g_autoptr (GtkStringList) list = gtk_string_list_new (strings);
+
+  gtk_drop_down_set_model (dropdown, G_LIST_MODEL (list));
+}
+
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  /* Uninstalled runs without the compiled schema still work, without
+   * remembering anything. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL)
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
 }
 
 static void
 ls_window_init (LsWindow *self)
 {
+  const char *methods[] = { _ ("Grad-CAM"), _ ("Input gradient"), _ ("SmoothGrad"), NULL };
+  const char *colormaps[] = { _ ("Turbo"), _ ("Inferno"), _ ("Viridis"), _ ("Gray"), NULL };
+  const char *windows[] = { _ ("Full range"), _ ("Lungs"), _ ("Soft tissue"), _ ("Bone"), NULL };
+  const char *sorts[] = { _ ("Name"), _ ("Date added"), _ ("Uncertainty"), NULL };
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  self->cancellable = g_cancellable_new ();
+  self->probabilities_ms = NAN;
+  self->overlay_ms = NAN;
+  self->settings = settings_new ();
+  g_signal_connect (self->notice_bar, "response", G_CALLBACK (notice_response_cb), self);
+
+  set_strings (self->method_dropdown, methods);
+  set_strings (self->colormap_dropdown, colormaps);
+  set_strings (self->window_dropdown, windows);
+  set_strings (self->sort_dropdown, sorts);
+  fill_class_dropdown (self);
+  fill_filter_dropdown (self);
+  g_signal_connect (self->method_dropdown, "notify::selected", G_CALLBACK (saliency_choice_cb), self);
+  g_signal_connect (self->class_dropdown, "notify::selected", G_CALLBACK (saliency_choice_cb), self);
+  g_signal_connect (self->colormap_dropdown, "notify::selected", G_CALLBACK (colormap_cb), self);
+  g_signal_connect (self->opacity_adjustment, "value-changed", G_CALLBACK (opacity_cb), self);
+  g_signal_connect (self->window_dropdown, "notify::selected", G_CALLBACK (window_preset_cb), self);
+  g_signal_connect (self->filter_dropdown, "notify::selected", G_CALLBACK (filter_cb), self);
+  g_signal_connect (self->sort_dropdown, "notify::selected", G_CALLBACK (sort_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_cb), self);
+  g_signal_connect (self->gallery, "notify::selected-sha256", G_CALLBACK (selected_cb), self);
+  g_signal_connect (self->viewer, "notify::zoom", G_CALLBACK (viewer_zoom_cb), self);
+  g_signal_connect (self->viewer, "notify::best-fit", G_CALLBACK (viewer_zoom_cb), self);
+  g_object_bind_property (self->viewer, "overlay-visible", self->overlay_toggle, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->viewer, "inverted", self->invert_toggle, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (viewer_key_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->viewer), keys);
+  }
+  restore_settings (self);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::recent-workspaces",
+                             G_CALLBACK (recent_changed_cb), self, 0);
+  fill_recent_menu (self);
+  ls_window_setup_drop (self);
+  ls_window_update_zoom_label (self);
+  ls_window_update_actions (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "welcome");
 }
 
 LsWindow *

@@ -1,0 +1,108 @@
+/* ls-window-private.h — the window's struct, shared by ls-window.c, its
+ * actions (ls-window-actions.c) and its drops (ls-window-dnd.c)
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ls-diagnosis-panel.h"
+#include "ls-gallery.h"
+#include "ls-image-list.h"
+#include "ls-previews-page.h"
+#include "ls-session.h"
+#include "ls-viewer.h"
+#include "ls-window.h"
+
+G_BEGIN_DECLS
+
+struct _LsWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwHeaderBar *header_bar;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkInfoBar *synthetic_bar;
+  GtkLabel *synthetic_label;
+  GtkInfoBar *notice_bar;
+  GtkLabel *notice_label;
+  GtkStack *main_stack;
+  AdwStatusPage *progress_page;
+  GtkProgressBar *progress_bar;
+  GtkLabel *progress_label;
+  GtkSearchEntry *search_entry;
+  GtkDropDown *filter_dropdown;
+  GtkDropDown *sort_dropdown;
+  GtkLabel *count_label;
+  LsGallery *gallery;
+  GtkRevealer *import_revealer;
+  GtkLabel *import_label;
+  GtkProgressBar *import_bar;
+  AdwViewStack *view_stack;
+  LsViewer *viewer;
+  AdwStatusPage *viewer_empty;
+  GtkDropDown *method_dropdown;
+  GtkDropDown *class_dropdown;
+  GtkDropDown *colormap_dropdown;
+  GtkAdjustment *opacity_adjustment;
+  GtkDropDown *window_dropdown;
+  GtkButton *zoom_button;
+  GtkToggleButton *overlay_toggle;
+  GtkToggleButton *invert_toggle;
+  LsPreviewsPage *previews_page;
+  LsDiagnosisPanel *diagnosis_panel;
+  GMenu *recent_section;
+
+  /* Owned references */
+  GSettings *settings; /* NULL where the schema is not installed */
+  LsSession *session;
+  LsImageList *list;
+  GCancellable *cancellable;          /* everything of the window; cancelled on close */
+  GCancellable *diagnose_cancellable; /* the diagnosis in flight */
+  GCancellable *import_cancellable;   /* the import in flight */
+  GCancellable *progress_cancellable; /* the demo workspace being made */
+  char *current_path;                 /* the file on screen */
+  char *current_sha256;               /* its workspace image, or NULL */
+  char *current_name;
+  GPtrArray *pending_files; /* opened before the workspace was ready */
+  guint diagnose_serial;
+  gboolean updating_controls;
+  /* Timings of the last diagnosis (benchmarks): from the request (a drop,
+   * a selection) to the probabilities and to the overlay on screen. */
+  gint64 request_time;
+  double probabilities_ms;
+  double overlay_ms;
+};
+
+/* ls-window.c */
+void ls_window_show_toast (LsWindow *self,
+                           const char *text);
+void ls_window_show_notice (LsWindow *self,
+                            GtkMessageType type,
+                            const char *text);
+void ls_window_diagnose_file (LsWindow *self,
+                              const char *path,
+                              const char *sha256);
+void ls_window_import (LsWindow *self,
+                       const char *const *paths,
+                       const char *select_path);
+void ls_window_add_recent (LsWindow *self,
+                           const char *path);
+void ls_window_update_zoom_label (LsWindow *self);
+
+/* ls-window-actions.c */
+void ls_window_class_install_actions (GtkWidgetClass *widget_class);
+void ls_window_update_actions (LsWindow *self);
+
+/* ls-window-dnd.c */
+void ls_window_setup_drop (LsWindow *self);
+/* What a drop of @files does (also `lungscope FILE…` and Open). */
+void ls_window_take_files (LsWindow *self,
+                           GFile **files,
+                           guint n_files);
+
+G_END_DECLS
