@@ -21,7 +21,9 @@
 #include "layers.h"
 #include "workers.h"
 
-G_DEFINE_QUARK (ls - net - error - quark, ls_net_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-net-error-quark, ls_net_error)
+/* clang-format on */
 
 #define ALIGN_FLOATS 16 /* 64 bytes */
 

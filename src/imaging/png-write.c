@@ -31,7 +31,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-G_DEFINE_QUARK (ls - png - write - error - quark, ls_png_write_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-png-write-error-quark, ls_png_write_error)
+/* clang-format on */
 
 /* Fills one output row of png_row_bytes bytes from the caller's pixels. */
 typedef void (*RowFunc) (gconstpointer src,

@@ -14,7 +14,9 @@
 #include "pipeline/calibrate.h"
 #include "pipeline/metrics.h"
 
-G_DEFINE_QUARK (ls - model - error - quark, ls_model_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-model-error-quark, ls_model_error)
+/* clang-format on */
 
 static const char *
 card_get (GHashTable *metadata,

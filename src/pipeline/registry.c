@@ -16,7 +16,9 @@
 #include "engine/model.h"
 #include "pipeline/registry.h"
 
-G_DEFINE_QUARK (ls - registry - error - quark, ls_registry_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-registry-error-quark, ls_registry_error)
+/* clang-format on */
 
 /* The store's orphan cleanup removes files with this prefix in models/. */
 #define STORE_TEMP_PREFIX ".tmp-"

@@ -16,7 +16,9 @@
 #include "pipeline/json-text.h"
 #include "pipeline/workspace-private.h"
 
-G_DEFINE_QUARK (ls - workspace - error - quark, ls_workspace_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-workspace-error-quark, ls_workspace_error)
+/* clang-format on */
 
 /* ---- parts ---- */
 
