@@ -68,6 +68,22 @@ test_error_domains (void)
     }
 }
 
+/* ---- Guards -------------------------------------------------------------- */
+
+/* A NULL model is a programming error the guard reports; it is not
+ * dereferenced before the guard runs. */
+static void
+test_predict_without_model (void)
+{
+  g_autoptr (LsImage) image = ls_image_new (8, 8);
+  g_autoptr (GError) error = NULL;
+
+  g_test_expect_message (NULL, G_LOG_LEVEL_CRITICAL, "*model != NULL*");
+  g_assert_null (ls_pipeline_predict (NULL, image, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+}
+
 int
 main (int argc,
       char **argv)
@@ -75,6 +91,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
 
   g_test_add_func ("/lungscope/errors/domains", test_error_domains);
+  g_test_add_func ("/lungscope/pipeline/predict/without-model", test_predict_without_model);
 
   return g_test_run ();
 }
