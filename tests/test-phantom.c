@@ -323,17 +323,17 @@ test_streams_golden (void)
       g_autoptr (GChecksum) stream = g_checksum_new (G_CHECKSUM_SHA256);
       g_autoptr (GChecksum) pixels = g_checksum_new (G_CHECKSUM_SHA256);
       g_autoptr (LsPhantom) ph = NULL;
-      Rng rng;
+      LsXoshiro rng;
 
-      rng_init (&rng, cases[i].seed, cases[i].class_index, cases[i].index);
+      phantom_rng_init (&rng, cases[i].seed, cases[i].class_index, cases[i].index);
       for (int k = 0; k < 256; k++)
         {
           guint64 v[4];
 
-          v[0] = GUINT64_TO_LE (rng_next (&rng));
-          v[1] = GUINT64_TO_LE ((guint64) (rng_uniform (&rng) * 0x1.0p53));
-          v[2] = GUINT64_TO_LE ((guint64) (rng_range (&rng, -3.0, 5.0) * 0x1.0p50));
-          v[3] = rng_chance (&rng, 0.3);
+          v[0] = GUINT64_TO_LE (ls_xoshiro_next (&rng));
+          v[1] = GUINT64_TO_LE ((guint64) (ls_xoshiro_uniform_double (&rng) * 0x1.0p53));
+          v[2] = GUINT64_TO_LE ((guint64) (ls_xoshiro_range (&rng, -3.0, 5.0) * 0x1.0p50));
+          v[3] = ls_xoshiro_chance (&rng, 0.3);
           g_checksum_update (stream, (const guchar *) v, sizeof v);
         }
       ph = ls_phantom_generate (&params, cases[i].seed, cases[i].class_index, cases[i].index);
