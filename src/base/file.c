@@ -222,10 +222,11 @@ gboolean
 ls_file_writer_commit (LsFileWriter *writer,
                        LsFileFailure *failure)
 {
-  gboolean sync = !(writer->flags & LS_FILE_WRITE_NO_SYNC);
-  gboolean ok = TRUE;
+  gboolean sync, ok = TRUE;
 
   g_return_val_if_fail (writer != NULL, FALSE);
+
+  sync = !(writer->flags & LS_FILE_WRITE_NO_SYNC);
 
   if (writer->stream != NULL)
     {
