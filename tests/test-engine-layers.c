@@ -11,17 +11,17 @@
 
 #include "engine/layers.h"
 #include "engine/optim.h"
-#include "engine/rng.h"
+#include "base/xoshiro.h"
 #include "ls-test.h"
 
 static void
 fill (float *v,
       gsize n,
-      LsEngineRng *rng,
+      LsXoshiro *rng,
       float scale)
 {
   for (gsize i = 0; i < n; i++)
-    v[i] = scale * (float) ls_engine_rng_normal (rng);
+    v[i] = scale * (float) ls_xoshiro_normal (rng);
 }
 
 static double
@@ -52,10 +52,10 @@ max_rel_diff (const float *a,
 static void
 test_conv_reference (void)
 {
-  LsEngineRng rng;
+  LsXoshiro rng;
   int cases = 0;
 
-  ls_engine_rng_init (&rng, 1);
+  ls_xoshiro_init (&rng, 1);
   for (int k = 1; k <= 5; k += 2)
     for (int stride = 1; stride <= 3; stride++)
       for (int pad = 0; pad <= k / 2 + 1 && pad <= 2; pad++)
@@ -149,9 +149,9 @@ test_conv_reference (void)
 static void
 test_conv_grouped (void)
 {
-  LsEngineRng rng;
+  LsXoshiro rng;
 
-  ls_engine_rng_init (&rng, 12);
+  ls_xoshiro_init (&rng, 12);
   for (int group = 2; group <= 4; group++)
     {
       LsConvShape s;
@@ -216,10 +216,10 @@ test_conv_direct (void)
     { 40, 7, 7, 64, 5 },
     { 3, 20, 31, 32, 1 },
   };
-  LsEngineRng rng;
+  LsXoshiro rng;
   int cases = 0;
 
-  ls_engine_rng_init (&rng, 21);
+  ls_xoshiro_init (&rng, 21);
   g_test_message ("direct kernels: %s build", ls_engine_conv2d_direct_fast () ? "AVX-512" : "portable");
   for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
     for (int pad = 0; pad <= 2; pad++)
@@ -303,9 +303,9 @@ test_conv_direct (void)
 static void
 test_col2im_adjoint (void)
 {
-  LsEngineRng rng;
+  LsXoshiro rng;
 
-  ls_engine_rng_init (&rng, 2);
+  ls_xoshiro_init (&rng, 2);
   for (int k = 1; k <= 5; k += 2)
     for (int stride = 1; stride <= 3; stride++)
       for (int pad = 0; pad <= 2; pad++)
@@ -396,11 +396,11 @@ static void
 test_gradcheck_conv (void)
 {
   ConvData d;
-  LsEngineRng rng;
+  LsXoshiro rng;
   gsize nx, nw, ny;
   g_autofree float *r = NULL, *dx = NULL, *dw = NULL, *db = NULL;
 
-  ls_engine_rng_init (&rng, 3);
+  ls_xoshiro_init (&rng, 3);
   ls_conv_shape_init (&d.s, 2, 3, 7, 6, 4, 3, 2, 1);
   nx = 2 * 3 * 7 * 6;
   nw = 4 * 3 * 9;
@@ -454,7 +454,7 @@ run_bn_gradcheck (gboolean train,
                   gboolean relu)
 {
   BnData d = { 0 };
-  LsEngineRng rng;
+  LsXoshiro rng;
   gsize nx;
   g_autofree float *r = NULL, *dx = NULL, *dg = NULL, *db = NULL, *out = NULL;
 
@@ -489,7 +489,7 @@ run_bn_gradcheck (gboolean train,
       float margin = G_MAXFLOAT;
 
       g_assert_cmpuint (seed, <, 1000);
-      ls_engine_rng_init (&rng, seed);
+      ls_xoshiro_init (&rng, seed);
       fill (d.x, nx, &rng, 2.0f);
       d.relu = FALSE;
       bn_fwd (&d, out);
@@ -531,9 +531,9 @@ static void
 test_bn_pooled (void)
 {
   static const int shapes[][4] = { { 3, 4, 7, 5 }, { 2, 3, 10, 37 }, { 2, 2, 5, 16 } };
-  LsEngineRng rng;
+  LsXoshiro rng;
 
-  ls_engine_rng_init (&rng, 21);
+  ls_xoshiro_init (&rng, 21);
   for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
     {
       const int n = shapes[si][0], c = shapes[si][1], h = shapes[si][2], w = shapes[si][3];
@@ -621,7 +621,7 @@ typedef struct
   float *wt, *b;
   uint8_t *argmax;
   float *mask;
-  LsEngineRng rng;
+  LsXoshiro rng;
   int kind;
 } SimpleData;
 
@@ -655,7 +655,7 @@ simple_fwd (gpointer data,
       ls_engine_linear_forward (d->x, d->wt, d->b, out, d->n, d->in, d->out);
       break;
     case K_DROPOUT:
-      ls_engine_rng_init (&d->rng, 11);
+      ls_xoshiro_init (&d->rng, 11);
       ls_engine_dropout_forward (d->x, out, d->mask, 0.4f, &d->rng, (gsize) d->n * d->in);
       break;
     default:
@@ -667,13 +667,13 @@ static void
 test_gradcheck_simple (void)
 {
   SimpleData d = { 0 };
-  LsEngineRng rng;
+  LsXoshiro rng;
   gsize nx, ny;
   float x[2 * 3 * 5 * 5], r[2 * 3 * 5 * 5], y[2 * 3 * 5 * 5], dx[2 * 3 * 5 * 5];
   float wt[4 * 6], b[4], dw[4 * 6], db[4], mask[2 * 6];
   uint8_t argmax[2 * 3 * 5 * 5];
 
-  ls_engine_rng_init (&rng, 6);
+  ls_xoshiro_init (&rng, 6);
   d.x = x;
   d.n = 2;
   d.c = 3;

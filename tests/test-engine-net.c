@@ -279,18 +279,18 @@ run_net_gradcheck (LsNetMode mode,
   g_autofree float *dx = g_new (float, n *in);
   const float *act, *grad;
   int c, h, w;
-  LsEngineRng rng;
+  LsXoshiro rng;
 
   g_assert_no_error (error);
   ls_net_set_threads (net, threads);
   g_assert_true (ls_net_plan (net, n, &error));
   ls_net_init_params (net, 5);
   ls_net_set_mode (net, mode);
-  ls_engine_rng_init (&rng, 8);
+  ls_xoshiro_init (&rng, 8);
   for (int i = 0; i < n * in; i++)
-    x[i] = (float) ls_engine_rng_normal (&rng);
+    x[i] = (float) ls_xoshiro_normal (&rng);
   for (int i = 0; i < n * 3; i++)
-    r[i] = (float) ls_engine_rng_normal (&rng);
+    r[i] = (float) ls_xoshiro_normal (&rng);
   /* non-trivial running statistics and affine parameters */
   for (guint t = 0; t < ls_net_get_n_tensors (net); t++)
     {
@@ -298,7 +298,7 @@ run_net_gradcheck (LsNetMode mode,
 
       if (g_str_has_suffix (ten->name, "running_var") || g_str_has_prefix (ten->name, "b"))
         for (gsize i = 0; i < ten->n_elements; i++)
-          ten->data[i] += 0.3f * (float) fabs (ls_engine_rng_normal (&rng));
+          ten->data[i] += 0.3f * (float) fabs (ls_xoshiro_normal (&rng));
     }
 
   readout (net, x, n, r);
@@ -335,11 +335,11 @@ make_data (float *x,
            int in,
            guint64 seed)
 {
-  LsEngineRng rng;
+  LsXoshiro rng;
 
-  ls_engine_rng_init (&rng, seed);
+  ls_xoshiro_init (&rng, seed);
   for (int i = 0; i < n * in; i++)
-    x[i] = (float) ls_engine_rng_normal (&rng);
+    x[i] = (float) ls_xoshiro_normal (&rng);
   for (int i = 0; i < n; i++)
     labels[i] = i % 3;
 }

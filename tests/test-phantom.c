@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "dataset/phantom-private.h"
 #include "dataset/phantom.h"
 #include "imaging/png-write.h"
 #include "ls-test.h"
@@ -292,6 +293,62 @@ test_deterministic (void)
       g_assert_false (same_phantom (a, other_index));
       g_assert_cmpint (a->image->width, ==, 192);
       g_assert_cmpint (a->image->format, ==, LS_IMAGE_FORMAT_GENERATED);
+    }
+}
+
+/* The random streams and the images they paint are fixed: the shipped
+ * default model's recipe (models/README.md) and every phantom data set
+ * depend on them. The hashes were taken before the generator moved to
+ * src/base (a stream that changes is a new recipe, not a refactoring). */
+static void
+test_streams_golden (void)
+{
+  static const struct
+  {
+    guint64 seed;
+    guint class_index, index;
+    const char *stream, *pixels;
+  } cases[] = {
+    { 2026, 0, 0, "935ebca66d7f2dc68edd5ae76652fc7d1a9ebd5432a55ba45bfa64a7c7eba759", "404cb3310a32811da94d19213c5cfebde8d8504174a40e3a1db2e484e17d625c" },
+    { 2026, 1, 17, "a3c106648318d391fc5faafddce8464bb5759e4e5c6a793ec5f09a54fb637194", "18e96c2dd04954b8eceec0b9bdc40b6a610817ad62672733f1e9f4db52e8cc52" },
+    { 2026, 2, 90000, "004ca87f112b395b1b46b746baee424bccb4e928664e5887cfa62b5ca188a6e2", "469aa889bfb73925966b20c9bcf3f8e4bd2ad6bcaceb7a3a58077bbbdfe809a2" },
+    { 7, 2, 3, "4200ec49c1f01d52383acb8ee0fbfaf58f0a5d6988d91c59d7710d0a058e10db", "4eb7ba06ed21745305e4f78504c3a1bfb7cdf53261b28a2e27ef8d7ee0f684ba" },
+  };
+  LsPhantomParams params;
+
+  ls_phantom_params_init (&params);
+  params.size = 96;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GChecksum) stream = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autoptr (GChecksum) pixels = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autoptr (LsPhantom) ph = NULL;
+      LsXoshiro rng;
+
+      phantom_rng_init (&rng, cases[i].seed, cases[i].class_index, cases[i].index);
+      for (int k = 0; k < 256; k++)
+        {
+          guint64 v[4];
+
+          v[0] = GUINT64_TO_LE (ls_xoshiro_next (&rng));
+          v[1] = GUINT64_TO_LE ((guint64) (ls_xoshiro_uniform_double (&rng) * 0x1.0p53));
+          v[2] = GUINT64_TO_LE ((guint64) (ls_xoshiro_range (&rng, -3.0, 5.0) * 0x1.0p50));
+          v[3] = ls_xoshiro_chance (&rng, 0.3);
+          g_checksum_update (stream, (const guchar *) v, sizeof v);
+        }
+      ph = ls_phantom_generate (&params, cases[i].seed, cases[i].class_index, cases[i].index);
+      for (int p = 0; p < ph->image->width * ph->image->height; p++)
+        {
+          guint8 b[2] = { (guint8) lroundf (ph->image->data[p] * 255.0f),
+                          (guint8) lroundf (ph->lesion->data[p]) };
+
+          g_checksum_update (pixels, b, sizeof b);
+        }
+      g_test_message ("{ %" G_GUINT64_FORMAT ", %u, %u, \"%s\", \"%s\" },", cases[i].seed,
+                      cases[i].class_index, cases[i].index, g_checksum_get_string (stream),
+                      g_checksum_get_string (pixels));
+      g_assert_cmpstr (g_checksum_get_string (stream), ==, cases[i].stream);
+      g_assert_cmpstr (g_checksum_get_string (pixels), ==, cases[i].pixels);
     }
 }
 
@@ -928,6 +985,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/png-write/errors", test_png_errors);
   g_test_add_func ("/lungscope/dataset/phantom/classes", test_classes);
   g_test_add_func ("/lungscope/dataset/phantom/deterministic", test_deterministic);
+  g_test_add_func ("/lungscope/dataset/phantom/streams-golden", test_streams_golden);
   g_test_add_func ("/lungscope/dataset/phantom/sizes", test_sizes);
   g_test_add_func ("/lungscope/dataset/phantom/lesions", test_lesions);
   g_test_add_func ("/lungscope/dataset/phantom/radiograph-statistics", test_radiograph_statistics);

@@ -8,8 +8,8 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
-#include "engine/blas.h"
 #include "ls-application.h"
+#include "pipeline/init.h"
 
 int
 main (int argc,
@@ -17,7 +17,7 @@ main (int argc,
 {
   g_autoptr (LsApplication) app = NULL;
 
-  ls_engine_blas_init (argv);
+  ls_pipeline_init (argv);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/blas.h"
 #include "ls-cli-predict.h"
 #include "ls-cli.h"
+#include "pipeline/init.h"
 
 static const LsCliCommand commands[] = {
   { "info", "[--json]", "Show versions, BLAS kernels and threads, and paths",
@@ -198,7 +198,7 @@ main (int argc,
   int i;
   int status;
 
-  ls_engine_blas_init (argv);
+  ls_pipeline_init (argv);
   setlocale (LC_ALL, "");
   g_set_prgname (prgname);
 

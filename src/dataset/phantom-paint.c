@@ -194,7 +194,7 @@ typedef struct
 {
   const Canvas *cv;
   const Anatomy *a;
-  Rng *rng;
+  LsXoshiro *rng;
   float *buf;
   int side;
   double amp;
@@ -226,14 +226,14 @@ grow_tree (Tree *tr,
   if (depth <= 0)
     return;
   {
-    double turn = tr->spread * rng_range (tr->rng, 0.5, 1.3);
-    double bias = rng_range (tr->rng, -0.3, 0.3);
-    double l = len * rng_range (tr->rng, 0.72, 0.88);
+    double turn = tr->spread * ls_xoshiro_range (tr->rng, 0.5, 1.3);
+    double bias = ls_xoshiro_range (tr->rng, -0.3, 0.3);
+    double l = len * ls_xoshiro_range (tr->rng, 0.72, 0.88);
     double rr = r * tr->shrink;
 
     grow_tree (tr, u1, v1, ang + bias + turn * 0.5, l, rr, depth - 1);
-    grow_tree (tr, u1, v1, ang + bias - turn * 0.5, l * rng_range (tr->rng, 0.8, 1.0),
-               rr * rng_range (tr->rng, 0.75, 1.0), depth - 1);
+    grow_tree (tr, u1, v1, ang + bias - turn * 0.5, l * ls_xoshiro_range (tr->rng, 0.8, 1.0),
+               rr * ls_xoshiro_range (tr->rng, 0.75, 1.0), depth - 1);
   }
 }
 
@@ -242,7 +242,7 @@ ls_phantom_paint_ribs (const Canvas *cv,
                        float *tmp,
                        float *bone,
                        const Anatomy *a,
-                       Rng *rng)
+                       LsXoshiro *rng)
 {
   for (int side = 0; side < 2; side++)
     {
@@ -250,7 +250,7 @@ ls_phantom_paint_ribs (const Canvas *cv,
 
       for (int k = 0; k < 12; k++)
         {
-          double vk = a->t1_v + k * a->pitch + rng_range (rng, -0.01, 0.01);
+          double vk = a->t1_v + k * a->pitch + ls_xoshiro_range (rng, -0.01, 0.01);
           double arch = 0.2 * (1 - k / 13.0) + 0.03;
           double xw = ls_phantom_lung_lateral (a, side, MIN (vk + 0.12, a->lung_oy[side])) + 0.04;
           double drop = 0.16 + 0.04 * k / 11.0;
@@ -293,7 +293,7 @@ ls_phantom_paint_ribs (const Canvas *cv,
 
       /* Clavicle: from the sternal end up and out to the acromion. */
       {
-        double cv0 = a->t1_v + rng_range (rng, 0.32, 0.42);
+        double cv0 = a->t1_v + ls_xoshiro_range (rng, 0.32, 0.42);
         Band clav = { { 0.08, 0.4, 0.65, 1.0 },
                       { cv0, cv0 - 0.1, cv0 - 0.02, cv0 - 0.3 },
                       0.045,
@@ -315,13 +315,13 @@ ls_phantom_paint_shoulders (const Canvas *cv,
                             float *tmp,
                             float *bone,
                             const Anatomy *a,
-                            Rng *rng)
+                            LsXoshiro *rng)
 {
   for (int side = 0; side < 2; side++)
     {
       double sign = side ? 1 : -1;
-      double top = a->t1_v - 0.05, tip = a->t1_v + rng_range (rng, 0.55, 0.7);
-      double xm = rng_range (rng, 0.74, 0.84);
+      double top = a->t1_v - 0.05, tip = a->t1_v + ls_xoshiro_range (rng, 0.55, 0.7);
+      double xm = ls_xoshiro_range (rng, 0.74, 0.84);
       Band medial = { { xm, xm + 0.03, xm + 0.08, xm + 0.12 },
                       { top, top + 0.2, tip - 0.15, tip },
                       0.02,
@@ -336,7 +336,7 @@ ls_phantom_paint_shoulders (const Canvas *cv,
                      0.04,
                      0.02,
                      0.0 };
-      double hx = rng_range (rng, 1.15, 1.25), hy = a->t1_v + rng_range (rng, 0.02, 0.1);
+      double hx = ls_xoshiro_range (rng, 1.15, 1.25), hy = a->t1_v + ls_xoshiro_range (rng, 0.02, 0.1);
       Band head = { { hx - 0.12, hx - 0.06, hx + 0.06, hx + 0.12 },
                     { hy, hy - 0.01, hy - 0.01, hy },
                     0.13,
@@ -373,7 +373,7 @@ void
 ls_phantom_paint_vessels (const Canvas *cv,
                           float *vessels,
                           const Anatomy *a,
-                          Rng *rng)
+                          LsXoshiro *rng)
 {
   /* Trunks from each hilum: up, out, down-out, down (angles from the
    * lateral direction, v downward); lower zones carry larger vessels. */
@@ -395,11 +395,11 @@ ls_phantom_paint_vessels (const Canvas *cv,
 
       for (guint t = 0; t < G_N_ELEMENTS (trunk_angle); t++)
         {
-          double ang = (trunk_angle[t] + rng_range (rng, -10, 10)) * G_PI / 180;
+          double ang = (trunk_angle[t] + ls_xoshiro_range (rng, -10, 10)) * G_PI / 180;
 
           /* Trunks leave the hilum along its height, not from one point. */
           grow_tree (&tr, sign * (a->hilum_x[side] + 0.03 * cos (ang)), a->hilum_v[side] + 0.1 * sin (ang), ang,
-                     trunk_len[t] * rng_range (rng, 0.85, 1.15), trunk_r[t] * rng_range (rng, 0.9, 1.15),
+                     trunk_len[t] * ls_xoshiro_range (rng, 0.85, 1.15), trunk_r[t] * ls_xoshiro_range (rng, 0.9, 1.15),
                      6);
         }
     }
@@ -465,7 +465,7 @@ void
 ls_phantom_sample_lesions (Lesions *les,
                            const Anatomy *a,
                            LsPhantomSign sign,
-                           Rng *rng,
+                           LsXoshiro *rng,
                            guint *sides)
 {
   les->n = 0;
@@ -478,25 +478,25 @@ ls_phantom_sample_lesions (Lesions *les,
        * on the other side. Lobes as seen on a PA film: upper lobes above,
        * the right middle lobe against the heart below the horizontal
        * fissure, lower lobes over the domes. */
-      int side = rng_chance (rng, 0.6) ? 0 : 1;
-      int foci = rng_chance (rng, 0.15) ? 2 : 1;
+      int side = ls_xoshiro_chance (rng, 0.6) ? 0 : 1;
+      int foci = ls_xoshiro_chance (rng, 0.15) ? 2 : 1;
 
       for (int f = 0; f < foci; f++, side = 1 - side)
         {
           Blob *b = &les->blobs[les->n++];
-          double lobe = rng_uniform (rng);
+          double lobe = ls_xoshiro_uniform_double (rng);
           double scale = f == 0 ? 1.0 : 0.6;
 
           b->side = side;
-          b->amp = rng_range (rng, 0.92, 1.0);
-          b->rough = rng_range (rng, 0.35, 0.55);
+          b->amp = ls_xoshiro_range (rng, 0.92, 1.0);
+          b->rough = ls_xoshiro_range (rng, 0.35, 0.55);
           b->fissure = 0;
           if (lobe < 0.3)
             { /* upper lobe */
-              b->x = a->lung_ox[side] + rng_range (rng, -0.05, 0.1);
-              b->v = rng_range (rng, -0.6, -0.35);
-              b->rx = rng_range (rng, 0.3, 0.42) * scale;
-              b->ry = rng_range (rng, 0.35, 0.5) * scale;
+              b->x = a->lung_ox[side] + ls_xoshiro_range (rng, -0.05, 0.1);
+              b->v = ls_xoshiro_range (rng, -0.6, -0.35);
+              b->rx = ls_xoshiro_range (rng, 0.3, 0.42) * scale;
+              b->ry = ls_xoshiro_range (rng, 0.35, 0.5) * scale;
               if (side == 0)
                 {
                   b->fissure = 1;
@@ -505,19 +505,19 @@ ls_phantom_sample_lesions (Lesions *les,
             }
           else if (lobe < 0.5)
             { /* right middle lobe or lingula, against the heart */
-              b->x = rng_range (rng, 0.25, 0.4);
-              b->v = a->dome_v[side] - rng_range (rng, 0.2, 0.35);
-              b->rx = rng_range (rng, 0.25, 0.34) * scale;
-              b->ry = rng_range (rng, 0.22, 0.32) * scale;
+              b->x = ls_xoshiro_range (rng, 0.25, 0.4);
+              b->v = a->dome_v[side] - ls_xoshiro_range (rng, 0.2, 0.35);
+              b->rx = ls_xoshiro_range (rng, 0.25, 0.34) * scale;
+              b->ry = ls_xoshiro_range (rng, 0.22, 0.32) * scale;
               if (side == 0)
                 b->fissure = -1;
             }
           else
             { /* lower lobe, over the dome */
-              b->x = a->lung_ox[side] + rng_range (rng, 0.0, 0.15);
-              b->v = a->dome_v[side] - rng_range (rng, 0.05, 0.25);
-              b->rx = rng_range (rng, 0.3, 0.42) * scale;
-              b->ry = rng_range (rng, 0.28, 0.4) * scale;
+              b->x = a->lung_ox[side] + ls_xoshiro_range (rng, 0.0, 0.15);
+              b->v = a->dome_v[side] - ls_xoshiro_range (rng, 0.05, 0.25);
+              b->rx = ls_xoshiro_range (rng, 0.3, 0.42) * scale;
+              b->ry = ls_xoshiro_range (rng, 0.28, 0.4) * scale;
             }
           *sides |= 1u << side;
         }
@@ -525,26 +525,26 @@ ls_phantom_sample_lesions (Lesions *les,
   else if (sign == LS_PHANTOM_SIGN_GROUND_GLASS)
     {
       /* Bilateral (90 %), peripheral, lower zones; a few patches a side. */
-      gboolean both = rng_chance (rng, 0.9);
-      int first = rng_chance (rng, 0.5) ? 0 : 1;
+      gboolean both = ls_xoshiro_chance (rng, 0.9);
+      int first = ls_xoshiro_chance (rng, 0.5) ? 0 : 1;
 
       for (int s = 0; s < (both ? 2 : 1); s++)
         {
           int side = s == 0 ? first : 1 - first;
-          int n = 2 + (int) (rng_uniform (rng) * 3);
+          int n = 2 + (int) (ls_xoshiro_uniform_double (rng) * 3);
 
           for (int i = 0; i < n && les->n < MAX_BLOBS; i++)
             {
               Blob *b = &les->blobs[les->n++];
-              gboolean lower = rng_chance (rng, 0.8);
+              gboolean lower = ls_xoshiro_chance (rng, 0.8);
 
               b->side = side;
-              b->v = lower ? rng_range (rng, -0.05, a->dome_v[side] - 0.05) : rng_range (rng, -0.4, -0.05);
-              b->x = ls_phantom_lung_lateral (a, side, b->v) - rng_range (rng, 0.08, 0.18);
-              b->rx = rng_range (rng, 0.14, 0.24);
-              b->ry = rng_range (rng, 0.2, 0.34);
-              b->amp = rng_range (rng, 0.7, 1.0);
-              b->rough = rng_range (rng, 0.3, 0.5);
+              b->v = lower ? ls_xoshiro_range (rng, -0.05, a->dome_v[side] - 0.05) : ls_xoshiro_range (rng, -0.4, -0.05);
+              b->x = ls_phantom_lung_lateral (a, side, b->v) - ls_xoshiro_range (rng, 0.08, 0.18);
+              b->rx = ls_xoshiro_range (rng, 0.14, 0.24);
+              b->ry = ls_xoshiro_range (rng, 0.2, 0.34);
+              b->amp = ls_xoshiro_range (rng, 0.7, 1.0);
+              b->rough = ls_xoshiro_range (rng, 0.3, 0.5);
               b->fissure = 0;
             }
           *sides |= 1u << side;
@@ -609,7 +609,7 @@ ls_phantom_paint_bronchograms (const Canvas *cv,
                                float *bronch,
                                const Anatomy *a,
                                const Lesions *l,
-                               Rng *rng)
+                               LsXoshiro *rng)
 {
   for (int i = 0; i < l->n; i++)
     {
@@ -624,6 +624,6 @@ ls_phantom_paint_bronchograms (const Canvas *cv,
       Tree tr = { cv, a, rng, bronch, b->side, 0.15 / (0.02 * cv->frame->s), 0.7, 0.8, TRUE };
 
       for (int k = 0; k < 2; k++)
-        grow_tree (&tr, su, sv, ang + rng_range (rng, -0.35, 0.35), 0.09, 0.02, 4);
+        grow_tree (&tr, su, sv, ang + ls_xoshiro_range (rng, -0.35, 0.35), 0.09, 0.02, 4);
     }
 }

@@ -7,85 +7,28 @@
 
 #include <math.h>
 
+#include "base/xoshiro.h"
 #include "phantom.h"
 
 G_BEGIN_DECLS
 
-/* ---- Random numbers: xoshiro256**, seeded by SplitMix64 ---------------- */
+/* ---- Random numbers ------------------------------------------------------ */
 
-typedef struct
-{
-  guint64 s[4];
-} Rng;
-
-static inline guint64
-splitmix64 (guint64 *x)
-{
-  guint64 z = (*x += 0x9e3779b97f4a7c15ull);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
+/* Each image's own xoshiro256** stream, keyed by (seed, class, index). The
+ * streams are fixed: tests/test-phantom.c holds their hashes. */
 static inline void
-rng_init (Rng *rng,
-          guint64 seed,
-          guint class_index,
-          guint index)
+phantom_rng_init (LsXoshiro *rng,
+                  guint64 seed,
+                  guint class_index,
+                  guint index)
 {
   guint64 x = seed;
   guint64 key;
 
-  key = splitmix64 (&x);
+  key = ls_splitmix64 (&x);
   x = key ^ ((guint64) class_index << 32 | index);
-  x = splitmix64 (&x) ^ (0x5851f42d4c957f2dull * (class_index + 1));
-  for (int i = 0; i < 4; i++)
-    rng->s[i] = splitmix64 (&x);
-}
-
-static inline guint64
-rotl (guint64 x,
-      int k)
-{
-  return (x << k) | (x >> (64 - k));
-}
-
-static inline guint64
-rng_next (Rng *rng)
-{
-  guint64 *s = rng->s;
-  guint64 result = rotl (s[1] * 5, 7) * 9;
-  guint64 t = s[1] << 17;
-
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl (s[3], 45);
-  return result;
-}
-
-static inline double
-rng_uniform (Rng *rng)
-{
-  return (double) (rng_next (rng) >> 11) * 0x1.0p-53;
-}
-
-static inline double
-rng_range (Rng *rng,
-           double lo,
-           double hi)
-{
-  return lo + (hi - lo) * rng_uniform (rng);
-}
-
-static inline gboolean
-rng_chance (Rng *rng,
-            double p)
-{
-  return rng_uniform (rng) < p;
+  x = ls_splitmix64 (&x) ^ (0x5851f42d4c957f2dull * (class_index + 1));
+  ls_xoshiro_init (rng, x);
 }
 
 /* ---- Geometry ------------------------------------------------------------ */
@@ -249,23 +192,23 @@ void ls_phantom_paint_ribs (const Canvas *cv,
                             float *tmp,
                             float *bone,
                             const Anatomy *a,
-                            Rng *rng);
+                            LsXoshiro *rng);
 void ls_phantom_paint_shoulders (const Canvas *cv,
                                  float *tmp,
                                  float *bone,
                                  const Anatomy *a,
-                                 Rng *rng);
+                                 LsXoshiro *rng);
 void ls_phantom_paint_vessels (const Canvas *cv,
                                float *vessels,
                                const Anatomy *a,
-                               Rng *rng);
+                               LsXoshiro *rng);
 void ls_phantom_paint_airways (const Canvas *cv,
                                float *airway,
                                const Anatomy *a);
 void ls_phantom_sample_lesions (Lesions *les,
                                 const Anatomy *a,
                                 LsPhantomSign sign,
-                                Rng *rng,
+                                LsXoshiro *rng,
                                 guint *sides);
 void ls_phantom_paint_lesions (const Canvas *cv,
                                float *les,
@@ -276,6 +219,6 @@ void ls_phantom_paint_bronchograms (const Canvas *cv,
                                     float *bronch,
                                     const Anatomy *a,
                                     const Lesions *l,
-                                    Rng *rng);
+                                    LsXoshiro *rng);
 
 G_END_DECLS

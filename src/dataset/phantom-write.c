@@ -28,7 +28,9 @@
 
 #include "imaging/png-write.h"
 
-G_DEFINE_QUARK (ls - phantom - error - quark, ls_phantom_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-phantom-error-quark, ls_phantom_error)
+/* clang-format on */
 
 typedef struct
 {

@@ -75,74 +75,74 @@ static double body_half_width (const Anatomy *a,
 
 static void
 sample_anatomy (Anatomy *a,
-                Rng *rng)
+                LsXoshiro *rng)
 {
-  double tall = rng_range (rng, -0.06, 0.06);
+  double tall = ls_xoshiro_range (rng, -0.06, 0.06);
 
-  a->body_w = rng_range (rng, 0.96, 1.18);
-  a->body_d = rng_range (rng, 0.9, 1.15);
-  a->arms = rng_chance (rng, 0.6);
-  a->arm_u = rng_range (rng, 1.28, 1.4);
+  a->body_w = ls_xoshiro_range (rng, 0.96, 1.18);
+  a->body_d = ls_xoshiro_range (rng, 0.9, 1.15);
+  a->arms = ls_xoshiro_chance (rng, 0.6);
+  a->arm_u = ls_xoshiro_range (rng, 1.28, 1.4);
   for (int side = 0; side < 2; side++)
     {
-      a->lung_ox[side] = rng_range (rng, 0.40, 0.44);
-      a->lung_ax[side] = rng_range (rng, 0.48, 0.53);
-      a->lung_by[side] = rng_range (rng, 1.5, 1.6) + tall;
-      a->lung_oy[side] = a->lung_by[side] - rng_range (rng, 0.98, 1.04);
+      a->lung_ox[side] = ls_xoshiro_range (rng, 0.40, 0.44);
+      a->lung_ax[side] = ls_xoshiro_range (rng, 0.48, 0.53);
+      a->lung_by[side] = ls_xoshiro_range (rng, 1.5, 1.6) + tall;
+      a->lung_oy[side] = a->lung_by[side] - ls_xoshiro_range (rng, 0.98, 1.04);
       a->lung_iax[side] = 1 / a->lung_ax[side];
       a->lung_iby[side] = 1 / a->lung_by[side];
-      a->dome_x[side] = rng_range (rng, 0.38, 0.5);
-      a->dome_c[side] = rng_range (rng, 1.0, 1.5);
-      a->med_x[side] = rng_range (rng, 0.12, 0.16);
+      a->dome_x[side] = ls_xoshiro_range (rng, 0.38, 0.5);
+      a->dome_c[side] = ls_xoshiro_range (rng, 1.0, 1.5);
+      a->med_x[side] = ls_xoshiro_range (rng, 0.12, 0.16);
     }
   /* The right dome sits higher than the left (the liver). */
-  a->dome_v[0] = rng_range (rng, 0.34, 0.48) + tall;
-  a->dome_v[1] = a->dome_v[0] + rng_range (rng, 0.03, 0.1);
-  a->knob_v = rng_range (rng, -0.5, -0.4);
-  a->knob_x = rng_range (rng, 0.18, 0.22);
-  a->trunk_v = a->knob_v + rng_range (rng, 0.2, 0.26);
-  a->trunk_x = rng_range (rng, 0.16, 0.2);
-  a->lung_depth = a->body_d * rng_range (rng, 0.7, 0.8);
+  a->dome_v[0] = ls_xoshiro_range (rng, 0.34, 0.48) + tall;
+  a->dome_v[1] = a->dome_v[0] + ls_xoshiro_range (rng, 0.03, 0.1);
+  a->knob_v = ls_xoshiro_range (rng, -0.5, -0.4);
+  a->knob_x = ls_xoshiro_range (rng, 0.18, 0.22);
+  a->trunk_v = a->knob_v + ls_xoshiro_range (rng, 0.2, 0.26);
+  a->trunk_x = ls_xoshiro_range (rng, 0.16, 0.2);
+  a->lung_depth = a->body_d * ls_xoshiro_range (rng, 0.7, 0.8);
 
   {
-    double hs = rng_range (rng, 0.88, 1.12);
+    double hs = ls_xoshiro_range (rng, 0.88, 1.12);
 
     /* The left ventricle is widest low, near the apex on the dome; the
      * right atrium bulges in the middle of its own, shorter arc. */
-    a->heart_v[1] = a->dome_v[1] + rng_range (rng, 0.1, 0.18);
-    a->heart_b[1] = rng_range (rng, 0.6, 0.7) * hs;
-    a->heart_x[1] = rng_range (rng, 0.5, 0.6) * hs;
-    a->heart_v[0] = a->dome_v[0] - rng_range (rng, 0.08, 0.14);
-    a->heart_b[0] = rng_range (rng, 0.3, 0.36) * hs;
-    a->heart_x[0] = rng_range (rng, 0.26, 0.34) * hs;
+    a->heart_v[1] = a->dome_v[1] + ls_xoshiro_range (rng, 0.1, 0.18);
+    a->heart_b[1] = ls_xoshiro_range (rng, 0.6, 0.7) * hs;
+    a->heart_x[1] = ls_xoshiro_range (rng, 0.5, 0.6) * hs;
+    a->heart_v[0] = a->dome_v[0] - ls_xoshiro_range (rng, 0.08, 0.14);
+    a->heart_b[0] = ls_xoshiro_range (rng, 0.3, 0.36) * hs;
+    a->heart_x[0] = ls_xoshiro_range (rng, 0.26, 0.34) * hs;
     a->heart_ib[0] = 1 / a->heart_b[0];
     a->heart_ib[1] = 1 / a->heart_b[1];
   }
 
-  a->spine_u = rng_range (rng, -0.02, 0.02);
-  a->spinous_u = a->spine_u + rng_range (rng, -0.035, 0.035);
-  a->t1_v = rng_range (rng, -1.16, -1.08);
+  a->spine_u = ls_xoshiro_range (rng, -0.02, 0.02);
+  a->spinous_u = a->spine_u + ls_xoshiro_range (rng, -0.035, 0.035);
+  a->t1_v = ls_xoshiro_range (rng, -1.16, -1.08);
   a->pitch = (a->dome_v[0] + 0.12 - a->t1_v) / 10.0;
-  a->hilum_x[0] = rng_range (rng, 0.17, 0.23);
-  a->hilum_v[0] = rng_range (rng, -0.2, -0.1);
-  a->hilum_x[1] = rng_range (rng, 0.19, 0.25);
-  a->hilum_v[1] = a->hilum_v[0] - rng_range (rng, 0.03, 0.1);
-  a->fissure_v = rng_range (rng, -0.2, -0.05);
+  a->hilum_x[0] = ls_xoshiro_range (rng, 0.17, 0.23);
+  a->hilum_v[0] = ls_xoshiro_range (rng, -0.2, -0.1);
+  a->hilum_x[1] = ls_xoshiro_range (rng, 0.19, 0.25);
+  a->hilum_v[1] = a->hilum_v[0] - ls_xoshiro_range (rng, 0.03, 0.1);
+  a->fissure_v = ls_xoshiro_range (rng, -0.2, -0.05);
 
-  a->stomach = rng_chance (rng, 0.7);
-  a->stomach_u = rng_range (rng, 0.35, 0.6);
-  a->stomach_v = a->dome_v[1] + rng_range (rng, 0.1, 0.16);
-  a->stomach_rx = rng_range (rng, 0.1, 0.18);
-  a->stomach_ry = rng_range (rng, 0.05, 0.09);
+  a->stomach = ls_xoshiro_chance (rng, 0.7);
+  a->stomach_u = ls_xoshiro_range (rng, 0.35, 0.6);
+  a->stomach_v = a->dome_v[1] + ls_xoshiro_range (rng, 0.1, 0.16);
+  a->stomach_rx = ls_xoshiro_range (rng, 0.1, 0.18);
+  a->stomach_ry = ls_xoshiro_range (rng, 0.05, 0.09);
 
   for (int i = 0; i < NOISE_N * NOISE_N; i++)
-    a->noise[i] = (float) rng_range (rng, -1, 1);
-  a->breasts = rng_chance (rng, 0.4);
-  a->breast_x = rng_range (rng, 0.5, 0.65);
-  a->breast_v = a->dome_v[0] + rng_range (rng, -0.05, 0.1);
-  a->breast_rx = rng_range (rng, 0.3, 0.42);
-  a->breast_ry = rng_range (rng, 0.25, 0.35);
-  a->breast_t = rng_range (rng, 0.05, 0.12);
+    a->noise[i] = (float) ls_xoshiro_range (rng, -1, 1);
+  a->breasts = ls_xoshiro_chance (rng, 0.4);
+  a->breast_x = ls_xoshiro_range (rng, 0.5, 0.65);
+  a->breast_v = a->dome_v[0] + ls_xoshiro_range (rng, -0.05, 0.1);
+  a->breast_rx = ls_xoshiro_range (rng, 0.3, 0.42);
+  a->breast_ry = ls_xoshiro_range (rng, 0.25, 0.35);
+  a->breast_t = ls_xoshiro_range (rng, 0.05, 0.12);
   for (int i = 0; i <= BODY_N; i++)
     a->body_ihw[i] = (float) (1 / body_half_width (a, BODY_V0 + i * (BODY_V1 - BODY_V0) / BODY_N));
 }
@@ -376,7 +376,7 @@ ls_phantom_generate (const LsPhantomParams *params,
 {
   const LsPhantomClass *klass;
   LsPhantom *ph;
-  Rng rng;
+  LsXoshiro rng;
   Anatomy *a;
   Lesions lesions;
   Frame frame;
@@ -400,7 +400,7 @@ ls_phantom_generate (const LsPhantomParams *params,
   klass = &classes[class_index];
   R = params->size;
   n = (gsize) R * R;
-  rng_init (&rng, seed, class_index, index);
+  phantom_rng_init (&rng, seed, class_index, index);
 
   ph = g_new0 (LsPhantom, 1);
   ph->class_index = class_index;
@@ -411,16 +411,16 @@ ls_phantom_generate (const LsPhantomParams *params,
   a = g_new0 (Anatomy, 1);
   sample_anatomy (a, &rng);
 
-  ph->scale = rng_range (&rng, 0.9, 1.1);
-  ph->rotation = rng_range (&rng, -6, 6);
-  ph->exposure = rng_range (&rng, 0.8, 1.2);
-  ph->noise = rng_range (&rng, 0.008, 0.03);
-  ph->blur = rng_range (&rng, 0.05, 0.22);
+  ph->scale = ls_xoshiro_range (&rng, 0.9, 1.1);
+  ph->rotation = ls_xoshiro_range (&rng, -6, 6);
+  ph->exposure = ls_xoshiro_range (&rng, 0.8, 1.2);
+  ph->noise = ls_xoshiro_range (&rng, 0.008, 0.03);
+  ph->blur = ls_xoshiro_range (&rng, 0.05, 0.22);
   frame.s = R / 2.5 * ph->scale;
-  frame.ay = rng_range (&rng, 0.94, 1.06);
+  frame.ay = ls_xoshiro_range (&rng, 0.94, 1.06);
   frame.iay = 1 / frame.ay;
-  frame.cx = R * (0.5 + rng_range (&rng, -0.03, 0.03));
-  frame.cy = R * (0.5 + rng_range (&rng, -0.03, 0.03));
+  frame.cx = R * (0.5 + ls_xoshiro_range (&rng, -0.03, 0.03));
+  frame.cy = R * (0.5 + ls_xoshiro_range (&rng, -0.03, 0.03));
   frame.c = cos (ph->rotation * G_PI / 180);
   frame.sn = sin (ph->rotation * G_PI / 180);
   frame.is = 1 / frame.s;
@@ -428,8 +428,8 @@ ls_phantom_generate (const LsPhantomParams *params,
   cv.frame = &frame;
 
   k_att = 1.2 * ph->exposure;
-  gamma = rng_range (&rng, 1.8, 2.4);
-  mu_bone = rng_range (&rng, 1.6, 2.2);
+  gamma = ls_xoshiro_range (&rng, 1.8, 2.4);
+  mu_bone = ls_xoshiro_range (&rng, 1.6, 2.2);
 
   vessels = g_new0 (float, n);
   out = ph->image->data;
@@ -457,7 +457,7 @@ ls_phantom_generate (const LsPhantomParams *params,
 
   ls_phantom_sample_lesions (&lesions, a, klass->sign, &rng, &ph->lesion_sides);
   ls_phantom_paint_lesions (&hcv, les, les_eff, a, &lesions);
-  ph->air_bronchogram = klass->sign == LS_PHANTOM_SIGN_CONSOLIDATION && rng_chance (&rng, 0.75);
+  ph->air_bronchogram = klass->sign == LS_PHANTOM_SIGN_CONSOLIDATION && ls_xoshiro_chance (&rng, 0.75);
   if (ph->air_bronchogram)
     {
       bronch = g_new0 (float, n);
@@ -486,15 +486,15 @@ ls_phantom_generate (const LsPhantomParams *params,
       dlut[j] = lut[j + 1] - lut[j];
     for (int j = 0; j < GAUSS_N; j++)
       {
-        guint64 r = rng_next (&rng);
+        guint64 r = ls_xoshiro_next (&rng);
 
         gauss[j] = (float) (((double) (r & 0xffff) + (double) ((r >> 16) & 0xffff) +
                              (double) ((r >> 32) & 0xffff) + (double) (r >> 48) - 2 * 65535.0) /
                             (65535.0 * 0.57735));
       }
-    noise_state = rng_next (&rng) | 1;
-    heel = rng_range (&rng, -0.06, 0.06);
-    floor_level = rng_range (&rng, 0.02, 0.08);
+    noise_state = ls_xoshiro_next (&rng) | 1;
+    heel = ls_xoshiro_range (&rng, -0.06, 0.06);
+    floor_level = ls_xoshiro_range (&rng, 0.02, 0.08);
   }
 
   /* The film at full resolution: smooth fields (bilinear) plus the thin

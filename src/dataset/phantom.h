@@ -13,16 +13,10 @@
 
 #include <gio/gio.h>
 
+#include "base/progress.h"
 #include "imaging/image.h"
 
 G_BEGIN_DECLS
-
-#ifndef LS_PROGRESS_FUNC_DEFINED
-#define LS_PROGRESS_FUNC_DEFINED
-typedef void (*LsProgressFunc) (double fraction,
-                                const char *message,
-                                gpointer user_data);
-#endif
 
 #define LS_PHANTOM_ERROR (ls_phantom_error_quark ())
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "dataset/store-private.h"
 
 #define TEMP_PREFIX ".tmp-"
@@ -40,68 +41,37 @@ set_errno_error (GError **error,
   return FALSE;
 }
 
+/* How each step of a durable write failing reads before the path. */
+static const char *const write_steps[] = {
+  [LS_FILE_STEP_CREATE] = "cannot create a temporary file in",
+  [LS_FILE_STEP_WRITE] = "cannot write",
+  [LS_FILE_STEP_SYNC] = "cannot sync",
+  [LS_FILE_STEP_CLOSE] = "cannot close",
+  [LS_FILE_STEP_EXISTS] = "cannot replace",
+  [LS_FILE_STEP_RENAME] = "cannot rename into place",
+  [LS_FILE_STEP_OPEN_FOLDER] = "cannot open the folder",
+  [LS_FILE_STEP_SYNC_FOLDER] = "cannot sync the folder",
+};
+
+static gboolean
+set_file_error (GError **error,
+                const LsFileFailure *failure)
+{
+  return set_errno_error (error, failure->errsv, write_steps[failure->step], failure->path);
+}
+
 gboolean
 ls_store_fsync_dir (const char *dir,
                     GError **error)
 {
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_auto (LsFileFailure) failure = { 0 };
 
-  if (fd < 0)
-    return set_errno_error (error, errno, "cannot open the folder", dir);
-  if (fsync (fd) != 0 && errno != EINVAL)
-    {
-      int saved = errno;
-
-      close (fd);
-      return set_errno_error (error, saved, "cannot sync the folder", dir);
-    }
-  close (fd);
-  return TRUE;
+  return ls_file_sync_folder (dir, &failure) || set_file_error (error, &failure);
 }
 
+/* Copies @src into @writer. */
 static gboolean
-fsync_path (const char *path,
-            GError **error)
-{
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0)
-    return set_errno_error (error, errno, "cannot open", path);
-  if (fsync (fd) != 0)
-    {
-      int saved = errno;
-
-      close (fd);
-      return set_errno_error (error, saved, "cannot sync", path);
-    }
-  close (fd);
-  return TRUE;
-}
-
-static gboolean
-write_all (int fd,
-           const guint8 *data,
-           gsize len)
-{
-  while (len > 0)
-    {
-      gssize n = write (fd, data, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Copies @src into the open @fd. */
-static gboolean
-copy_into (int fd,
+copy_into (LsFileWriter *writer,
            const char *src,
            GError **error)
 {
@@ -112,6 +82,7 @@ copy_into (int fd,
     return set_errno_error (error, errno, "cannot read", src);
   for (;;)
     {
+      g_auto (LsFileFailure) failure = { 0 };
       gssize n = read (in, buf, sizeof buf);
 
       if (n == 0)
@@ -125,12 +96,10 @@ copy_into (int fd,
           close (in);
           return set_errno_error (error, saved, "cannot read", src);
         }
-      if (!write_all (fd, buf, (gsize) n))
+      if (!ls_file_writer_write (writer, buf, (gsize) n, &failure))
         {
-          int saved = errno;
-
           close (in);
-          return set_errno_error (error, saved, "cannot write a copy of", src);
+          return set_errno_error (error, failure.errsv, "cannot write a copy of", src);
         }
     }
   close (in);
@@ -153,9 +122,8 @@ ensure_dir (const char *dir,
 
 struct _LsFileBatch
 {
-  GPtrArray *tmps;  /* written, not yet synced */
-  GPtrArray *dests; /* where each goes */
-  GHashTable *dirs; /* folders to sync after the renames */
+  GPtrArray *writers; /* written, not yet synced */
+  GHashTable *dirs;   /* folders to sync after the renames */
 };
 
 LsFileBatch *
@@ -163,8 +131,7 @@ ls_file_batch_new (void)
 {
   LsFileBatch *batch = g_new0 (LsFileBatch, 1);
 
-  batch->tmps = g_ptr_array_new_with_free_func (g_free);
-  batch->dests = g_ptr_array_new_with_free_func (g_free);
+  batch->writers = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_file_writer_abort);
   batch->dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return batch;
 }
@@ -174,10 +141,7 @@ ls_file_batch_free (LsFileBatch *batch)
 {
   if (batch == NULL)
     return;
-  for (guint i = 0; i < batch->tmps->len; i++)
-    g_unlink (g_ptr_array_index (batch->tmps, i));
-  g_ptr_array_unref (batch->tmps);
-  g_ptr_array_unref (batch->dests);
+  g_ptr_array_unref (batch->writers);
   g_hash_table_unref (batch->dirs);
   g_free (batch);
 }
@@ -190,19 +154,14 @@ ls_file_batch_finish (LsFileBatch *batch,
   gpointer dir;
 
   /* One fsync per file, but on ext4 (data=ordered) the first commits the
-   * journal for all of them, so the rest are cheap. */
-  for (guint i = 0; i < batch->tmps->len; i++)
-    if (!fsync_path (g_ptr_array_index (batch->tmps, i), error))
-      return FALSE;
-  while (batch->tmps->len > 0)
+   * journal for all of them, so the rest are cheap; the folders once each
+   * at the end. */
+  while (batch->writers->len > 0)
     {
-      const char *tmp = g_ptr_array_index (batch->tmps, 0);
-      const char *dest = g_ptr_array_index (batch->dests, 0);
+      g_auto (LsFileFailure) failure = { 0 };
 
-      if (rename (tmp, dest) != 0)
-        return set_errno_error (error, errno, "cannot rename into place", dest);
-      g_ptr_array_remove_index (batch->tmps, 0);
-      g_ptr_array_remove_index (batch->dests, 0);
+      if (!ls_file_writer_commit (g_ptr_array_steal_index (batch->writers, 0), &failure))
+        return set_file_error (error, &failure);
     }
   g_hash_table_iter_init (&it, batch->dirs);
   while (g_hash_table_iter_next (&it, &dir, NULL))
@@ -221,8 +180,9 @@ ls_store_put_file_durably (const char *dest,
                            GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (dest);
-  g_autofree char *tmp = NULL;
-  gboolean linked = FALSE;
+  g_auto (LsFileFailure) failure = { 0 };
+  LsFileWriteFlags flags = batch != NULL ? LS_FILE_WRITE_NO_FOLDER_SYNC : 0;
+  LsFileWriter *writer = NULL;
 
   g_return_val_if_fail (src_path != NULL || data != NULL, FALSE);
 
@@ -231,64 +191,38 @@ ls_store_put_file_durably (const char *dest,
   if (!ensure_dir (dir, error))
     return FALSE;
 
+  /* A linked file's data (someone just wrote it) is synced on commit too. */
   if (allow_link && src_path != NULL)
+    writer = ls_file_writer_new_link (dest, src_path, TEMP_PREFIX, flags);
+  if (writer == NULL)
     {
-      tmp = g_strdup_printf ("%s/" TEMP_PREFIX "%08x%08x", dir, g_random_int (), g_random_int ());
-      linked = link (src_path, tmp) == 0;
-      if (!linked)
-        g_clear_pointer (&tmp, g_free);
-    }
-  if (!linked)
-    {
-      int fd;
       gboolean ok;
 
-      tmp = g_build_filename (dir, TEMP_PREFIX "XXXXXX", NULL);
-      fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-      if (fd < 0)
-        {
-          set_errno_error (error, errno, "cannot create a temporary file in", dir);
-          g_clear_pointer (&tmp, g_free);
-          return FALSE;
-        }
+      writer = ls_file_writer_new (dest, TEMP_PREFIX, flags, &failure);
+      if (writer == NULL)
+        return set_file_error (error, &failure);
       if (data != NULL)
         {
           gsize len;
           const guint8 *bytes = g_bytes_get_data (data, &len);
 
-          ok = write_all (fd, bytes, len);
-          if (!ok)
-            set_errno_error (error, errno, "cannot write", tmp);
+          ok = ls_file_writer_write (writer, bytes, len, &failure) || set_file_error (error, &failure);
         }
       else
-        ok = copy_into (fd, src_path, error);
-      if (close (fd) != 0 && ok)
-        ok = set_errno_error (error, errno, "cannot close", tmp);
+        ok = copy_into (writer, src_path, error);
       if (!ok)
-        goto failed;
+        {
+          ls_file_writer_abort (writer);
+          return FALSE;
+        }
     }
   if (batch != NULL)
     {
-      g_ptr_array_add (batch->tmps, g_steal_pointer (&tmp));
-      g_ptr_array_add (batch->dests, g_strdup (dest));
+      g_ptr_array_add (batch->writers, writer);
       g_hash_table_add (batch->dirs, g_steal_pointer (&dir));
       return TRUE;
     }
-  /* The data (of a copy, or of a linked file someone just wrote) is on
-   * disk before the name points at it. */
-  if (!fsync_path (tmp, error))
-    goto failed;
-  if (rename (tmp, dest) != 0)
-    {
-      set_errno_error (error, errno, "cannot rename into place", dest);
-      goto failed;
-    }
-  return ls_store_fsync_dir (dir, error);
-
-failed:
-  if (tmp != NULL)
-    g_unlink (tmp);
-  return FALSE;
+  return ls_file_writer_commit (writer, &failure) || set_file_error (error, &failure);
 }
 
 static gboolean

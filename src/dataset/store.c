@@ -14,7 +14,9 @@
 
 #define LS_STORE_BUSY_TIMEOUT_MS 10000
 
-G_DEFINE_QUARK (ls - store - error - quark, ls_store_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-store-error-quark, ls_store_error)
+/* clang-format on */
 
 static const char *const workspace_dirs[] = { "images", "models", "runs", "cache" };
 

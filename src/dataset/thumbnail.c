@@ -6,14 +6,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/file.h"
 #include "dataset/store-private.h"
 #include "dataset/thumbnail.h"
 #include "imaging/decode.h"
@@ -175,9 +174,9 @@ ls_store_save_thumbnail (LsStore *store,
 {
   g_autofree char *file = ls_store_thumbnail_file (store, sha256);
   g_autofree char *dir = g_path_get_dirname (file);
-  g_autofree char *tmp = g_build_filename (dir, ".tmp-XXXXXX", NULL);
+  g_auto (LsFileFailure) failure = { 0 };
+  LsFileWriter *writer;
   FILE *fp;
-  int fd;
 
   /* The cache is the one thing a read-only workspace may lack. */
   if (!ls_store_check_writable (store, error))
@@ -190,33 +189,25 @@ ls_store_save_thumbnail (LsStore *store,
                    g_strerror (saved));
       return FALSE;
     }
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0 || (fp = fdopen (fd, "wb")) == NULL)
+  /* A cache: atomic, not fsync'ed (thumbnail.h). */
+  writer = ls_file_writer_new (file, ".tmp-", LS_FILE_WRITE_NO_SYNC, &failure);
+  fp = writer != NULL ? ls_file_writer_get_stream (writer, &failure) : NULL;
+  if (fp == NULL)
     {
-      int saved = errno;
-
-      if (fd >= 0)
-        {
-          close (fd);
-          g_unlink (tmp);
-        }
+      ls_file_writer_abort (writer);
       g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_FAILED, "cannot create a file in %s: %s",
-                   dir, g_strerror (saved));
+                   dir, g_strerror (failure.errsv));
       return FALSE;
     }
   if (!write_png (fp, file, thumbnail, error))
     {
-      fclose (fp);
-      g_unlink (tmp);
+      ls_file_writer_abort (writer);
       return FALSE;
     }
-  if (fclose (fp) != 0 || rename (tmp, file) != 0)
+  if (!ls_file_writer_commit (writer, &failure))
     {
-      int saved = errno;
-
-      g_unlink (tmp);
       g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_FAILED, "cannot write %s: %s", file,
-                   g_strerror (saved));
+                   g_strerror (failure.errsv));
       return FALSE;
     }
   return TRUE;

@@ -79,7 +79,7 @@ ls_engine_bench_run (const LsEngineBenchConfig *config,
   LsSaliencyConfig scfg;
   struct rusage usage;
   gsize in;
-  LsEngineRng rng;
+  LsXoshiro rng;
   gint64 t0;
   double c0;
 
@@ -96,9 +96,9 @@ ls_engine_bench_run (const LsEngineBenchConfig *config,
   in = (gsize) config->size * config->size;
   x = g_new (float, config->batch *in);
   labels = g_new (int, config->batch);
-  ls_engine_rng_init (&rng, 7);
+  ls_xoshiro_init (&rng, 7);
   for (gsize i = 0; i < config->batch * in; i++)
-    x[i] = (float) ls_engine_rng_normal (&rng);
+    x[i] = (float) ls_xoshiro_normal (&rng);
   for (int i = 0; i < config->batch; i++)
     labels[i] = i % 3;
 

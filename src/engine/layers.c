@@ -839,14 +839,14 @@ ls_engine_dropout_forward (const float *x,
                            float *y,
                            float *mask,
                            float p,
-                           LsEngineRng *rng,
+                           LsXoshiro *rng,
                            gsize count)
 {
   float keep = 1.0f / (1.0f - p);
 
   for (gsize i = 0; i < count; i++)
     {
-      mask[i] = ls_engine_rng_uniform (rng) < p ? 0.0f : keep;
+      mask[i] = ls_xoshiro_uniform (rng) < p ? 0.0f : keep;
       y[i] = x[i] * mask[i];
     }
 }

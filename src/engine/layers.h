@@ -15,7 +15,7 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "rng.h"
+#include "base/xoshiro.h"
 
 G_BEGIN_DECLS
 
@@ -398,7 +398,7 @@ void ls_engine_dropout_forward (const float *x,
                                 float *y,
                                 float *mask,
                                 float p,
-                                LsEngineRng *rng,
+                                LsXoshiro *rng,
                                 gsize count);
 void ls_engine_dropout_backward (const float *dy,
                                  const float *mask,

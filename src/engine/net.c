@@ -21,7 +21,9 @@
 #include "layers.h"
 #include "workers.h"
 
-G_DEFINE_QUARK (ls - net - error - quark, ls_net_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-net-error-quark, ls_net_error)
+/* clang-format on */
 
 #define ALIGN_FLOATS 16 /* 64 bytes */
 
@@ -55,7 +57,7 @@ struct _LsNet
   int n_classes;
   int cam_layer;
   LsNetMode mode;
-  LsEngineRng dropout_rng;
+  LsXoshiro dropout_rng;
 
   gsize n_params, n_stats;
   float *params, *stats;
@@ -80,10 +82,10 @@ struct _LsNet
   gsize planned_bytes;
 
   /* cancellation inside a training step */
-  GCancellable *cancel;  /* checked between layers while a step runs */
-  gboolean cancelled;    /* seen set: the step stops */
-  float *stats_saved;    /* running statistics at the step's start */
-  LsEngineRng rng_saved; /* the dropout stream at the step's start */
+  GCancellable *cancel; /* checked between layers while a step runs */
+  gboolean cancelled;   /* seen set: the step stops */
+  float *stats_saved;   /* running statistics at the step's start */
+  LsXoshiro rng_saved;  /* the dropout stream at the step's start */
 };
 
 /* A 64-byte-aligned block, zeroed if asked, or NULL when the memory is
@@ -259,7 +261,7 @@ ls_net_new (const char *spec_text,
     if (net->layers[i].spec.kind == LS_LAYER_BN)
       for (int ci = 0; ci < net->layers[i].c_out; ci++)
         net->stats[net->layers[i].stat_off + net->layers[i].c_out + ci] = 1.0f;
-  ls_engine_rng_init (&net->dropout_rng, 0);
+  ls_xoshiro_init (&net->dropout_rng, 0);
   return net;
 }
 
@@ -416,16 +418,16 @@ void
 ls_net_set_dropout_seed (LsNet *net,
                          guint64 seed)
 {
-  ls_engine_rng_init (&net->dropout_rng, seed ^ 0x6c756e6773636f70ull);
+  ls_xoshiro_init (&net->dropout_rng, seed ^ 0x6c756e6773636f70ull);
 }
 
 void
 ls_net_init_params (LsNet *net,
                     guint64 seed)
 {
-  LsEngineRng rng;
+  LsXoshiro rng;
 
-  ls_engine_rng_init (&rng, seed);
+  ls_xoshiro_init (&rng, seed);
   for (int i = 0; i < net->n_layers; i++)
     {
       Layer *l = &net->layers[i];
@@ -439,7 +441,7 @@ ls_net_init_params (LsNet *net,
             double std = sqrt (2.0 / ((double) l->spec.out * l->spec.k * l->spec.k));
 
             for (gsize j = 0; j < l->w_count; j++)
-              w[j] = (float) (std * ls_engine_rng_normal (&rng));
+              w[j] = (float) (std * ls_xoshiro_normal (&rng));
             if (l->has_bias)
               memset (w + l->w_count, 0, sizeof (float) * l->spec.out);
             break;
@@ -450,7 +452,7 @@ ls_net_init_params (LsNet *net,
             double bound = 1.0 / sqrt ((double) l->c_in);
 
             for (gsize j = 0; j < l->n_param; j++)
-              w[j] = (float) ((2.0 * ls_engine_rng_uniform_double (&rng) - 1.0) * bound);
+              w[j] = (float) ((2.0 * ls_xoshiro_uniform_double (&rng) - 1.0) * bound);
             break;
           }
         case LS_LAYER_BN:

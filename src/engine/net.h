@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "optim.h"
-#include "rng.h"
+#include "base/xoshiro.h"
 #include "spec.h"
 
 G_BEGIN_DECLS

@@ -12,11 +12,9 @@
 
 #include "safetensors-private.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "base/file.h"
 
 /* Files are little-endian; meson refuses big-endian hosts too. */
 G_STATIC_ASSERT (G_BYTE_ORDER == G_LITTLE_ENDIAN);
@@ -440,71 +438,17 @@ io_error (GError **error,
   return FALSE;
 }
 
-/* Writes @contents to @path: temp file in the same folder, write, fsync,
- * rename, fsync of the folder. On failure the temp file is removed and
- * @path is as it was. */
-static gboolean
-write_durably (const char *path,
-               const guint8 *contents,
-               gsize size,
-               GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp_name = g_strdup_printf (".%s.XXXXXX", base);
-  g_autofree char *tmp_path = g_build_filename (dir, tmp_name, NULL);
-  gsize done = 0;
-  int fd, dir_fd;
-
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return io_error (error, path, "create a temporary file beside it", errno);
-  while (done < size)
-    {
-      gssize n = write (fd, contents + done, MIN (size - done, (gsize) G_MAXSSIZE));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int errsv = n < 0 ? errno : EIO;
-          close (fd);
-          g_unlink (tmp_path);
-          return io_error (error, path, "write", errsv);
-        }
-      done += (gsize) n;
-    }
-  if (fsync (fd) != 0)
-    {
-      int errsv = errno;
-      close (fd);
-      g_unlink (tmp_path);
-      return io_error (error, path, "flush to disk (fsync)", errsv);
-    }
-  if (close (fd) != 0)
-    {
-      int errsv = errno;
-      g_unlink (tmp_path);
-      return io_error (error, path, "close", errsv);
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      int errsv = errno;
-      g_unlink (tmp_path);
-      return io_error (error, path, "rename the temporary file to it", errsv);
-    }
-  dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0)
-    return io_error (error, path, "open its folder to flush it", errno);
-  /* EINVAL: a file system that cannot sync folders; nothing more to do. */
-  if (fsync (dir_fd) != 0 && errno != EINVAL)
-    {
-      int errsv = errno;
-      close (dir_fd);
-      return io_error (error, path, "flush its folder to disk (fsync)", errsv);
-    }
-  close (dir_fd);
-  return TRUE;
-}
+/* How each step of a durable write failing reads after "PATH: cannot ". */
+static const char *const write_steps[] = {
+  [LS_FILE_STEP_CREATE] = "create a temporary file beside it",
+  [LS_FILE_STEP_WRITE] = "write",
+  [LS_FILE_STEP_SYNC] = "flush to disk (fsync)",
+  [LS_FILE_STEP_CLOSE] = "close",
+  [LS_FILE_STEP_EXISTS] = "replace it",
+  [LS_FILE_STEP_RENAME] = "rename the temporary file to it",
+  [LS_FILE_STEP_OPEN_FOLDER] = "open its folder to flush it",
+  [LS_FILE_STEP_SYNC_FOLDER] = "flush its folder to disk (fsync)",
+};
 
 gboolean
 ls_safetensors_write (const char *path,
@@ -514,6 +458,7 @@ ls_safetensors_write (const char *path,
                       GError **error)
 {
   g_autoptr (GBytes) bytes = NULL;
+  g_auto (LsFileFailure) failure = { 0 };
   gsize size;
   const guint8 *data;
 
@@ -528,5 +473,7 @@ ls_safetensors_write (const char *path,
       return FALSE;
     }
   data = g_bytes_get_data (bytes, &size);
-  return write_durably (path, data, size, error);
+  if (!ls_file_write (path, NULL, data, size, LS_FILE_WRITE_DEFAULT, &failure))
+    return io_error (error, path, write_steps[failure.step], failure.errsv);
+  return TRUE;
 }

@@ -191,7 +191,7 @@ ls_engine_saliency (LsNet *net,
         float *in = ls_net_get_input_buffer (net);
         g_autofree float *acc = g_new0 (float, in_size);
         g_autofree float *dl = g_new0 (float, (gsize) batch *classes);
-        LsEngineRng rng;
+        LsXoshiro rng;
         int done = 0;
 
         for (gsize i = 1; i < in_size; i++)
@@ -200,7 +200,7 @@ ls_engine_saliency (LsNet *net,
             hi = MAX (hi, image[i]);
           }
         sigma = config->sigma * (hi - lo);
-        ls_engine_rng_init (&rng, config->seed);
+        ls_xoshiro_init (&rng, config->seed);
         for (int i = 0; i < batch; i++)
           dl[(gsize) i * classes + target] = 1.0f;
         while (done < MAX (config->n_samples, 1))
@@ -209,7 +209,7 @@ ls_engine_saliency (LsNet *net,
 
             for (int b = 0; b < m; b++)
               for (gsize i = 0; i < in_size; i++)
-                in[b * in_size + i] = image[i] + sigma * (float) ls_engine_rng_normal (&rng);
+                in[b * in_size + i] = image[i] + sigma * (float) ls_xoshiro_normal (&rng);
             ls_net_forward (net, in, m);
             ls_net_backward_to (net, dl, -1, &act, &grad, &c, &h, &w);
             for (int b = 0; b < m; b++)

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK (ls - spec - error - quark, ls_spec_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-spec-error-quark, ls_spec_error)
+/* clang-format on */
 
 static const char default_arch[] =
     "# lungnet-s: default chest radiograph classifier\n"

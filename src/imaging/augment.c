@@ -37,7 +37,9 @@
 #include "imaging/augment-private.h"
 #include "imaging/preprocess.h"
 
-G_DEFINE_QUARK (ls - augment - error - quark, ls_augment_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-augment-error-quark, ls_augment_error)
+/* clang-format on */
 
 static const char *const kind_names[LS_AUGMENT_N_KINDS] = {
   [LS_AUGMENT_AFFINE] = "RandomAffine",

@@ -12,7 +12,9 @@
 
 #include "imaging/decode-private.h"
 
-G_DEFINE_QUARK (ls - image - error - quark, ls_image_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-image-error-quark, ls_image_error)
+/* clang-format on */
 
 void
 ls_decode_options_init (LsDecodeOptions *opts)

@@ -22,16 +22,16 @@
 
 #include "png-write.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <png.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
-G_DEFINE_QUARK (ls - png - write - error - quark, ls_png_write_error)
+#include "base/file.h"
+
+/* clang-format off */
+G_DEFINE_QUARK (ls-png-write-error-quark, ls_png_write_error)
+/* clang-format on */
 
 /* Fills one output row of png_row_bytes bytes from the caller's pixels. */
 typedef void (*RowFunc) (gconstpointer src,
@@ -75,6 +75,30 @@ set_io_error (GError **error,
                g_strerror (saved_errno));
 }
 
+/* How each step of a durable write failing reads after "PATH: cannot ". */
+static const char *const write_steps[] = {
+  [LS_FILE_STEP_CREATE] = "create a temporary file",
+  [LS_FILE_STEP_WRITE] = "write",
+  [LS_FILE_STEP_SYNC] = "sync",
+  [LS_FILE_STEP_CLOSE] = "close",
+  [LS_FILE_STEP_EXISTS] = "replace it",
+  [LS_FILE_STEP_RENAME] = "rename the temporary file",
+  [LS_FILE_STEP_OPEN_FOLDER] = "open the folder",
+  [LS_FILE_STEP_SYNC_FOLDER] = "sync the folder",
+};
+
+/* The error names @path, or the folder when the folder failed. */
+static void
+set_file_error (GError **error,
+                const char *path,
+                const LsFileFailure *failure)
+{
+  gboolean folder = failure->step == LS_FILE_STEP_OPEN_FOLDER || failure->step == LS_FILE_STEP_SYNC_FOLDER;
+
+  set_io_error (error, folder || path == NULL ? failure->path : path, write_steps[failure->step],
+                failure->errsv);
+}
+
 /**
  * ls_png_sync_folder:
  * @folder: a folder
@@ -86,24 +110,12 @@ gboolean
 ls_png_sync_folder (const char *folder,
                     GError **error)
 {
-  int fd;
+  g_auto (LsFileFailure) failure = { 0 };
 
-  fd = g_open (folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      set_io_error (error, folder, "open the folder", errno);
-      return FALSE;
-    }
-  if (fsync (fd) != 0 && errno != EINVAL)
-    {
-      int saved = errno;
-
-      close (fd);
-      set_io_error (error, folder, "sync the folder", saved);
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
+  if (ls_file_sync_folder (folder, &failure))
+    return TRUE;
+  set_file_error (error, NULL, &failure);
+  return FALSE;
 }
 
 /* Encodes the image into fp. Kept apart from the file handling so that
@@ -183,14 +195,12 @@ write_png (const char *path,
            LsPngWriteFlags flags,
            GError **error)
 {
-  g_autofree char *folder = NULL;
-  g_autofree char *base = NULL;
-  g_autofree char *tmp_path = NULL;
+  g_auto (LsFileFailure) failure = { 0 };
+  LsFileWriteFlags file_flags = flags & LS_PNG_WRITE_NO_FOLDER_SYNC ? LS_FILE_WRITE_NO_FOLDER_SYNC : 0;
   int channels = color_type == PNG_COLOR_TYPE_RGB_ALPHA ? 4 : 1;
-  gboolean ok;
+  LsFileWriter *writer;
   gsize row_bytes;
   FILE *fp;
-  int fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (src != NULL, FALSE);
@@ -209,51 +219,26 @@ write_png (const char *path,
       return FALSE;
     }
 
-  folder = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
-  tmp_path = g_strdup_printf ("%s%c.%s.XXXXXX", folder, G_DIR_SEPARATOR, base);
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      set_io_error (error, path, "create a temporary file", errno);
-      return FALSE;
-    }
-  fp = fdopen (fd, "wb");
+  writer = ls_file_writer_new (path, NULL, file_flags, &failure);
+  fp = writer != NULL ? ls_file_writer_get_stream (writer, &failure) : NULL;
   if (fp == NULL)
     {
-      set_io_error (error, path, "open the temporary file", errno);
-      close (fd);
-      g_unlink (tmp_path);
+      ls_file_writer_abort (writer);
+      set_file_error (error, path, &failure);
       return FALSE;
     }
-
-  ok = encode_png (fp, path, width, height, color_type, bit_depth, filter, strategy, src, stride_bytes,
-                   row_bytes, row_func, error);
-  if (ok && (fflush (fp) != 0 || ferror (fp)))
+  if (!encode_png (fp, path, width, height, color_type, bit_depth, filter, strategy, src, stride_bytes,
+                   row_bytes, row_func, error))
     {
-      set_io_error (error, path, "write", errno);
-      ok = FALSE;
+      ls_file_writer_abort (writer);
+      return FALSE;
     }
-  if (ok && fsync (fileno (fp)) != 0)
+  if (!ls_file_writer_commit (writer, &failure))
     {
-      set_io_error (error, path, "sync", errno);
-      ok = FALSE;
+      set_file_error (error, path, &failure);
+      return FALSE;
     }
-  if (fclose (fp) != 0 && ok)
-    {
-      set_io_error (error, path, "close", errno);
-      ok = FALSE;
-    }
-  if (ok && g_rename (tmp_path, path) != 0)
-    {
-      set_io_error (error, path, "rename the temporary file", errno);
-      ok = FALSE;
-    }
-  if (!ok)
-    g_unlink (tmp_path);
-  if (ok && !(flags & LS_PNG_WRITE_NO_FOLDER_SYNC) && !ls_png_sync_folder (folder, error))
-    ok = FALSE;
-  return ok;
+  return TRUE;
 }
 
 static inline guint16

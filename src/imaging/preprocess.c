@@ -13,7 +13,9 @@
 #include "imaging/resize.h"
 #include "imaging/simd.h"
 
-G_DEFINE_QUARK (ls - preprocess - error - quark, ls_preprocess_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-preprocess-error-quark, ls_preprocess_error)
+/* clang-format on */
 
 gboolean
 ls_fit_from_string (const char *text,

@@ -33,7 +33,9 @@
 
 #define WAIT_SLICE_US (10 * G_TIME_SPAN_MILLISECOND)
 
-G_DEFINE_QUARK (ls - loader - error - quark, ls_loader_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-loader-error-quark, ls_loader_error)
+/* clang-format on */
 
 void
 ls_loader_config_init (LsLoaderConfig *config)

@@ -10,7 +10,9 @@
 
 #include "pipeline/registry.h"
 
-G_DEFINE_QUARK (ls - model - source - error - quark, ls_model_source_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-model-source-error-quark, ls_model_source_error)
+/* clang-format on */
 
 const char *
 ls_model_source_to_string (LsModelSource source)

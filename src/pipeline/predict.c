@@ -14,7 +14,9 @@
 #include "pipeline/calibrate.h"
 #include "pipeline/metrics.h"
 
-G_DEFINE_QUARK (ls - model - error - quark, ls_model_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-model-error-quark, ls_model_error)
+/* clang-format on */
 
 static const char *
 card_get (GHashTable *metadata,
@@ -364,9 +366,11 @@ ls_pipeline_predict (LsModel *model,
   g_autofree float *input = NULL;
   g_autofree float *features = NULL;
   gint64 start = g_get_monotonic_time ();
-  int k = model->n_classes, dim = ls_model_get_feature_dim (model);
+  int k, dim;
 
   g_return_val_if_fail (model != NULL && image != NULL, NULL);
+  k = model->n_classes;
+  dim = ls_model_get_feature_dim (model);
   if (image->width < 1 || image->height < 1 || image->data == NULL)
     {
       g_set_error (error, LS_MODEL_ERROR, LS_MODEL_ERROR_INPUT, "%s: empty image",

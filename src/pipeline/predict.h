@@ -15,6 +15,7 @@
 
 #include <gio/gio.h>
 
+#include "base/progress.h"
 #include "engine/net.h"
 #include "engine/saliency.h"
 #include "imaging/image.h"
@@ -22,13 +23,6 @@
 #include "pipeline/ood.h"
 
 G_BEGIN_DECLS
-
-#ifndef LS_PROGRESS_FUNC_DEFINED
-#define LS_PROGRESS_FUNC_DEFINED
-typedef void (*LsProgressFunc) (double fraction,
-                                const char *message,
-                                gpointer user_data);
-#endif
 
 #define LS_MODEL_ERROR (ls_model_error_quark ())
 

@@ -6,17 +6,18 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "base/file.h"
 #include "engine/model.h"
 #include "pipeline/registry.h"
 
-G_DEFINE_QUARK (ls - registry - error - quark, ls_registry_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-registry-error-quark, ls_registry_error)
+/* clang-format on */
 
 /* The store's orphan cleanup removes files with this prefix in models/. */
 #define STORE_TEMP_PREFIX ".tmp-"
@@ -56,47 +57,21 @@ set_errno_error (GError **error,
   return FALSE;
 }
 
-static gboolean
-fsync_dir (const char *dir,
-           GError **error)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+/* How each step of a durable write failing reads before the path. */
+static const char *const write_steps[] = {
+  [LS_FILE_STEP_CREATE] = "cannot create a temporary file in",
+  [LS_FILE_STEP_WRITE] = "cannot write",
+  [LS_FILE_STEP_SYNC] = "cannot sync",
+  [LS_FILE_STEP_CLOSE] = "cannot close",
+  [LS_FILE_STEP_EXISTS] = "cannot replace",
+  [LS_FILE_STEP_RENAME] = "cannot rename into place",
+  [LS_FILE_STEP_OPEN_FOLDER] = "cannot open the folder",
+  [LS_FILE_STEP_SYNC_FOLDER] = "cannot sync the folder",
+};
 
-  if (fd < 0)
-    return set_errno_error (error, errno, "cannot open the folder", dir);
-  if (fsync (fd) != 0 && errno != EINVAL)
-    {
-      int saved = errno;
-
-      close (fd);
-      return set_errno_error (error, saved, "cannot sync the folder", dir);
-    }
-  close (fd);
-  return TRUE;
-}
-
-static gboolean
-write_all (int fd,
-           const guint8 *data,
-           gsize len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Writes @data to @dest: a temp file (@temp_prefix + XXXXXX) in the same
- * folder, write, fsync, then rename (or link, when !@replace, so an
- * existing @dest is never overwritten), then fsync of the folder. */
+/* Writes @data to @dest durably (base/file.h), the temp file named
+ * @temp_prefix + XXXXXX; when !@replace an existing @dest is never
+ * overwritten. */
 static gboolean
 write_durably (const char *dest,
                const char *temp_prefix,
@@ -105,49 +80,17 @@ write_durably (const char *dest,
                gboolean replace,
                GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (dest);
-  g_autofree char *template = g_strconcat (temp_prefix, "XXXXXX", NULL);
-  g_autofree char *tmp = g_build_filename (dir, template, NULL);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  gboolean ok;
+  g_auto (LsFileFailure) failure = { 0 };
 
-  if (fd < 0)
-    return set_errno_error (error, errno, "cannot create a temporary file in", dir);
-  ok = write_all (fd, data, len);
-  if (!ok)
-    set_errno_error (error, errno, "cannot write", tmp);
-  if (ok && fsync (fd) != 0)
-    ok = set_errno_error (error, errno, "cannot sync", tmp);
-  if (close (fd) != 0 && ok)
-    ok = set_errno_error (error, errno, "cannot close", tmp);
-  if (ok && !replace)
+  if (ls_file_write (dest, temp_prefix, data, len, replace ? 0 : LS_FILE_WRITE_NO_REPLACE, &failure))
+    return TRUE;
+  if (failure.step == LS_FILE_STEP_EXISTS)
     {
-      if (link (tmp, dest) == 0)
-        g_unlink (tmp);
-      else if (errno == EEXIST)
-        {
-          g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_EXISTS,
-                       "%s exists; not overwriting it", dest);
-          ok = FALSE;
-        }
-      else if (g_file_test (dest, G_FILE_TEST_EXISTS))
-        {
-          /* No hard links here (FAT, some network shares): check, then rename. */
-          g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_EXISTS,
-                       "%s exists; not overwriting it", dest);
-          ok = FALSE;
-        }
-      else if (rename (tmp, dest) != 0)
-        ok = set_errno_error (error, errno, "cannot rename into place", dest);
-    }
-  else if (ok && rename (tmp, dest) != 0)
-    ok = set_errno_error (error, errno, "cannot rename into place", dest);
-  if (!ok)
-    {
-      g_unlink (tmp);
+      g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_EXISTS,
+                   "%s exists; not overwriting it", dest);
       return FALSE;
     }
-  return fsync_dir (dir, error);
+  return set_errno_error (error, failure.errsv, write_steps[failure.step], failure.path);
 }
 
 static gboolean

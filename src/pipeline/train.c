@@ -12,7 +12,9 @@
 
 #include "engine/spec.h"
 
-G_DEFINE_QUARK (ls - train - error - quark, ls_train_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-train-error-quark, ls_train_error)
+/* clang-format on */
 
 void
 ls_train_config_init (LsTrainConfig *config)

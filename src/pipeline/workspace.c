@@ -17,7 +17,9 @@
 #include "pipeline/workspace-paths.h"
 #include "pipeline/workspace-private.h"
 
-G_DEFINE_QUARK (ls - workspace - error - quark, ls_workspace_error)
+/* clang-format off */
+G_DEFINE_QUARK (ls-workspace-error-quark, ls_workspace_error)
+/* clang-format on */
 
 /* ---- parts ---- */
 

@@ -7,12 +7,10 @@
 
 #include "report-private.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "base/file.h"
 
 GQuark
 ls_report_error_quark (void)
@@ -538,55 +536,11 @@ ls_report_write_file (const char *path,
                       gsize len,
                       GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  gsize done = 0;
-  int fd, dfd, errsv;
+  g_auto (LsFileFailure) failure = { 0 };
 
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return set_write_error (error, path, errno);
-  while (done < len)
-    {
-      gssize n = write (fd, data + done, len - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        goto fail;
-      done += (gsize) n;
-    }
-  if (fsync (fd) != 0)
-    goto fail;
-  if (close (fd) != 0)
-    {
-      fd = -1;
-      goto fail;
-    }
-  fd = -1;
-  if (rename (tmp, path) != 0)
-    goto fail;
-  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      /* Some file systems cannot sync a folder (EINVAL); the file is in. */
-      if (fsync (dfd) != 0 && errno != EINVAL)
-        {
-          errsv = errno;
-          close (dfd);
-          return set_write_error (error, path, errsv);
-        }
-      close (dfd);
-    }
+  if (!ls_file_write (path, NULL, data, len, LS_FILE_WRITE_DEFAULT, &failure))
+    return set_write_error (error, path, failure.errsv);
   return TRUE;
-
-fail:
-  errsv = errno;
-  if (fd >= 0)
-    close (fd);
-  g_unlink (tmp);
-  return set_write_error (error, path, errsv);
 }
 
 static cairo_status_t
