@@ -348,9 +348,9 @@ ls_image_item_class_init (LsImageItemClass *klass)
   properties[PROP_LABEL] = g_param_spec_int ("label", NULL, NULL, -1, G_MAXINT, -1, flags);
   properties[PROP_PREDICTED] = g_param_spec_int ("predicted", NULL, NULL, -1, G_MAXINT, -1, flags);
   properties[PROP_CONFIDENCE] =
-      g_param_spec_double ("confidence", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, NAN, flags);
+      g_param_spec_double ("confidence", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
   properties[PROP_UNCERTAINTY] =
-      g_param_spec_double ("uncertainty", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, NAN, flags);
+      g_param_spec_double ("uncertainty", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, flags);
   properties[PROP_OOD] = g_param_spec_boolean ("ood", NULL, NULL, FALSE, flags);
   properties[PROP_THUMBNAIL] = g_param_spec_object ("thumbnail", NULL, NULL, GDK_TYPE_TEXTURE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
