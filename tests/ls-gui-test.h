@@ -25,8 +25,11 @@ char *ls_gui_test_save_window_png (GtkWindow *window,
 /* Starts a timeout source (every 5 ms, default priority) that measures its
  * own lateness: how long the main loop was busy past its due time. */
 void ls_gui_test_stall_probe_start (void);
-/* Stops the probe; returns the longest stall seen, in milliseconds. */
-double ls_gui_test_stall_probe_stop (void);
+/* Stops the probe; returns the longest stall seen, in milliseconds. On a
+ * loaded machine a stall is partly waiting for a core: @longest_cpu_ms
+ * (may be NULL) gets the most CPU time the main thread spent between two
+ * ticks, what the stall would be on an idle machine. */
+double ls_gui_test_stall_probe_stop (double *longest_cpu_ms);
 
 /* ---- waiting ---- */
 

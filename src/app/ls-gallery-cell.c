@@ -2,7 +2,14 @@
  *
  * The thumbnail is drawn by a small widget of fixed size (LsGalleryThumb),
  * so the grid's column width never depends on the thumbnails' sizes and a
- * cell does not change size when its thumbnail arrives.
+ * cell does not change size when its thumbnail arrives. Below it: the file
+ * name, the label (a pill tinted with the class colour) and the model's
+ * latest reading (a pill outlined in its class colour, with its
+ * probability), each on its own row so no word is cut.
+ *
+ * The widgets are made in C, not from a template: GtkGridView 4.8 makes
+ * 30 rows of cells at once, and a GtkBuilder parse per cell was most of
+ * the first frame's time.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -112,7 +119,7 @@ struct _LsGalleryCell
 {
   GtkWidget parent_instance;
 
-  /* Template widgets */
+  /* Child widgets */
   GtkOverlay *overlay;
   LsGalleryThumb *thumb;
   GtkImage *broken;
@@ -125,6 +132,7 @@ struct _LsGalleryCell
   LsImageItem *item;
   GStrv classes;
   gulong notify_id;
+  char *error;       /* why there is no thumbnail, or NULL */
   char *label_class; /* the badges' current ls-class-N CSS classes */
   char *predicted_class;
 };
@@ -157,14 +165,71 @@ set_class_css (GtkWidget *widget,
   *current = g_steal_pointer (&wanted);
 }
 
+/* The words for the label and for the model's reading (tooltips and the
+ * accessible label): "Label: Normal", "Model: Pneumonia, 87%". */
+static char *
+label_words (LsGalleryCell *self)
+{
+  const char *label = class_title (self, ls_image_item_get_label (self->item));
+
+  /* Translators: the label a person gave the image. */
+  return label != NULL ? g_strdup_printf (_ ("Label: %s"), label) : g_strdup (_ ("No label yet"));
+}
+
+static char *
+predicted_words (LsGalleryCell *self)
+{
+  const char *predicted = class_title (self, ls_image_item_get_predicted (self->item));
+  double confidence = ls_image_item_get_confidence (self->item);
+
+  if (predicted == NULL)
+    return g_strdup (_ ("Not predicted yet"));
+  if (!isfinite (confidence))
+    return g_strdup_printf (_ ("Model: %s"), predicted);
+  /* Translators: the model's latest prediction and its probability. */
+  return g_strdup_printf (_ ("Model: %s, %.0f%%"), predicted, 100.0 * confidence);
+}
+
+/* Tooltips are made when asked for: setting a widget's tooltip text costs
+ * a pointer query (a round trip to the X server), and thirty rows of cells
+ * are made at once. */
+static gboolean
+query_tooltip_cb (GtkWidget *widget,
+                  int x,
+                  int y,
+                  gboolean keyboard,
+                  GtkTooltip *tooltip,
+                  LsGalleryCell *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->item == NULL)
+    return FALSE;
+  if (widget == GTK_WIDGET (self->name_label))
+    text = g_strdup (ls_image_item_get_name (self->item));
+  else if (widget == GTK_WIDGET (self->label_badge))
+    text = label_words (self);
+  else if (widget == GTK_WIDGET (self->predicted_badge))
+    text = predicted_words (self);
+  else if (widget == GTK_WIDGET (self->ood_mark))
+    text = g_strdup (_ ("Unlike the training images: the model’s reading may not hold"));
+  else if (widget == GTK_WIDGET (self->broken) && self->error != NULL)
+    /* Translators: why a thumbnail could not be made. */
+    text = g_strdup_printf (_ ("No thumbnail: %s"), self->error);
+  else
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 refresh (LsGalleryCell *self)
 {
   LsImageItem *item = self->item;
   g_autoptr (GString) a11y = g_string_new (NULL);
   g_autofree char *predicted_text = NULL;
-  g_autofree char *predicted_tip = NULL;
   g_autofree char *label_tip = NULL;
+  g_autofree char *predicted_tip = NULL;
   const char *name, *label, *predicted;
   double confidence;
   gboolean ood;
@@ -179,26 +244,14 @@ refresh (LsGalleryCell *self)
 
   ls_gallery_thumb_set_texture (self->thumb, ls_image_item_get_thumbnail (item));
   gtk_label_set_label (self->name_label, name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), name);
-  g_string_append (a11y, name);
 
-  /* The label: a filled pill in the class colour, or a dim one. */
+  /* The label: a pill tinted with the class colour, or a dim one. */
   set_class_css (GTK_WIDGET (self->label_badge), &self->label_class, ls_image_item_get_label (item));
+  gtk_label_set_label (self->label_badge, label != NULL ? label : _ ("Unlabelled"));
   if (label != NULL)
-    {
-      gtk_label_set_label (self->label_badge, label);
-      gtk_widget_remove_css_class (GTK_WIDGET (self->label_badge), "ls-unlabelled");
-      /* Translators: the label a person gave the image. */
-      label_tip = g_strdup_printf (_ ("Label: %s"), label);
-    }
+    gtk_widget_remove_css_class (GTK_WIDGET (self->label_badge), "ls-unlabelled");
   else
-    {
-      gtk_label_set_label (self->label_badge, _ ("Unlabelled"));
-      gtk_widget_add_css_class (GTK_WIDGET (self->label_badge), "ls-unlabelled");
-      label_tip = g_strdup (_ ("No label yet"));
-    }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->label_badge), label_tip);
-  g_string_append_printf (a11y, ". %s", label_tip);
+    gtk_widget_add_css_class (GTK_WIDGET (self->label_badge), "ls-unlabelled");
 
   /* The model's latest reading: an outlined pill with its probability. */
   set_class_css (GTK_WIDGET (self->predicted_badge), &self->predicted_class,
@@ -207,30 +260,25 @@ refresh (LsGalleryCell *self)
   if (predicted != NULL)
     {
       if (isfinite (confidence))
-        {
-          /* Translators: a class and the model's probability for it, "Pneumonia 87%". */
-          predicted_text = g_strdup_printf (_ ("%s %.0f%%"), predicted, 100.0 * confidence);
-          /* Translators: the model's latest prediction and its probability. */
-          predicted_tip = g_strdup_printf (_ ("Model: %s, %.0f%%"), predicted, 100.0 * confidence);
-        }
-      else
-        {
-          predicted_text = g_strdup (predicted);
-          predicted_tip = g_strdup_printf (_ ("Model: %s"), predicted);
-        }
-      gtk_label_set_label (self->predicted_badge, predicted_text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->predicted_badge), predicted_tip);
-      g_string_append_printf (a11y, ". %s", predicted_tip);
+        /* Translators: a class and the model's probability for it, "Pneumonia 87%". */
+        predicted_text = g_strdup_printf (_ ("%s %.0f%%"), predicted, 100.0 * confidence);
+      gtk_label_set_label (self->predicted_badge,
+                           predicted_text != NULL ? predicted_text : predicted);
     }
-  else
-    g_string_append_printf (a11y, ". %s", _ ("Not predicted yet"));
-
   gtk_widget_set_visible (GTK_WIDGET (self->ood_mark), ood);
+
+  label_tip = label_words (self);
+  predicted_tip = predicted_words (self);
+  g_string_append_printf (a11y, "%s. %s. %s", name, label_tip, predicted_tip);
   if (ood)
     g_string_append_printf (a11y, ". %s", _ ("Unlike the training images"));
-
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y->str,
                                   -1);
+  /* The grid's cell that takes the focus is the list item widget around
+   * this one (GTK 4.8 has no gtk_list_item_set_accessible_label). */
+  if (gtk_widget_get_parent (GTK_WIDGET (self)) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (GTK_WIDGET (self))),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, a11y->str, -1);
 }
 
 static void
@@ -238,7 +286,10 @@ item_notify_cb (LsImageItem *item,
                 GParamSpec *pspec,
                 LsGalleryCell *self)
 {
-  refresh (self);
+  if (g_str_equal (g_param_spec_get_name (pspec), "thumbnail"))
+    ls_gallery_thumb_set_texture (self->thumb, ls_image_item_get_thumbnail (item));
+  else
+    refresh (self);
 }
 
 static void
@@ -246,8 +297,11 @@ ls_gallery_cell_dispose (GObject *object)
 {
   LsGalleryCell *self = LS_GALLERY_CELL (object);
 
+  GtkWidget *child;
+
   ls_gallery_cell_unbind (self);
-  gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_GALLERY_CELL);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   G_OBJECT_CLASS (ls_gallery_cell_parent_class)->dispose (object);
 }
 
@@ -257,6 +311,7 @@ ls_gallery_cell_finalize (GObject *object)
   LsGalleryCell *self = LS_GALLERY_CELL (object);
 
   g_strfreev (self->classes);
+  g_free (self->error);
   g_free (self->label_class);
   g_free (self->predicted_class);
   G_OBJECT_CLASS (ls_gallery_cell_parent_class)->finalize (object);
@@ -271,30 +326,80 @@ ls_gallery_cell_class_init (LsGalleryCellClass *klass)
   object_class->dispose = ls_gallery_cell_dispose;
   object_class->finalize = ls_gallery_cell_finalize;
 
-  g_type_ensure (LS_TYPE_GALLERY_THUMB);
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               RESOURCE_PREFIX "/ui/ls-gallery-cell.ui");
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, overlay);
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, thumb);
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, broken);
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, ood_mark);
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, name_label);
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, label_badge);
-  gtk_widget_class_bind_template_child (widget_class, LsGalleryCell, predicted_badge);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "lsgallerycell");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+static GtkLabel *
+add_label (LsGalleryCell *self,
+           const char *const *css_classes)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_css_classes (label, (const char **) css_classes);
+  gtk_widget_set_halign (label, GTK_ALIGN_CENTER);
+  /* Tooltips are made when asked for: setting tooltip text on every bind
+   * costs a pointer query on X11. */
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_tooltip_cb), self);
+  gtk_widget_set_parent (label, GTK_WIDGET (self));
+  return GTK_LABEL (label);
+}
+
 static void
 ls_gallery_cell_init (LsGalleryCell *self)
 {
-  GtkLayoutManager *layout;
+  static const char *const name_css[] = { "caption", "ls-name", NULL };
+  static const char *const label_css[] = { "ls-badge", "ls-label", NULL };
+  static const char *const predicted_css[] = { "ls-badge", "ls-predicted", NULL };
+  GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
 
-  gtk_widget_init_template (GTK_WIDGET (self));
-  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 4);
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 3);
+
+  self->overlay = GTK_OVERLAY (gtk_overlay_new ());
+  gtk_widget_set_halign (GTK_WIDGET (self->overlay), GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->overlay), 2);
+  self->thumb = g_object_new (LS_TYPE_GALLERY_THUMB, NULL);
+  gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->thumb));
+
+  self->broken = GTK_IMAGE (gtk_image_new_from_icon_name ("image-missing-symbolic"));
+  gtk_image_set_pixel_size (self->broken, 32);
+  gtk_widget_set_halign (GTK_WIDGET (self->broken), GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (GTK_WIDGET (self->broken), GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (GTK_WIDGET (self->broken), "ls-broken");
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->broken), TRUE);
+  g_signal_connect (self->broken, "query-tooltip", G_CALLBACK (query_tooltip_cb), self);
+  gtk_widget_set_visible (GTK_WIDGET (self->broken), FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->broken), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("No thumbnail"), -1);
+  gtk_overlay_add_overlay (self->overlay, GTK_WIDGET (self->broken));
+
+  self->ood_mark = GTK_IMAGE (gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
+  gtk_widget_set_halign (GTK_WIDGET (self->ood_mark), GTK_ALIGN_END);
+  gtk_widget_set_valign (GTK_WIDGET (self->ood_mark), GTK_ALIGN_START);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->ood_mark), 6);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->ood_mark), 6);
+  gtk_widget_add_css_class (GTK_WIDGET (self->ood_mark), "ls-ood-mark");
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->ood_mark), TRUE);
+  g_signal_connect (self->ood_mark, "query-tooltip", G_CALLBACK (query_tooltip_cb), self);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->ood_mark), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Unlike the training images"), -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->ood_mark), FALSE);
+  gtk_overlay_add_overlay (self->overlay, GTK_WIDGET (self->ood_mark));
+  gtk_widget_set_parent (GTK_WIDGET (self->overlay), GTK_WIDGET (self));
+
+  self->name_label = add_label (self, name_css);
+  gtk_label_set_ellipsize (self->name_label, PANGO_ELLIPSIZE_MIDDLE);
+  /* As wide as the cell, never wider. */
+  gtk_label_set_max_width_chars (self->name_label, 1);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->name_label), TRUE);
+  gtk_widget_set_halign (GTK_WIDGET (self->name_label), GTK_ALIGN_FILL);
+  self->label_badge = add_label (self, label_css);
+  self->predicted_badge = add_label (self, predicted_css);
 }
 
 GtkWidget *
@@ -349,6 +454,9 @@ ls_gallery_cell_set_error (LsGalleryCell *self,
 {
   g_return_if_fail (LS_IS_GALLERY_CELL (self));
 
+  if (message == NULL && self->error == NULL)
+    return;
+  g_free (self->error);
+  self->error = g_strdup (message);
   gtk_widget_set_visible (GTK_WIDGET (self->broken), message != NULL);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->broken), message);
 }

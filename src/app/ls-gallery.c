@@ -15,8 +15,10 @@
 
 /* Loads at once: two cores, and the main loop needs one. */
 #define THUMBNAILS_IN_FLIGHT 3
-/* Thumbnails kept for cells off screen (256² RGB: 192 KiB each at most). */
-#define THUMBNAILS_CACHED 200
+/* Thumbnails kept, bound or not: GtkGridView 4.8 keeps 30 rows of
+ * max-columns cells bound (240), most of them off screen. At the cell's
+ * size, 148² RGB, that is 64 KiB each (256 KiB at scale 2). */
+#define THUMBNAILS_CACHED 320
 
 struct _LsGallery
 {
@@ -35,6 +37,7 @@ struct _LsGallery
   LsThumbnailLoader *thumbnails;
   GHashTable *cells; /* bound item → its cell (borrowed) */
   GtkCssProvider *class_css;
+  guint columns_idle;
 };
 
 G_DEFINE_FINAL_TYPE (LsGallery, ls_gallery, ADW_TYPE_BIN)
@@ -75,24 +78,30 @@ ensure_static_css (GdkDisplay *display)
 }
 
 /* The badges' colours for the list's classes: the label filled with a tint
- * of the class colour, the prediction outlined in it. */
+ * of the class colour, the prediction outlined in it; lighter under the
+ * dark style, where the deep COVID-19 purple would vanish. */
 static void
 update_class_css (LsGallery *self)
 {
   const char *const *classes = self->list != NULL ? ls_image_list_get_classes (self->list) : NULL;
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   g_autoptr (GString) css = g_string_new (NULL);
 
   for (int i = 0; classes != NULL && classes[i] != NULL; i++)
     {
       guint32 rgb = ls_report_class_color (classes[i], i);
-      g_autofree char *color = g_strdup_printf ("#%06x", rgb & 0xffffff);
+      g_autofree char *color = NULL;
 
+      if (dark)
+        color = g_strdup_printf ("mix(#%06x, white, 0.35)", rgb & 0xffffff);
+      else
+        color = g_strdup_printf ("#%06x", rgb & 0xffffff);
       g_string_append_printf (css,
                               "lsgallerycell .ls-badge.ls-label.ls-class-%d "
-                              "{ background-color: alpha(%s, 0.28); }\n"
+                              "{ background-color: alpha(%s, %s); }\n"
                               "lsgallerycell .ls-badge.ls-predicted.ls-class-%d "
                               "{ border-color: alpha(%s, 0.85); background-color: alpha(%s, 0.06); }\n",
-                              i, color, i, color, color);
+                              i, color, dark ? "0.4" : "0.28", i, color, color);
     }
   gtk_css_provider_load_from_data (self->class_css, css->str, (gssize) css->len);
 }
@@ -170,6 +179,43 @@ update_state (LsGallery *self)
   gtk_stack_set_visible_child_name (self->stack, page);
 }
 
+/* GtkGridView 4.8 keeps 30 × max-columns cells bound, whatever the number
+ * of columns it shows: max-columns follows the number that fits, so a
+ * gallery five columns wide makes 150 cells, not 30 × 8. */
+static gboolean
+columns_idle_cb (gpointer user_data)
+{
+  LsGallery *self = user_data;
+  GtkWidget *grid = GTK_WIDGET (self->grid_view);
+  GtkWidget *child = gtk_widget_get_first_child (grid);
+  int cell = 0, width = gtk_widget_get_width (grid);
+  guint n;
+
+  self->columns_idle = 0;
+  if (child != NULL)
+    gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &cell, NULL, NULL, NULL);
+  if (cell <= 0)
+    cell = LS_GALLERY_CELL_THUMB_SIZE + 16; /* the cell's padding and margins in the CSS */
+  n = CLAMP (width / cell, 1, 24);
+  if (width > 0 && n != gtk_grid_view_get_max_columns (self->grid_view))
+    gtk_grid_view_set_max_columns (self->grid_view, n);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ls_gallery_size_allocate (GtkWidget *widget,
+                          int width,
+                          int height,
+                          int baseline)
+{
+  LsGallery *self = LS_GALLERY (widget);
+
+  GTK_WIDGET_CLASS (ls_gallery_parent_class)->size_allocate (widget, width, height, baseline);
+  /* Not during the allocation: the grid's resize goes to the next frame. */
+  if (self->columns_idle == 0)
+    self->columns_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, columns_idle_cb, self, NULL);
+}
+
 /* ---- the factory ---- */
 
 static void
@@ -211,6 +257,36 @@ unbind_cb (GtkSignalListItemFactory *factory,
   if (g_hash_table_lookup (self->cells, item) == cell)
     g_hash_table_remove (self->cells, item);
   ls_gallery_cell_unbind (cell);
+}
+
+/* Cells on screen first, then by their distance from it. */
+static double
+thumbnail_priority_cb (LsImageItem *item,
+                       gpointer user_data)
+{
+  LsGallery *self = user_data;
+  GtkWidget *cell = g_hash_table_lookup (self->cells, item);
+  GtkWidget *view = GTK_WIDGET (self->scroller);
+  graphene_rect_t bounds;
+  double top, bottom, height = gtk_widget_get_height (view);
+
+  if (cell == NULL || !gtk_widget_compute_bounds (cell, view, &bounds))
+    return G_MAXDOUBLE / 2;
+  top = bounds.origin.y;
+  bottom = top + bounds.size.height;
+  if (bottom < 0)
+    return -bottom;
+  if (top > height)
+    return top - height;
+  return 0.0;
+}
+
+static void
+scale_factor_cb (LsGallery *self)
+{
+  ls_thumbnail_loader_set_max_side (self->thumbnails,
+                                    LS_GALLERY_CELL_THUMB_SIZE *
+                                        gtk_widget_get_scale_factor (GTK_WIDGET (self)));
 }
 
 static void
@@ -274,6 +350,7 @@ ls_gallery_dispose (GObject *object)
 {
   LsGallery *self = LS_GALLERY (object);
 
+  g_clear_handle_id (&self->columns_idle, g_source_remove);
   ls_gallery_set_list (self, NULL);
   gtk_grid_view_set_model (self->grid_view, NULL);
   g_clear_pointer (&self->thumbnails, ls_thumbnail_loader_free);
@@ -282,7 +359,7 @@ ls_gallery_dispose (GObject *object)
                                                    GTK_STYLE_PROVIDER (self->class_css));
   g_clear_object (&self->class_css);
   g_clear_pointer (&self->cells, g_hash_table_unref);
-  gtk_widget_dispose_template (GTK_WIDGET (self), LS_TYPE_GALLERY);
+  /* AdwBin unparents the template's stack, its child. */
   G_OBJECT_CLASS (ls_gallery_parent_class)->dispose (object);
 }
 
@@ -337,6 +414,7 @@ ls_gallery_class_init (LsGalleryClass *klass)
   object_class->dispose = ls_gallery_dispose;
   object_class->get_property = ls_gallery_get_property;
   object_class->set_property = ls_gallery_set_property;
+  widget_class->size_allocate = ls_gallery_size_allocate;
 
   properties[PROP_LIST] = g_param_spec_object ("list", NULL, NULL, LS_TYPE_IMAGE_LIST,
                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
@@ -372,6 +450,9 @@ ls_gallery_init (LsGallery *self)
   self->cells = g_hash_table_new (NULL, NULL);
   self->thumbnails = ls_thumbnail_loader_new (THUMBNAILS_IN_FLIGHT, THUMBNAILS_CACHED,
                                               thumbnail_failed_cb, self);
+  ls_thumbnail_loader_set_priority_func (self->thumbnails, thumbnail_priority_cb, self);
+  scale_factor_cb (self);
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (scale_factor_cb), NULL);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
@@ -380,6 +461,8 @@ ls_gallery_init (LsGallery *self)
   display = gtk_widget_get_display (GTK_WIDGET (self));
   ensure_static_css (display);
   self->class_css = gtk_css_provider_new ();
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (update_class_css), self, G_CONNECT_SWAPPED);
   gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (self->class_css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
   update_state (self);

@@ -22,6 +22,9 @@ struct _LsThumbnailLoader
   guint max_cached;
   LsThumbnailFailedFunc failed_func;
   gpointer user_data;
+  LsThumbnailPriorityFunc priority_func;
+  gpointer priority_data;
+  int max_side;
 
   LsStorePool *read_pool;  /* read-only stores, one per running load */
   LsStorePool *write_pool; /* one store that writes missing cache files */
@@ -163,6 +166,7 @@ typedef struct
   LsStorePool *read_pool;
   LsStorePool *write_pool;
   guint generation;
+  int max_side;
 } Load;
 
 static void
@@ -249,6 +253,13 @@ load_worker (GTask *task,
       g_task_return_error (task, error);
       return;
     }
+  if (load->max_side > 0 && MAX (thumb->width, thumb->height) > load->max_side)
+    {
+      LsImage *smaller = ls_thumbnail_from_image (thumb, load->max_side);
+
+      ls_image_free (thumb);
+      thumb = smaller;
+    }
   g_task_return_pointer (task, texture_from_image (thumb), g_object_unref);
 }
 
@@ -314,6 +325,7 @@ start_load (LsThumbnailLoader *loader,
   load->read_pool = ls_store_pool_ref (loader->read_pool);
   load->write_pool = ls_store_pool_ref (loader->write_pool);
   load->generation = loader->generation;
+  load->max_side = loader->max_side;
 
   g_hash_table_insert (loader->running, item, g_object_ref (cancellable));
   loader->stats.in_flight++;
@@ -326,13 +338,38 @@ start_load (LsThumbnailLoader *loader,
   g_task_run_in_thread (task, load_worker);
 }
 
+/* The pending item to load next: the head, or the one the priority
+ * function ranks first (one pass over the few hundred bound at most). */
+static GList *
+next_pending (LsThumbnailLoader *loader)
+{
+  GList *best = loader->pending.head;
+  double best_priority = G_MAXDOUBLE;
+
+  if (loader->priority_func == NULL)
+    return best;
+  for (GList *l = loader->pending.head; l != NULL; l = l->next)
+    {
+      double priority = loader->priority_func (l->data, loader->priority_data);
+
+      if (priority < best_priority)
+        {
+          best = l;
+          best_priority = priority;
+        }
+    }
+  return best;
+}
+
 static void
 pump (LsThumbnailLoader *loader)
 {
   while (loader->stats.in_flight < loader->max_in_flight && loader->pending.length > 0)
     {
-      LsImageItem *item = g_queue_pop_head (&loader->pending);
+      GList *link = next_pending (loader);
+      LsImageItem *item = link->data;
 
+      g_queue_delete_link (&loader->pending, link);
       g_hash_table_remove (loader->queued, item);
       start_load (loader, item);
       g_object_unref (item);
@@ -370,6 +407,22 @@ ls_thumbnail_loader_free (LsThumbnailLoader *loader)
   g_hash_table_remove_all (loader->bound);
   loader->shut_down = TRUE;
   loader_unref (loader);
+}
+
+void
+ls_thumbnail_loader_set_priority_func (LsThumbnailLoader *loader,
+                                       LsThumbnailPriorityFunc func,
+                                       gpointer user_data)
+{
+  loader->priority_func = func;
+  loader->priority_data = user_data;
+}
+
+void
+ls_thumbnail_loader_set_max_side (LsThumbnailLoader *loader,
+                                  int max_side)
+{
+  loader->max_side = MAX (max_side, 0);
 }
 
 void

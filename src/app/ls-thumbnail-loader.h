@@ -5,8 +5,10 @@
  * cell is recycled. Binding an item without a thumbnail queues a load;
  * unbinding drops a queued load and cancels a running one (its result is
  * dropped unless the item was bound again meanwhile). At most
- * max_in_flight loads run at once, the most recently bound first, so a fast
- * scroll loads what is on screen now, not what flew past. Loaded
+ * max_in_flight loads run at once, those the priority function ranks first
+ * (the gallery: on screen, then nearest to it), so a fast scroll loads what
+ * is on screen now, not what flew past or the rows GtkGridView keeps
+ * bound beyond the view. Loaded
  * thumbnails go into the item (its thumbnail property) and an LRU of
  * max_cached items; the least recently shown unbound ones lose theirs.
  *
@@ -39,6 +41,20 @@ LsThumbnailLoader *ls_thumbnail_loader_new (guint max_in_flight,
 /* Cancels everything; running loads finish in their workers and are
  * dropped. The callback is not called after this. */
 void ls_thumbnail_loader_free (LsThumbnailLoader *loader);
+
+/* How soon an item's thumbnail is wanted: the smallest first (the
+ * gallery: its distance from the visible area). Without one, the most
+ * recently bound first. */
+typedef double (*LsThumbnailPriorityFunc) (LsImageItem *item,
+                                           gpointer user_data);
+
+void ls_thumbnail_loader_set_priority_func (LsThumbnailLoader *loader,
+                                            LsThumbnailPriorityFunc func,
+                                            gpointer user_data);
+/* Thumbnails larger than @max_side² are scaled down (area average) in
+ * the worker; 0 keeps the cache's size (LS_THUMBNAIL_SIZE). */
+void ls_thumbnail_loader_set_max_side (LsThumbnailLoader *loader,
+                                       int max_side);
 
 /* The workspace the items come from (NULL: none); drops every queued,
  * running and cached thumbnail of the previous one. */
