@@ -6,14 +6,16 @@
  * (cx, cy) is kept so the image covers the widget. Zooming at a pointer keeps
  * the image point under it fixed (Loupe's zoom.rs, EOG's eog-scroll-view.c).
  *
- * What is drawn, bottom to top: a dark surround; the preview (the whole
- * image through window/level from a coarse pyramid level, GTK's linear
- * filtering); the detail (the visible region at device resolution, made
- * LS_VIEWER_DETAIL_DELAY_MS after the last change of the view, drawn when
- * its window/level is the current one); the overlay layer under
- * gtk_snapshot_push_opacity; the colour bar. Textures come from workers
- * (ls-viewer-render.c); each kind of job has its own GCancellable, and a
- * newer request cancels the older one.
+ * What is drawn, bottom to top: a black surround; the preview (the whole
+ * image through window/level from a coarse pyramid level, scaled by GTK),
+ * left out when the detail covers the visible image; the detail (the
+ * visible region at device resolution, made LS_VIEWER_DETAIL_DELAY_MS after
+ * the last change of the view, drawn when its window/level is the current
+ * one and, while the view moves, as long as it is sharper than the
+ * preview); the overlay layer under gtk_snapshot_push_opacity; the colour
+ * bar. Textures come from workers (ls-viewer-render.c); each kind of job
+ * (prepare, preview, detail, overlay) has its own GCancellable, and a newer
+ * request cancels the older one. Input and actions: ls-viewer-input.c.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -143,10 +145,14 @@ update_actions (LsViewer *self)
 double
 ls_viewer_get_fit_zoom (LsViewer *self)
 {
-  double w = ls_viewer_widget_w (self), h = ls_viewer_widget_h (self);
-  int iw = image_width (self), ih = image_height (self);
+  double w, h;
+  int iw, ih;
 
   g_return_val_if_fail (LS_IS_VIEWER (self), 1.0);
+  w = ls_viewer_widget_w (self);
+  h = ls_viewer_widget_h (self);
+  iw = image_width (self);
+  ih = image_height (self);
   if (iw == 0 || w <= 0 || h <= 0)
     return 1.0;
   /* best fit never enlarges past 100 %, as Loupe */
