@@ -824,7 +824,7 @@ test_stall (Fixture *f,
     g_source_remove (step_id);
   g_test_message ("longest main-loop stall while zooming a 4096² image: %.1f ms", probe.longest / 1000.0);
   /* generous: the machine is shared; the app's own target is 50 ms */
-  g_assert_cmpint (probe.longest, <, 250 * 1000);
+  g_assert_cmpint (probe.longest, <, 300 * 1000);
 }
 
 /* ---- Renders of a real radiograph ------------------------------------- */
