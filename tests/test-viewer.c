@@ -476,7 +476,19 @@ test_window_level (Fixture *f,
   g_assert_false (ls_viewer_get_inverted (f->viewer));
   g_assert_cmpfloat (ls_viewer_get_window_center (f->viewer), ==, 0.5);
   g_assert_cmpfloat (ls_viewer_get_window_width (f->viewer), ==, 1.0);
+  /* A file's own window is where reset returns; "full" is still the full
+   * range. */
+  ls_viewer_set_default_window (f->viewer, 0.45, 0.7);
+  g_assert_cmpfloat (ls_viewer_get_window_center (f->viewer), ==, 0.45);
+  gtk_widget_activate_action (widget, "viewer.window-preset", "s", "full");
+  g_assert_cmpfloat (ls_viewer_get_window_width (f->viewer), ==, 1.0);
+  gtk_widget_activate_action (widget, "viewer.invert", NULL);
+  gtk_widget_activate_action (widget, "viewer.reset", NULL);
+  g_assert_cmpfloat (ls_viewer_get_window_center (f->viewer), ==, 0.45);
+  g_assert_cmpfloat (ls_viewer_get_window_width (f->viewer), ==, 0.7);
+  g_assert_false (ls_viewer_get_inverted (f->viewer));
   wait_idle (f);
+  check_mapping (f, image, 0.45, 0.7, FALSE);
 }
 
 static guint notify_count;

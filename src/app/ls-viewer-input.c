@@ -255,6 +255,8 @@ invert_action (GtkWidget *widget,
   ls_viewer_set_inverted (self, !self->inverted);
 }
 
+/* Best fit, the default window (the full range unless the caller set the
+ * file's own), not inverted. */
 static void
 reset_action (GtkWidget *widget,
               const char *action_name,
@@ -264,7 +266,8 @@ reset_action (GtkWidget *widget,
 
   g_object_freeze_notify (G_OBJECT (self));
   ls_viewer_set_best_fit (self, TRUE);
-  ls_viewer_set_window_preset (self, "full");
+  ls_viewer_set_window_width (self, self->default_width);
+  ls_viewer_set_window_center (self, self->default_center);
   ls_viewer_set_inverted (self, FALSE);
   g_object_thaw_notify (G_OBJECT (self));
 }

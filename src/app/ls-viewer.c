@@ -935,6 +935,8 @@ ls_viewer_init (LsViewer *self)
   self->zoom = 1.0;
   self->best_fit = TRUE;
   self->window_center = 0.5;
+  self->default_center = 0.5;
+  self->default_width = 1.0;
   self->window_width = 1.0;
   self->overlay_visible = TRUE;
   self->overlay_opacity = 0.6;
@@ -1127,6 +1129,26 @@ ls_viewer_set_window_width (LsViewer *self,
   self->window_width = width;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WINDOW_WIDTH]);
   levels_changed (self);
+}
+
+/**
+ * ls_viewer_set_default_window:
+ *
+ * The window viewer.reset returns to, e.g. the one a file carries (full
+ * range, c 0.5 w 1.0, until set). Also applies it now.
+ */
+void
+ls_viewer_set_default_window (LsViewer *self,
+                              double center,
+                              double width)
+{
+  g_return_if_fail (LS_IS_VIEWER (self));
+  self->default_center = CLAMP (center, 0.0, 1.0);
+  self->default_width = CLAMP (width, WINDOW_WIDTH_MIN, 1.0);
+  g_object_freeze_notify (G_OBJECT (self));
+  ls_viewer_set_window_width (self, self->default_width);
+  ls_viewer_set_window_center (self, self->default_center);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* The presets of ls-viewer.h; FALSE for an unknown name. */

@@ -101,6 +101,9 @@ void ls_viewer_set_window_center (LsViewer *self,
 double ls_viewer_get_window_width (LsViewer *self);
 void ls_viewer_set_window_width (LsViewer *self,
                                  double width);
+void ls_viewer_set_default_window (LsViewer *self,
+                                   double center,
+                                   double width);
 gboolean ls_viewer_set_window_preset (LsViewer *self,
                                       const char *name);
 gboolean ls_viewer_window_preset_lookup (const char *name,
