@@ -73,6 +73,12 @@ viewer_ready (gpointer data)
          !ls_viewer_get_busy (viewer);
 }
 
+static gboolean
+viewer_ready_unmapped (gpointer data)
+{
+  return !ls_viewer_get_busy (data);
+}
+
 static void
 paint_cb (GdkFrameClock *clock,
           int *painted)
@@ -679,6 +685,38 @@ test_overlay (Fixture *f,
   wait_idle (f);
 }
 
+/* ---- Hidden and shown again ------------------------------------------- */
+
+/* An image set while the viewer is hidden (a view stack's other page; a
+ * hidden widget has no size) is shown at the right zoom and sharp once the
+ * viewer is shown again at its old size. */
+static void
+test_remap (Fixture *f,
+            gconstpointer data)
+{
+  /* larger than the preview, so only the detail is pixel-exact at 100 % */
+  LsImage *image = pattern_image (2048, 1536);
+
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), FALSE);
+  ls_viewer_set_image (f->viewer, image);
+  gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.zoom-original", NULL);
+  wait_for (viewer_ready_unmapped, f->viewer, WAIT_SECONDS, "the hidden viewer's workers");
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), TRUE);
+  wait_idle (f);
+  g_assert_cmpfloat (ls_viewer_get_zoom (f->viewer), ==, 1.0);
+  check_mapping (f, image, 0.5, 1.0, FALSE);
+
+  /* best fit is fitted to the size it is shown at */
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), FALSE);
+  ls_viewer_set_image (f->viewer, pattern_image (4096, 4096));
+  wait_for (viewer_ready_unmapped, f->viewer, WAIT_SECONDS, "the hidden viewer's workers");
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), TRUE);
+  wait_idle (f);
+  g_assert_true (ls_viewer_get_best_fit (f->viewer));
+  g_assert_cmpfloat (ls_viewer_get_zoom (f->viewer), <, 0.2);
+  g_assert_cmpfloat_with_epsilon (ls_viewer_get_zoom (f->viewer), ls_viewer_get_fit_zoom (f->viewer), 1e-12);
+}
+
 /* ---- Downscaling -------------------------------------------------------- */
 
 /* A one-pixel checkerboard shown at fit (about 40 %) averages to mid-gray
@@ -1151,6 +1189,7 @@ main (int argc,
   ADD ("window-level", test_window_level);
   ADD ("notify", test_notify);
   ADD ("overlay", test_overlay);
+  ADD ("remap", test_remap);
   ADD ("downscale", test_downscale);
   ADD ("large", test_large);
   ADD ("stall", test_stall);

@@ -757,6 +757,19 @@ ls_viewer_size_allocate (GtkWidget *widget,
   ls_viewer_view_changed (self);
 }
 
+/* A hidden widget has no size, so a view set while hidden is computed
+ * against none: the first allocation after showing it again recomputes it
+ * (best fit, clamping, the detail). */
+static void
+ls_viewer_unmap (GtkWidget *widget)
+{
+  LsViewer *self = LS_VIEWER (widget);
+
+  self->allocated_width = 0;
+  self->allocated_height = 0;
+  GTK_WIDGET_CLASS (ls_viewer_parent_class)->unmap (widget);
+}
+
 static void
 scale_factor_cb (LsViewer *self)
 {
@@ -893,6 +906,7 @@ ls_viewer_class_init (LsViewerClass *klass)
   object_class->set_property = ls_viewer_set_property;
   widget_class->snapshot = ls_viewer_snapshot;
   widget_class->size_allocate = ls_viewer_size_allocate;
+  widget_class->unmap = ls_viewer_unmap;
 
   properties[PROP_ZOOM] = g_param_spec_double ("zoom", NULL, NULL, 1.0 / 1024.0, LS_VIEWER_ZOOM_MAX, 1.0,
                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
