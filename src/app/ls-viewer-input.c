@@ -67,13 +67,19 @@ scroll_cb (GtkEventControllerScroll *scroll,
 
   if (self->source == NULL)
     return FALSE;
-  /* a wheel zooms; a touchpad pans, and zooms with Ctrl */
-  if (gtk_event_controller_scroll_get_unit (scroll) == GDK_SCROLL_UNIT_WHEEL || (state & GDK_CONTROL_MASK) != 0)
+  /* a wheel zooms by notches (dy = ±1, fractions on high-resolution wheels);
+   * a touchpad pans, and with Ctrl zooms by pixels of scroll */
+  if (gtk_event_controller_scroll_get_unit (scroll) == GDK_SCROLL_UNIT_WHEEL)
     {
       if (dy == 0.0)
         return FALSE;
       anchor (self, &x, &y);
       ls_viewer_zoom_at (self, self->zoom * pow (LS_VIEWER_ZOOM_STEP, -dy), x, y);
+    }
+  else if ((state & GDK_CONTROL_MASK) != 0)
+    {
+      anchor (self, &x, &y);
+      ls_viewer_zoom_at (self, self->zoom * pow (LS_VIEWER_ZOOM_STEP_PIXEL, -dy), x, y);
     }
   else
     ls_viewer_pan_by (self, dx, dy);
@@ -255,6 +261,8 @@ invert_action (GtkWidget *widget,
   ls_viewer_set_inverted (self, !self->inverted);
 }
 
+/* Best fit, the default window (the full range unless the caller set the
+ * file's own), not inverted. */
 static void
 reset_action (GtkWidget *widget,
               const char *action_name,
@@ -264,7 +272,8 @@ reset_action (GtkWidget *widget,
 
   g_object_freeze_notify (G_OBJECT (self));
   ls_viewer_set_best_fit (self, TRUE);
-  ls_viewer_set_window_preset (self, "full");
+  ls_viewer_set_window_width (self, self->default_width);
+  ls_viewer_set_window_center (self, self->default_center);
   ls_viewer_set_inverted (self, FALSE);
   g_object_thaw_notify (G_OBJECT (self));
 }

@@ -50,6 +50,7 @@ struct _LsViewer
   double cx, cy;
   gboolean best_fit;
   double window_center, window_width;
+  double default_center, default_width; /* what viewer.reset returns to */
   gboolean inverted;
   gboolean overlay_visible;
   double overlay_opacity;

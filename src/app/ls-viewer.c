@@ -6,14 +6,16 @@
  * (cx, cy) is kept so the image covers the widget. Zooming at a pointer keeps
  * the image point under it fixed (Loupe's zoom.rs, EOG's eog-scroll-view.c).
  *
- * What is drawn, bottom to top: a dark surround; the preview (the whole
- * image through window/level from a coarse pyramid level, GTK's linear
- * filtering); the detail (the visible region at device resolution, made
- * LS_VIEWER_DETAIL_DELAY_MS after the last change of the view, drawn when
- * its window/level is the current one); the overlay layer under
- * gtk_snapshot_push_opacity; the colour bar. Textures come from workers
- * (ls-viewer-render.c); each kind of job has its own GCancellable, and a
- * newer request cancels the older one.
+ * What is drawn, bottom to top: a black surround; the preview (the whole
+ * image through window/level from a coarse pyramid level, scaled by GTK),
+ * left out when the detail covers the visible image; the detail (the
+ * visible region at device resolution, made LS_VIEWER_DETAIL_DELAY_MS after
+ * the last change of the view, drawn when its window/level is the current
+ * one and, while the view moves, as long as it is sharper than the
+ * preview); the overlay layer under gtk_snapshot_push_opacity; the colour
+ * bar. Textures come from workers (ls-viewer-render.c); each kind of job
+ * (prepare, preview, detail, overlay) has its own GCancellable, and a newer
+ * request cancels the older one. Input and actions: ls-viewer-input.c.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -143,10 +145,14 @@ update_actions (LsViewer *self)
 double
 ls_viewer_get_fit_zoom (LsViewer *self)
 {
-  double w = ls_viewer_widget_w (self), h = ls_viewer_widget_h (self);
-  int iw = image_width (self), ih = image_height (self);
+  double w, h;
+  int iw, ih;
 
   g_return_val_if_fail (LS_IS_VIEWER (self), 1.0);
+  w = ls_viewer_widget_w (self);
+  h = ls_viewer_widget_h (self);
+  iw = image_width (self);
+  ih = image_height (self);
   if (iw == 0 || w <= 0 || h <= 0)
     return 1.0;
   /* best fit never enlarges past 100 %, as Loupe */
@@ -751,6 +757,19 @@ ls_viewer_size_allocate (GtkWidget *widget,
   ls_viewer_view_changed (self);
 }
 
+/* A hidden widget has no size, so a view set while hidden is computed
+ * against none: the first allocation after showing it again recomputes it
+ * (best fit, clamping, the detail). */
+static void
+ls_viewer_unmap (GtkWidget *widget)
+{
+  LsViewer *self = LS_VIEWER (widget);
+
+  self->allocated_width = 0;
+  self->allocated_height = 0;
+  GTK_WIDGET_CLASS (ls_viewer_parent_class)->unmap (widget);
+}
+
 static void
 scale_factor_cb (LsViewer *self)
 {
@@ -887,6 +906,7 @@ ls_viewer_class_init (LsViewerClass *klass)
   object_class->set_property = ls_viewer_set_property;
   widget_class->snapshot = ls_viewer_snapshot;
   widget_class->size_allocate = ls_viewer_size_allocate;
+  widget_class->unmap = ls_viewer_unmap;
 
   properties[PROP_ZOOM] = g_param_spec_double ("zoom", NULL, NULL, 1.0 / 1024.0, LS_VIEWER_ZOOM_MAX, 1.0,
                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -929,6 +949,8 @@ ls_viewer_init (LsViewer *self)
   self->zoom = 1.0;
   self->best_fit = TRUE;
   self->window_center = 0.5;
+  self->default_center = 0.5;
+  self->default_width = 1.0;
   self->window_width = 1.0;
   self->overlay_visible = TRUE;
   self->overlay_opacity = 0.6;
@@ -1121,6 +1143,26 @@ ls_viewer_set_window_width (LsViewer *self,
   self->window_width = width;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WINDOW_WIDTH]);
   levels_changed (self);
+}
+
+/**
+ * ls_viewer_set_default_window:
+ *
+ * The window viewer.reset returns to, e.g. the one a file carries (full
+ * range, c 0.5 w 1.0, until set). Also applies it now.
+ */
+void
+ls_viewer_set_default_window (LsViewer *self,
+                              double center,
+                              double width)
+{
+  g_return_if_fail (LS_IS_VIEWER (self));
+  self->default_center = CLAMP (center, 0.0, 1.0);
+  self->default_width = CLAMP (width, WINDOW_WIDTH_MIN, 1.0);
+  g_object_freeze_notify (G_OBJECT (self));
+  ls_viewer_set_window_width (self, self->default_width);
+  ls_viewer_set_window_center (self, self->default_center);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /* The presets of ls-viewer.h; FALSE for an unknown name. */

@@ -40,13 +40,14 @@
  *
  * Input. A wheel notch zooms by LS_VIEWER_ZOOM_STEP at the pointer (a
  * high-resolution wheel by fractions of it); a touchpad's smooth scroll pans,
- * and zooms with Ctrl; a pinch zooms at the fingers; the primary button drags
- * the image; the secondary button drags the window (across the widget's
- * width: width ± 1; down its height: center + 1, the image darkens); a
- * double-click toggles best fit and 100 %. The viewer.* actions are found
- * from the viewer and its children only: the window binds keys with
- * gtk_widget_activate_action (viewer, "viewer.zoom-in", NULL), or with a
- * GtkShortcutController of scope GTK_SHORTCUT_SCOPE_MANAGED on the viewer.
+ * and zooms with Ctrl (LS_VIEWER_ZOOM_STEP_PIXEL a pixel); a pinch zooms at
+ * the fingers; the primary button drags the image; the secondary button
+ * drags the window (across the widget's width: width ± 1; down its height:
+ * center + 1, the image darkens); a double-click toggles best fit and 100 %.
+ * The viewer.* actions are found from the viewer and its children only:
+ * the window binds keys with gtk_widget_activate_action (viewer,
+ * "viewer.zoom-in", NULL), or with a GtkShortcutController of scope
+ * GTK_SHORTCUT_SCOPE_MANAGED on the viewer.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -63,7 +64,8 @@ G_BEGIN_DECLS
 #define LS_VIEWER_OVERLAY_LOW 0.2
 #define LS_VIEWER_OVERLAY_HIGH 0.6
 #define LS_VIEWER_PREVIEW_MAX_SIDE 1024
-#define LS_VIEWER_ZOOM_STEP 1.3
+#define LS_VIEWER_ZOOM_STEP 1.3         /* a wheel notch */
+#define LS_VIEWER_ZOOM_STEP_PIXEL 1.005 /* a pixel of Ctrl + touchpad scroll */
 #define LS_VIEWER_ZOOM_MAX 32.0
 #define LS_VIEWER_DETAIL_DELAY_MS 200
 
@@ -101,6 +103,9 @@ void ls_viewer_set_window_center (LsViewer *self,
 double ls_viewer_get_window_width (LsViewer *self);
 void ls_viewer_set_window_width (LsViewer *self,
                                  double width);
+void ls_viewer_set_default_window (LsViewer *self,
+                                   double center,
+                                   double width);
 gboolean ls_viewer_set_window_preset (LsViewer *self,
                                       const char *name);
 gboolean ls_viewer_window_preset_lookup (const char *name,
