@@ -248,6 +248,7 @@ ls_diagnosis_panel_show_probabilities (LsDiagnosisPanel *self,
 
 void
 ls_diagnosis_panel_show_diagnosis (LsDiagnosisPanel *self,
+                                   const char *file_name,
                                    const LsDiagnosis *d)
 {
   g_autofree char *base = NULL;
@@ -255,15 +256,15 @@ ls_diagnosis_panel_show_diagnosis (LsDiagnosisPanel *self,
 
   g_return_if_fail (LS_IS_DIAGNOSIS_PANEL (self));
 
-  base = g_path_get_basename (d->name);
+  base = file_name != NULL ? g_strdup (file_name) : g_path_get_basename (d->name);
   gtk_label_set_label (self->file_label, base);
   show_probabilities (self, d->prediction);
   gtk_spinner_stop (self->spinner);
   if (d->log_id > 0)
-    timing = g_strdup_printf (_ ("Read in %.0f ms, predicted in %.0f ms; logged in the workspace"),
+    timing = g_strdup_printf (_ ("Read in %.1f ms, predicted in %.1f ms; logged in the workspace"),
                               1000 * d->read_seconds, 1000 * d->prediction->seconds);
   else
-    timing = g_strdup_printf (_ ("Read in %.0f ms, predicted in %.0f ms; not logged"),
+    timing = g_strdup_printf (_ ("Read in %.1f ms, predicted in %.1f ms; not logged"),
                               1000 * d->read_seconds, 1000 * d->prediction->seconds);
   gtk_label_set_label (self->timing_label, timing);
 }

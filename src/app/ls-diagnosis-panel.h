@@ -29,7 +29,10 @@ void ls_diagnosis_panel_show_probabilities (LsDiagnosisPanel *self,
                                             const char *file_name,
                                             const LsPrediction *prediction);
 /* The whole reading. */
+/* @file_name: the name to show (a workspace image's name at import), or
+ * NULL for the diagnosed file's. */
 void ls_diagnosis_panel_show_diagnosis (LsDiagnosisPanel *self,
+                                        const char *file_name,
                                         const LsDiagnosis *diagnosis);
 void ls_diagnosis_panel_show_error (LsDiagnosisPanel *self,
                                     const char *message);

@@ -21,6 +21,8 @@ struct _LsPreviewsPage
 
   /* Template widgets */
   GtkStack *stack;
+  AdwFlap *flap;
+  GtkToggleButton *settings_button;
   GtkLabel *summary_label;
   GtkSpinner *spinner;
   GtkFlowBox *grid;
@@ -602,6 +604,8 @@ ls_previews_page_class_init (LsPreviewsPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/ls-previews-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LsPreviewsPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LsPreviewsPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, LsPreviewsPage, settings_button);
   gtk_widget_class_bind_template_child (widget_class, LsPreviewsPage, summary_label);
   gtk_widget_class_bind_template_child (widget_class, LsPreviewsPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, LsPreviewsPage, grid);
@@ -619,6 +623,8 @@ ls_previews_page_init (LsPreviewsPage *self)
   self->steps = g_array_new (FALSE, TRUE, sizeof (LsAugmentSpec));
   self->enabled = g_array_new (FALSE, TRUE, sizeof (gboolean));
   self->seed = 1;
+  g_object_bind_property (self->settings_button, "active", self->flap, "reveal-flap",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_after (self, "map", G_CALLBACK (map_cb), NULL);
 }
 

@@ -53,6 +53,7 @@ struct _LsWindow
   GtkButton *zoom_button;
   GtkToggleButton *overlay_toggle;
   GtkToggleButton *invert_toggle;
+  GtkMenuButton *overlay_menu_button;
   LsPreviewsPage *previews_page;
   LsDiagnosisPanel *diagnosis_panel;
   GMenu *recent_section;

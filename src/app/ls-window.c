@@ -118,7 +118,7 @@ saliency_choice_cb (GtkDropDown *dropdown,
         g_settings_set_string (self->settings, "saliency-method", method_names[m]);
     }
   /* The same image, another map: not logged again. */
-  if (self->current_path != NULL)
+  if (self->current_path != NULL || self->current_sha256 != NULL)
     ls_window_diagnose_file (self, NULL, NULL);
 }
 
@@ -346,6 +346,9 @@ diagnose_cb (GObject *source,
   p = d->prediction;
   if (call->new_image)
     {
+      /* A workspace image is known by its hash until its file is found. */
+      g_free (self->current_path);
+      self->current_path = g_strdup (d->path);
       ls_viewer_set_image (self->viewer, g_steal_pointer (&d->image));
       gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
       ls_previews_page_set_file (self->previews_page, d->path);
@@ -353,7 +356,8 @@ diagnose_cb (GObject *source,
         self->probabilities_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
     }
   ls_viewer_set_overlay (self->viewer, p->saliency, p->saliency_width, p->saliency_height);
-  ls_diagnosis_panel_show_diagnosis (self->diagnosis_panel, d);
+  ls_diagnosis_panel_show_diagnosis (self->diagnosis_panel, self->current_name, d);
+  ls_window_update_zoom_label (self);
   self->overlay_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
   if (d->log_error != NULL)
     {
@@ -382,7 +386,7 @@ ls_window_diagnose_file (LsWindow *self,
 
   if (self->session == NULL)
     return;
-  if (again && self->current_path == NULL)
+  if (again && self->current_path == NULL && self->current_sha256 == NULL)
     return;
   if (self->diagnose_cancellable != NULL)
     g_cancellable_cancel (self->diagnose_cancellable);
@@ -398,6 +402,7 @@ ls_window_diagnose_file (LsWindow *self,
     {
       options.log = FALSE;
       path = self->current_path;
+      sha256 = self->current_sha256;
     }
   else
     {
@@ -487,6 +492,25 @@ list_update_cb (GObject *source,
 }
 
 static void
+list_reload_cb (GObject *source,
+                GAsyncResult *result,
+                gpointer user_data)
+{
+  g_autoptr (LsWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!ls_image_list_load_finish (LS_IMAGE_LIST (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ls_window_show_toast (self, error->message);
+      return;
+    }
+  update_count (self);
+  if (self->current_sha256 != NULL)
+    ls_gallery_set_selected_sha256 (self->gallery, self->current_sha256);
+}
+
+static void
 import_cb (GObject *source,
            GAsyncResult *result,
            gpointer user_data)
@@ -534,12 +558,17 @@ import_cb (GObject *source,
         }
       if (self->list != NULL)
         {
+          /* The files given are updated; a folder's many new images are
+           * read with the whole list. */
           if (import->sha256 != NULL && import->sha256[0] != NULL && import->added <= 1000)
             ls_image_list_update_async (self->list, (const char *const *) import->sha256,
                                         self->cancellable, list_update_cb, g_object_ref (self));
-          if (import->added > 0)
+          if (import->added > g_strv_length (import->sha256) && import->added <= 1000)
             ls_image_list_load_async (self->list, ls_session_get_path (self->session),
-                                      self->cancellable, list_update_cb, g_object_ref (self));
+                                      self->cancellable, list_reload_cb, g_object_ref (self));
+          if (import->added > 1000)
+            ls_image_list_load_async (self->list, ls_session_get_path (self->session),
+                                      self->cancellable, list_reload_cb, g_object_ref (self));
         }
     }
   ls_window_update_actions (self);
@@ -1033,6 +1062,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, recent_section);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, overlay_toggle);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, invert_toggle);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, overlay_menu_button);
 
   ls_window_class_install_actions (widget_class);
 }
@@ -1097,6 +1127,7 @@ ls_window_init (LsWindow *self)
   g_signal_connect (self->gallery, "notify::selected-sha256", G_CALLBACK (selected_cb), self);
   g_signal_connect (self->viewer, "notify::zoom", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::best-fit", G_CALLBACK (viewer_zoom_cb), self);
+  g_signal_connect (self->viewer, "notify::busy", G_CALLBACK (viewer_zoom_cb), self);
   g_object_bind_property (self->viewer, "overlay-visible", self->overlay_toggle, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->viewer, "inverted", self->invert_toggle, "active",
