@@ -36,6 +36,7 @@ static struct
   char *phantoms;
   char *arch;
   char *ws;
+  char *split_out; /* what 'split' printed */
 } fx;
 
 static int
@@ -89,6 +90,7 @@ make_workspace (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "split"), ==, 0);
+  fx.split_out = g_steal_pointer (&out);
 }
 
 static guint
@@ -188,6 +190,36 @@ test_usage (void)
     g_assert_nonnull (strstr (err, "no active model"));
   }
   remove_tree (tmp);
+}
+
+/* Issue 16: import → train works: a workspace never split gets the
+ * default split first, printed as 'split' prints it; a second training
+ * keeps it. */
+static void
+test_train_splits (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *ws = NULL;
+
+  make_workspace ();
+  ws = g_build_filename (fx.tmp, "unsplit.lungscope", NULL);
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "import", fx.phantoms), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--arch", fx.arch, "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1"),
+                   ==, 0);
+  g_test_message ("%s", out);
+  g_assert_true (g_str_has_prefix (out, fx.split_out));
+  g_assert_true (g_str_has_prefix (out + strlen (fx.split_out), "model "));
+  g_assert_nonnull (strstr (err, "285 images in "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* split once: the next training trains on it */
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--arch", fx.arch, "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1", "--json"),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (out, "{"));
+  g_assert_null (strstr (err, "285 images in "));
 }
 
 static void
@@ -541,6 +573,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/cli/pipeline/usage", test_usage);
   g_test_add_func ("/lungscope/cli/pipeline/end-to-end", test_end_to_end);
+  g_test_add_func ("/lungscope/cli/pipeline/train-splits", test_train_splits);
   g_test_add_func ("/lungscope/cli/pipeline/finetune", test_finetune);
   g_test_add_func ("/lungscope/cli/pipeline/cancel", test_cancel);
   rc = g_test_run ();
@@ -550,5 +583,6 @@ main (int argc,
   g_free (fx.phantoms);
   g_free (fx.arch);
   g_free (fx.ws);
+  g_free (fx.split_out);
   return rc;
 }

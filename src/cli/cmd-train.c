@@ -355,6 +355,16 @@ ls_cli_cmd_train (const LsCliCommand *command,
   probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (probe == NULL)
     return exit_code;
+  {
+    /* A workspace never split gets the default split, printed as 'split'
+     * prints it (on stderr with --json). */
+    gboolean needs_split = FALSE;
+
+    if (!ls_workspace_needs_split (probe, &needs_split, &error))
+      return ls_cli_failure ("%s", error->message);
+    if (needs_split && (exit_code = ls_cli_run_split (json ? stderr : stdout, probe, NULL)) != LS_EXIT_OK)
+      return exit_code;
+  }
   g_clear_pointer (&probe, ls_store_close);
 
   c->arch = sized != NULL ? sized : arch;

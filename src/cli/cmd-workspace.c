@@ -234,6 +234,62 @@ split_work (gpointer data,
 }
 
 int
+ls_cli_print_split (FILE *out,
+                    LsStore *store,
+                    const LsSplitReport *report)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *version = NULL;
+  guint n_classes = g_strv_length (report->classes);
+
+  fprintf (out, "part");
+  for (guint c = 0; c < n_classes; c++)
+    fprintf (out, "\t%s", report->classes[c]);
+  fprintf (out, "\tunlabelled\n");
+  for (int p = LS_SPLIT_TRAIN; p <= LS_SPLIT_TEST; p++)
+    {
+      fprintf (out, "%s", ls_split_part_to_string (p));
+      for (guint c = 0; c <= n_classes; c++)
+        fprintf (out, "\t%u", ls_split_report_count (report, p, (int) c));
+      fprintf (out, "\n");
+    }
+  for (guint g = 0; g < report->near_duplicates->len; g++)
+    {
+      g_autofree char *members = g_strjoinv (" ", report->near_duplicates->pdata[g]);
+
+      fprintf (out, "near-duplicates\t%s\n", members);
+    }
+  fflush (out);
+  version = ls_store_dataset_version (store, &error);
+  if (version == NULL)
+    return ls_cli_failure ("%s", error->message);
+  fprintf (stderr, "%u images in %u groups, %u near-duplicate groups; dataset version %.16s\n",
+           report->n_images, report->n_groups, report->near_duplicates->len, version);
+  return LS_EXIT_OK;
+}
+
+int
+ls_cli_run_split (FILE *out,
+                  LsStore *store,
+                  const LsSplitOptions *options)
+{
+  SplitJob job = { 0 };
+  int code;
+
+  job.store = store;
+  if (options != NULL)
+    job.options = *options;
+  else
+    ls_split_options_init (&job.options);
+  code = ls_cli_run_work ("split", split_work, &job, NULL);
+  if (code != LS_EXIT_OK)
+    return code;
+  code = ls_cli_print_split (out, store, job.report);
+  ls_split_report_free (job.report);
+  return code;
+}
+
+int
 ls_cli_cmd_split (const LsCliCommand *command,
                   LsCliGlobal *global,
                   int argc,
@@ -249,11 +305,8 @@ ls_cli_cmd_split (const LsCliCommand *command,
     { NULL }
   };
   g_autoptr (LsStore) store = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *version = NULL;
-  SplitJob job = { 0 };
-  int exit_code, code;
-  guint n_classes;
+  LsSplitOptions options;
+  int exit_code;
 
   if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
     return exit_code;
@@ -265,38 +318,9 @@ ls_cli_cmd_split (const LsCliCommand *command,
   store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (store == NULL)
     return exit_code;
-  job.store = store;
-  ls_split_options_init (&job.options);
-  job.options.test = test;
-  job.options.val = val;
-  job.options.seed = (guint64) seed;
-  code = ls_cli_run_work ("split", split_work, &job, NULL);
-  if (code != LS_EXIT_OK)
-    return code;
-  n_classes = g_strv_length (job.report->classes);
-  printf ("part");
-  for (guint c = 0; c < n_classes; c++)
-    printf ("\t%s", job.report->classes[c]);
-  printf ("\tunlabelled\n");
-  for (int p = LS_SPLIT_TRAIN; p <= LS_SPLIT_TEST; p++)
-    {
-      printf ("%s", ls_split_part_to_string (p));
-      for (guint c = 0; c <= n_classes; c++)
-        printf ("\t%u", ls_split_report_count (job.report, p, (int) c));
-      printf ("\n");
-    }
-  for (guint g = 0; g < job.report->near_duplicates->len; g++)
-    {
-      g_autofree char *members = g_strjoinv (" ", job.report->near_duplicates->pdata[g]);
-
-      printf ("near-duplicates\t%s\n", members);
-    }
-  version = ls_store_dataset_version (store, &error);
-  if (version == NULL)
-    code = ls_cli_failure ("%s", error->message);
-  else
-    fprintf (stderr, "%u images in %u groups, %u near-duplicate groups; dataset version %.16s\n",
-             job.report->n_images, job.report->n_groups, job.report->near_duplicates->len, version);
-  ls_split_report_free (job.report);
-  return code;
+  ls_split_options_init (&options);
+  options.test = test;
+  options.val = val;
+  options.seed = (guint64) seed;
+  return ls_cli_run_split (stdout, store, &options);
 }

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdio.h>
 #include <json-glib/json-glib.h>
 
+#include "dataset/split.h"
 #include "dataset/store.h"
 #include "pipeline/train.h"
 
@@ -90,6 +92,16 @@ int ls_cli_run_work (const char *what,
                      LsCliWorkFunc func,
                      gpointer data,
                      const char *cancelled_note);
+
+/* The split's table on @out as 'split' prints it, and its summary line on
+ * stderr; returns the exit code. */
+int ls_cli_print_split (FILE *out,
+                        LsStore *store,
+                        const LsSplitReport *report);
+/* Splits the workspace (@options NULL: the defaults) and prints it. */
+int ls_cli_run_split (FILE *out,
+                      LsStore *store,
+                      const LsSplitOptions *options);
 
 /* An LsTrainEpochFunc: one line per epoch on stderr (validation when the
  * record has it). */

@@ -251,7 +251,54 @@ ls_workspace_run_free (LsWorkspaceRun *run)
   g_free (run->run_id);
   g_free (run->model_id);
   ls_train_result_free (run->result);
+  g_clear_pointer (&run->split, ls_split_report_free);
   g_free (run);
+}
+
+gboolean
+ls_workspace_needs_split (LsStore *store,
+                          gboolean *needs_split,
+                          GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *seed = ls_store_get_setting (store, "split.seed", &local);
+  guint n;
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  *needs_split = FALSE;
+  if (seed != NULL)
+    return TRUE;
+  n = ls_store_count_images (store, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  *needs_split = n > 0;
+  return TRUE;
+}
+
+gboolean
+ls_workspace_ensure_split (LsStore *store,
+                           LsSplitReport **report,
+                           LsProgressFunc progress,
+                           gpointer user_data,
+                           GCancellable *cancellable,
+                           GError **error)
+{
+  gboolean needs = FALSE;
+
+  *report = NULL;
+  if (!ls_workspace_needs_split (store, &needs, error))
+    return FALSE;
+  if (!needs)
+    return TRUE;
+  *report = ls_store_split (store, NULL, progress, user_data, cancellable, error);
+  return *report != NULL;
 }
 
 static gboolean
@@ -539,6 +586,8 @@ ls_workspace_train (LsStore *store,
   LsRunLog log;
   gboolean ok;
 
+  if (!ls_workspace_ensure_split (store, &run->split, progress, user_data, cancellable, error))
+    return NULL;
   train = ls_workspace_load_part (store, LS_SPLIT_TRAIN, error);
   val = train != NULL ? ls_workspace_load_part (store, LS_SPLIT_VAL, error) : NULL;
   test = val != NULL ? ls_workspace_load_part (store, LS_SPLIT_TEST, error) : NULL;
