@@ -27,41 +27,6 @@ parse_seed (const char *text,
   return text == NULL || g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, seed, error);
 }
 
-/* The spec text with the input size replaced by @size. */
-static char *
-arch_with_size (const char *arch,
-                int size)
-{
-  g_auto (GStrv) lines = g_strsplit (arch, "\n", -1);
-  GString *out = g_string_new (NULL);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *p = lines[i] + strspn (lines[i], " \t");
-
-      if (g_str_has_prefix (p, "input") && (p[5] == ' ' || p[5] == '\t'))
-        {
-          g_auto (GStrv) words = g_strsplit_set (lines[i], " \t", -1);
-
-          g_string_append (out, "input");
-          for (guint w = 1; words[w] != NULL; w++)
-            {
-              if (words[w][0] == '\0')
-                continue;
-              if (g_str_has_prefix (words[w], "size="))
-                g_string_append_printf (out, " size=%d", size);
-              else
-                g_string_append_printf (out, " %s", words[w]);
-            }
-        }
-      else
-        g_string_append (out, lines[i]);
-      if (lines[i + 1] != NULL)
-        g_string_append_c (out, '\n');
-    }
-  return g_string_free (out, FALSE);
-}
-
 /* ---- pieces shared with finetune ---- */
 
 void
@@ -341,15 +306,16 @@ ls_cli_cmd_train (const LsCliCommand *command,
       if (check == NULL)
         return ls_cli_failure ("%s: %s", augment_file, error->message);
     }
-  if (size != 0)
-    sized = arch_with_size (arch != NULL ? arch : ls_engine_default_arch (), size);
   {
     /* Check the spec before the workspace: its errors name the line. */
-    g_autoptr (LsNetSpec) spec = ls_net_spec_parse (sized != NULL ? sized : arch != NULL ? arch
-                                                                                         : ls_engine_default_arch (),
-                                                    &error);
+    const char *text = arch != NULL ? arch : ls_engine_default_arch ();
+    g_autoptr (LsNetSpec) spec = NULL;
 
-    if (spec == NULL)
+    if (size != 0)
+      sized = ls_net_spec_text_resize (text, size, 0, &error);
+    else
+      spec = ls_net_spec_parse (text, &error);
+    if (sized == NULL && spec == NULL)
       return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
   }
   probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
