@@ -199,7 +199,7 @@ static void
 test_train_splits (void)
 {
   g_autofree char *out = NULL, *err = NULL;
-  g_autofree char *ws = NULL;
+  g_autofree char *ws = NULL, *first = NULL;
 
   make_workspace ();
   ws = g_build_filename (fx.tmp, "unsplit.lungscope", NULL);
@@ -212,14 +212,34 @@ test_train_splits (void)
   g_assert_true (g_str_has_prefix (out, fx.split_out));
   g_assert_true (g_str_has_prefix (out + strlen (fx.split_out), "model "));
   g_assert_nonnull (strstr (err, "285 images in "));
+  first = g_strndup (out + strlen (fx.split_out) + 6, 26);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  /* split once: the next training trains on it */
-  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--arch", fx.arch, "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1", "--json"),
+  /* split once: the next training trains on it; --init starts it from the
+   * first model, recorded as its parent in the run */
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", first, "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1", "--json"),
                    ==, 0);
   g_assert_true (g_str_has_prefix (out, "{"));
   g_assert_null (strstr (err, "285 images in "));
+  {
+    g_autofree char *db_path = g_build_filename (ws, "lungscope.db", NULL);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM models WHERE parent_id = ?1", -1, &stmt, NULL), ==,
+                     SQLITE_OK);
+    sqlite3_bind_text (stmt, 1, first, -1, SQLITE_STATIC);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", "nosuchmodel", "--epochs", "1"), ==, 1);
+  g_assert_nonnull (strstr (err, "nosuchmodel"));
 }
 
 static void

@@ -234,7 +234,7 @@ ls_cli_cmd_train (const LsCliCommand *command,
                   char **argv)
 {
   g_autofree char *arch_file = NULL, *augment_file = NULL, *log_file = NULL, *seed_text = NULL;
-  g_autofree char *plots = NULL;
+  g_autofree char *plots = NULL, *init = NULL;
   g_autofree char *arch = NULL, *sized = NULL, *augment = NULL, *name = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (LsStore) probe = NULL;
@@ -245,6 +245,8 @@ ls_cli_cmd_train (const LsCliCommand *command,
   LsTrainConfig *c;
   const GOptionEntry entries[] = {
     { "arch", 0, 0, G_OPTION_ARG_FILENAME, &arch_file, "Network spec file (default lungnet-s)", "FILE" },
+    { "init", 0, 0, G_OPTION_ARG_STRING, &init,
+      "Start from a registered model's weights (its head re-made when its classes differ)", "MODEL" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 30)", "N" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (default 32)", "N" },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size in pixels (default: the spec's)", "PX" },
@@ -345,6 +347,7 @@ ls_cli_cmd_train (const LsCliCommand *command,
   c->name = name;
   job.options.log_path = log_file;
   job.options.activate = activate;
+  job.options.init = init;
   job.global = global;
 
   exit_code = ls_cli_run_work ("train", train_work, &job,

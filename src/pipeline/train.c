@@ -211,6 +211,48 @@ check_config (const LsTrainConfig *cfg,
   return TRUE;
 }
 
+/* Copies @parent's tensors into the net (config.init): every tensor must
+ * be there with the same shape, except the head's when the classes differ
+ * (those keep their random initialisation). */
+static gboolean
+init_from_model (LsTrainRun *run,
+                 const LsModel *parent,
+                 GError **error)
+{
+  const LsNetSpec *spec = ls_net_get_spec (run->net);
+  gboolean same_classes = g_strv_equal (run->config->class_names, (const char *const *) parent->classes);
+  g_autofree char *head = g_strconcat (spec->layers[spec->n_layers - 1].name, ".", NULL);
+  const char *who = parent->id != NULL && *parent->id != '\0' ? parent->id : "the initial model";
+
+  for (guint i = 0; i < ls_net_get_n_tensors (run->net); i++)
+    {
+      const LsNetTensor *t = ls_net_get_tensor (run->net, i);
+      const LsNetTensor *p;
+
+      if (!same_classes && g_str_has_prefix (t->name, head))
+        continue;
+      p = ls_net_find_tensor (parent->net, t->name);
+      if (p == NULL)
+        {
+          g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                       "cannot start from model %s: it has no tensor “%s” (another architecture?)", who,
+                       t->name);
+          return FALSE;
+        }
+      if (p->n_dims != t->n_dims || p->n_elements != t->n_elements ||
+          memcmp (p->shape, t->shape, sizeof (int64_t) * (gsize) t->n_dims) != 0)
+        {
+          g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                       "cannot start from model %s: its tensor “%s” has another shape than the "
+                       "network's (another architecture?)",
+                       who, t->name);
+          return FALSE;
+        }
+      memcpy (t->data, p->data, sizeof (float) * t->n_elements);
+    }
+  return TRUE;
+}
+
 gboolean
 ls_train_check_labels (const LsLoaderItem *items,
                        guint n,
@@ -244,7 +286,16 @@ setup (LsTrainRun *run,
 
   if (!check_config (cfg, n_train, n_val, error))
     return FALSE;
-  run->net = ls_net_new (cfg->arch != NULL ? cfg->arch : ls_engine_default_arch (), error);
+  if (cfg->arch == NULL && cfg->init != NULL)
+    {
+      /* the parent's network, its head as wide as the classes */
+      g_autofree char *arch = ls_net_spec_text_resize (ls_net_get_spec (cfg->init->net)->text, 0,
+                                                       (int) g_strv_length ((char **) cfg->class_names), error);
+
+      run->net = arch != NULL ? ls_net_new (arch, error) : NULL;
+    }
+  else
+    run->net = ls_net_new (cfg->arch != NULL ? cfg->arch : ls_engine_default_arch (), error);
   if (run->net == NULL)
     return FALSE;
   k = ls_net_get_n_classes (run->net);
@@ -278,6 +329,8 @@ setup (LsTrainRun *run,
   if (run->feature_layer >= 0)
     ls_net_get_layer_output (run->net, run->feature_layer, &run->feature_dim, NULL, NULL);
   ls_net_init_params (run->net, cfg->seed);
+  if (cfg->init != NULL && !init_from_model (run, cfg->init, error))
+    return FALSE;
   run->opt = ls_optimizer_new (&cfg->optim, ls_net_get_n_params (run->net));
   for (guint i = 0; i < ls_net_get_n_tensors (run->net); i++)
     run->n_snapshot += ls_net_get_tensor (run->net, i)->n_elements;
