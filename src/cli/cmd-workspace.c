@@ -295,13 +295,19 @@ ls_cli_cmd_split (const LsCliCommand *command,
                   int argc,
                   char **argv)
 {
-  double test = 0.2, val = 0.1;
-  gint64 seed = 42;
+  const LsParam *p_test = ls_params_find (LS_PARAMS_SPLIT, LS_PARAM_TEST);
+  const LsParam *p_val = ls_params_find (LS_PARAMS_SPLIT, LS_PARAM_VAL);
+  const LsParam *p_seed = ls_params_find (LS_PARAMS_SPLIT, LS_PARAM_SEED_NAME);
+  double test = p_test->default_value, val = p_val->default_value;
+  gint64 seed = (gint64) p_seed->default_value;
+  /* split's help says "(0.2)", not "(default 0.2)" */
+  g_autofree char *test_help = g_strdup_printf ("%s (%g)", p_test->help, p_test->default_value);
+  g_autofree char *val_help = g_strdup_printf ("%s (%g)", p_val->help, p_val->default_value);
+  g_autofree char *seed_help = g_strdup_printf ("%s (%g)", p_seed->help, p_seed->default_value);
   const GOptionEntry entries[] = {
-    { "test", 0, 0, G_OPTION_ARG_DOUBLE, &test, "Fraction of images for testing (0.2)", "F" },
-    { "val", 0, 0, G_OPTION_ARG_DOUBLE, &val, "Fraction carved from training for validation (0.1)",
-      "F" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Split seed (42)", "S" },
+    { p_test->name, 0, 0, G_OPTION_ARG_DOUBLE, &test, test_help, p_test->arg },
+    { p_val->name, 0, 0, G_OPTION_ARG_DOUBLE, &val, val_help, p_val->arg },
+    { p_seed->name, 0, 0, G_OPTION_ARG_INT64, &seed, seed_help, p_seed->arg },
     { NULL }
   };
   g_autoptr (LsStore) store = NULL;
@@ -312,7 +318,8 @@ ls_cli_cmd_split (const LsCliCommand *command,
     return exit_code;
   if (argc > 1)
     return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
-  if (!(test >= 0 && val >= 0 && test + val < 1) || seed < 0)
+  if (!ls_param_in_range (p_test, test) || !ls_param_in_range (p_val, val) || !(test + val < 1) ||
+      !ls_param_in_range (p_seed, (double) seed))
     return ls_cli_usage_error (command, "--test and --val must be ≥ 0 with a sum below 1, and "
                                         "--seed ≥ 0");
   store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);

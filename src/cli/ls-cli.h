@@ -11,6 +11,7 @@
 
 #include "dataset/split.h"
 #include "dataset/store.h"
+#include "pipeline/params.h"
 #include "pipeline/train.h"
 
 G_BEGIN_DECLS
@@ -60,6 +61,27 @@ gboolean ls_cli_parse_options (const LsCliCommand *command,
                                int *argc,
                                char ***argv,
                                int *exit_code);
+/* The option of parameter @name of @set (pipeline/params.h): its long name,
+ * placeholder and help line with the default; the help text is added to
+ * @keep, which must outlive the parsing. */
+typedef struct
+{
+  const char *name;
+  double value;
+} LsCliParamValue;
+
+/* LS_EXIT_OK when each value is in its parameter's range; else the usage
+ * error "--NAME must be RANGE, not VALUE" (its exit code). */
+int ls_cli_check_params (const LsCliCommand *command,
+                         LsParamSet set,
+                         const LsCliParamValue *values,
+                         guint n_values);
+GOptionEntry ls_cli_param_entry (LsParamSet set,
+                                 const char *name,
+                                 char short_name,
+                                 GOptionArg arg,
+                                 gpointer arg_data,
+                                 GPtrArray *keep);
 int ls_cli_usage_error (const LsCliCommand *command,
                         const char *format,
                         ...) G_GNUC_PRINTF (2, 3);

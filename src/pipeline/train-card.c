@@ -227,7 +227,7 @@ train_config_json (const LsTrainRun *run)
     json_builder_add_null_value (b);
   add_string (b, "augmentation", augment != NULL ? augment : "");
   add_int (b, "seed", (gint64) cfg->seed);
-  add_int (b, "threads", cfg->threads);
+  add_int (b, "threads", ls_net_get_threads (run->net));
   if (cfg->init != NULL)
     {
       /* transfer: where the weights came from, and whether its head did */

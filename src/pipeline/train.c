@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/spec.h"
+#include "pipeline/params.h"
 
 G_DEFINE_QUARK (ls - train - error - quark, ls_train_error)
 
@@ -21,18 +22,19 @@ ls_train_config_init (LsTrainConfig *config)
   config->fit = LS_FIT_LETTERBOX;
   for (int c = 0; c < LS_LOADER_MAX_CHANNELS; c++)
     config->std[c] = 1.0f;
-  config->epochs = 30;
-  config->batch_size = 32;
+  config->epochs = (int) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_EPOCHS)->default_value;
+  config->batch_size = (int) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_BATCH)->default_value;
   ls_optim_config_init (&config->optim, LS_OPTIM_ADAMW);
   config->optim.weight_decay = 1e-4f;
   config->optim.clip_norm = 5.0f;
-  config->lr = 1e-3f;
+  config->lr = (float) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_LR)->default_value;
   config->min_lr = 0.0f;
   config->warmup_epochs = 1.0f;
-  config->label_smoothing = 0.05f;
-  config->seed = 1;
+  config->label_smoothing = (float) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_LABEL_SMOOTHING)->default_value;
+  config->seed = (guint64) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_SEED_NAME)->default_value;
+  /* one thread, not the table's "the cores": bit-identical runs by default */
   config->threads = 1;
-  config->patience = 5;
+  config->patience = (int) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_PATIENCE)->default_value;
 }
 
 void
@@ -189,11 +191,31 @@ check_config (const LsTrainConfig *cfg,
               guint n_val,
               GError **error)
 {
-  if (cfg->epochs < 1 || cfg->batch_size < 1 || cfg->batch_size > 4096 || !(cfg->lr > 0) || cfg->threads < 1 || cfg->patience < 0 || cfg->warmup_epochs < 0 || cfg->label_smoothing < 0 || cfg->label_smoothing >= 1)
+  const struct
+  {
+    const char *name;
+    double value;
+  } values[] = {
+    { LS_PARAM_EPOCHS, cfg->epochs },
+    { LS_PARAM_BATCH, cfg->batch_size },
+    { LS_PARAM_LR, cfg->lr },
+    { LS_PARAM_LABEL_SMOOTHING, cfg->label_smoothing },
+    { LS_PARAM_PATIENCE, cfg->patience },
+    { LS_PARAM_THREADS, cfg->threads },
+  };
+  g_autoptr (GError) local = NULL;
+
+  /* the ranges the CLI and the app offer (params.h) */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    if (!ls_param_check (ls_params_find (LS_PARAMS_TRAIN, values[i].name), values[i].value, "", &local))
+      {
+        g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID, "training configuration: %s", local->message);
+        return FALSE;
+      }
+  if (!(cfg->warmup_epochs >= 0))
     {
       g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
-                   "training configuration: epochs, batch (1 … 4096), threads must be positive, "
-                   "lr > 0, patience and warm-up ≥ 0, label smoothing in [0, 1)");
+                   "training configuration: warm-up must be 0 or more epochs, not %g", (double) cfg->warmup_epochs);
       return FALSE;
     }
   if (n_train == 0 || n_val == 0)
@@ -323,7 +345,7 @@ setup (LsTrainRun *run,
       if (run->augment == NULL)
         return FALSE;
     }
-  ls_net_set_threads (run->net, cfg->threads);
+  ls_net_set_threads (run->net, cfg->threads > 0 ? cfg->threads : ls_default_threads ());
   if (!ls_net_plan (run->net, cfg->batch_size, error))
     return FALSE;
   if (run->feature_layer >= 0)

@@ -77,7 +77,7 @@ typedef struct
   const char *augment;        /* augmentation text (augment.h); NULL = the default
                                * chest pipeline; "" = none */
   guint64 seed;
-  int threads;                 /* engine threads (default 1) */
+  int threads;                 /* engine threads (default 1; 0 = ls_default_threads ()) */
   guint loader_workers;        /* 0 = the loader's default */
   int patience;                /* epochs without a better validation loss before
                                 * stopping; 0 = never stop early (default 5) */
