@@ -24,6 +24,7 @@
 #include "dataset/split.h"
 #include "dataset/store.h"
 #include "imaging/decode.h"
+#include "pipeline/predict.h"
 #include "ls-test.h"
 #include "store-test-util.h"
 
@@ -240,6 +241,29 @@ test_train_splits (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", "nosuchmodel", "--epochs", "1"), ==, 1);
   g_assert_nonnull (strstr (err, "nosuchmodel"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --init FILE: the shipped phantom model (lungnet-s, here at 64 px), not
+   * registered; the child's card names it as the parent */
+  {
+    g_autofree char *shipped = g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "models",
+                                                 "lungnet-s-phantoms.safetensors", NULL);
+    g_autoptr (LsModel) parent = ls_model_load (shipped, NULL);
+    g_autoptr (LsModel) child = NULL;
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autofree char *file = NULL;
+    JsonObject *o;
+
+    g_assert_nonnull (parent);
+    g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", shipped, "--size", "64", "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1", "--json"),
+                     ==, 0);
+    o = parse_object (parser, out);
+    file = g_strdup_printf ("%s/models/%s.safetensors", ws, json_object_get_string_member (o, "model_id"));
+    child = ls_model_load (file, NULL);
+    g_assert_nonnull (child);
+    g_assert_cmpstr (child->parent_id, ==, parent->id);
+  }
 }
 
 static void

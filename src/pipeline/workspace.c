@@ -612,7 +612,17 @@ ls_workspace_train (LsStore *store,
   LsRunLog log;
   gboolean ok;
 
-  if (options->init != NULL)
+  if (options->init != NULL && g_file_test (options->init, G_FILE_TEST_IS_REGULAR))
+    {
+      /* a model file (the shipped default, say): the card names it as the
+       * parent; the store cannot, it is not registered here */
+      init = ls_model_load (options->init, error);
+      if (init == NULL)
+        return NULL;
+      init_id = g_strdup (init->id);
+      config.init = init;
+    }
+  else if (options->init != NULL)
     {
       g_autofree char *init_file = NULL;
 

@@ -79,9 +79,11 @@ typedef struct
   LsTrainConfig train;  /* class_names, dataset_version are the workspace's */
   const char *log_path; /* each epoch's JSON line also appended here, or NULL */
   gboolean activate;    /* make the new model active (it is when none is) */
-  const char *init;     /* a registered model (id or prefix) to start from: its
+  const char *init;     /* a model to start from: a model file when a file of that
+                         * name exists, else a registered model (id or prefix); its
                          * weights, its head re-made when its classes are not the
-                         * workspace's; recorded as the parent. NULL = from scratch */
+                         * workspace's; recorded as the parent in the card (and in
+                         * the store when registered). NULL = from scratch */
 } LsWorkspaceTrainOptions;
 
 void ls_workspace_train_options_init (LsWorkspaceTrainOptions *options);
