@@ -14,7 +14,16 @@
  *
  * With --init MODEL every fold starts from that model's weights instead of
  * a random initialisation (transfer learning, train --init; e.g. the shipped
- * phantom model): run it with and without to compare.
+ * phantom model): run it with and without to compare. Measured 2026-12-07
+ * (defaults: 20 epochs, 224², seed 7, 2 threads; the phantom model of that
+ * day), out-of-fold over all 200 images:
+ *
+ *   from scratch                 accuracy 0.650 (folds 0.651 ± 0.113), macro AUC 0.791, ECE 0.136
+ *   --init lungnet-s-phantoms    accuracy 0.640 (folds 0.638 ± 0.054), macro AUC 0.812, ECE 0.094
+ *
+ * Within the noise of 200 images: the phantom features neither help nor hurt
+ * accuracy here; the initialised runs peak earlier (best epochs 11–18 against
+ * 19–20) and are less over-confident.
  *
  *   bench-cxr-cv [--epochs N] [--size PX] [--folds K] [--seed S] [--threads N] [--init MODEL]
  *
