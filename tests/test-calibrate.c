@@ -191,7 +191,8 @@ test_bounds (void)
   g_autoptr (GError) error = NULL;
   LsTemperatureFit fit;
 
-  /* separable with a margin: sharper is always better → the lower bound */
+  /* separable with a margin: sharper is always better → the lower bound,
+   * where T = 1 is kept */
   for (int i = 0; i < n; i++)
     {
       labels[i] = i % k;
@@ -200,7 +201,10 @@ test_bounds (void)
     }
   g_assert_true (ls_calibrate_fit_temperature (logits, labels, n, k, &fit, &error));
   g_assert_true (fit.at_bound);
-  g_assert_cmpfloat_with_epsilon (fit.temperature, LS_TEMPERATURE_MIN, 1e-9);
+  g_assert_true (fit.kept_one);
+  g_assert_cmpfloat_with_epsilon (fit.fitted, LS_TEMPERATURE_MIN, 1e-9);
+  g_assert_cmpfloat (fit.temperature, ==, 1.0);
+  g_assert_cmpfloat (fit.nll_after, ==, fit.nll_before);
 
   /* logits unrelated to the labels: flatter is always better → the upper bound */
   for (int i = 0; i < n; i++)
@@ -213,7 +217,68 @@ test_bounds (void)
   g_test_message ("unrelated logits: T %.3f, NLL %.4f (ln 3 = %.4f)", fit.temperature,
                   fit.nll_after, log (3.0));
   g_assert_true (fit.at_bound);
+  g_assert_false (fit.kept_one);
   g_assert_cmpfloat_with_epsilon (fit.temperature, LS_TEMPERATURE_MAX, 1e-9);
+  g_assert_cmpfloat_with_epsilon (fit.fitted, LS_TEMPERATURE_MAX, 1e-9);
+}
+
+/* Issue 16: a validation part the model classifies perfectly (as the
+ * default model's is) must not drive T to its lower bound. The model here
+ * is calibrated at T = 1 by construction; its validation part is the
+ * samples it got right, so the NLL there keeps falling as T → 0. The fit
+ * keeps T finite and at 1, the validation NLL is not worse, and on new
+ * samples of the same model (with its errors) the NLL is not worse than at
+ * T = 1 either, where T at the bound made it several times worse. */
+static void
+test_separable (void)
+{
+  const int n_all = 400, n_new = 20000, k = 3;
+  g_autofree float *all = g_new (float, n_all *k);
+  g_autofree int *all_labels = g_new (int, n_all);
+  g_autofree float *val = g_new (float, n_all *k);
+  g_autofree int *val_labels = g_new (int, n_all);
+  g_autofree float *fresh = g_new (float, n_new *k);
+  g_autofree int *fresh_labels = g_new (int, n_new);
+  g_autoptr (GError) error = NULL;
+  LsTemperatureFit fit;
+  double new_one, new_fit, new_bound;
+  int n_val = 0;
+
+  make_logits (11, n_all, k, 1.0, all, all_labels);
+  for (int i = 0; i < n_all; i++)
+    {
+      const float *z = all + (gsize) i * k;
+      int arg = 0;
+
+      for (int c = 1; c < k; c++)
+        if (z[c] > z[arg])
+          arg = c;
+      if (arg != all_labels[i])
+        continue;
+      memcpy (val + (gsize) n_val * k, z, k * sizeof (float));
+      val_labels[n_val++] = all_labels[i];
+    }
+  g_assert_cmpint (n_val, >, 100);
+  g_assert_cmpint (n_val, <, n_all);
+
+  g_assert_true (ls_calibrate_fit_temperature (val, val_labels, n_val, k, &fit, &error));
+  g_assert_no_error (error);
+  g_assert_true (fit.at_bound);
+  g_assert_true (fit.kept_one);
+  g_assert_true (isfinite (fit.temperature));
+  g_assert_cmpfloat (fit.temperature, ==, 1.0);
+  g_assert_cmpfloat (fit.nll_after, <=, fit.nll_before);
+  g_assert_cmpfloat_with_epsilon (fit.nll_after, ls_calibrate_nll (val, val_labels, n_val, k, fit.temperature),
+                                  1e-12);
+
+  make_logits (12, n_new, k, 1.0, fresh, fresh_labels);
+  new_one = ls_calibrate_nll (fresh, fresh_labels, n_new, k, 1.0);
+  new_fit = ls_calibrate_nll (fresh, fresh_labels, n_new, k, fit.temperature);
+  new_bound = ls_calibrate_nll (fresh, fresh_labels, n_new, k, fit.fitted);
+  g_test_message ("new samples: NLL %.4f at T = 1, %.4f at the fitted bound %.3f", new_one, new_bound,
+                  fit.fitted);
+  g_assert_cmpfloat (new_fit, <=, new_one);
+  g_assert_cmpfloat (new_bound, >, 2 * new_one); /* what keeping T = 1 avoids */
 }
 
 static void
@@ -258,6 +323,18 @@ test_json (void)
       g_assert_error (error, LS_CALIBRATE_ERROR, LS_CALIBRATE_ERROR_PARSE);
       g_clear_error (&error);
     }
+
+  /* a kept T = 1 says so, and reads back as 1 */
+  {
+    LsTemperatureFit kept = { 1.0, 0.04, 0.04, 60, TRUE, LS_TEMPERATURE_MIN, TRUE };
+    g_autofree char *text = ls_calibration_to_json (&kept);
+
+    g_assert_nonnull (strstr (text, "\"fitted\":0.05"));
+    g_assert_nonnull (strstr (text, "\"kept\":\"the NLL fell all the way to the lower bound"));
+    g_assert_null (strstr (json, "\"kept\""));
+    g_assert_true (ls_calibration_from_json (text, &t, &error));
+    g_assert_cmpfloat (t, ==, 1.0);
+  }
 }
 
 int
@@ -270,6 +347,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/calibrate/lowers-ece", test_lowers_ece);
   g_test_add_func ("/lungscope/pipeline/calibrate/against-grid", test_against_grid);
   g_test_add_func ("/lungscope/pipeline/calibrate/bounds", test_bounds);
+  g_test_add_func ("/lungscope/pipeline/calibrate/separable", test_separable);
   g_test_add_func ("/lungscope/pipeline/calibrate/bad-input", test_bad_input);
   g_test_add_func ("/lungscope/pipeline/calibrate/json", test_json);
   return g_test_run ();

@@ -24,6 +24,7 @@
 #include "dataset/split.h"
 #include "dataset/store.h"
 #include "imaging/decode.h"
+#include "pipeline/predict.h"
 #include "ls-test.h"
 #include "store-test-util.h"
 
@@ -36,6 +37,7 @@ static struct
   char *phantoms;
   char *arch;
   char *ws;
+  char *split_out; /* what 'split' printed */
 } fx;
 
 static int
@@ -89,6 +91,7 @@ make_workspace (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (CLI (&out, &err, "-w", fx.ws, "split"), ==, 0);
+  fx.split_out = g_steal_pointer (&out);
 }
 
 static guint
@@ -188,6 +191,79 @@ test_usage (void)
     g_assert_nonnull (strstr (err, "no active model"));
   }
   remove_tree (tmp);
+}
+
+/* Issue 16: import → train works: a workspace never split gets the
+ * default split first, printed as 'split' prints it; a second training
+ * keeps it. */
+static void
+test_train_splits (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *ws = NULL, *first = NULL;
+
+  make_workspace ();
+  ws = g_build_filename (fx.tmp, "unsplit.lungscope", NULL);
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "import", fx.phantoms), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--arch", fx.arch, "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1"),
+                   ==, 0);
+  g_test_message ("%s", out);
+  g_assert_true (g_str_has_prefix (out, fx.split_out));
+  g_assert_true (g_str_has_prefix (out + strlen (fx.split_out), "model "));
+  g_assert_nonnull (strstr (err, "285 images in "));
+  first = g_strndup (out + strlen (fx.split_out) + 6, 26);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* split once: the next training trains on it; --init starts it from the
+   * first model, recorded as its parent in the run */
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", first, "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1", "--json"),
+                   ==, 0);
+  g_assert_true (g_str_has_prefix (out, "{"));
+  g_assert_null (strstr (err, "285 images in "));
+  {
+    g_autofree char *db_path = g_build_filename (ws, "lungscope.db", NULL);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM models WHERE parent_id = ?1", -1, &stmt, NULL), ==,
+                     SQLITE_OK);
+    sqlite3_bind_text (stmt, 1, first, -1, SQLITE_STATIC);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", "nosuchmodel", "--epochs", "1"), ==, 1);
+  g_assert_nonnull (strstr (err, "nosuchmodel"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* --init FILE: the shipped phantom model (lungnet-s, here at 64 px), not
+   * registered; the child's card names it as the parent */
+  {
+    g_autofree char *shipped = g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "models",
+                                                 "lungnet-s-phantoms.safetensors", NULL);
+    g_autoptr (LsModel) parent = ls_model_load (shipped, NULL);
+    g_autoptr (LsModel) child = NULL;
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autofree char *file = NULL;
+    JsonObject *o;
+
+    g_assert_nonnull (parent);
+    g_assert_cmpint (CLI (&out, &err, "-w", ws, "train", "--init", shipped, "--size", "64", "--epochs", "1", "--batch", "16", "--no-augment", "--threads", "1", "--json"),
+                     ==, 0);
+    o = parse_object (parser, out);
+    file = g_strdup_printf ("%s/models/%s.safetensors", ws, json_object_get_string_member (o, "model_id"));
+    child = ls_model_load (file, NULL);
+    g_assert_nonnull (child);
+    g_assert_cmpstr (child->parent_id, ==, parent->id);
+  }
 }
 
 static void
@@ -551,6 +627,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/cli/pipeline/usage", test_usage);
   g_test_add_func ("/lungscope/cli/pipeline/end-to-end", test_end_to_end);
+  g_test_add_func ("/lungscope/cli/pipeline/train-splits", test_train_splits);
   g_test_add_func ("/lungscope/cli/pipeline/finetune", test_finetune);
   g_test_add_func ("/lungscope/cli/pipeline/cancel", test_cancel);
   rc = g_test_run ();
@@ -560,5 +637,6 @@ main (int argc,
   g_free (fx.phantoms);
   g_free (fx.arch);
   g_free (fx.ws);
+  g_free (fx.split_out);
   return rc;
 }

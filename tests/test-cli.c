@@ -87,6 +87,19 @@ test_help (void)
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "--json"));
   cli_result_clear (&r);
+
+  /* issue 19: the options' help comes from the parameter table, whose
+   * defaults are the code's (train --seed said "default 0") */
+  run_cli (&r, "train", "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "  -s, --seed=S            Seed (default 1)\n"));
+  g_assert_nonnull (strstr (r.out, "  -e, --epochs=N          Epochs (default 30)\n"));
+  g_assert_nonnull (strstr (r.out, "  -t, --threads=N         Engine threads (default: the cores)\n"));
+  cli_result_clear (&r);
+  run_cli (&r, "split", "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "  --seed=S       Split seed (42)\n"));
+  cli_result_clear (&r);
 }
 
 /* Every usage error: exit 2, nothing on stdout, exactly one line on stderr

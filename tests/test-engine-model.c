@@ -183,6 +183,66 @@ test_refusals (void)
   remove_dir (dir);
 }
 
+/* Issue 16: a file of a newer format version is refused, naming both
+ * versions and the file; the current one and an older one load. */
+static void
+test_newer_format (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "newer.safetensors", NULL);
+  g_autoptr (LsNet) net = ls_net_new (spec, NULL);
+  const struct
+  {
+    const char *version, *message;
+  } cases[] = {
+    { "999", "model format version 999 is newer than this Lungscope reads (1)" },
+    { "2", "model format version 2 is newer than this Lungscope reads (1)" },
+    { "1.5", "model format version “1.5” is not a version this Lungscope reads (1)" },
+    { "", "model format version “” is not a version" },
+    { "1", NULL },
+  };
+
+  ls_net_init_params (net, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsNet) loaded = NULL;
+      guint n = ls_net_get_n_tensors (net);
+      g_autofree LsTensorEntry *entries = g_new0 (LsTensorEntry, n);
+
+      g_hash_table_insert (meta, (char *) "format", (char *) LS_MODEL_FORMAT);
+      g_hash_table_insert (meta, (char *) "format_version", (char *) cases[i].version);
+      g_hash_table_insert (meta, (char *) "arch", (char *) spec);
+      for (guint t = 0; t < n; t++)
+        {
+          const LsNetTensor *nt = ls_net_get_tensor (net, t);
+
+          entries[t].name = (char *) nt->name;
+          entries[t].n_dims = nt->n_dims;
+          for (int d = 0; d < nt->n_dims; d++)
+            entries[t].shape[d] = nt->shape[d];
+          entries[t].n_elements = nt->n_elements;
+          entries[t].data = nt->data;
+        }
+      g_assert_true (ls_safetensors_write (path, meta, entries, n, &error));
+      g_assert_no_error (error);
+      loaded = ls_net_load (path, NULL, &error);
+      if (cases[i].message == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (loaded);
+          continue;
+        }
+      g_assert_null (loaded);
+      g_assert_error (error, LS_NET_ERROR, LS_NET_ERROR_FORMAT);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].message));
+      g_assert_nonnull (strstr (error->message, path));
+    }
+  remove_dir (dir);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -190,5 +250,6 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/engine/model/round-trip", test_round_trip);
   g_test_add_func ("/lungscope/engine/model/refusals", test_refusals);
+  g_test_add_func ("/lungscope/engine/model/newer-format", test_newer_format);
   return g_test_run ();
 }

@@ -155,6 +155,66 @@ test_default_arch (void)
   g_assert_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN);
 }
 
+/* ls_net_spec_text_resize (issue 19: was arch_with_size in the CLI). */
+static void
+test_spec_resize (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sized = ls_net_spec_text_resize (small_spec, 16, 0, &error);
+  g_autofree char *both = NULL, *untouched = NULL, *default_sized = NULL, *tabs = NULL;
+  g_autoptr (LsNetSpec) a = NULL;
+  g_autoptr (LsNetSpec) b = NULL;
+  g_autoptr (LsNetSpec) d = NULL;
+  g_autoptr (LsNetSpec) t = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (sized, "\ninput channels=2 size=16\n"));
+  g_assert_true (g_str_has_prefix (sized, "# small\n"));
+  g_assert_nonnull (strstr (sized, "\nlinear name=fc out=3\n"));
+  a = ls_net_spec_parse (sized, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (a->size, ==, 16);
+  g_assert_cmpint (a->channels, ==, 2);
+  g_assert_cmpint (a->layers[a->n_layers - 1].out, ==, 3);
+
+  /* the head's outputs, with the size */
+  both = ls_net_spec_text_resize (small_spec, 24, 7, &error);
+  g_assert_no_error (error);
+  b = ls_net_spec_parse (both, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (b->size, ==, 24);
+  g_assert_cmpint (b->n_layers, ==, a->n_layers);
+  g_assert_cmpint (b->layers[b->n_layers - 1].out, ==, 7);
+
+  /* 0 and 0: the same text */
+  untouched = ls_net_spec_text_resize (small_spec, 0, 0, &error);
+  g_assert_cmpstr (untouched, ==, small_spec);
+
+  /* lungnet-s: its comments and layout kept but for the changed lines */
+  default_sized = ls_net_spec_text_resize (ls_engine_default_arch (), 320, 2, &error);
+  g_assert_no_error (error);
+  d = ls_net_spec_parse (default_sized, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (d->size, ==, 320);
+  g_assert_cmpint (d->layers[d->n_layers - 1].out, ==, 2);
+  g_assert_true (g_str_has_prefix (default_sized, "# lungnet-s"));
+
+  /* tabs and comments on the changed lines */
+  tabs = ls_net_spec_text_resize ("input\tchannels=1\tsize=8  # in\ngap\nlinear out=2 name=f # head\n", 10, 4,
+                                  &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tabs, ==, "input channels=1 size=10 # in\ngap\nlinear out=4 name=f # head\n");
+  t = ls_net_spec_parse (tabs, &error);
+  g_assert_nonnull (t);
+
+  /* a size too small for the layers, and a text that does not parse */
+  g_assert_null (ls_net_spec_text_resize (small_spec, 1, 0, &error));
+  g_assert_error (error, LS_SPEC_ERROR, LS_SPEC_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_null (ls_net_spec_text_resize ("conv name=a out=2 k=3\n", 16, 0, &error));
+  g_assert_error (error, LS_SPEC_ERROR, LS_SPEC_ERROR_SYNTAX);
+}
+
 static void
 test_spec_errors (void)
 {
@@ -825,6 +885,7 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/engine/spec/default", test_default_arch);
   g_test_add_func ("/lungscope/engine/spec/errors", test_spec_errors);
+  g_test_add_func ("/lungscope/engine/spec/resize", test_spec_resize);
   g_test_add_func ("/lungscope/engine/net/gradcheck", test_net_gradcheck);
   g_test_add_func ("/lungscope/engine/net/memorise", test_memorise);
   g_test_add_func ("/lungscope/engine/net/determinism", test_determinism);

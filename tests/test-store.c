@@ -579,6 +579,8 @@ test_files (void)
   g_autofree char *orphan = g_build_filename (
       ws, "images", "ab", "ab00000000000000000000000000000000000000000000000000000000000000", NULL);
   g_autofree char *model_tmp = g_build_filename (ws, "models", ".tmp-abc", NULL);
+  g_autofree char *thumb_tmp = g_build_filename (ws, "cache", "thumbs", "ab", ".tmp-Q1w2E3", NULL);
+  g_autofree char *thumb = g_build_filename (ws, "cache", "thumbs", "ab", "ab01.png", NULL);
   g_autofree char *rel = ls_store_image_relpath (first->sha256);
   g_autoptr (GPtrArray) missing = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -602,14 +604,22 @@ test_files (void)
   {
     g_autofree char *dir = g_path_get_dirname (orphan_tmp);
 
+    g_autofree char *thumb_dir = g_path_get_dirname (thumb_tmp);
+
     g_mkdir_with_parents (dir, 0755);
+    g_mkdir_with_parents (thumb_dir, 0755);
   }
+  /* issue 16: a thumbnail's temp file left by a killed import */
+  g_assert_true (g_file_set_contents (thumb_tmp, "half a thumbnail", -1, NULL));
+  g_assert_true (g_file_set_contents (thumb, "a thumbnail", -1, NULL));
   g_assert_true (g_file_set_contents (orphan_tmp, "half", -1, NULL));
   g_assert_true (g_file_set_contents (orphan, "unregistered", -1, NULL));
   g_assert_true (g_file_set_contents (model_tmp, "half a model", -1, NULL));
   store = ls_store_open (ws, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (ls_store_get_orphans_removed (store), ==, 3);
+  g_assert_cmpuint (ls_store_get_orphans_removed (store), ==, 4);
+  g_assert_false (g_file_test (thumb_tmp, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (thumb, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (orphan_tmp, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (model_tmp, G_FILE_TEST_EXISTS));

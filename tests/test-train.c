@@ -12,6 +12,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "dataset/phantom.h"
 #include "engine/model.h"
 #include "imaging/decode.h"
@@ -664,6 +666,92 @@ test_model_load_errors (void)
   g_assert_nonnull (error);
 }
 
+/* train --init: a child starts from its parent's weights (its first step's
+ * loss is the trained parent's, not a random net's), keeps or re-makes the
+ * head as the classes say, and records the parent. One epoch of one batch
+ * at a learning rate too small to move anything, so the epoch's loss is
+ * the first step's. */
+static void
+test_init (void)
+{
+  static const char *const other_classes[] = { "a", "b", "c", NULL };
+  LsTrainResult *parent = NULL;
+  g_autoptr (LsTrainResult) child = NULL;
+  g_autoptr (LsTrainResult) renamed = NULL;
+  g_autoptr (LsTrainResult) scratch = NULL;
+  g_autoptr (GError) error = NULL;
+  const LsNetTensor *pc, *cc, *rc, *pf, *cf, *rf;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *init;
+  LsTrainConfig cfg;
+  double parent_loss;
+
+  if (ls_test_skip_under_valgrind (TOO_SLOW_FOR_VALGRIND))
+    return;
+  parent = get_result ();
+  parent_loss = parent->epochs[parent->n_epochs - 1].train_loss;
+
+  config_for_test (&cfg);
+  cfg.epochs = 1;
+  cfg.batch_size = N_CLASSES * N_TRAIN;
+  cfg.lr = 1e-9f;
+  cfg.warmup_epochs = 0;
+  scratch = train (&cfg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cfg.arch = NULL; /* the parent's */
+  cfg.init = parent->model;
+  child = train (&cfg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  cfg.class_names = other_classes;
+  renamed = train (&cfg, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("first step's loss: from scratch %.4f, from the parent %.4f (its last epoch %.4f), "
+                  "parent with a new head %.4f",
+                  scratch->epochs[0].train_loss, child->epochs[0].train_loss, parent_loss,
+                  renamed->epochs[0].train_loss);
+  g_assert_cmpint (child->n_epochs, ==, 1);
+  g_assert_cmpfloat (scratch->epochs[0].train_loss, >, 0.9);
+  g_assert_cmpfloat (child->epochs[0].train_loss, <, 0.5 * scratch->epochs[0].train_loss);
+  g_assert_cmpfloat (fabs (child->epochs[0].train_loss - parent_loss), <, 0.15);
+  g_assert_cmpfloat (renamed->epochs[0].train_loss, >, 2 * child->epochs[0].train_loss);
+
+  /* the trunk is the parent's in both; the head only where the classes are */
+  pc = ls_net_find_tensor (parent->model->net, "conv2.weight");
+  cc = ls_net_find_tensor (child->model->net, "conv2.weight");
+  rc = ls_net_find_tensor (renamed->model->net, "conv2.weight");
+  pf = ls_net_find_tensor (parent->model->net, "fc.weight");
+  cf = ls_net_find_tensor (child->model->net, "fc.weight");
+  rf = ls_net_find_tensor (renamed->model->net, "fc.weight");
+  for (gsize i = 0; i < pc->n_elements; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (cc->data[i], pc->data[i], 1e-5);
+      g_assert_cmpfloat_with_epsilon (rc->data[i], pc->data[i], 1e-5);
+    }
+  for (gsize i = 0; i < pf->n_elements; i++)
+    g_assert_cmpfloat_with_epsilon (cf->data[i], pf->data[i], 1e-5);
+  g_assert_false (fabsf (rf->data[0] - pf->data[0]) < 1e-5f && fabsf (rf->data[1] - pf->data[1]) < 1e-5f);
+
+  /* the parent in the card */
+  g_assert_cmpstr (child->model->parent_id, ==, parent->model->id);
+  g_assert_cmpstr (g_hash_table_lookup (child->model->metadata, "parent_id"), ==, parent->model->id);
+  g_assert_cmpstr (renamed->model->parent_id, ==, parent->model->id);
+  g_assert_cmpstr (g_hash_table_lookup (scratch->model->metadata, "parent_id"), ==, "");
+  json_parser_load_from_data (parser, g_hash_table_lookup (renamed->model->metadata, "train_config"), -1, &error);
+  g_assert_no_error (error);
+  init = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "init");
+  g_assert_nonnull (init);
+  g_assert_cmpstr (json_object_get_string_member (init, "model_id"), ==, parent->model->id);
+  g_assert_cmpstr (json_object_get_string_member (init, "head"), ==, "re-made");
+
+  /* another architecture is refused, naming the tensor */
+  cfg.class_names = class_names;
+  cfg.arch = "input channels=1 size=64\nconv name=conv1 out=4 k=3 stride=2 pad=1 bias=no\ngap\n"
+             "linear name=fc out=3\n";
+  g_assert_null (train (&cfg, NULL, NULL, NULL, &error));
+  g_assert_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "“conv1.weight”"));
+}
+
 int
 main (int argc,
       char **argv)
@@ -685,6 +773,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/train/early-stop", test_early_stop);
   g_test_add_func ("/lungscope/pipeline/train/options", test_options_and_output);
   g_test_add_func ("/lungscope/pipeline/train/determinism", test_determinism);
+  g_test_add_func ("/lungscope/pipeline/train/init", test_init);
   rc = g_test_run ();
   ls_train_result_free (fx.result);
   for (guint i = 0; i < N_CLASSES * N_TEST; i++)

@@ -141,22 +141,25 @@ ls_cli_cmd_finetune (const LsCliCommand *command,
   g_autofree char *from = NULL, *seed_text = NULL, *log_file = NULL, *name = NULL;
   g_autoptr (LsStore) probe = NULL;
   g_autoptr (GError) error = NULL;
-  int epochs = LS_FINETUNE_DEFAULT_EPOCHS, batch = LS_FINETUNE_DEFAULT_BATCH, threads = 0, exit_code;
-  double lr = 0, replay_ratio = LS_FINETUNE_DEFAULT_REPLAY_RATIO, oversample = LS_FINETUNE_DEFAULT_OVERSAMPLE;
+#define FINETUNE_DEFAULT(name) ls_params_find (LS_PARAMS_FINETUNE, (name))->default_value
+  int epochs = (int) FINETUNE_DEFAULT (LS_PARAM_EPOCHS), batch = (int) FINETUNE_DEFAULT (LS_PARAM_BATCH);
+  int threads = (int) FINETUNE_DEFAULT (LS_PARAM_THREADS), exit_code;
+  double lr = FINETUNE_DEFAULT (LS_PARAM_LR), replay_ratio = FINETUNE_DEFAULT (LS_PARAM_REPLAY_RATIO);
+  double oversample = FINETUNE_DEFAULT (LS_PARAM_OVERSAMPLE);
+#undef FINETUNE_DEFAULT
   gboolean json = FALSE, activate = FALSE;
+  g_autoptr (GPtrArray) help = g_ptr_array_new_with_free_func (g_free);
   Job job = { 0 };
   LsFinetuneConfig *c;
   const GOptionEntry entries[] = {
     { "from", 'f', 0, G_OPTION_ARG_STRING, &from, "The parent model (default: the active one)", "MODEL" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default " G_STRINGIFY (LS_FINETUNE_DEFAULT_EPOCHS) ")", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (default " G_STRINGIFY (LS_FINETUNE_DEFAULT_BATCH) ")", "N" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default: a tenth of the parent's)", "LR" },
-    { "replay-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &replay_ratio,
-      "Replay images per corrected image, at least " G_STRINGIFY (LS_FINETUNE_DEFAULT_REPLAY_MIN) " (default 1)", "R" },
-    { "oversample", 0, 0, G_OPTION_ARG_DOUBLE, &oversample,
-      "Times a corrected image is drawn per epoch (default 4)", "K" },
-    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Seed (default 1)", "S" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Engine threads (default: the cores)", "N" },
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_EPOCHS, 'e', G_OPTION_ARG_INT, &epochs, help),
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_BATCH, 'b', G_OPTION_ARG_INT, &batch, help),
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_LR, 0, G_OPTION_ARG_DOUBLE, &lr, help),
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_REPLAY_RATIO, 0, G_OPTION_ARG_DOUBLE, &replay_ratio, help),
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_OVERSAMPLE, 0, G_OPTION_ARG_DOUBLE, &oversample, help),
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_SEED_NAME, 's', G_OPTION_ARG_STRING, &seed_text, help),
+    ls_cli_param_entry (LS_PARAMS_FINETUNE, LS_PARAM_THREADS, 't', G_OPTION_ARG_INT, &threads, help),
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "Also append each epoch as a JSON line to FILE",
       "FILE.jsonl" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The new model's name", "TEXT" },
@@ -169,18 +172,19 @@ ls_cli_cmd_finetune (const LsCliCommand *command,
     return exit_code;
   if (argc > 1)
     return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
-  if (epochs < 1 || epochs > 1000)
-    return ls_cli_usage_error (command, "--epochs must be 1 … 1000, not %d", epochs);
-  if (batch < 1 || batch > 4096)
-    return ls_cli_usage_error (command, "--batch must be 1 … 4096, not %d", batch);
-  if (threads < 0 || threads > 256)
-    return ls_cli_usage_error (command, "--threads must be 1 … 256, not %d", threads);
-  if (!(lr >= 0 && lr < 10))
-    return ls_cli_usage_error (command, "--lr must be in [0, 10), not %g", lr);
-  if (!(replay_ratio >= 0 && replay_ratio <= 1000))
-    return ls_cli_usage_error (command, "--replay-ratio must be 0 … 1000, not %g", replay_ratio);
-  if (!(oversample >= 1 && oversample <= 1000))
-    return ls_cli_usage_error (command, "--oversample must be 1 … 1000, not %g", oversample);
+  {
+    const LsCliParamValue values[] = {
+      { LS_PARAM_EPOCHS, epochs },
+      { LS_PARAM_BATCH, batch },
+      { LS_PARAM_THREADS, threads },
+      { LS_PARAM_LR, lr },
+      { LS_PARAM_REPLAY_RATIO, replay_ratio },
+      { LS_PARAM_OVERSAMPLE, oversample },
+    };
+
+    if ((exit_code = ls_cli_check_params (command, LS_PARAMS_FINETUNE, values, G_N_ELEMENTS (values))) != LS_EXIT_OK)
+      return exit_code;
+  }
 
   ls_workspace_finetune_options_init (&job.options);
   c = &job.options.finetune;
@@ -196,7 +200,7 @@ ls_cli_cmd_finetune (const LsCliCommand *command,
   c->lr = (float) lr;
   c->replay_ratio = (float) replay_ratio;
   c->oversample = (float) oversample;
-  c->threads = threads > 0 ? threads : (int) MIN (g_get_num_processors (), 64);
+  c->threads = threads > 0 ? threads : ls_default_threads ();
   c->name = name;
   job.options.parent = from;
   job.options.log_path = log_file;

@@ -27,41 +27,6 @@ parse_seed (const char *text,
   return text == NULL || g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, seed, error);
 }
 
-/* The spec text with the input size replaced by @size. */
-static char *
-arch_with_size (const char *arch,
-                int size)
-{
-  g_auto (GStrv) lines = g_strsplit (arch, "\n", -1);
-  GString *out = g_string_new (NULL);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *p = lines[i] + strspn (lines[i], " \t");
-
-      if (g_str_has_prefix (p, "input") && (p[5] == ' ' || p[5] == '\t'))
-        {
-          g_auto (GStrv) words = g_strsplit_set (lines[i], " \t", -1);
-
-          g_string_append (out, "input");
-          for (guint w = 1; words[w] != NULL; w++)
-            {
-              if (words[w][0] == '\0')
-                continue;
-              if (g_str_has_prefix (words[w], "size="))
-                g_string_append_printf (out, " size=%d", size);
-              else
-                g_string_append_printf (out, " %s", words[w]);
-            }
-        }
-      else
-        g_string_append (out, lines[i]);
-      if (lines[i + 1] != NULL)
-        g_string_append_c (out, '\n');
-    }
-  return g_string_free (out, FALSE);
-}
-
 /* ---- pieces shared with finetune ---- */
 
 void
@@ -179,30 +144,37 @@ ls_cli_cmd_train (const LsCliCommand *command,
                   char **argv)
 {
   g_autofree char *arch_file = NULL, *augment_file = NULL, *log_file = NULL, *seed_text = NULL;
-  g_autofree char *plots = NULL;
+  g_autofree char *plots = NULL, *init = NULL;
   g_autofree char *arch = NULL, *sized = NULL, *augment = NULL, *name = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (LsStore) probe = NULL;
-  int epochs = 30, batch = 32, size = 0, threads = 0, patience = 5, exit_code;
-  double lr = 1e-3, smoothing = 0.05;
+#define TRAIN_DEFAULT(name) ls_params_find (LS_PARAMS_TRAIN, (name))->default_value
+  int epochs = (int) TRAIN_DEFAULT (LS_PARAM_EPOCHS), batch = (int) TRAIN_DEFAULT (LS_PARAM_BATCH);
+  int size = (int) TRAIN_DEFAULT (LS_PARAM_SIZE), threads = (int) TRAIN_DEFAULT (LS_PARAM_THREADS);
+  int patience = (int) TRAIN_DEFAULT (LS_PARAM_PATIENCE), exit_code;
+  double lr = TRAIN_DEFAULT (LS_PARAM_LR), smoothing = TRAIN_DEFAULT (LS_PARAM_LABEL_SMOOTHING);
+#undef TRAIN_DEFAULT
   gboolean json = FALSE, balanced = FALSE, activate = FALSE, no_augment = FALSE;
+  g_autoptr (GPtrArray) help = g_ptr_array_new_with_free_func (g_free);
   TrainJob job = { 0 };
   LsTrainConfig *c;
   const GOptionEntry entries[] = {
     { "arch", 0, 0, G_OPTION_ARG_FILENAME, &arch_file, "Network spec file (default lungnet-s)", "FILE" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (default 30)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (default 32)", "N" },
-    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size in pixels (default: the spec's)", "PX" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (default 0.001)", "LR" },
-    { "label-smoothing", 0, 0, G_OPTION_ARG_DOUBLE, &smoothing, "Label smoothing (default 0.05)", "F" },
-    { "patience", 0, 0, G_OPTION_ARG_INT, &patience,
-      "Stop after N epochs without a better validation loss; 0 never (default 5)", "N" },
+    { "init", 0, 0, G_OPTION_ARG_STRING, &init,
+      "Start from a model's weights: a registered one or a model file (its head re-made when its classes differ)",
+      "MODEL" },
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_EPOCHS, 'e', G_OPTION_ARG_INT, &epochs, help),
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_BATCH, 'b', G_OPTION_ARG_INT, &batch, help),
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_SIZE, 0, G_OPTION_ARG_INT, &size, help),
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_LR, 0, G_OPTION_ARG_DOUBLE, &lr, help),
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_LABEL_SMOOTHING, 0, G_OPTION_ARG_DOUBLE, &smoothing, help),
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_PATIENCE, 0, G_OPTION_ARG_INT, &patience, help),
     { "balanced", 0, 0, G_OPTION_ARG_NONE, &balanced, "Class-balanced sampling", NULL },
-    { "seed", 's', 0, G_OPTION_ARG_STRING, &seed_text, "Seed (default 0)", "S" },
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_SEED_NAME, 's', G_OPTION_ARG_STRING, &seed_text, help),
     { "augment", 0, 0, G_OPTION_ARG_FILENAME, &augment_file,
       "Augmentation pipeline file (see 'augment --dump-config')", "FILE" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Train without augmentation", NULL },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Engine threads (default: the cores)", "N" },
+    ls_cli_param_entry (LS_PARAMS_TRAIN, LS_PARAM_THREADS, 't', G_OPTION_ARG_INT, &threads, help),
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_file, "Also append each epoch as a JSON line to FILE",
       "FILE.jsonl" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The model's name", "TEXT" },
@@ -218,20 +190,20 @@ ls_cli_cmd_train (const LsCliCommand *command,
     return exit_code;
   if (argc > 1)
     return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
-  if (epochs < 1 || epochs > 10000)
-    return ls_cli_usage_error (command, "--epochs must be 1 … 10000, not %d", epochs);
-  if (batch < 1 || batch > 4096)
-    return ls_cli_usage_error (command, "--batch must be 1 … 4096, not %d", batch);
-  if (size != 0 && (size < 16 || size > 2048))
-    return ls_cli_usage_error (command, "--size must be 16 … 2048 pixels, not %d", size);
-  if (threads < 0 || threads > 256)
-    return ls_cli_usage_error (command, "--threads must be 1 … 256, not %d", threads);
-  if (patience < 0)
-    return ls_cli_usage_error (command, "--patience must be 0 or more, not %d", patience);
-  if (!(lr > 0 && lr < 10))
-    return ls_cli_usage_error (command, "--lr must be above 0 and below 10, not %g", lr);
-  if (!(smoothing >= 0 && smoothing < 1))
-    return ls_cli_usage_error (command, "--label-smoothing must be in [0, 1), not %g", smoothing);
+  {
+    const LsCliParamValue values[] = {
+      { LS_PARAM_EPOCHS, epochs },
+      { LS_PARAM_BATCH, batch },
+      { LS_PARAM_SIZE, size },
+      { LS_PARAM_THREADS, threads },
+      { LS_PARAM_PATIENCE, patience },
+      { LS_PARAM_LR, lr },
+      { LS_PARAM_LABEL_SMOOTHING, smoothing },
+    };
+
+    if ((exit_code = ls_cli_check_params (command, LS_PARAMS_TRAIN, values, G_N_ELEMENTS (values))) != LS_EXIT_OK)
+      return exit_code;
+  }
   if (no_augment && augment_file != NULL)
     return ls_cli_usage_error (command, "--augment and --no-augment exclude each other");
 
@@ -251,20 +223,31 @@ ls_cli_cmd_train (const LsCliCommand *command,
       if (check == NULL)
         return ls_cli_failure ("%s: %s", augment_file, error->message);
     }
-  if (size != 0)
-    sized = arch_with_size (arch != NULL ? arch : ls_engine_default_arch (), size);
   {
     /* Check the spec before the workspace: its errors name the line. */
-    g_autoptr (LsNetSpec) spec = ls_net_spec_parse (sized != NULL ? sized : arch != NULL ? arch
-                                                                                         : ls_engine_default_arch (),
-                                                    &error);
+    const char *text = arch != NULL ? arch : ls_engine_default_arch ();
+    g_autoptr (LsNetSpec) spec = NULL;
 
-    if (spec == NULL)
+    if (size != 0)
+      sized = ls_net_spec_text_resize (text, size, 0, &error);
+    else
+      spec = ls_net_spec_parse (text, &error);
+    if (sized == NULL && spec == NULL)
       return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
   }
   probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (probe == NULL)
     return exit_code;
+  {
+    /* A workspace never split gets the default split, printed as 'split'
+     * prints it (on stderr with --json). */
+    gboolean needs_split = FALSE;
+
+    if (!ls_workspace_needs_split (probe, &needs_split, &error))
+      return ls_cli_failure ("%s", error->message);
+    if (needs_split && (exit_code = ls_cli_run_split (json ? stderr : stdout, probe, NULL)) != LS_EXIT_OK)
+      return exit_code;
+  }
   g_clear_pointer (&probe, ls_store_close);
 
   c->arch = sized != NULL ? sized : arch;
@@ -275,10 +258,11 @@ ls_cli_cmd_train (const LsCliCommand *command,
   c->patience = patience;
   c->balanced = balanced;
   c->augment = no_augment ? "" : augment;
-  c->threads = threads > 0 ? threads : (int) MIN (g_get_num_processors (), 64);
+  c->threads = threads > 0 ? threads : ls_default_threads ();
   c->name = name;
   job.options.log_path = log_file;
   job.options.activate = activate;
+  job.options.init = init;
   job.global = global;
 
   exit_code = ls_cli_run_work ("train", train_work, &job,
@@ -379,7 +363,7 @@ ls_cli_cmd_calibrate (const LsCliCommand *command,
   g_clear_pointer (&probe, ls_store_close);
   job.global = global;
   job.model = argc > 1 ? argv[1] : NULL;
-  job.threads = (int) MIN (g_get_num_processors (), 64);
+  job.threads = ls_default_threads ();
   exit_code = ls_cli_run_work ("calibrate", calibrate_work, &job, "no model was registered");
   if (exit_code != LS_EXIT_OK)
     return exit_code;
@@ -558,7 +542,7 @@ ls_cli_cmd_eval (const LsCliCommand *command,
   job.global = global;
   job.model = argc > 1 ? argv[1] : NULL;
   job.compare = compare;
-  job.threads = (int) MIN (g_get_num_processors (), 64);
+  job.threads = ls_default_threads ();
   exit_code = ls_cli_run_work ("eval", eval_work, &job, NULL);
   if (exit_code == LS_EXIT_OK && job.comparison != NULL)
     {

@@ -217,69 +217,100 @@ split_work (gpointer data,
 }
 
 int
+ls_cli_print_split (FILE *out,
+                    LsStore *store,
+                    const LsSplitReport *report)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *version = NULL;
+  guint n_classes = g_strv_length (report->classes);
+
+  fprintf (out, "part");
+  for (guint c = 0; c < n_classes; c++)
+    fprintf (out, "\t%s", report->classes[c]);
+  fprintf (out, "\tunlabelled\n");
+  for (int p = LS_SPLIT_TRAIN; p <= LS_SPLIT_TEST; p++)
+    {
+      fprintf (out, "%s", ls_split_part_to_string (p));
+      for (guint c = 0; c <= n_classes; c++)
+        fprintf (out, "\t%u", ls_split_report_count (report, p, (int) c));
+      fprintf (out, "\n");
+    }
+  for (guint g = 0; g < report->near_duplicates->len; g++)
+    {
+      g_autofree char *members = g_strjoinv (" ", report->near_duplicates->pdata[g]);
+
+      fprintf (out, "near-duplicates\t%s\n", members);
+    }
+  fflush (out);
+  version = ls_store_dataset_version (store, &error);
+  if (version == NULL)
+    return ls_cli_failure ("%s", error->message);
+  fprintf (stderr, "%u images in %u groups, %u near-duplicate groups; dataset version %.16s\n",
+           report->n_images, report->n_groups, report->near_duplicates->len, version);
+  return LS_EXIT_OK;
+}
+
+int
+ls_cli_run_split (FILE *out,
+                  LsStore *store,
+                  const LsSplitOptions *options)
+{
+  SplitJob job = { 0 };
+  int code;
+
+  job.store = store;
+  if (options != NULL)
+    job.options = *options;
+  else
+    ls_split_options_init (&job.options);
+  code = ls_cli_run_work ("split", split_work, &job, NULL);
+  if (code != LS_EXIT_OK)
+    return code;
+  code = ls_cli_print_split (out, store, job.report);
+  ls_split_report_free (job.report);
+  return code;
+}
+
+int
 ls_cli_cmd_split (const LsCliCommand *command,
                   LsCliGlobal *global,
                   int argc,
                   char **argv)
 {
-  double test = 0.2, val = 0.1;
-  gint64 seed = 42;
+  const LsParam *p_test = ls_params_find (LS_PARAMS_SPLIT, LS_PARAM_TEST);
+  const LsParam *p_val = ls_params_find (LS_PARAMS_SPLIT, LS_PARAM_VAL);
+  const LsParam *p_seed = ls_params_find (LS_PARAMS_SPLIT, LS_PARAM_SEED_NAME);
+  double test = p_test->default_value, val = p_val->default_value;
+  gint64 seed = (gint64) p_seed->default_value;
+  /* split's help says "(0.2)", not "(default 0.2)" */
+  g_autofree char *test_help = g_strdup_printf ("%s (%g)", p_test->help, p_test->default_value);
+  g_autofree char *val_help = g_strdup_printf ("%s (%g)", p_val->help, p_val->default_value);
+  g_autofree char *seed_help = g_strdup_printf ("%s (%g)", p_seed->help, p_seed->default_value);
   const GOptionEntry entries[] = {
-    { "test", 0, 0, G_OPTION_ARG_DOUBLE, &test, "Fraction of images for testing (0.2)", "F" },
-    { "val", 0, 0, G_OPTION_ARG_DOUBLE, &val, "Fraction carved from training for validation (0.1)",
-      "F" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Split seed (42)", "S" },
+    { p_test->name, 0, 0, G_OPTION_ARG_DOUBLE, &test, test_help, p_test->arg },
+    { p_val->name, 0, 0, G_OPTION_ARG_DOUBLE, &val, val_help, p_val->arg },
+    { p_seed->name, 0, 0, G_OPTION_ARG_INT64, &seed, seed_help, p_seed->arg },
     { NULL }
   };
   g_autoptr (LsStore) store = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *version = NULL;
-  SplitJob job = { 0 };
-  int exit_code, code;
-  guint n_classes;
+  LsSplitOptions options;
+  int exit_code;
 
   if (!ls_cli_parse_options (command, entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc > 1)
     return ls_cli_usage_error (command, "unexpected argument '%s'", argv[1]);
-  if (!(test >= 0 && val >= 0 && test + val < 1) || seed < 0)
+  if (!ls_param_in_range (p_test, test) || !ls_param_in_range (p_val, val) || !(test + val < 1) ||
+      !ls_param_in_range (p_seed, (double) seed))
     return ls_cli_usage_error (command, "--test and --val must be ≥ 0 with a sum below 1, and "
                                         "--seed ≥ 0");
   store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (store == NULL)
     return exit_code;
-  job.store = store;
-  ls_split_options_init (&job.options);
-  job.options.test = test;
-  job.options.val = val;
-  job.options.seed = (guint64) seed;
-  code = ls_cli_run_work ("split", split_work, &job, NULL);
-  if (code != LS_EXIT_OK)
-    return code;
-  n_classes = g_strv_length (job.report->classes);
-  printf ("part");
-  for (guint c = 0; c < n_classes; c++)
-    printf ("\t%s", job.report->classes[c]);
-  printf ("\tunlabelled\n");
-  for (int p = LS_SPLIT_TRAIN; p <= LS_SPLIT_TEST; p++)
-    {
-      printf ("%s", ls_split_part_to_string (p));
-      for (guint c = 0; c <= n_classes; c++)
-        printf ("\t%u", ls_split_report_count (job.report, p, (int) c));
-      printf ("\n");
-    }
-  for (guint g = 0; g < job.report->near_duplicates->len; g++)
-    {
-      g_autofree char *members = g_strjoinv (" ", job.report->near_duplicates->pdata[g]);
-
-      printf ("near-duplicates\t%s\n", members);
-    }
-  version = ls_store_dataset_version (store, &error);
-  if (version == NULL)
-    code = ls_cli_failure ("%s", error->message);
-  else
-    fprintf (stderr, "%u images in %u groups, %u near-duplicate groups; dataset version %.16s\n",
-             job.report->n_images, job.report->n_groups, job.report->near_duplicates->len, version);
-  ls_split_report_free (job.report);
-  return code;
+  ls_split_options_init (&options);
+  options.test = test;
+  options.val = val;
+  options.seed = (guint64) seed;
+  return ls_cli_run_split (stdout, store, &options);
 }

@@ -75,6 +75,38 @@ ls_cli_parse_options (const LsCliCommand *command,
 }
 
 int
+ls_cli_check_params (const LsCliCommand *command,
+                     LsParamSet set,
+                     const LsCliParamValue *values,
+                     guint n_values)
+{
+  for (guint i = 0; i < n_values; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!ls_param_check (ls_params_find (set, values[i].name), values[i].value, "--", &error))
+        return ls_cli_usage_error (command, "%s", error->message);
+    }
+  return LS_EXIT_OK;
+}
+
+GOptionEntry
+ls_cli_param_entry (LsParamSet set,
+                    const char *name,
+                    char short_name,
+                    GOptionArg arg,
+                    gpointer arg_data,
+                    GPtrArray *keep)
+{
+  const LsParam *p = ls_params_find (set, name);
+  char *help = ls_param_help_text (p);
+  GOptionEntry entry = { p->name, short_name, 0, arg, arg_data, help, p->arg };
+
+  g_ptr_array_add (keep, help);
+  return entry;
+}
+
+int
 ls_cli_usage_error (const LsCliCommand *command,
                     const char *format,
                     ...)

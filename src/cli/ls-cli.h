@@ -6,9 +6,12 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <stdio.h>
 #include <json-glib/json-glib.h>
 
+#include "dataset/split.h"
 #include "dataset/store.h"
+#include "pipeline/params.h"
 #include "pipeline/train.h"
 #include "pipeline/workspace-paths.h"
 
@@ -52,6 +55,27 @@ gboolean ls_cli_parse_options (const LsCliCommand *command,
                                int *argc,
                                char ***argv,
                                int *exit_code);
+/* The option of parameter @name of @set (pipeline/params.h): its long name,
+ * placeholder and help line with the default; the help text is added to
+ * @keep, which must outlive the parsing. */
+typedef struct
+{
+  const char *name;
+  double value;
+} LsCliParamValue;
+
+/* LS_EXIT_OK when each value is in its parameter's range; else the usage
+ * error "--NAME must be RANGE, not VALUE" (its exit code). */
+int ls_cli_check_params (const LsCliCommand *command,
+                         LsParamSet set,
+                         const LsCliParamValue *values,
+                         guint n_values);
+GOptionEntry ls_cli_param_entry (LsParamSet set,
+                                 const char *name,
+                                 char short_name,
+                                 GOptionArg arg,
+                                 gpointer arg_data,
+                                 GPtrArray *keep);
 int ls_cli_usage_error (const LsCliCommand *command,
                         const char *format,
                         ...) G_GNUC_PRINTF (2, 3);
@@ -84,6 +108,16 @@ int ls_cli_run_work (const char *what,
                      LsCliWorkFunc func,
                      gpointer data,
                      const char *cancelled_note);
+
+/* The split's table on @out as 'split' prints it, and its summary line on
+ * stderr; returns the exit code. */
+int ls_cli_print_split (FILE *out,
+                        LsStore *store,
+                        const LsSplitReport *report);
+/* Splits the workspace (@options NULL: the defaults) and prints it. */
+int ls_cli_run_split (FILE *out,
+                      LsStore *store,
+                      const LsSplitOptions *options);
 
 /* An LsTrainEpochFunc: one line per epoch on stderr (validation when the
  * record has it). */

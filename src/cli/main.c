@@ -40,12 +40,14 @@ static const LsCliCommand commands[] = {
     ls_cli_cmd_split },
   { "train", "[--epochs N] [--batch N] [--size PX] [--seed S] [--augment FILE] [--threads N] [--log FILE.jsonl] …",
     "Train a model from scratch on the workspace's split",
-    "Trains on the training part with augmentation, validates every epoch, keeps the best\n"
-    "epoch, fits the temperature on the validation part and the out-of-distribution\n"
-    "statistics, evaluates on the test part and registers the model (active when the\n"
-    "workspace has none, or with --activate). Each epoch is a line on stderr, a row in the\n"
-    "workspace and a line in WS/runs/<run-id>.jsonl (and in --log FILE). Ctrl-C stops\n"
-    "cleanly: nothing is registered and the run is marked cancelled (exit 130).",
+    "Trains on the training part with augmentation (from random weights, or from a model's\n"
+    "with --init: registered, or a file), validates every epoch, keeps the best epoch, fits\n"
+    "the temperature on the validation part and the out-of-distribution statistics,\n"
+    "evaluates on the test part and registers the model (active when the workspace has\n"
+    "none, or with --activate). Each epoch is a line on stderr, a row in the workspace and\n"
+    "a line in WS/runs/<run-id>.jsonl (and in --log FILE). Ctrl-C stops cleanly: nothing is\n"
+    "registered and the run is marked cancelled (exit 130). A workspace never split gets\n"
+    "the default split first (printed as 'split' prints it).",
     ls_cli_cmd_train },
   { "finetune", "[--from MODEL] [--epochs N] [--replay-ratio R] [--activate] [--json] …",
     "Fine-tune a child of a model on the labels changed since it was trained",

@@ -306,7 +306,9 @@ ls_store_clean_orphans (LsStore *store,
   g_autofree char *images = g_build_filename (store->path, "images", NULL);
   g_autofree char *models = g_build_filename (store->path, "models", NULL);
   g_autofree char *cache = g_build_filename (store->path, "cache", NULL);
+  g_autofree char *thumbs = g_build_filename (cache, "thumbs", NULL);
   g_autoptr (GDir) d = NULL;
+  g_autoptr (GDir) t = NULL;
   const char *name;
 
   *removed = 0;
@@ -323,11 +325,22 @@ ls_store_clean_orphans (LsStore *store,
           !clean_dir (store, sub, TRUE, removed, error))
         goto failed;
     }
+  /* Thumbnails (cache/thumbs/ab/<sha>.png) are written through temp files
+   * beside them: a killed import leaves those behind. */
+  t = g_dir_open (thumbs, 0, NULL);
+  while (t != NULL && (name = g_dir_read_name (t)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (thumbs, name, NULL);
+
+      if (g_file_test (sub, G_FILE_TEST_IS_DIR) && !clean_dir (store, sub, FALSE, removed, error))
+        goto failed;
+    }
   /* Model files are registered by the pipeline after it wrote them, so
    * only temp files are orphans there. */
   if (!clean_dir (store, images, FALSE, removed, error) ||
       !clean_dir (store, models, FALSE, removed, error) ||
-      !clean_dir (store, cache, FALSE, removed, error))
+      !clean_dir (store, cache, FALSE, removed, error) ||
+      !clean_dir (store, thumbs, FALSE, removed, error))
     goto failed;
   return ls_store_commit (store, error);
 

@@ -79,12 +79,26 @@ ls_net_new_from_safetensors (const LsSafetensors *st,
 {
   const char *arch = g_hash_table_lookup (st->metadata, "arch");
   const char *format = g_hash_table_lookup (st->metadata, "format");
+  const char *version = g_hash_table_lookup (st->metadata, "format_version");
   g_autoptr (LsNet) net = NULL;
+  guint64 v = 0;
 
   if (format != NULL && !g_str_equal (format, LS_MODEL_FORMAT))
     {
       g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_TENSOR,
                    "format “%s” is not a Lungscope model", format);
+      return NULL;
+    }
+  /* A newer format may mean what this code would misread: refuse it
+   * before anything of the file is used. */
+  if (version != NULL &&
+      (!g_ascii_string_to_unsigned (version, 10, 1, G_MAXUINT32, &v, NULL) || v > LS_MODEL_FORMAT_VERSION_NUMBER))
+    {
+      g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_FORMAT,
+                   v > LS_MODEL_FORMAT_VERSION_NUMBER
+                       ? "model format version %s is newer than this Lungscope reads (%s): update Lungscope"
+                       : "model format version “%s” is not a version this Lungscope reads (%s)",
+                   version, LS_MODEL_FORMAT_VERSION);
       return NULL;
     }
   if (arch == NULL)

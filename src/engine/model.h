@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 
 #define LS_MODEL_FORMAT "lungscope-model"
 #define LS_MODEL_FORMAT_VERSION "1"
+#define LS_MODEL_FORMAT_VERSION_NUMBER 1 /* the same, as a number */
 /* Tensors with this prefix are carried beside the net (OOD statistics). */
 #define LS_MODEL_EXTRA_PREFIX "ood."
 

@@ -37,6 +37,7 @@ typedef enum
   LS_NET_ERROR_SPEC,   /* the spec does not parse */
   LS_NET_ERROR_PLAN,   /* a batch size that cannot be planned */
   LS_NET_ERROR_TENSOR, /* a tensor missing, unknown or of the wrong shape */
+  LS_NET_ERROR_FORMAT, /* a model file format version this code does not read */
 } LsNetError;
 
 typedef enum

@@ -447,3 +447,87 @@ ls_net_spec_parse (const char *text,
     return NULL;
   return g_steal_pointer (&spec);
 }
+
+/* One spec line with key=@value set (appended when the line has none);
+ * a comment on the line is kept after it. */
+static char *
+line_with (const char *line,
+           const char *key,
+           int value)
+{
+  g_autofree char *body = g_strdup (line);
+  char *hash = strchr (body, '#');
+  g_autofree char *comment = hash != NULL ? g_strdup (hash) : NULL;
+  g_auto (GStrv) words = NULL;
+  GString *out = g_string_new (NULL);
+  gsize key_len = strlen (key);
+  gboolean done = FALSE;
+
+  if (hash != NULL)
+    *hash = '\0';
+  g_strdelimit (body, "\t\r", ' ');
+  words = g_strsplit (body, " ", -1);
+  for (guint w = 0; words[w] != NULL; w++)
+    {
+      if (words[w][0] == '\0')
+        continue;
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      if (strncmp (words[w], key, key_len) == 0 && words[w][key_len] == '=')
+        {
+          g_string_append_printf (out, "%s=%d", key, value);
+          done = TRUE;
+        }
+      else
+        g_string_append (out, words[w]);
+    }
+  if (!done)
+    g_string_append_printf (out, " %s=%d", key, value);
+  if (comment != NULL)
+    g_string_append_printf (out, " %s", comment);
+  return g_string_free (out, FALSE);
+}
+
+char *
+ls_net_spec_text_resize (const char *text,
+                         int size,
+                         int n_classes,
+                         GError **error)
+{
+  g_autoptr (LsNetSpec) spec = NULL;
+  g_autoptr (LsNetSpec) check = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *result = NULL;
+  int head_line;
+
+  g_return_val_if_fail (text != NULL && size >= 0 && n_classes >= 0, NULL);
+  spec = ls_net_spec_parse (text, error);
+  if (spec == NULL)
+    return NULL;
+  head_line = spec->layers[spec->n_layers - 1].line; /* the last layer is linear */
+  lines = g_strsplit (text, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      const char *p = lines[i] + strspn (lines[i], " \t");
+
+      if (size > 0 && g_str_has_prefix (p, "input") && (p[5] == ' ' || p[5] == '\t'))
+        {
+          char *changed = line_with (lines[i], "size", size);
+
+          g_free (lines[i]);
+          lines[i] = changed;
+        }
+      else if (n_classes > 0 && i + 1 == head_line)
+        {
+          char *changed = line_with (lines[i], "out", n_classes);
+
+          g_free (lines[i]);
+          lines[i] = changed;
+        }
+    }
+  result = g_strjoinv ("\n", lines);
+  check = ls_net_spec_parse (result, error);
+  if (check == NULL)
+    return NULL;
+  return g_steal_pointer (&result);
+}

@@ -79,6 +79,16 @@ LsNetSpec *ls_net_spec_parse (const char *text,
 void ls_net_spec_free (LsNetSpec *spec);
 const char *ls_layer_kind_to_string (LsLayerKind kind);
 
+/* @text with the input line's size set to @size and the last (linear)
+ * layer's out set to @n_classes; 0 leaves a value as it is. The changed
+ * lines are rewritten with single spaces; every other line, comments
+ * included, is kept. NULL with @error when @text or the result does not
+ * parse (a size too small for the layers, say). */
+char *ls_net_spec_text_resize (const char *text,
+                               int size,
+                               int n_classes,
+                               GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsNetSpec, ls_net_spec_free)
 
 G_END_DECLS

@@ -198,7 +198,8 @@ nll_at_log_t (FitData *d,
  * @error: set when the inputs cannot be fitted
  *
  * Finds T in [%LS_TEMPERATURE_MIN, %LS_TEMPERATURE_MAX] minimising the mean
- * NLL of softmax(logits / T) (see calibrate.h for the method).
+ * NLL of softmax(logits / T), and keeps T = 1 when that minimiser is the
+ * lower bound (see calibrate.h for the method and why).
  *
  * Returns: TRUE on success, FALSE with @error set.
  */
@@ -261,10 +262,13 @@ ls_calibrate_fit_temperature (const float *logits,
       u = log (LS_TEMPERATURE_MAX);
       fu = fb;
     }
-  fit->temperature = CLAMP (exp (u), LS_TEMPERATURE_MIN, LS_TEMPERATURE_MAX);
+  fit->fitted = CLAMP (exp (u), LS_TEMPERATURE_MIN, LS_TEMPERATURE_MAX);
   fit->at_bound = u - log (LS_TEMPERATURE_MIN) < 1e-6 || log (LS_TEMPERATURE_MAX) - u < 1e-6;
-  fit->nll_after = fu;
   fit->nll_before = ls_calibrate_nll (logits, labels, n, k, 1.0);
+  /* No interior minimum on the sharp side: nothing to fit (calibrate.h). */
+  fit->kept_one = u - log (LS_TEMPERATURE_MIN) < 1e-6;
+  fit->temperature = fit->kept_one ? 1.0 : fit->fitted;
+  fit->nll_after = fit->kept_one ? fit->nll_before : fu;
   fit->evaluations = d.evaluations;
   return TRUE;
 }
@@ -273,7 +277,9 @@ ls_calibrate_fit_temperature (const float *logits,
  * ls_calibration_to_json:
  *
  * The model card's `calibration` value (DESIGN §4):
- * `{"method":"temperature","temperature":1.83,"nll_before":0.41,"nll_after":0.33}`.
+ * `{"method":"temperature","temperature":1.83,"nll_before":0.41,"nll_after":0.33}`,
+ * and when the fit kept T = 1 also `"fitted"` (the bound it stopped at) and
+ * `"kept"` (why).
  *
  * Returns: (transfer full): compact JSON text
  */
@@ -293,6 +299,14 @@ ls_calibration_to_json (const LsTemperatureFit *fit)
   json_builder_add_double_value (b, fit->nll_before);
   json_builder_set_member_name (b, "nll_after");
   json_builder_add_double_value (b, fit->nll_after);
+  if (fit->kept_one)
+    {
+      json_builder_set_member_name (b, "fitted");
+      json_builder_add_double_value (b, fit->fitted);
+      json_builder_set_member_name (b, "kept");
+      json_builder_add_string_value (b, "the NLL fell all the way to the lower bound (validation part "
+                                        "separable): T = 1 kept");
+    }
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return ls_json_to_string (root, FALSE);

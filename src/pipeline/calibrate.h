@@ -11,6 +11,15 @@
  * the search cannot stop at a false minimum. It stops when the bracket is
  * narrower than 1e-9 in u.
  *
+ * When the minimiser is the lower bound, T = 1 is kept instead. That happens
+ * when the validation part is separable (every sample's true logit is the
+ * largest): the NLL then falls towards 0 as T → 0, so the fit says nothing
+ * about how sure the model should be, only that it was right every time, and
+ * a T at the bound makes the rare wrong answer on new data a certain one
+ * (held-out NLL rises). The card's `calibration` records the fitted value
+ * and the reason (`"fitted"`, `"kept"`). A minimiser at the upper bound is
+ * used as it is: it is the humble side (near-uniform probabilities).
+ *
  * All sums are in double; logits and probabilities are float arrays,
  * n × k row-major.
  *
@@ -36,11 +45,13 @@ typedef enum
 
 typedef struct
 {
-  double temperature; /* the fitted T */
+  double temperature; /* the T to use: the fitted one, or 1 when kept_one */
   double nll_before;  /* mean NLL at T = 1 */
-  double nll_after;   /* mean NLL at the fitted T */
+  double nll_after;   /* mean NLL at @temperature */
   int evaluations;    /* NLL evaluations the search used */
-  gboolean at_bound;  /* T hit LS_TEMPERATURE_MIN or _MAX: the optimum may lie outside */
+  gboolean at_bound;  /* the minimiser hit LS_TEMPERATURE_MIN or _MAX: the optimum may lie outside */
+  double fitted;      /* the minimiser in [LS_TEMPERATURE_MIN, LS_TEMPERATURE_MAX] */
+  gboolean kept_one;  /* the minimiser was LS_TEMPERATURE_MIN, so T = 1 was kept */
 } LsTemperatureFit;
 
 GQuark ls_calibrate_error_quark (void);

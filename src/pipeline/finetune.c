@@ -16,6 +16,7 @@
 
 #include "engine/spec.h"
 #include "pipeline/finetune-private.h"
+#include "pipeline/params.h"
 
 #define TRAIN_COST 3.0 /* a trained image costs about three scored ones */
 
@@ -35,7 +36,8 @@ ls_finetune_config_init (LsFinetuneConfig *config)
   config->replay_ratio = LS_FINETUNE_DEFAULT_REPLAY_RATIO;
   config->replay_min = LS_FINETUNE_DEFAULT_REPLAY_MIN;
   config->replay_max = 0;
-  config->seed = 1;
+  config->seed = (guint64) ls_params_find (LS_PARAMS_FINETUNE, LS_PARAM_SEED_NAME)->default_value;
+  /* one thread, not the table's "the cores": bit-identical runs by default */
   config->threads = 1;
 }
 
@@ -106,16 +108,36 @@ next_span (Finetune *ft,
   *to = 0.98 * ft->units_done / ft->units_total;
 }
 
-static gboolean
-check_config (const LsFinetuneConfig *cfg,
-              GError **error)
+gboolean
+ls_finetune_check_config (const LsFinetuneConfig *cfg,
+                          GError **error)
 {
-  if (cfg->epochs < 1 || cfg->batch_size < 1 || cfg->batch_size > 4096 || !(cfg->lr >= 0) || !(cfg->min_lr >= 0) || cfg->threads < 1 || !(cfg->oversample >= 1) || !isfinite (cfg->oversample) || !(cfg->replay_ratio >= 0) || !isfinite (cfg->replay_ratio) || (cfg->replay_max > 0 && cfg->replay_max < cfg->replay_min) || cfg->label_smoothing < 0 || cfg->label_smoothing >= 1)
+  const struct
+  {
+    const char *name;
+    double value;
+  } values[] = {
+    { LS_PARAM_EPOCHS, cfg->epochs },
+    { LS_PARAM_BATCH, cfg->batch_size },
+    { LS_PARAM_LR, cfg->lr },
+    { LS_PARAM_REPLAY_RATIO, cfg->replay_ratio },
+    { LS_PARAM_OVERSAMPLE, cfg->oversample },
+    { LS_PARAM_THREADS, cfg->threads },
+  };
+  g_autoptr (GError) local = NULL;
+
+  /* the ranges the CLI and the app offer (params.h) */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    if (!ls_param_check (ls_params_find (LS_PARAMS_FINETUNE, values[i].name), values[i].value, "", &local))
+      {
+        g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID, "fine-tuning configuration: %s", local->message);
+        return FALSE;
+      }
+  if (!(cfg->min_lr >= 0) || (cfg->replay_max > 0 && cfg->replay_max < cfg->replay_min) || cfg->label_smoothing < 0 || cfg->label_smoothing >= 1)
     {
       g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
-                   "fine-tuning configuration: epochs, batch (1 … 4096) and threads must be "
-                   "positive, lr ≥ 0, oversampling ≥ 1, replay ratio ≥ 0, replay max ≥ replay "
-                   "min (or 0), label smoothing in [0, 1)");
+                   "fine-tuning configuration: min lr ≥ 0, replay max ≥ replay min (or 0), label "
+                   "smoothing in [0, 1)");
       return FALSE;
     }
   if (cfg->lr > 0 && cfg->min_lr > cfg->lr)
@@ -143,7 +165,7 @@ check_inputs (Finetune *ft,
   const LsFinetuneConfig *cfg = ft->config;
   int k = ft->parent->n_classes;
 
-  if (!check_config (cfg, error))
+  if (!ls_finetune_check_config (cfg, error))
     return FALSE;
   if (n_corrected == 0)
     {
@@ -409,7 +431,7 @@ setup (Finetune *ft,
   ft->run.net = copy_net (parent, error);
   if (ft->run.net == NULL)
     return FALSE;
-  ls_net_set_threads (ft->run.net, cfg->threads);
+  ls_net_set_threads (ft->run.net, cfg->threads > 0 ? cfg->threads : ls_default_threads ());
   if (!ls_net_plan (ft->run.net, cfg->batch_size, error))
     return FALSE;
   ls_net_set_dropout_seed (ft->run.net, cfg->seed);

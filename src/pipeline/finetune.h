@@ -132,7 +132,7 @@ typedef struct
   guint replay_max;            /* 0 = no cap */
   const char *augment;         /* NULL = the parent's (card); "" = none; else this text */
   guint64 seed;                /* default 1 */
-  int threads;                 /* engine threads (default 1) */
+  int threads;                 /* engine threads (default 1; 0 = ls_default_threads ()) */
   guint loader_workers;        /* 0 = the loader's default */
   const char *dataset_version; /* recorded in the card */
   const char *name;            /* NULL = "<parent name> fine-tuned <date>" */
@@ -177,6 +177,10 @@ typedef struct
 } LsFinetuneResult;
 
 void ls_finetune_config_init (LsFinetuneConfig *config);
+/* Whether @config's values are in the ranges of params.h (and consistent);
+ * FALSE with @error naming the first that is not. */
+gboolean ls_finetune_check_config (const LsFinetuneConfig *config,
+                                   GError **error);
 
 gboolean ls_pipeline_finetune (const LsFinetuneConfig *config,
                                const LsModel *parent,

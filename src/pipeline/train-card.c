@@ -227,7 +227,16 @@ train_config_json (const LsTrainRun *run)
     json_builder_add_null_value (b);
   add_string (b, "augmentation", augment != NULL ? augment : "");
   add_int (b, "seed", (gint64) cfg->seed);
-  add_int (b, "threads", cfg->threads);
+  add_int (b, "threads", ls_net_get_threads (run->net));
+  if (cfg->init != NULL)
+    {
+      /* transfer: where the weights came from, and whether its head did */
+      json_builder_set_member_name (b, "init");
+      json_builder_begin_object (b);
+      add_string (b, "model_id", cfg->init->id != NULL ? cfg->init->id : "");
+      add_string (b, "head", g_strv_equal (cfg->class_names, (const char *const *) cfg->init->classes) ? "kept" : "re-made");
+      json_builder_end_object (b);
+    }
   if (run->card_finetune != NULL)
     {
       json_builder_set_member_name (b, "finetune");
@@ -281,7 +290,10 @@ ls_train_build_result (LsTrainRun *run,
   g_hash_table_insert (md, g_strdup ("format"), g_strdup (LS_MODEL_FORMAT));
   g_hash_table_insert (md, g_strdup ("format_version"), g_strdup (LS_MODEL_FORMAT_VERSION));
   g_hash_table_insert (md, g_strdup ("model_id"), ls_model_id_new ());
-  g_hash_table_insert (md, g_strdup ("parent_id"), g_strdup (cfg->parent_id ? cfg->parent_id : ""));
+  g_hash_table_insert (md, g_strdup ("parent_id"),
+                       g_strdup (cfg->parent_id != NULL                       ? cfg->parent_id
+                                 : cfg->init != NULL && cfg->init->id != NULL ? cfg->init->id
+                                                                              : ""));
   g_hash_table_insert (md, g_strdup ("name"),
                        cfg->name ? g_strdup (cfg->name) : default_name (cfg, now));
   g_hash_table_insert (md, g_strdup ("arch"), g_strdup (ls_net_get_spec (run->net)->text));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/spec.h"
+#include "pipeline/params.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (ls-train-error-quark, ls_train_error)
@@ -23,18 +24,19 @@ ls_train_config_init (LsTrainConfig *config)
   config->fit = LS_FIT_LETTERBOX;
   for (int c = 0; c < LS_LOADER_MAX_CHANNELS; c++)
     config->std[c] = 1.0f;
-  config->epochs = 30;
-  config->batch_size = 32;
+  config->epochs = (int) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_EPOCHS)->default_value;
+  config->batch_size = (int) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_BATCH)->default_value;
   ls_optim_config_init (&config->optim, LS_OPTIM_ADAMW);
   config->optim.weight_decay = 1e-4f;
   config->optim.clip_norm = 5.0f;
-  config->lr = 1e-3f;
+  config->lr = (float) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_LR)->default_value;
   config->min_lr = 0.0f;
   config->warmup_epochs = 1.0f;
-  config->label_smoothing = 0.05f;
-  config->seed = 1;
+  config->label_smoothing = (float) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_LABEL_SMOOTHING)->default_value;
+  config->seed = (guint64) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_SEED_NAME)->default_value;
+  /* one thread, not the table's "the cores": bit-identical runs by default */
   config->threads = 1;
-  config->patience = 5;
+  config->patience = (int) ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_PATIENCE)->default_value;
 }
 
 void
@@ -191,11 +193,31 @@ check_config (const LsTrainConfig *cfg,
               guint n_val,
               GError **error)
 {
-  if (cfg->epochs < 1 || cfg->batch_size < 1 || cfg->batch_size > 4096 || !(cfg->lr > 0) || cfg->threads < 1 || cfg->patience < 0 || cfg->warmup_epochs < 0 || cfg->label_smoothing < 0 || cfg->label_smoothing >= 1)
+  const struct
+  {
+    const char *name;
+    double value;
+  } values[] = {
+    { LS_PARAM_EPOCHS, cfg->epochs },
+    { LS_PARAM_BATCH, cfg->batch_size },
+    { LS_PARAM_LR, cfg->lr },
+    { LS_PARAM_LABEL_SMOOTHING, cfg->label_smoothing },
+    { LS_PARAM_PATIENCE, cfg->patience },
+    { LS_PARAM_THREADS, cfg->threads },
+  };
+  g_autoptr (GError) local = NULL;
+
+  /* the ranges the CLI and the app offer (params.h) */
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    if (!ls_param_check (ls_params_find (LS_PARAMS_TRAIN, values[i].name), values[i].value, "", &local))
+      {
+        g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID, "training configuration: %s", local->message);
+        return FALSE;
+      }
+  if (!(cfg->warmup_epochs >= 0))
     {
       g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
-                   "training configuration: epochs, batch (1 … 4096), threads must be positive, "
-                   "lr > 0, patience and warm-up ≥ 0, label smoothing in [0, 1)");
+                   "training configuration: warm-up must be 0 or more epochs, not %g", (double) cfg->warmup_epochs);
       return FALSE;
     }
   if (n_train == 0 || n_val == 0)
@@ -209,6 +231,48 @@ check_config (const LsTrainConfig *cfg,
     {
       g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID, "training needs class names");
       return FALSE;
+    }
+  return TRUE;
+}
+
+/* Copies @parent's tensors into the net (config.init): every tensor must
+ * be there with the same shape, except the head's when the classes differ
+ * (those keep their random initialisation). */
+static gboolean
+init_from_model (LsTrainRun *run,
+                 const LsModel *parent,
+                 GError **error)
+{
+  const LsNetSpec *spec = ls_net_get_spec (run->net);
+  gboolean same_classes = g_strv_equal (run->config->class_names, (const char *const *) parent->classes);
+  g_autofree char *head = g_strconcat (spec->layers[spec->n_layers - 1].name, ".", NULL);
+  const char *who = parent->id != NULL && *parent->id != '\0' ? parent->id : "the initial model";
+
+  for (guint i = 0; i < ls_net_get_n_tensors (run->net); i++)
+    {
+      const LsNetTensor *t = ls_net_get_tensor (run->net, i);
+      const LsNetTensor *p;
+
+      if (!same_classes && g_str_has_prefix (t->name, head))
+        continue;
+      p = ls_net_find_tensor (parent->net, t->name);
+      if (p == NULL)
+        {
+          g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                       "cannot start from model %s: it has no tensor “%s” (another architecture?)", who,
+                       t->name);
+          return FALSE;
+        }
+      if (p->n_dims != t->n_dims || p->n_elements != t->n_elements ||
+          memcmp (p->shape, t->shape, sizeof (int64_t) * (gsize) t->n_dims) != 0)
+        {
+          g_set_error (error, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
+                       "cannot start from model %s: its tensor “%s” has another shape than the "
+                       "network's (another architecture?)",
+                       who, t->name);
+          return FALSE;
+        }
+      memcpy (t->data, p->data, sizeof (float) * t->n_elements);
     }
   return TRUE;
 }
@@ -246,7 +310,16 @@ setup (LsTrainRun *run,
 
   if (!check_config (cfg, n_train, n_val, error))
     return FALSE;
-  run->net = ls_net_new (cfg->arch != NULL ? cfg->arch : ls_engine_default_arch (), error);
+  if (cfg->arch == NULL && cfg->init != NULL)
+    {
+      /* the parent's network, its head as wide as the classes */
+      g_autofree char *arch = ls_net_spec_text_resize (ls_net_get_spec (cfg->init->net)->text, 0,
+                                                       (int) g_strv_length ((char **) cfg->class_names), error);
+
+      run->net = arch != NULL ? ls_net_new (arch, error) : NULL;
+    }
+  else
+    run->net = ls_net_new (cfg->arch != NULL ? cfg->arch : ls_engine_default_arch (), error);
   if (run->net == NULL)
     return FALSE;
   k = ls_net_get_n_classes (run->net);
@@ -274,12 +347,14 @@ setup (LsTrainRun *run,
       if (run->augment == NULL)
         return FALSE;
     }
-  ls_net_set_threads (run->net, cfg->threads);
+  ls_net_set_threads (run->net, cfg->threads > 0 ? cfg->threads : ls_default_threads ());
   if (!ls_net_plan (run->net, cfg->batch_size, error))
     return FALSE;
   if (run->feature_layer >= 0)
     ls_net_get_layer_output (run->net, run->feature_layer, &run->feature_dim, NULL, NULL);
   ls_net_init_params (run->net, cfg->seed);
+  if (cfg->init != NULL && !init_from_model (run, cfg->init, error))
+    return FALSE;
   run->opt = ls_optimizer_new (&cfg->optim, ls_net_get_n_params (run->net));
   for (guint i = 0; i < ls_net_get_n_tensors (run->net); i++)
     run->n_snapshot += ls_net_get_tensor (run->net, i)->n_elements;

@@ -4,6 +4,9 @@
  * ls_pipeline_train() takes plain item arrays for the training, validation
  * and test parts (the workspace store fills them) and a configuration:
  *
+ *   0. the weights are initialised at random (seed), or copied from
+ *      `init` (a parent model: transfer learning, the head re-made when
+ *      the classes differ);
  *   1. every epoch: one pass over the training part through the loader
  *      (augmentation, optional class-balanced sampling) with AdamW or SGD
  *      on a cosine schedule with warm-up; one pass over the validation
@@ -74,13 +77,19 @@ typedef struct
   const char *augment;        /* augmentation text (augment.h); NULL = the default
                                * chest pipeline; "" = none */
   guint64 seed;
-  int threads;                 /* engine threads (default 1) */
+  int threads;                 /* engine threads (default 1; 0 = ls_default_threads ()) */
   guint loader_workers;        /* 0 = the loader's default */
   int patience;                /* epochs without a better validation loss before
                                 * stopping; 0 = never stop early (default 5) */
   const char *dataset_version; /* recorded in the card */
   const char *name;            /* the model's human name; NULL = "<arch> <date>" */
-  const char *parent_id;       /* NULL or "" for a model trained from scratch */
+  const char *parent_id;       /* NULL or "" for a model trained from scratch;
+                                * with @init, NULL means init's id */
+  const LsModel *init;         /* start from this model's weights instead of a random
+                                * initialisation; the head (the last linear layer) is
+                                * re-made when its classes are not @class_names.
+                                * With @arch NULL the arch is init's (its head resized
+                                * to the classes). NULL = from scratch */
   const char *output_path;     /* if set, the model is saved there at the end */
 } LsTrainConfig;
 

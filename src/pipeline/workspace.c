@@ -169,18 +169,19 @@ ls_workspace_part_select (const LsWorkspacePart *part,
 
 /* ---- models ---- */
 
-LsModel *
-ls_workspace_load_model (LsStore *store,
-                         const char *id_or_prefix,
-                         char **id,
-                         GError **error)
+/* The registered model @id_or_prefix (NULL: the active one), whatever its
+ * classes; *@id gets its full id and *@file its path. */
+static LsModel *
+load_registered (LsStore *store,
+                 const char *id_or_prefix,
+                 char **id,
+                 char **file,
+                 GError **error)
 {
   g_autoptr (GError) local = NULL;
   g_autofree char *full = ls_registry_resolve (store, id_or_prefix, &local);
   g_autoptr (LsStoreModel) row = NULL;
-  g_autoptr (LsModel) model = NULL;
-  g_autofree char *file = NULL;
-  g_auto (GStrv) classes = NULL;
+  LsModel *model;
 
   if (full == NULL)
     {
@@ -196,8 +197,25 @@ ls_workspace_load_model (LsStore *store,
   row = ls_store_get_model (store, full, error);
   if (row == NULL)
     return NULL;
-  file = g_build_filename (ls_store_get_path (store), row->file, NULL);
-  model = ls_model_load (file, error);
+  *file = g_build_filename (ls_store_get_path (store), row->file, NULL);
+  model = ls_model_load (*file, error);
+  if (model != NULL)
+    *id = g_steal_pointer (&full);
+  return model;
+}
+
+LsModel *
+ls_workspace_load_model (LsStore *store,
+                         const char *id_or_prefix,
+                         char **id,
+                         GError **error)
+{
+  g_autofree char *full = NULL;
+  g_autoptr (LsModel) model = NULL;
+  g_autofree char *file = NULL;
+  g_auto (GStrv) classes = NULL;
+
+  model = load_registered (store, id_or_prefix, &full, &file, error);
   if (model == NULL)
     return NULL;
   classes = ls_store_get_classes (store, error);
@@ -254,7 +272,54 @@ ls_workspace_run_free (LsWorkspaceRun *run)
   g_free (run->run_id);
   g_free (run->model_id);
   ls_train_result_free (run->result);
+  g_clear_pointer (&run->split, ls_split_report_free);
   g_free (run);
+}
+
+gboolean
+ls_workspace_needs_split (LsStore *store,
+                          gboolean *needs_split,
+                          GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  g_autofree char *seed = ls_store_get_setting (store, "split.seed", &local);
+  guint n;
+
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  *needs_split = FALSE;
+  if (seed != NULL)
+    return TRUE;
+  n = ls_store_count_images (store, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  *needs_split = n > 0;
+  return TRUE;
+}
+
+gboolean
+ls_workspace_ensure_split (LsStore *store,
+                           LsSplitReport **report,
+                           LsProgressFunc progress,
+                           gpointer user_data,
+                           GCancellable *cancellable,
+                           GError **error)
+{
+  gboolean needs = FALSE;
+
+  *report = NULL;
+  if (!ls_workspace_needs_split (store, &needs, error))
+    return FALSE;
+  if (!needs)
+    return TRUE;
+  *report = ls_store_split (store, NULL, progress, user_data, cancellable, error);
+  return *report != NULL;
 }
 
 static gboolean
@@ -436,6 +501,7 @@ ls_run_log_end (LsRunLog *log,
 
 static char *
 train_options_json (const LsWorkspaceTrainOptions *o,
+                    const char *init_id,
                     const LsWorkspaceRun *run)
 {
   const LsTrainConfig *c = &o->train;
@@ -461,6 +527,11 @@ train_options_json (const LsWorkspaceTrainOptions *o,
   json_builder_add_boolean_value (b, c->balanced);
   json_builder_set_member_name (b, "augment");
   json_builder_add_string_value (b, c->augment != NULL ? c->augment : "default");
+  if (init_id != NULL)
+    {
+      json_builder_set_member_name (b, "init");
+      json_builder_add_string_value (b, init_id);
+    }
   json_builder_set_member_name (b, "dataset_version");
   json_builder_add_string_value (b, c->dataset_version);
   json_builder_set_member_name (b, "images");
@@ -540,10 +611,35 @@ ls_workspace_train (LsStore *store,
   g_autofree char *augment = NULL;
   LsTrainConfig config = options->train;
   LsWorkspaceTrainOptions shown;
+  g_autoptr (LsModel) init = NULL;
+  g_autofree char *init_id = NULL;
   Registration reg = { store, NULL, options->activate, &run->activated, progress, user_data };
   LsRunLog log;
   gboolean ok;
 
+  if (options->init != NULL && g_file_test (options->init, G_FILE_TEST_IS_REGULAR))
+    {
+      /* a model file (the shipped default, say): the card names it as the
+       * parent; the store cannot, it is not registered here */
+      init = ls_model_load (options->init, error);
+      if (init == NULL)
+        return NULL;
+      init_id = g_strdup (init->id);
+      config.init = init;
+    }
+  else if (options->init != NULL)
+    {
+      g_autofree char *init_file = NULL;
+
+      init = load_registered (store, options->init, &init_id, &init_file, error);
+      if (init == NULL)
+        return NULL;
+      config.init = init;
+      if (config.parent_id == NULL || *config.parent_id == '\0')
+        config.parent_id = init_id;
+    }
+  if (!ls_workspace_ensure_split (store, &run->split, progress, user_data, cancellable, error))
+    return NULL;
   train = ls_workspace_load_part (store, LS_SPLIT_TRAIN, error);
   val = train != NULL ? ls_workspace_load_part (store, LS_SPLIT_VAL, error) : NULL;
   test = val != NULL ? ls_workspace_load_part (store, LS_SPLIT_TEST, error) : NULL;
@@ -565,7 +661,7 @@ ls_workspace_train (LsStore *store,
   run->n_val = val->n_items;
   run->n_test = test->n_items;
 
-  config_json = train_options_json (&shown, run);
+  config_json = train_options_json (&shown, init_id, run);
   if (!ls_run_log_begin (&log, store, config.parent_id, config_json, options->log_path, on_epoch, epoch_data,
                          cancellable, error))
     return NULL;

@@ -79,6 +79,11 @@ typedef struct
   LsTrainConfig train;  /* class_names, dataset_version are the workspace's */
   const char *log_path; /* each epoch's JSON line also appended here, or NULL */
   gboolean activate;    /* make the new model active (it is when none is) */
+  const char *init;     /* a model to start from: a model file when a file of that
+                         * name exists, else a registered model (id or prefix); its
+                         * weights, its head re-made when its classes are not the
+                         * workspace's; recorded as the parent in the card (and in
+                         * the store when registered). NULL = from scratch */
 } LsWorkspaceTrainOptions;
 
 void ls_workspace_train_options_init (LsWorkspaceTrainOptions *options);
@@ -90,14 +95,31 @@ typedef struct
   gboolean activated;
   guint n_train, n_val, n_test; /* labelled images of each part */
   LsTrainResult *result;
+  LsSplitReport *split; /* the default split training made first, or NULL */
 } LsWorkspaceRun;
 
 void ls_workspace_run_free (LsWorkspaceRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsWorkspaceRun, ls_workspace_run_free)
 
+/* Whether the workspace has images and was never split (no split seed
+ * recorded): training then makes the default split first. */
+gboolean ls_workspace_needs_split (LsStore *store,
+                                   gboolean *needs_split,
+                                   GError **error);
+
+/* Makes the default split (ls_split_options_init) when the workspace
+ * needs one; *@report gets it, or NULL when nothing was done. */
+gboolean ls_workspace_ensure_split (LsStore *store,
+                                    LsSplitReport **report,
+                                    LsProgressFunc progress,
+                                    gpointer user_data,
+                                    GCancellable *cancellable,
+                                    GError **error);
+
 /* Trains a model from scratch on the workspace's split (flow 3) and
- * registers it. @on_epoch (may be NULL) sees each epoch after the store
- * and the run log have it. */
+ * registers it; a workspace never split gets the default split first
+ * (ls_workspace_ensure_split, kept in the result's `split`). @on_epoch
+ * (may be NULL) sees each epoch after the store and the run log have it. */
 LsWorkspaceRun *ls_workspace_train (LsStore *store,
                                     const LsWorkspaceTrainOptions *options,
                                     LsProgressFunc progress,
