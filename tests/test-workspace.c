@@ -337,11 +337,12 @@ test_diagnose (void)
   g_assert_cmpint (strlen (d->sha256), ==, 64);
   g_assert_nonnull (d->prediction->saliency);
   g_assert_cmpint (d->prediction->saliency_width, ==, d->image->width);
-  /* The early probabilities were the final ones, without a map. */
+  /* The early answer came without a map, close to the final one (here the
+   * file is small: the fast path decodes it whole, so they are equal). */
   g_assert_nonnull (early);
   g_assert_null (early->saliency);
   for (int k = 0; k < early->n_classes; k++)
-    g_assert_cmpfloat (early->probs[k], ==, d->prediction->probs[k]);
+    g_assert_cmpfloat_with_epsilon (early->probs[k], d->prediction->probs[k], 1e-3);
 
   /* The same probabilities as predicting the decoded file directly. */
   image = ls_image_load (file, NULL, &error);

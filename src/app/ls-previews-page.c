@@ -425,11 +425,16 @@ show_tta (LsPreviewsPage *self)
 {
   const LsTta *t = self->tta;
   const LsModelChoice *choice = ls_session_get_model (self->session);
-  char **classes = choice->model->classes;
+  char **classes;
   GtkWidget *child;
-  GString *summary = g_string_new (NULL);
-  const char *plain = ls_report_class_display_name (classes[t->plain_predicted]);
+  GString *summary;
+  const char *plain;
   guint agree = (guint) lround (t->agreement * t->n);
+
+  g_return_if_fail (choice != NULL);
+  classes = choice->model->classes;
+  plain = ls_report_class_display_name (classes[t->plain_predicted]);
+  summary = g_string_new (NULL);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->grid))) != NULL)
     gtk_flow_box_remove (self->grid, child);

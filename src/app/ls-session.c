@@ -33,6 +33,7 @@ struct _LsSession
   char *read_only_reason;
   char *open_notice;
   char *model_notice;
+  char *model_error; /* why there is no model, or NULL */
   GStrv classes;
   LsModelChoice *choice;
   gboolean synthetic;
@@ -52,6 +53,7 @@ ls_session_finalize (GObject *object)
   g_free (self->read_only_reason);
   g_free (self->open_notice);
   g_free (self->model_notice);
+  g_free (self->model_error);
   g_strfreev (self->classes);
   ls_model_choice_free (self->choice);
   g_mutex_clear (&self->model_lock);
@@ -194,7 +196,11 @@ open_worker (GTask *task,
   self->choice = ls_pipeline_choose_model (store, NULL, &error);
   if (self->choice == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      /* The workspace still opens, to browse and label; diagnosing says
+       * why it cannot. */
+      self->model_error = g_strdup (error->message);
+      self->model_notice = g_strdup_printf (_ ("No model to diagnose with: %s"), error->message);
+      g_task_return_pointer (task, g_steal_pointer (&self), g_object_unref);
       return;
     }
   self->synthetic = ls_model_choice_is_synthetic (self->choice);
@@ -377,6 +383,12 @@ diagnose_worker (GTask *task,
   g_autofree char *path = NULL;
   LsDiagnosis *diagnosis;
 
+  if (self->choice == NULL)
+    {
+      g_task_return_new_error (task, LS_MODEL_SOURCE_ERROR, LS_MODEL_SOURCE_ERROR_NO_ACTIVE,
+                               _ ("No model to diagnose with: %s"), self->model_error);
+      return;
+    }
   if (!self->read_only || d->sha256 != NULL)
     {
       store = ls_store_open (self->path, self->read_only ? LS_STORE_OPEN_READ_ONLY : LS_STORE_OPEN_DEFAULT,
@@ -772,6 +784,12 @@ tta_worker (GTask *task,
   if (pipeline == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (self->choice == NULL)
+    {
+      g_task_return_new_error (task, LS_MODEL_SOURCE_ERROR, LS_MODEL_SOURCE_ERROR_NO_ACTIVE,
+                               _ ("No model to diagnose with: %s"), self->model_error);
       return;
     }
   image = ls_pipeline_read_image (d->path, NULL, &error);

@@ -49,6 +49,8 @@ const char *ls_session_get_read_only_reason (LsSession *self);
 /* What opening found: missing image files, orphans removed; or NULL. */
 const char *ls_session_get_open_notice (LsSession *self);
 const char *const *ls_session_get_classes (LsSession *self);
+/* NULL when no model could be loaded (the model notice says why): the
+ * workspace can be browsed, diagnosing fails with that reason. */
 const LsModelChoice *ls_session_get_model (LsSession *self);
 /* The model was trained on synthetic images only (model-info.h). */
 gboolean ls_session_is_synthetic_model (LsSession *self);

@@ -228,9 +228,11 @@ filter_cb (GtkDropDown *dropdown,
   guint row = gtk_drop_down_get_selected (dropdown);
   guint n_classes;
 
-  if (self->list == NULL || row == GTK_INVALID_LIST_POSITION)
+  if (self->list == NULL || row == GTK_INVALID_LIST_POSITION || self->updating_controls)
     return;
   n_classes = ls_image_list_get_n_classes (self->list);
+  if (n_classes == 0 && row >= FILTER_ROW_FIRST_CLASS)
+    return;
   if (row == FILTER_ROW_ALL)
     ls_image_list_set_filter (self->list, LS_IMAGE_FILTER_ALL, -1);
   else if (row == FILTER_ROW_UNLABELLED)
@@ -253,7 +255,7 @@ sort_cb (GtkDropDown *dropdown,
 {
   guint row = gtk_drop_down_get_selected (dropdown);
 
-  if (self->list == NULL)
+  if (self->list == NULL || self->updating_controls)
     return;
   ls_image_list_set_sort (self->list, row == 1   ? LS_IMAGE_SORT_ADDED
                                       : row == 2 ? LS_IMAGE_SORT_UNCERTAINTY
@@ -715,15 +717,19 @@ set_session (LsWindow *self,
   fill_filter_dropdown (self);
   adw_view_switcher_title_set_title (self->switcher_title, ls_session_get_title (session));
   adw_view_switcher_title_set_subtitle (self->switcher_title,
-                                        *choice->model->name ? choice->model->name
-                                                             : choice->model->id);
+                                        choice == NULL         ? _ ("No model")
+                                        : *choice->model->name ? choice->model->name
+                                                               : choice->model->id);
   gtk_window_set_title (GTK_WINDOW (self), ls_session_get_title (session));
 
   /* The info bar stays while a synthetic model is active. */
-  synthetic = g_strdup_printf (_ ("The active model, %s, was trained on synthetic images only. It "
-                                  "shows how Lungscope works; it is not for diagnosis."),
-                               *choice->model->name ? choice->model->name : choice->model->id);
-  gtk_label_set_label (self->synthetic_label, synthetic);
+  if (choice != NULL)
+    {
+      synthetic = g_strdup_printf (_ ("The active model, %s, was trained on synthetic images only. "
+                                      "It shows how Lungscope works; it is not for diagnosis."),
+                                   *choice->model->name ? choice->model->name : choice->model->id);
+      gtk_label_set_label (self->synthetic_label, synthetic);
+    }
   gtk_info_bar_set_revealed (self->synthetic_bar, ls_session_is_synthetic_model (session));
 
   if (ls_session_is_read_only (session))
@@ -735,7 +741,8 @@ set_session (LsWindow *self,
   if (ls_session_get_open_notice (session) != NULL)
     g_string_append_printf (notice, "%s%s", notice->len ? " " : "",
                             ls_session_get_open_notice (session));
-  if (ls_session_get_model_notice (session) != NULL && !ls_session_is_read_only (session))
+  if (ls_session_get_model_notice (session) != NULL &&
+      (!ls_session_is_read_only (session) || choice == NULL))
     g_string_append_printf (notice, "%s%s", notice->len ? " " : "",
                             ls_session_get_model_notice (session));
   ls_window_show_notice (self, ls_session_is_read_only (session) ? GTK_MESSAGE_WARNING : GTK_MESSAGE_INFO,

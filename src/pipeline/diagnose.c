@@ -31,32 +31,58 @@ ls_diagnose_options_init (LsDiagnoseOptions *options)
   options->log = TRUE;
 }
 
+/* The file's bytes, one read; errors name the file. */
+static char *
+read_bytes (const char *path,
+            gsize *len,
+            GError **error)
+{
+  g_autofree char *shown = g_filename_display_name (path);
+  char *bytes = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s: is a folder", shown);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &bytes, len, error))
+    return NULL;
+  return bytes;
+}
+
+static LsImage *
+decode_bytes (const char *path,
+              const char *bytes,
+              gsize len,
+              const LsDecodeOptions *options,
+              GError **error)
+{
+  g_autofree char *shown = g_filename_display_name (path);
+  LsImage *image = ls_image_load_bytes ((const guint8 *) bytes, len, shown, options, error);
+
+  if (image != NULL && image->source == NULL)
+    image->source = g_strdup (path);
+  return image;
+}
+
 LsImage *
 ls_pipeline_read_image (const char *path,
                         char **sha256,
                         GError **error)
 {
   g_autofree char *bytes = NULL;
-  g_autofree char *shown = NULL;
   gsize len = 0;
   LsImage *image;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  shown = g_filename_display_name (path);
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR, "%s: is a folder", shown);
-      return NULL;
-    }
   /* One read: the bytes hashed are the bytes decoded. */
-  if (!g_file_get_contents (path, &bytes, &len, error))
+  bytes = read_bytes (path, &len, error);
+  if (bytes == NULL)
     return NULL;
-  image = ls_image_load_bytes ((const guint8 *) bytes, len, shown, NULL, error);
+  image = decode_bytes (path, bytes, len, NULL, error);
   if (image == NULL)
     return NULL;
-  if (image->source == NULL)
-    image->source = g_strdup (path);
   if (sha256 != NULL)
     *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
   return image;
@@ -175,6 +201,8 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
                            GError **error)
 {
   g_autoptr (LsDiagnosis) d = NULL;
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
   LsDiagnoseOptions defaults;
   gint64 start;
   const char *method;
@@ -198,22 +226,38 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
   d->name = g_filename_display_name (path);
   d->log_id = -1;
   start = g_get_monotonic_time ();
-  d->image = ls_pipeline_read_image (path, &d->sha256, error);
-  if (d->image == NULL)
-    return NULL;
-  d->read_seconds = (g_get_monotonic_time () - start) / 1e6;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  bytes = read_bytes (path, &len, error);
+  if (bytes == NULL)
     return NULL;
   if (options->early != NULL && options->predict.saliency)
     {
-      g_autoptr (LsPrediction) quick = ls_pipeline_predict (choice->model, d->image, NULL, error);
+      /* The first answer from the decoder's fast path, straight to about
+       * the model's size; the full image for the viewer and the map comes
+       * next. */
+      g_autoptr (LsImage) small = NULL;
+      g_autoptr (LsPrediction) quick = NULL;
+      LsDecodeOptions fast;
 
+      ls_decode_options_init (&fast);
+      fast.target_size = choice->model->size;
+      small = decode_bytes (path, bytes, len, &fast, error);
+      if (small == NULL)
+        return NULL;
+      quick = ls_pipeline_predict (choice->model, small, NULL, error);
       if (quick == NULL)
         return NULL;
       options->early (quick, options->early_data);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
     }
+  d->image = decode_bytes (path, bytes, len, NULL, error);
+  if (d->image == NULL)
+    return NULL;
+  d->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
+  g_clear_pointer (&bytes, g_free);
+  d->read_seconds = (g_get_monotonic_time () - start) / 1e6;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
   d->prediction = ls_pipeline_predict (choice->model, d->image, &options->predict, error);
   if (d->prediction == NULL)
     return NULL;

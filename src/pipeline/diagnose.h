@@ -42,7 +42,9 @@ typedef enum
 GQuark ls_diagnose_error_quark (void);
 
 /* Called from the worker with the calibrated probabilities before the
- * saliency map is computed (the prediction has no map yet). */
+ * full image is decoded and the saliency map computed: a first answer from
+ * the decoder's fast path (straight to about the model's size), within a
+ * few thousandths of the final probabilities, which follow. */
 typedef void (*LsDiagnoseEarlyFunc) (const LsPrediction *prediction,
                                      gpointer user_data);
 
@@ -56,9 +58,9 @@ typedef struct
   float opacity;
   gboolean sync_folder; /* also fsync the overlay's folder (one file: yes) */
   gboolean log;         /* log the prediction in the store (default TRUE) */
-  /* With saliency: the probabilities as soon as they are known (one more
-   * forward pass, a few milliseconds), so a window shows them before the
-   * map; NULL: none. */
+  /* With saliency: a first answer as soon as possible (the fast decode and
+   * one more forward pass), so a window shows it before the map; NULL:
+   * none. */
   LsDiagnoseEarlyFunc early;
   gpointer early_data;
 } LsDiagnoseOptions;
