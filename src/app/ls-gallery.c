@@ -507,10 +507,9 @@ ls_gallery_set_list (LsGallery *self,
       g_signal_connect_swapped (list, "notify::workspace-path", G_CALLBACK (list_workspace_cb),
                                 self);
     }
-  /* The old cells unbind here, before the loader forgets the workspace. */
+  /* The new list's workspace before its items bind. */
+  list_workspace_cb (self);
   gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
-  if (self->thumbnails != NULL)
-    list_workspace_cb (self);
   update_class_css (self);
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIST]);
