@@ -15,11 +15,13 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 
 #include "dataset/import.h"
+#include "dataset/thumbnail.h"
 #include "dataset/phantom.h"
 #include "imaging/png-write.h"
 #include "ls-gallery.h"
@@ -301,6 +303,25 @@ test_list (void)
   sqlite3_close (db);
 }
 
+typedef struct
+{
+  GtkWindow *window;
+  LsGallery *gallery;
+  LsImageList *list;
+  char *activated;
+  guint selected_notifies;
+} Gui;
+
+static gboolean
+thumbnails_idle (gpointer user_data)
+{
+  Gui *g = user_data;
+  LsThumbnailLoaderStats stats;
+
+  ls_gallery_get_thumbnail_stats (g->gallery, &stats);
+  return stats.pending == 0 && stats.in_flight == 0 && stats.loaded > 0;
+}
+
 /* ---- updates without a reload ---- */
 
 static void
@@ -460,31 +481,60 @@ test_update (void)
   ls_image_list_reload_item (list, ls_image_item_get_sha256 (a));
   ls_gui_test_wait_for (item_unlabelled, a, 30, "the reloaded item");
 
+  /* A load that fails leaves the list as it was. */
+  {
+    g_autofree char *nowhere = g_build_filename (tmp, "nowhere.lungscope", NULL);
+
+    w = (Wait){ 0 };
+    ls_image_list_load_async (list, nowhere, NULL, load_cb, &w);
+    ls_gui_test_wait_for (wait_done, &w, 30, "a failed load");
+    g_assert_false (w.ok);
+    g_assert_nonnull (w.error);
+    g_test_message ("a load of a missing workspace: %s", w.error->message);
+    g_clear_error (&w.error);
+    g_assert_cmpuint (ls_image_list_get_n_total (list), ==, 9);
+    g_assert_cmpstr (ls_image_list_get_workspace_path (list), ==, ws);
+    g_assert_false (ls_image_list_get_loading (list));
+  }
+
+  /* Thumbnails in a gallery: one missing from the cache is made again
+   * from the image and cached; one whose image is gone too is marked. */
+  {
+    GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+    LsGallery *gallery = LS_GALLERY (ls_gallery_new ());
+    LsImageItem *rebuilt = item_at (list, 1), *lost = item_at (list, 2);
+    g_autofree char *rebuilt_cache = ls_store_thumbnail_file (store, ls_image_item_get_sha256 (rebuilt));
+    g_autofree char *lost_cache = ls_store_thumbnail_file (store, ls_image_item_get_sha256 (lost));
+    g_autofree char *lost_file = ls_store_image_file (store, ls_image_item_get_image (lost));
+    LsThumbnailLoaderStats stats;
+    Gui g = { window, gallery, list, NULL, 0 };
+
+    g_assert_cmpint (g_unlink (rebuilt_cache), ==, 0);
+    g_assert_cmpint (g_unlink (lost_cache), ==, 0);
+    g_assert_cmpint (g_unlink (lost_file), ==, 0);
+    gtk_window_set_default_size (window, 700, 500);
+    gtk_window_set_child (window, GTK_WIDGET (gallery));
+    ls_gallery_set_list (gallery, list);
+    gtk_window_present (window);
+    ls_gui_test_wait_frames (GTK_WIDGET (window), 2);
+    ls_gui_test_wait_for (thumbnails_idle, &g, 60, "the thumbnails");
+    ls_gallery_get_thumbnail_stats (gallery, &stats);
+    g_assert_cmpuint (stats.failed, ==, 1);
+    g_assert_cmpuint (stats.loaded, ==, 8);
+    g_assert_nonnull (ls_image_item_get_thumbnail (rebuilt));
+    g_assert_true (g_file_test (rebuilt_cache, G_FILE_TEST_IS_REGULAR));
+    g_assert_null (ls_image_item_get_thumbnail (lost));
+    ls_gui_test_wait_frames (GTK_WIDGET (window), 2);
+    g_free (ls_gui_test_save_window_png (window, "gallery-small.png"));
+    gtk_window_destroy (window);
+  }
+
   g_clear_pointer (&store, ls_store_close);
   g_clear_object (&list);
   ls_test_remove_tree (tmp);
 }
 
 /* ---- the gallery on screen ---- */
-
-typedef struct
-{
-  GtkWindow *window;
-  LsGallery *gallery;
-  LsImageList *list;
-  char *activated;
-  guint selected_notifies;
-} Gui;
-
-static gboolean
-thumbnails_idle (gpointer user_data)
-{
-  Gui *g = user_data;
-  LsThumbnailLoaderStats stats;
-
-  ls_gallery_get_thumbnail_stats (g->gallery, &stats);
-  return stats.pending == 0 && stats.in_flight == 0 && stats.loaded > 0;
-}
 
 static void
 settle (Gui *g)
