@@ -27,14 +27,17 @@
 #include "ls-gallery.h"
 #include "ls-gui-test.h"
 #include "ls-image-list.h"
+#include "ls-reveal-model.h"
 #include "ls-test.h"
 
 #define N_IMAGES 5000
 
-/* The longest main-loop stall allowed while scrolling. The target is
- * 50 ms (DESIGN §7); this machine's two cores are shared with other
- * builds, so the assertion leaves room and the message gives the figure. */
-#define STALL_BOUND_MS 250.0
+/* The longest main-loop stall while scrolling: the target is 50 ms of
+ * the main thread's own work (DESIGN §7). On this machine's two shared
+ * cores the wall-clock stall adds the time spent waiting for a core, so it
+ * only gets a generous bound; the messages give both figures. */
+#define STALL_CPU_BOUND_MS 50.0
+#define STALL_WALL_BOUND_MS 1000.0
 
 /* ---- helpers ---- */
 
@@ -320,6 +323,101 @@ thumbnails_idle (gpointer user_data)
 
   ls_gallery_get_thumbnail_stats (g->gallery, &stats);
   return stats.pending == 0 && stats.in_flight == 0 && stats.loaded > 0;
+}
+
+/* ---- the reveal model ---- */
+
+/* Keeps @mirror equal to what the reveal model announced. */
+static void
+mirror_cb (GListModel *model,
+           guint position,
+           guint removed,
+           guint added,
+           GPtrArray *mirror)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, (int) (position + i), g_list_model_get_item (model, position + i));
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+}
+
+static void
+check_prefix (LsRevealModel *reveal,
+              GListModel *model,
+              GPtrArray *mirror)
+{
+  g_assert_cmpuint (mirror->len, <=, g_list_model_get_n_items (model));
+  for (guint i = 0; i < mirror->len; i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (model, i);
+
+      g_assert_true (mirror->pdata[i] == item);
+    }
+  g_assert_cmpuint (ls_reveal_model_get_n_hidden (reveal), ==,
+                    g_list_model_get_n_items (model) - mirror->len);
+}
+
+static void
+add_objects (GListStore *store,
+             guint position,
+             guint removed,
+             guint n)
+{
+  g_autoptr (GPtrArray) objects = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (objects, g_object_new (G_TYPE_OBJECT, NULL));
+  g_list_store_splice (store, position, removed, objects->pdata, n);
+}
+
+static void
+test_reveal (void)
+{
+  g_autoptr (GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr (GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (LsRevealModel) reveal = NULL;
+  GListModel *model = G_LIST_MODEL (store);
+  guint steps = 0;
+
+  add_objects (store, 0, 0, 5);
+  reveal = ls_reveal_model_new (model, 4);
+  mirror_cb (G_LIST_MODEL (reveal), 0, 0, 5, mirror);
+  g_signal_connect (reveal, "items-changed", G_CALLBACK (mirror_cb), mirror);
+  check_prefix (reveal, model, mirror);
+  /* Small changes pass straight through. */
+  add_objects (store, 2, 1, 3);
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, 7);
+  /* A large one is shown a step at a time. */
+  add_objects (store, 0, 7, 100);
+  g_assert_cmpuint (mirror->len, ==, 4);
+  check_prefix (reveal, model, mirror);
+  while (ls_reveal_model_step (reveal))
+    {
+      check_prefix (reveal, model, mirror);
+      steps++;
+    }
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, 100);
+  g_assert_cmpuint (steps, ==, 23); /* 8, 12, … 96 still hiding some */
+  /* Changes while revealing: inside and beyond the shown part. */
+  add_objects (store, 50, 0, 40);
+  g_assert_cmpuint (mirror->len, ==, 54);
+  add_objects (store, 10, 2, 1);
+  check_prefix (reveal, model, mirror);
+  add_objects (store, 120, 0, 1);
+  check_prefix (reveal, model, mirror);
+  g_list_store_remove (store, 0);
+  check_prefix (reveal, model, mirror);
+  ls_reveal_model_step (reveal);
+  check_prefix (reveal, model, mirror);
+  ls_reveal_model_reveal_all (reveal);
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+  g_list_store_remove_all (store);
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, 0);
 }
 
 /* ---- updates without a reload ---- */
@@ -629,6 +727,9 @@ test_gallery (void)
   g_test_message ("thumbnails on screen %.0f ms after the load began; longest main-loop stall "
                   "%.1f ms (%.1f ms of it working)",
                   (g_get_monotonic_time () - start) / 1000.0, load_stall, load_stall_cpu);
+  /* Opening makes its cells over a few frames (ls-reveal-model.h). */
+  g_assert_cmpfloat (load_stall_cpu, <, 2 * STALL_CPU_BOUND_MS);
+  g_assert_cmpfloat (load_stall, <, STALL_WALL_BOUND_MS);
   settle (&g);
   ls_gallery_get_thumbnail_stats (g.gallery, &stats);
   g_assert_cmpuint (stats.max_in_flight, <=, 3);
@@ -727,7 +828,8 @@ test_gallery (void)
                   stats.loaded, stats.cancelled, stats.cached, stats.max_in_flight);
   g_assert_cmpuint (stats.max_in_flight, <=, 3);
   g_assert_cmpuint (stats.cached, <=, 320 + 100);
-  g_assert_cmpfloat (stall, <, STALL_BOUND_MS);
+  g_assert_cmpfloat (stall_cpu, <, STALL_CPU_BOUND_MS);
+  g_assert_cmpfloat (stall, <, STALL_WALL_BOUND_MS);
   /* The last image is on screen. */
   settle (&g);
   item = item_at (g.list, N_IMAGES - 1);
@@ -751,6 +853,7 @@ main (int argc,
   adw_init ();
 
   g_test_add_func ("/lungscope/app/gallery/list", test_list);
+  g_test_add_func ("/lungscope/app/gallery/reveal", test_reveal);
   g_test_add_func ("/lungscope/app/gallery/update", test_update);
   g_test_add_func ("/lungscope/app/gallery/grid", test_gallery);
 
