@@ -219,8 +219,9 @@ test_list (void)
                                LS_IMAGE_LIST_UNCERTAIN_FRACTION * log (3.0));
   check_filter (list, db, LS_IMAGE_FILTER_UNCERTAIN, 0, uncertain, NULL, "uncertain");
   check_filter (list, db, LS_IMAGE_FILTER_OOD, 0, "p.ood_flag = 1", NULL, "ood");
-  ls_image_list_set_filter (list, LS_IMAGE_FILTER_ALL, 0);
+  ls_image_list_set_filter (list, LS_IMAGE_FILTER_ALL, -1); /* the class is ignored */
   g_assert_cmpuint (ls_image_list_get_n_items (list), ==, N_IMAGES);
+  g_assert_cmpint (ls_image_list_get_filter_class (list), ==, 2);
 
   /* Items carry what the store says. */
   {

@@ -915,8 +915,11 @@ ls_image_list_set_filter (LsImageList *self,
 
   g_return_if_fail (LS_IS_IMAGE_LIST (self));
   g_return_if_fail (filter >= LS_IMAGE_FILTER_ALL && filter <= LS_IMAGE_FILTER_OOD);
-  g_return_if_fail (filter_class >= 0);
+  g_return_if_fail (filter != LS_IMAGE_FILTER_LABEL || filter_class >= 0);
 
+  /* The class matters only to the label filter (callers pass -1 otherwise). */
+  if (filter != LS_IMAGE_FILTER_LABEL)
+    filter_class = self->filter_class;
   filter_changed = filter != self->filter_kind;
   class_changed = filter_class != self->filter_class;
   if (!filter_changed && !class_changed)

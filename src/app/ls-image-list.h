@@ -110,8 +110,8 @@ double ls_image_list_get_uncertain_threshold (LsImageList *self);
 LsImageFilter ls_image_list_get_filter (LsImageList *self);
 /* The class the LS_IMAGE_FILTER_LABEL filter keeps. */
 int ls_image_list_get_filter_class (LsImageList *self);
-/* Sets the filter and, for LS_IMAGE_FILTER_LABEL, its class (ignored
- * otherwise) in one change. */
+/* Sets the filter and, for LS_IMAGE_FILTER_LABEL, its class (≥ 0; any
+ * value, -1 say, is ignored with the other filters) in one change. */
 void ls_image_list_set_filter (LsImageList *self,
                                LsImageFilter filter,
                                int filter_class);
