@@ -72,12 +72,23 @@ diagnosed (gpointer data)
          ls_viewer_get_image (w->viewer) != NULL;
 }
 
+static gboolean
+thumbnails_loaded (gpointer data)
+{
+  LsThumbnailLoaderStats stats;
+
+  ls_gallery_get_thumbnail_stats (fx.window->gallery, &stats);
+  return stats.pending == 0 && stats.in_flight == 0;
+}
+
 static void
 render (const char *name)
 {
   g_autofree char *file = g_strdup_printf ("app-%s.png", name);
 
   ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 3);
+  ls_gui_test_wait_for (thumbnails_loaded, NULL, 30, "the gallery's thumbnails");
+  ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 2);
   g_free (ls_gui_test_save_window_png (GTK_WINDOW (fx.window), file));
 }
 

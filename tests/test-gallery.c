@@ -15,24 +15,31 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 
 #include "dataset/import.h"
+#include "dataset/thumbnail.h"
 #include "dataset/phantom.h"
 #include "imaging/png-write.h"
 #include "ls-gallery.h"
 #include "ls-gui-test.h"
 #include "ls-image-list.h"
+#include "ls-reveal-model.h"
 #include "ls-test.h"
 
 #define N_IMAGES 5000
 
-/* The longest main-loop stall allowed while scrolling. The target is
- * 50 ms (DESIGN §7); this machine's two cores are shared with other
- * builds, so the assertion leaves room and the message gives the figure. */
-#define STALL_BOUND_MS 250.0
+/* The longest main-loop stall: the target is 50 ms (DESIGN §7). On this
+ * machine's two cores, shared with other builds, the wall-clock stall is
+ * mostly waiting for a core, and even the main thread's own CPU time
+ * between two probe ticks grows when ticks come late (more work piles up
+ * between them): typically 20-30 ms, at worst about 70 ms seen. So the
+ * assertions are generous and the messages give both figures. */
+#define STALL_CPU_BOUND_MS 100.0
+#define STALL_WALL_BOUND_MS 1000.0
 
 /* ---- helpers ---- */
 
@@ -212,8 +219,9 @@ test_list (void)
                                LS_IMAGE_LIST_UNCERTAIN_FRACTION * log (3.0));
   check_filter (list, db, LS_IMAGE_FILTER_UNCERTAIN, 0, uncertain, NULL, "uncertain");
   check_filter (list, db, LS_IMAGE_FILTER_OOD, 0, "p.ood_flag = 1", NULL, "ood");
-  ls_image_list_set_filter (list, LS_IMAGE_FILTER_ALL, 0);
+  ls_image_list_set_filter (list, LS_IMAGE_FILTER_ALL, -1); /* the class is ignored */
   g_assert_cmpuint (ls_image_list_get_n_items (list), ==, N_IMAGES);
+  g_assert_cmpint (ls_image_list_get_filter_class (list), ==, 2);
 
   /* Items carry what the store says. */
   {
@@ -299,6 +307,120 @@ test_list (void)
   g_assert_cmpuint (ls_image_list_find (list, "0000"), ==, GTK_INVALID_LIST_POSITION);
 
   sqlite3_close (db);
+}
+
+typedef struct
+{
+  GtkWindow *window;
+  LsGallery *gallery;
+  LsImageList *list;
+  char *activated;
+  guint selected_notifies;
+} Gui;
+
+static gboolean
+thumbnails_idle (gpointer user_data)
+{
+  Gui *g = user_data;
+  LsThumbnailLoaderStats stats;
+
+  ls_gallery_get_thumbnail_stats (g->gallery, &stats);
+  return stats.pending == 0 && stats.in_flight == 0 && stats.loaded > 0;
+}
+
+/* ---- the reveal model ---- */
+
+/* Keeps @mirror equal to what the reveal model announced. */
+static void
+mirror_cb (GListModel *model,
+           guint position,
+           guint removed,
+           guint added,
+           GPtrArray *mirror)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, (int) (position + i), g_list_model_get_item (model, position + i));
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+}
+
+static void
+check_prefix (LsRevealModel *reveal,
+              GListModel *model,
+              GPtrArray *mirror)
+{
+  g_assert_cmpuint (mirror->len, <=, g_list_model_get_n_items (model));
+  for (guint i = 0; i < mirror->len; i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (model, i);
+
+      g_assert_true (mirror->pdata[i] == item);
+    }
+  g_assert_cmpuint (ls_reveal_model_get_n_hidden (reveal), ==,
+                    g_list_model_get_n_items (model) - mirror->len);
+}
+
+static void
+add_objects (GListStore *store,
+             guint position,
+             guint removed,
+             guint n)
+{
+  g_autoptr (GPtrArray) objects = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (objects, g_object_new (G_TYPE_OBJECT, NULL));
+  g_list_store_splice (store, position, removed, objects->pdata, n);
+}
+
+static void
+test_reveal (void)
+{
+  g_autoptr (GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr (GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (LsRevealModel) reveal = NULL;
+  GListModel *model = G_LIST_MODEL (store);
+  guint steps = 0;
+
+  add_objects (store, 0, 0, 5);
+  reveal = ls_reveal_model_new (model, 4);
+  mirror_cb (G_LIST_MODEL (reveal), 0, 0, 5, mirror);
+  g_signal_connect (reveal, "items-changed", G_CALLBACK (mirror_cb), mirror);
+  check_prefix (reveal, model, mirror);
+  /* Small changes pass straight through. */
+  add_objects (store, 2, 1, 3);
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, 7);
+  /* A large one is shown a step at a time. */
+  add_objects (store, 0, 7, 100);
+  g_assert_cmpuint (mirror->len, ==, 4);
+  check_prefix (reveal, model, mirror);
+  while (ls_reveal_model_step (reveal))
+    {
+      check_prefix (reveal, model, mirror);
+      steps++;
+    }
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, 100);
+  g_assert_cmpuint (steps, ==, 23); /* 8, 12, … 96 still hiding some */
+  /* Changes while revealing: inside and beyond the shown part. */
+  add_objects (store, 50, 0, 40);
+  g_assert_cmpuint (mirror->len, ==, 54);
+  add_objects (store, 10, 2, 1);
+  check_prefix (reveal, model, mirror);
+  add_objects (store, 120, 0, 1);
+  check_prefix (reveal, model, mirror);
+  g_list_store_remove (store, 0);
+  check_prefix (reveal, model, mirror);
+  ls_reveal_model_step (reveal);
+  check_prefix (reveal, model, mirror);
+  ls_reveal_model_reveal_all (reveal);
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+  g_list_store_remove_all (store);
+  check_prefix (reveal, model, mirror);
+  g_assert_cmpuint (mirror->len, ==, 0);
 }
 
 /* ---- updates without a reload ---- */
@@ -460,31 +582,60 @@ test_update (void)
   ls_image_list_reload_item (list, ls_image_item_get_sha256 (a));
   ls_gui_test_wait_for (item_unlabelled, a, 30, "the reloaded item");
 
+  /* A load that fails leaves the list as it was. */
+  {
+    g_autofree char *nowhere = g_build_filename (tmp, "nowhere.lungscope", NULL);
+
+    w = (Wait){ 0 };
+    ls_image_list_load_async (list, nowhere, NULL, load_cb, &w);
+    ls_gui_test_wait_for (wait_done, &w, 30, "a failed load");
+    g_assert_false (w.ok);
+    g_assert_nonnull (w.error);
+    g_test_message ("a load of a missing workspace: %s", w.error->message);
+    g_clear_error (&w.error);
+    g_assert_cmpuint (ls_image_list_get_n_total (list), ==, 9);
+    g_assert_cmpstr (ls_image_list_get_workspace_path (list), ==, ws);
+    g_assert_false (ls_image_list_get_loading (list));
+  }
+
+  /* Thumbnails in a gallery: one missing from the cache is made again
+   * from the image and cached; one whose image is gone too is marked. */
+  {
+    GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+    LsGallery *gallery = LS_GALLERY (ls_gallery_new ());
+    LsImageItem *rebuilt = item_at (list, 1), *lost = item_at (list, 2);
+    g_autofree char *rebuilt_cache = ls_store_thumbnail_file (store, ls_image_item_get_sha256 (rebuilt));
+    g_autofree char *lost_cache = ls_store_thumbnail_file (store, ls_image_item_get_sha256 (lost));
+    g_autofree char *lost_file = ls_store_image_file (store, ls_image_item_get_image (lost));
+    LsThumbnailLoaderStats stats;
+    Gui g = { window, gallery, list, NULL, 0 };
+
+    g_assert_cmpint (g_unlink (rebuilt_cache), ==, 0);
+    g_assert_cmpint (g_unlink (lost_cache), ==, 0);
+    g_assert_cmpint (g_unlink (lost_file), ==, 0);
+    gtk_window_set_default_size (window, 700, 500);
+    gtk_window_set_child (window, GTK_WIDGET (gallery));
+    ls_gallery_set_list (gallery, list);
+    gtk_window_present (window);
+    ls_gui_test_wait_frames (GTK_WIDGET (window), 2);
+    ls_gui_test_wait_for (thumbnails_idle, &g, 60, "the thumbnails");
+    ls_gallery_get_thumbnail_stats (gallery, &stats);
+    g_assert_cmpuint (stats.failed, ==, 1);
+    g_assert_cmpuint (stats.loaded, ==, 8);
+    g_assert_nonnull (ls_image_item_get_thumbnail (rebuilt));
+    g_assert_true (g_file_test (rebuilt_cache, G_FILE_TEST_IS_REGULAR));
+    g_assert_null (ls_image_item_get_thumbnail (lost));
+    ls_gui_test_wait_frames (GTK_WIDGET (window), 2);
+    g_free (ls_gui_test_save_window_png (window, "gallery-small.png"));
+    gtk_window_destroy (window);
+  }
+
   g_clear_pointer (&store, ls_store_close);
   g_clear_object (&list);
   ls_test_remove_tree (tmp);
 }
 
 /* ---- the gallery on screen ---- */
-
-typedef struct
-{
-  GtkWindow *window;
-  LsGallery *gallery;
-  LsImageList *list;
-  char *activated;
-  guint selected_notifies;
-} Gui;
-
-static gboolean
-thumbnails_idle (gpointer user_data)
-{
-  Gui *g = user_data;
-  LsThumbnailLoaderStats stats;
-
-  ls_gallery_get_thumbnail_stats (g->gallery, &stats);
-  return stats.pending == 0 && stats.in_flight == 0 && stats.loaded > 0;
-}
 
 static void
 settle (Gui *g)
@@ -579,6 +730,9 @@ test_gallery (void)
   g_test_message ("thumbnails on screen %.0f ms after the load began; longest main-loop stall "
                   "%.1f ms (%.1f ms of it working)",
                   (g_get_monotonic_time () - start) / 1000.0, load_stall, load_stall_cpu);
+  /* Opening makes its cells over a few frames (ls-reveal-model.h). */
+  g_assert_cmpfloat (load_stall_cpu, <, STALL_CPU_BOUND_MS);
+  g_assert_cmpfloat (load_stall, <, STALL_WALL_BOUND_MS);
   settle (&g);
   ls_gallery_get_thumbnail_stats (g.gallery, &stats);
   g_assert_cmpuint (stats.max_in_flight, <=, 3);
@@ -677,7 +831,8 @@ test_gallery (void)
                   stats.loaded, stats.cancelled, stats.cached, stats.max_in_flight);
   g_assert_cmpuint (stats.max_in_flight, <=, 3);
   g_assert_cmpuint (stats.cached, <=, 320 + 100);
-  g_assert_cmpfloat (stall, <, STALL_BOUND_MS);
+  g_assert_cmpfloat (stall_cpu, <, STALL_CPU_BOUND_MS);
+  g_assert_cmpfloat (stall, <, STALL_WALL_BOUND_MS);
   /* The last image is on screen. */
   settle (&g);
   item = item_at (g.list, N_IMAGES - 1);
@@ -701,6 +856,7 @@ main (int argc,
   adw_init ();
 
   g_test_add_func ("/lungscope/app/gallery/list", test_list);
+  g_test_add_func ("/lungscope/app/gallery/reveal", test_reveal);
   g_test_add_func ("/lungscope/app/gallery/update", test_update);
   g_test_add_func ("/lungscope/app/gallery/grid", test_gallery);
 

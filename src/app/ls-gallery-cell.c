@@ -183,7 +183,7 @@ predicted_words (LsGalleryCell *self)
   double confidence = ls_image_item_get_confidence (self->item);
 
   if (predicted == NULL)
-    return g_strdup (_ ("Not predicted yet"));
+    return g_strdup (_ ("No prediction yet"));
   if (!isfinite (confidence))
     return g_strdup_printf (_ ("Model: %s"), predicted);
   /* Translators: the model's latest prediction and its probability. */
@@ -256,15 +256,20 @@ refresh (LsGalleryCell *self)
   /* The model's latest reading: an outlined pill with its probability. */
   set_class_css (GTK_WIDGET (self->predicted_badge), &self->predicted_class,
                  ls_image_item_get_predicted (item));
-  gtk_widget_set_visible (GTK_WIDGET (self->predicted_badge), predicted != NULL);
+  if (predicted != NULL && isfinite (confidence))
+    /* Translators: a class and the model's probability for it, "Pneumonia 87%". */
+    predicted_text = g_strdup_printf (_ ("%s %.0f%%"), predicted, 100.0 * confidence);
+  else if (predicted != NULL)
+    predicted_text = g_strdup (predicted);
+  else
+    /* Translators: no prediction of the model is logged for the image. */
+    predicted_text = g_strdup (_ ("No prediction"));
+  gtk_label_set_label (self->predicted_badge, predicted_text);
+  /* A dim pill rather than none, so every cell has the same height. */
   if (predicted != NULL)
-    {
-      if (isfinite (confidence))
-        /* Translators: a class and the model's probability for it, "Pneumonia 87%". */
-        predicted_text = g_strdup_printf (_ ("%s %.0f%%"), predicted, 100.0 * confidence);
-      gtk_label_set_label (self->predicted_badge,
-                           predicted_text != NULL ? predicted_text : predicted);
-    }
+    gtk_widget_remove_css_class (GTK_WIDGET (self->predicted_badge), "ls-unread");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->predicted_badge), "ls-unread");
   gtk_widget_set_visible (GTK_WIDGET (self->ood_mark), ood);
 
   label_tip = label_words (self);

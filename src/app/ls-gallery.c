@@ -11,6 +11,7 @@
 
 #include "ls-gallery-cell.h"
 #include "ls-gallery.h"
+#include "ls-reveal-model.h"
 #include "report/report.h"
 
 /* Loads at once: two cores, and the main loop needs one. */
@@ -19,6 +20,8 @@
  * max-columns cells bound (240), most of them off screen. At the cell's
  * size, 148² RGB, that is 64 KiB each (256 KiB at scale 2). */
 #define THUMBNAILS_CACHED 320
+/* Cells made a frame when many items arrive at once (ls-reveal-model.h). */
+#define REVEAL_STEP 40
 
 struct _LsGallery
 {
@@ -33,7 +36,9 @@ struct _LsGallery
 
   /* Owned references */
   LsImageList *list;
+  LsRevealModel *reveal;
   GtkSingleSelection *selection;
+  guint reveal_tick;
   LsThumbnailLoader *thumbnails;
   GHashTable *cells; /* bound item → its cell (borrowed) */
   GtkCssProvider *class_css;
@@ -322,6 +327,26 @@ selection_changed_cb (LsGallery *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_SHA256]);
 }
 
+static gboolean
+reveal_tick_cb (GtkWidget *widget,
+                GdkFrameClock *clock,
+                gpointer user_data)
+{
+  LsGallery *self = LS_GALLERY (widget);
+
+  if (self->reveal != NULL && ls_reveal_model_step (self->reveal))
+    return G_SOURCE_CONTINUE;
+  self->reveal_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+revealing_cb (LsGallery *self)
+{
+  if (self->reveal_tick == 0 && ls_reveal_model_get_n_hidden (self->reveal) > 0)
+    self->reveal_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), reveal_tick_cb, NULL, NULL);
+}
+
 static void
 list_state_cb (LsGallery *self)
 {
@@ -351,6 +376,9 @@ ls_gallery_dispose (GObject *object)
   LsGallery *self = LS_GALLERY (object);
 
   g_clear_handle_id (&self->columns_idle, g_source_remove);
+  if (self->reveal_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->reveal_tick);
+  self->reveal_tick = 0;
   ls_gallery_set_list (self, NULL);
   gtk_grid_view_set_model (self->grid_view, NULL);
   g_clear_pointer (&self->thumbnails, ls_thumbnail_loader_free);
@@ -489,11 +517,16 @@ ls_gallery_set_list (LsGallery *self,
     g_signal_handlers_disconnect_by_data (self->list, self);
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->reveal != NULL)
+    g_signal_handlers_disconnect_by_data (self->reveal, self);
   g_set_object (&self->list, list);
   g_clear_object (&self->selection);
+  g_clear_object (&self->reveal);
   if (list != NULL)
     {
-      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (list)));
+      self->reveal = ls_reveal_model_new (G_LIST_MODEL (list), REVEAL_STEP);
+      g_signal_connect_swapped (self->reveal, "notify::revealing", G_CALLBACK (revealing_cb), self);
+      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->reveal)));
       gtk_single_selection_set_autoselect (self->selection, FALSE);
       gtk_single_selection_set_can_unselect (self->selection, TRUE);
       g_signal_connect_swapped (self->selection, "notify::selected-item",
@@ -507,10 +540,9 @@ ls_gallery_set_list (LsGallery *self,
       g_signal_connect_swapped (list, "notify::workspace-path", G_CALLBACK (list_workspace_cb),
                                 self);
     }
-  /* The old cells unbind here, before the loader forgets the workspace. */
+  /* The new list's workspace before its items bind. */
+  list_workspace_cb (self);
   gtk_grid_view_set_model (self->grid_view, GTK_SELECTION_MODEL (self->selection));
-  if (self->thumbnails != NULL)
-    list_workspace_cb (self);
   update_class_css (self);
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIST]);
@@ -551,6 +583,9 @@ ls_gallery_set_selected_sha256 (LsGallery *self,
   if (self->selection == NULL || g_strcmp0 (sha256, ls_gallery_get_selected_sha256 (self)) == 0)
     return;
   position = sha256 != NULL ? ls_image_list_find (self->list, sha256) : GTK_INVALID_LIST_POSITION;
+  if (position != GTK_INVALID_LIST_POSITION &&
+      position >= g_list_model_get_n_items (G_LIST_MODEL (self->reveal)))
+    ls_reveal_model_reveal_all (self->reveal);
   gtk_single_selection_set_selected (self->selection, position);
   if (position != GTK_INVALID_LIST_POSITION)
     gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", position);

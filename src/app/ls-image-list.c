@@ -336,6 +336,7 @@ set_loading (LsImageList *self,
 
 static void
 apply_load (LsImageList *self,
+            LsStorePool *pool,
             JobResult *result)
 {
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->all));
@@ -349,6 +350,15 @@ apply_load (LsImageList *self,
       LsImageItem *item = result->items->pdata[i];
 
       g_hash_table_replace (self->by_sha, (gpointer) ls_image_item_get_sha256 (item), item);
+    }
+  /* The workspace first: a gallery loads the new items' thumbnails from it. */
+  if (self->pool != pool)
+    {
+      g_clear_pointer (&self->pool, ls_store_pool_unref);
+      self->pool = ls_store_pool_ref (pool);
+      g_free (self->path);
+      self->path = g_strdup (ls_store_pool_get_path (pool));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_PATH]);
     }
   if (classes_changed)
     {
@@ -387,7 +397,7 @@ load_done_cb (GObject *source_object,
       g_task_return_error (outer, error);
       return;
     }
-  apply_load (self, result);
+  apply_load (self, job->pool, result);
   g_task_return_boolean (outer, TRUE);
 }
 
@@ -409,17 +419,13 @@ ls_image_list_load_async (LsImageList *self,
   g_task_set_source_tag (outer, ls_image_list_load_async);
 
   self->generation++;
-  if (g_strcmp0 (self->path, workspace_path) != 0 || self->pool == NULL)
-    {
-      g_free (self->path);
-      self->path = g_strdup (workspace_path);
-      g_clear_pointer (&self->pool, ls_store_pool_unref);
-      /* One read-only connection, kept for the updates. */
-      self->pool = ls_store_pool_new (workspace_path, LS_STORE_OPEN_READ_ONLY, 1);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE_PATH]);
-    }
   job = g_new0 (Job, 1);
-  job->pool = ls_store_pool_ref (self->pool);
+  /* One read-only connection, kept for the updates; the list takes the
+   * new workspace's only when its load succeeds. */
+  if (self->pool != NULL && g_strcmp0 (self->path, workspace_path) == 0)
+    job->pool = ls_store_pool_ref (self->pool);
+  else
+    job->pool = ls_store_pool_new (workspace_path, LS_STORE_OPEN_READ_ONLY, 1);
   job->generation = self->generation;
   set_loading (self, TRUE);
 
@@ -909,8 +915,11 @@ ls_image_list_set_filter (LsImageList *self,
 
   g_return_if_fail (LS_IS_IMAGE_LIST (self));
   g_return_if_fail (filter >= LS_IMAGE_FILTER_ALL && filter <= LS_IMAGE_FILTER_OOD);
-  g_return_if_fail (filter_class >= 0);
+  g_return_if_fail (filter != LS_IMAGE_FILTER_LABEL || filter_class >= 0);
 
+  /* The class matters only to the label filter (callers pass -1 otherwise). */
+  if (filter != LS_IMAGE_FILTER_LABEL)
+    filter_class = self->filter_class;
   filter_changed = filter != self->filter_kind;
   class_changed = filter_class != self->filter_class;
   if (!filter_changed && !class_changed)

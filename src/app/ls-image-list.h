@@ -52,8 +52,9 @@ G_DECLARE_FINAL_TYPE (LsImageList, ls_image_list, LS, IMAGE_LIST, GObject)
 LsImageList *ls_image_list_new (void) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Reads the workspace's images in a worker (the store opened read-only)
- * and replaces the list's contents with them. A second load cancels the
- * first. */
+ * and replaces the list's contents with them; a failed load leaves the
+ * list as it was. A second load makes the first fail with
+ * G_IO_ERROR_CANCELLED. */
 void ls_image_list_load_async (LsImageList *self,
                                const char *workspace_path,
                                GCancellable *cancellable,
@@ -81,7 +82,8 @@ gboolean ls_image_list_update_finish (LsImageList *self,
 void ls_image_list_reload_item (LsImageList *self,
                                 const char *sha256);
 
-/* (nullable) the loaded workspace's folder. */
+/* (nullable) the folder of the workspace last loaded (notified before its
+ * items arrive). */
 const char *ls_image_list_get_workspace_path (LsImageList *self);
 /* (nullable) the workspace's classes in output order; NULL before a load. */
 const char *const *ls_image_list_get_classes (LsImageList *self);
@@ -108,8 +110,8 @@ double ls_image_list_get_uncertain_threshold (LsImageList *self);
 LsImageFilter ls_image_list_get_filter (LsImageList *self);
 /* The class the LS_IMAGE_FILTER_LABEL filter keeps. */
 int ls_image_list_get_filter_class (LsImageList *self);
-/* Sets the filter and, for LS_IMAGE_FILTER_LABEL, its class (ignored
- * otherwise) in one change. */
+/* Sets the filter and, for LS_IMAGE_FILTER_LABEL, its class (≥ 0; any
+ * value, -1 say, is ignored with the other filters) in one change. */
 void ls_image_list_set_filter (LsImageList *self,
                                LsImageFilter filter,
                                int filter_class);
