@@ -537,7 +537,7 @@ import_cb (GObject *source,
                                           "Import cancelled: %u images were added before.",
                                           import->added),
                                 import->added);
-      else if (import->added > 0 || import->known == 0)
+      else if (import->added > 0)
         text = g_strdup_printf (ngettext ("%u image added to the workspace",
                                           "%u images added to the workspace", import->added),
                                 import->added);
