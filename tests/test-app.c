@@ -26,6 +26,7 @@
 #include "ls-gui-test.h"
 #include "ls-test.h"
 #include "ls-window-private.h"
+#include "pipeline/model-source.h"
 #include "pipeline/workspace-paths.h"
 
 static struct
@@ -88,7 +89,8 @@ render (const char *name)
 
   ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 3);
   ls_gui_test_wait_for (thumbnails_loaded, NULL, 30, "the gallery's thumbnails");
-  ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 2);
+  /* Past the stacks' and info bars' transitions (about 250 ms). */
+  ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 20);
   g_free (ls_gui_test_save_window_png (GTK_WINDOW (fx.window), file));
 }
 
@@ -466,6 +468,69 @@ test_previews (void)
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
 }
 
+/* ---- a workspace whose model file is damaged ---- */
+
+static gboolean
+session_is (gpointer data)
+{
+  LsSession *session = ls_window_get_session (fx.window);
+
+  return session != NULL && g_strcmp0 (ls_session_get_path (session), data) == 0 &&
+         !ls_window_is_busy (fx.window);
+}
+
+static void
+test_damaged_model (void)
+{
+  LsWindow *w = fx.window;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ws = NULL, *image = NULL, *model_file = NULL;
+  const char *notice;
+
+  need_window ();
+  if (w == NULL)
+    return;
+  /* A workspace with one image and the shipped model, whose file is then
+   * damaged on disk. */
+  ws = g_build_filename (fx.home, "damaged.lungscope", NULL);
+  {
+    g_autoptr (LsStore) store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error);
+    g_autoptr (LsModelChoice) choice = NULL;
+    g_autoptr (LsStoreModel) active = NULL;
+
+    g_assert_no_error (error);
+    choice = ls_pipeline_choose_model (store, NULL, &error);
+    g_assert_no_error (error);
+    active = ls_store_get_active_model (store, &error);
+    g_assert_no_error (error);
+    model_file = g_build_filename (ws, active->file, NULL);
+  }
+  g_assert_true (g_file_set_contents (model_file, "not a model at all", -1, NULL));
+  image = write_phantom (fx.files, "for-the-damaged.png", 5, 256);
+
+  ls_window_open_workspace (w, ws, FALSE);
+  ls_gui_test_wait_for (session_is, ws, 60, "the damaged workspace");
+  g_assert_null (ls_session_get_model (ls_window_get_session (w)));
+  g_assert_true (gtk_info_bar_get_revealed (w->notice_bar));
+  notice = gtk_label_get_label (w->notice_label);
+  g_test_message ("notice: %s", notice);
+  g_assert_nonnull (strstr (notice, "No model to diagnose with"));
+  /* A file dropped: said why it cannot be diagnosed, added all the same. */
+  {
+    g_autoptr (GFile) file = g_file_new_for_path (image);
+    GFile *files[] = { file };
+
+    ls_window_take_files (w, files, 1);
+    ls_gui_test_wait_for (import_done, GUINT_TO_POINTER (1), 60, "the file added");
+    g_assert_cmpint (ls_diagnosis_panel_get_predicted (w->diagnosis_panel), ==, -1);
+  }
+  render ("damaged-model");
+  /* Back to the demo workspace. */
+  ls_window_open_workspace (w, fx.workspace, FALSE);
+  ls_gui_test_wait_for (session_is, fx.workspace, 60, "the demo workspace again");
+  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+}
+
 /* ---- accessibility: every interactive widget has a name ---- */
 
 static gboolean
@@ -579,6 +644,7 @@ main (int argc,
   g_test_add_func ("/lungscope/app/open-file", test_open_file);
   g_test_add_func ("/lungscope/app/previews", test_previews);
   g_test_add_func ("/lungscope/app/accessible-names", test_accessible_names);
+  g_test_add_func ("/lungscope/app/damaged-model", test_damaged_model);
   rc = g_test_run ();
 
   if (fx.window != NULL)
