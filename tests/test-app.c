@@ -468,6 +468,104 @@ test_previews (void)
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
 }
 
+/* ---- labelling: 2 sets the second class, the queue goes on, Ctrl+Z ---- */
+
+static gboolean
+current_changed (gpointer data)
+{
+  return g_strcmp0 (fx.window->current_sha256, data) != 0 && diagnosed (NULL);
+}
+
+static char *
+store_label (const char *sha256)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (fx.workspace, LS_STORE_OPEN_READ_ONLY, &error);
+  char *label;
+
+  g_assert_no_error (error);
+  label = ls_store_get_label (store, sha256, &error);
+  g_assert_no_error (error);
+  return label;
+}
+
+static gboolean
+label_is (gpointer data)
+{
+  const char *const *want = data;
+  g_autofree char *now = store_label (want[0]);
+
+  return g_strcmp0 (now, want[1]) == 0 && window_idle (NULL);
+}
+
+static void
+test_label (void)
+{
+  LsWindow *w = fx.window;
+  g_autofree char *first = NULL, *old = NULL;
+  const char *const *classes;
+
+  need_window ();
+  if (w == NULL)
+    return;
+  /* A workspace image, labelled by the import. */
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
+  ls_gallery_set_selected_sha256 (w->gallery, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "an image to label");
+  g_assert_nonnull (w->current_sha256);
+  first = g_strdup (w->current_sha256);
+  old = store_label (first);
+  classes = ls_session_get_classes (ls_window_get_session (w));
+  g_assert_cmpstr (old, !=, classes[1]);
+
+  /* 2: the second class, with a note; written, then the next image. */
+  ls_label_bar_set_note (w->label_bar, "consolidation on the right");
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.label", "i", 1);
+  ls_gui_test_wait_for (current_changed, first, 60, "the next image of the queue");
+  {
+    const char *want[] = { first, classes[1] };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsStore) store = NULL;
+    g_autoptr (GPtrArray) history = NULL;
+    const LsLabelEvent *e;
+
+    ls_gui_test_wait_for (label_is, want, 30, "the label in the store");
+    store = ls_store_open (fx.workspace, LS_STORE_OPEN_READ_ONLY, &error);
+    history = ls_store_label_history (store, first, &error);
+    g_assert_no_error (error);
+    e = history->pdata[history->len - 1];
+    g_assert_cmpstr (e->author, ==, g_get_user_name ());
+    g_assert_cmpint (e->source, ==, LS_LABEL_SOURCE_USER);
+    g_assert_cmpstr (e->note, ==, "consolidation on the right");
+    g_assert_cmpstr (e->old_label, ==, old);
+  }
+  render ("label");
+
+  /* Ctrl+Z: the old label again, and the image shown. */
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.undo", NULL);
+  {
+    const char *want[] = { first, old };
+
+    ls_gui_test_wait_for (label_is, want, 30, "the undone label");
+  }
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "the relabelled image shown again");
+  g_assert_cmpstr (w->current_sha256, ==, first);
+  /* Redo, then undo again: where it began. */
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.redo", NULL);
+  {
+    const char *want[] = { first, classes[1] };
+
+    ls_gui_test_wait_for (label_is, want, 30, "the redone label");
+  }
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.undo", NULL);
+  {
+    const char *want[] = { first, old };
+
+    ls_gui_test_wait_for (label_is, want, 30, "the label undone again");
+  }
+}
+
 /* ---- a workspace whose model file is damaged ---- */
 
 static gboolean
@@ -643,6 +741,7 @@ main (int argc,
   g_test_add_func ("/lungscope/app/drop", test_drop);
   g_test_add_func ("/lungscope/app/open-file", test_open_file);
   g_test_add_func ("/lungscope/app/previews", test_previews);
+  g_test_add_func ("/lungscope/app/label", test_label);
   g_test_add_func ("/lungscope/app/accessible-names", test_accessible_names);
   g_test_add_func ("/lungscope/app/damaged-model", test_damaged_model);
   rc = g_test_run ();

@@ -887,6 +887,170 @@ ls_session_image_file_finish (LsSession *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- labels ---- */
+
+typedef struct
+{
+  LsSessionLabelOp op;
+  char *sha256;
+  char *label;
+  char *note;
+  gboolean read_only; /* history only */
+} LabelData;
+
+static void
+label_data_free (LabelData *d)
+{
+  g_free (d->sha256);
+  g_free (d->label);
+  g_free (d->note);
+  g_free (d);
+}
+
+void
+ls_session_label_free (LsSessionLabel *label)
+{
+  if (label == NULL)
+    return;
+  ls_label_event_free (label->event);
+  if (label->history != NULL)
+    g_ptr_array_unref (label->history);
+  g_free (label);
+}
+
+static void
+label_worker (GTask *task,
+              gpointer source,
+              gpointer task_data,
+              GCancellable *cancellable)
+{
+  LsSession *self = source;
+  LabelData *d = task_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsSessionLabel) result = g_new0 (LsSessionLabel, 1);
+  /* Writable even to read the history: the undo state is a question for
+   * a writer (nothing is written). */
+  g_autoptr (LsStore) store = ls_store_open (self->path, LS_STORE_OPEN_DEFAULT, &error);
+  const char *sha256 = d->sha256;
+  gint64 id = 0;
+
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!d->read_only)
+    {
+      const char *author = g_get_user_name ();
+
+      switch (d->op)
+        {
+        case LS_SESSION_LABEL_SET:
+          id = ls_store_set_label (store, d->sha256, d->label, LS_LABEL_SOURCE_USER, author,
+                                   d->note, &error);
+          break;
+        case LS_SESSION_LABEL_UNDO:
+          id = ls_store_undo_label (store, author, &error);
+          break;
+        case LS_SESSION_LABEL_REDO:
+          id = ls_store_redo_label (store, author, &error);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      if (id == 0)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (id > 0)
+        {
+          result->event = ls_store_get_label_event (store, id, &error);
+          if (result->event == NULL)
+            {
+              g_task_return_error (task, g_steal_pointer (&error));
+              return;
+            }
+          sha256 = result->event->sha256;
+        }
+    }
+  if (sha256 != NULL)
+    {
+      result->history = ls_store_label_history (store, sha256, &error);
+      if (result->history == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  result->can_undo = !ls_store_is_read_only (store) && ls_store_can_undo (store);
+  result->can_redo = !ls_store_is_read_only (store) && ls_store_can_redo (store);
+  g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) ls_session_label_free);
+}
+
+static void
+label_async (LsSession *self,
+             LsSessionLabelOp op,
+             gboolean read_only,
+             const char *sha256,
+             const char *label,
+             const char *note,
+             GCancellable *cancellable,
+             GAsyncReadyCallback callback,
+             gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  LabelData *d = g_new0 (LabelData, 1);
+
+  d->op = op;
+  d->read_only = read_only;
+  d->sha256 = g_strdup (sha256);
+  d->label = g_strdup (label);
+  d->note = note != NULL && *note != '\0' ? g_strdup (note) : NULL;
+  task = task_new (self, cancellable, NULL, NULL, callback, user_data, NULL);
+  g_task_set_source_tag (task, ls_session_label_async);
+  g_task_set_task_data (task, d, (GDestroyNotify) label_data_free);
+  g_task_run_in_thread (task, label_worker);
+}
+
+void
+ls_session_label_async (LsSession *self,
+                        LsSessionLabelOp op,
+                        const char *sha256,
+                        const char *label,
+                        const char *note,
+                        GCancellable *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  g_return_if_fail (LS_IS_SESSION (self));
+  g_return_if_fail (op != LS_SESSION_LABEL_SET || sha256 != NULL);
+
+  label_async (self, op, FALSE, sha256, label, note, cancellable, callback, user_data);
+}
+
+void
+ls_session_label_history_async (LsSession *self,
+                                const char *sha256,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_return_if_fail (LS_IS_SESSION (self));
+
+  label_async (self, LS_SESSION_LABEL_SET, TRUE, sha256, NULL, NULL, cancellable, callback,
+               user_data);
+}
+
+LsSessionLabel *
+ls_session_label_finish (LsSession *self,
+                         GAsyncResult *result,
+                         GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- the demo workspace ---- */
 
 typedef struct

@@ -142,6 +142,47 @@ char *ls_session_image_file_finish (LsSession *self,
                                     GAsyncResult *result,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* ---- labels (each one its own transaction, DESIGN §5) ---- */
+
+typedef enum
+{
+  LS_SESSION_LABEL_SET,
+  LS_SESSION_LABEL_UNDO,
+  LS_SESSION_LABEL_REDO,
+} LsSessionLabelOp;
+
+typedef struct
+{
+  LsLabelEvent *event; /* the event written (committed), or NULL when nothing changed */
+  GPtrArray *history;  /* (element-type LsLabelEvent) the image's events, oldest first */
+  gboolean can_undo;
+  gboolean can_redo;
+} LsSessionLabel;
+
+void ls_session_label_free (LsSessionLabel *label);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSessionLabel, ls_session_label_free)
+
+/* SET: @label (a class name, NULL: unlabelled) with @note on image @sha256,
+ * by the user; UNDO/REDO: the latest user change (the image it touched
+ * comes back in the event). Returns once committed. */
+void ls_session_label_async (LsSession *self,
+                             LsSessionLabelOp op,
+                             const char *sha256,
+                             const char *label,
+                             const char *note,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data);
+LsSessionLabel *ls_session_label_finish (LsSession *self,
+                                         GAsyncResult *result,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The image's label history and the undo state, read only. */
+void ls_session_label_history_async (LsSession *self,
+                                     const char *sha256,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+
 /* The demo workspace of a first start: @per_class synthetic phantoms of
  * each class, imported with their labels and split, in @path (made; it
  * must not exist). A cancelled or failed creation removes what it made. */

@@ -285,6 +285,24 @@ search_action (GtkWidget *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* ---- labels ---- */
+
+static void
+label_action (GtkWidget *widget,
+              const char *name,
+              GVariant *parameter)
+{
+  ls_window_set_label (LS_WINDOW (widget), g_variant_get_int32 (parameter));
+}
+
+static void
+undo_action (GtkWidget *widget,
+             const char *name,
+             GVariant *parameter)
+{
+  ls_window_undo_label (LS_WINDOW (widget), g_str_equal (name, "win.redo"));
+}
+
 /* ---- work in flight ---- */
 
 static void
@@ -328,6 +346,10 @@ ls_window_update_actions (LsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.zoom-original", image);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-view", image);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.next-image", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.label",
+                                 writable && self->current_sha256 != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", writable && self->can_undo);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo", writable && self->can_redo);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.previous-image", open);
 }
 
@@ -350,6 +372,9 @@ ls_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, previous_image_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.label", "i", label_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-import", NULL, cancel_import_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-progress", NULL,
                                    cancel_progress_action);
@@ -375,6 +400,15 @@ ls_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "win.next-image", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "win.previous-image",
                                        NULL);
+  /* 1 … 9: the workspace's classes in their order. */
+  for (int k = 0; k < 9; k++)
+    {
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + k, 0, "win.label", "i", k);
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + k, 0, "win.label", "i", k);
+    }
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.redo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s",
                                        "image");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s",

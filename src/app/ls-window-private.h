@@ -11,6 +11,7 @@
 #include "ls-diagnosis-panel.h"
 #include "ls-gallery.h"
 #include "ls-image-list.h"
+#include "ls-label-bar.h"
 #include "ls-previews-page.h"
 #include "ls-session.h"
 #include "ls-viewer.h"
@@ -56,6 +57,7 @@ struct _LsWindow
   GtkMenuButton *overlay_menu_button;
   LsPreviewsPage *previews_page;
   LsDiagnosisPanel *diagnosis_panel;
+  LsLabelBar *label_bar;
   GMenu *recent_section;
 
   /* Owned references */
@@ -72,6 +74,9 @@ struct _LsWindow
   GPtrArray *pending_files; /* opened before the workspace was ready */
   guint diagnose_serial;
   gboolean updating_controls;
+  guint labels_in_flight;
+  gboolean can_undo;
+  gboolean can_redo;
   /* Timings of the last diagnosis (benchmarks): from the request (a drop,
    * a selection) to the probabilities and to the overlay on screen. */
   gint64 request_time;
@@ -94,6 +99,16 @@ void ls_window_import (LsWindow *self,
 void ls_window_add_recent (LsWindow *self,
                            const char *path);
 void ls_window_update_zoom_label (LsWindow *self);
+
+/* The label bar of the image on screen, from the store (its history and
+ * the undo state). */
+void ls_window_refresh_label (LsWindow *self);
+/* Writes a label (class index, −1: unlabelled) for the image on screen and
+ * moves to the next image of the gallery's current list. */
+void ls_window_set_label (LsWindow *self,
+                          int class_index);
+void ls_window_undo_label (LsWindow *self,
+                           gboolean redo);
 
 /* ls-window-actions.c */
 void ls_window_class_install_actions (GtkWidgetClass *widget_class);

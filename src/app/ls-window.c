@@ -431,6 +431,9 @@ ls_window_diagnose_file (LsWindow *self,
           if (item != NULL)
             self->current_name = g_strdup (ls_image_item_get_name (item));
         }
+      ls_label_bar_set_image (self->label_bar, path != NULL ? path : sha256, sha256 != NULL);
+      if (sha256 != NULL)
+        ls_window_refresh_label (self);
     }
   ls_session_diagnose_async (self->session, path, path == NULL ? sha256 : NULL, &options,
                              call->new_image ? early_cb : NULL, call, self->diagnose_cancellable,
@@ -557,6 +560,8 @@ import_cb (GObject *source,
         {
           g_free (self->current_sha256);
           self->current_sha256 = g_strdup (import->sha256[0]);
+          ls_label_bar_set_image (self->label_bar, self->current_sha256, TRUE);
+          ls_window_refresh_label (self);
         }
       if (self->list != NULL)
         {
@@ -614,6 +619,160 @@ ls_window_import (LsWindow *self,
   ls_session_import_async (self->session, paths, import_progress_cb, self, self->import_cancellable,
                            import_cb, call);
   ls_window_update_actions (self);
+}
+
+/* ---- labels ---- */
+
+typedef struct
+{
+  LsWindow *self;
+  LsSessionLabelOp op;
+  char *next_sha256; /* where the queue goes on, or NULL */
+} LabelCall;
+
+static void
+label_call_free (LabelCall *call)
+{
+  call->self->labels_in_flight--;
+  g_object_unref (call->self);
+  g_free (call->next_sha256);
+  g_free (call);
+}
+
+static void
+label_cb (GObject *source,
+          GAsyncResult *result,
+          gpointer user_data)
+{
+  LabelCall *call = user_data;
+  LsWindow *self = call->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsSessionLabel) label = ls_session_label_finish (LS_SESSION (source), result, &error);
+  const char *sha256;
+
+  if (label == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          if (call->op != LS_SESSION_LABEL_SET && error->domain == LS_STORE_ERROR &&
+              error->code == LS_STORE_ERROR_NOTHING_TO_UNDO)
+            ls_window_show_toast (self, error->message);
+          else
+            ls_window_show_notice (self, GTK_MESSAGE_ERROR, error->message);
+          /* What the store has, not what was asked. */
+          ls_window_refresh_label (self);
+        }
+      label_call_free (call);
+      return;
+    }
+  self->can_undo = label->can_undo;
+  self->can_redo = label->can_redo;
+  sha256 = label->event != NULL ? label->event->sha256 : self->current_sha256;
+  if (g_strcmp0 (sha256, self->current_sha256) == 0)
+    ls_label_bar_set_history (self->label_bar, label->history);
+  if (sha256 != NULL && self->list != NULL)
+    ls_image_list_reload_item (self->list, sha256);
+  if (call->op != LS_SESSION_LABEL_SET && label->event != NULL)
+    {
+      const LsLabelEvent *e = label->event;
+      g_autofree char *text = g_strdup_printf (
+          call->op == LS_SESSION_LABEL_UNDO ? _ ("Undone: %s is %s again") : _ ("Redone: %s is %s"),
+          self->list && ls_image_list_lookup (self->list, e->sha256)
+              ? ls_image_item_get_name (ls_image_list_lookup (self->list, e->sha256))
+              : e->sha256,
+          e->new_label ? ls_report_class_display_name (e->new_label) : _ ("unlabelled"));
+
+      ls_window_show_toast (self, text);
+      /* Show the image whose label changed. */
+      if (g_strcmp0 (e->sha256, self->current_sha256) != 0)
+        ls_gallery_set_selected_sha256 (self->gallery, e->sha256);
+    }
+  if (call->op == LS_SESSION_LABEL_SET && call->next_sha256 != NULL)
+    ls_gallery_set_selected_sha256 (self->gallery, call->next_sha256);
+  ls_window_update_actions (self);
+  label_call_free (call);
+}
+
+void
+ls_window_refresh_label (LsWindow *self)
+{
+  LabelCall *call;
+
+  if (self->session == NULL)
+    return;
+  call = g_new0 (LabelCall, 1);
+  call->self = g_object_ref (self);
+  self->labels_in_flight++;
+  call->op = LS_SESSION_LABEL_SET;
+  ls_session_label_history_async (self->session, self->current_sha256, self->cancellable, label_cb,
+                                  call);
+}
+
+/* The image after the current one in the gallery's list, or NULL. */
+static char *
+next_in_queue (LsWindow *self)
+{
+  guint n, pos;
+  g_autoptr (LsImageItem) item = NULL;
+
+  if (self->list == NULL || self->current_sha256 == NULL)
+    return NULL;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+  pos = ls_image_list_find (self->list, self->current_sha256);
+  if (pos == GTK_INVALID_LIST_POSITION || pos + 1 >= n)
+    return NULL;
+  item = g_list_model_get_item (G_LIST_MODEL (self->list), pos + 1);
+  return g_strdup (ls_image_item_get_sha256 (item));
+}
+
+void
+ls_window_set_label (LsWindow *self,
+                     int class_index)
+{
+  const char *const *classes;
+  const char *label = NULL;
+  LabelCall *call;
+
+  if (self->session == NULL)
+    return;
+  if (self->current_sha256 == NULL)
+    {
+      ls_window_show_toast (self, _ ("This image is not in the workspace yet"));
+      return;
+    }
+  classes = ls_session_get_classes (self->session);
+  if (class_index >= 0)
+    {
+      if (class_index >= (int) g_strv_length ((char **) classes))
+        return;
+      label = classes[class_index];
+    }
+  call = g_new0 (LabelCall, 1);
+  call->self = g_object_ref (self);
+  self->labels_in_flight++;
+  call->op = LS_SESSION_LABEL_SET;
+  call->next_sha256 = next_in_queue (self);
+  ls_label_bar_set_saving (self->label_bar, label);
+  ls_session_label_async (self->session, LS_SESSION_LABEL_SET, self->current_sha256, label,
+                          ls_label_bar_get_note (self->label_bar), self->cancellable, label_cb,
+                          call);
+  ls_label_bar_clear_note (self->label_bar);
+}
+
+void
+ls_window_undo_label (LsWindow *self,
+                      gboolean redo)
+{
+  LabelCall *call;
+
+  if (self->session == NULL)
+    return;
+  call = g_new0 (LabelCall, 1);
+  call->self = g_object_ref (self);
+  self->labels_in_flight++;
+  call->op = redo ? LS_SESSION_LABEL_REDO : LS_SESSION_LABEL_UNDO;
+  ls_session_label_async (self->session, call->op, NULL, NULL, NULL, self->cancellable, label_cb,
+                          call);
 }
 
 /* ---- the workspace ---- */
@@ -715,6 +874,8 @@ set_session (LsWindow *self,
   ls_previews_page_set_session (self->previews_page, session);
   fill_class_dropdown (self);
   fill_filter_dropdown (self);
+  ls_label_bar_set_classes (self->label_bar, ls_session_get_classes (session));
+  ls_label_bar_set_image (self->label_bar, NULL, FALSE);
   adw_view_switcher_title_set_title (self->switcher_title, ls_session_get_title (session));
   adw_view_switcher_title_set_subtitle (self->switcher_title,
                                         choice == NULL         ? _ ("No model")
@@ -898,6 +1059,7 @@ ls_window_is_busy (LsWindow *self)
 {
   g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
   return self->diagnose_cancellable != NULL || self->import_cancellable != NULL ||
+         self->labels_in_flight > 0 ||
          self->progress_cancellable != NULL ||
          (self->list != NULL && ls_image_list_get_loading (self->list));
 }
@@ -1034,6 +1196,7 @@ ls_window_class_init (LsWindowClass *klass)
   g_type_ensure (LS_TYPE_VIEWER);
   g_type_ensure (LS_TYPE_PREVIEWS_PAGE);
   g_type_ensure (LS_TYPE_DIAGNOSIS_PANEL);
+  g_type_ensure (LS_TYPE_LABEL_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
@@ -1066,6 +1229,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, zoom_button);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, previews_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, diagnosis_panel);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, label_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, recent_section);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, overlay_toggle);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, invert_toggle);
