@@ -230,6 +230,18 @@ test_finetune_compare (void)
                        >, 0);
       g_assert_no_error (error);
     }
+  {
+    /* What the app's Retrain button counts. */
+    g_autofree char *parent_id = NULL;
+    guint n_train = 0, n_elsewhere = 0;
+
+    g_assert_true (ls_workspace_count_corrections (store, fx.first_model, &parent_id, &n_train,
+                                                   &n_elsewhere, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (parent_id, ==, fx.first_model);
+    g_assert_cmpuint (n_train, ==, 4);
+    g_assert_cmpuint (n_elsewhere, ==, 0);
+  }
   ls_workspace_finetune_options_init (&options);
   options.parent = fx.first_model;
   options.finetune.epochs = 1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pipeline/json-text.h"
+#include "pipeline/registry.h"
 #include "pipeline/workspace-private.h"
 
 void
@@ -101,6 +102,56 @@ split_training (LsStore *store,
       return FALSE;
     }
   *pool = ls_workspace_part_select (train, is_changed, FALSE);
+  return TRUE;
+}
+
+gboolean
+ls_workspace_count_corrections (LsStore *store,
+                                const char *parent,
+                                char **parent_id,
+                                guint *n_train,
+                                guint *n_elsewhere,
+                                GError **error)
+{
+  g_autoptr (GPtrArray) changed = NULL;
+  g_autoptr (GHashTable) is_changed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (LsWorkspacePart) train = NULL;
+  g_autoptr (LsWorkspacePart) corrected = NULL;
+  g_autofree char *id = NULL;
+  gboolean version_changed;
+
+  if (parent == NULL)
+    {
+      g_autoptr (LsStoreModel) active = ls_store_get_active_model (store, error);
+
+      if (active == NULL)
+        {
+          if (error != NULL && *error == NULL)
+            g_set_error (error, LS_WORKSPACE_ERROR, LS_WORKSPACE_ERROR_NO_MODEL,
+                         "%s has no active model", ls_store_get_path (store));
+          return FALSE;
+        }
+      id = g_strdup (active->id);
+    }
+  else
+    {
+      id = ls_registry_resolve (store, parent, error);
+      if (id == NULL)
+        return FALSE;
+    }
+  changed = ls_store_labels_changed_since (store, id, &version_changed, error);
+  if (changed == NULL)
+    return FALSE;
+  for (guint i = 0; i < changed->len; i++)
+    g_hash_table_add (is_changed, changed->pdata[i]);
+  train = ls_workspace_load_part (store, LS_SPLIT_TRAIN, error);
+  if (train == NULL)
+    return FALSE;
+  corrected = ls_workspace_part_select (train, is_changed, TRUE);
+  *n_train = corrected->n_items;
+  *n_elsewhere = changed->len - corrected->n_items;
+  if (parent_id != NULL)
+    *parent_id = g_steal_pointer (&id);
   return TRUE;
 }
 

@@ -197,6 +197,17 @@ LsWorkspaceFinetune *ls_workspace_finetune (LsStore *store,
                                             GCancellable *cancellable,
                                             GError **error);
 
+/* How many training images' labels changed since model @parent (NULL: the
+ * active one) was registered — what a fine-tune would train on — and how
+ * many of the validation and test parts (never trained on). *@parent_id
+ * (may be NULL) gets the model's full id. The app's Retrain button. */
+gboolean ls_workspace_count_corrections (LsStore *store,
+                                         const char *parent,
+                                         char **parent_id,
+                                         guint *n_train,
+                                         guint *n_elsewhere,
+                                         GError **error);
+
 /* Evaluates model @id_or_prefix (NULL: active) on one part of the split
  * with calibrated probabilities. *@id (may be NULL) gets the full id. */
 LsEvaluation *ls_workspace_evaluate (LsStore *store,
