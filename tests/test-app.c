@@ -566,7 +566,7 @@ test_label (void)
   }
 }
 
-/* ---- a workspace whose model file is damaged ---- */
+/* ---- relabel and retrain ---- */
 
 static gboolean
 session_is (gpointer data)
@@ -576,6 +576,100 @@ session_is (gpointer data)
   return session != NULL && g_strcmp0 (ls_session_get_path (session), data) == 0 &&
          !ls_window_is_busy (fx.window);
 }
+
+static gboolean
+retrain_counted (gpointer data)
+{
+  return !ls_window_is_busy (fx.window) &&
+         ls_retrain_page_get_n_corrections (fx.window->retrain_page) >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+retrain_done (gpointer data)
+{
+  return !ls_retrain_page_is_busy (fx.window->retrain_page);
+}
+
+static guint
+count_models (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (fx.workspace, LS_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (GPtrArray) models = NULL;
+
+  g_assert_no_error (error);
+  models = ls_store_list_models (store, &error);
+  g_assert_no_error (error);
+  return models->len;
+}
+
+static void
+test_retrain (void)
+{
+  LsWindow *w = fx.window;
+  GtkWidget *page;
+  const LsSessionRetrain *r;
+  g_autofree char *child = NULL;
+  guint n_models, predictions;
+  const char *old_id;
+
+  need_window ();
+  if (w == NULL)
+    return;
+  page = GTK_WIDGET (w->retrain_page);
+  /* Twelve images relabelled as a labeller does: 3, then the next. */
+  ls_gallery_set_selected_sha256 (w->gallery, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "the first image");
+  for (int i = 0; i < 12; i++)
+    {
+      g_autofree char *before = g_strdup (w->current_sha256);
+
+      gtk_widget_activate_action (GTK_WIDGET (w), "win.label", "i", 2);
+      ls_gui_test_wait_for (current_changed, before, 60, "the next image after a label");
+    }
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "retrain");
+  ls_gui_test_wait_for (retrain_counted, GUINT_TO_POINTER (1), 60, "corrections to train on");
+  g_test_message ("%u training labels changed", ls_retrain_page_get_n_corrections (w->retrain_page));
+  render ("retrain-ready");
+
+  /* Retrain and Cancel: no model, no file. */
+  n_models = count_models ();
+  gtk_widget_activate_action (page, "retrain.start", NULL);
+  g_assert_true (ls_retrain_page_is_busy (w->retrain_page));
+  gtk_widget_activate_action (page, "retrain.cancel", NULL);
+  ls_gui_test_wait_for (retrain_done, NULL, 120, "the cancelled retraining");
+  g_assert_null (ls_retrain_page_get_result (w->retrain_page));
+  g_assert_cmpuint (count_models (), ==, n_models);
+
+  /* Retrain: a child with its parent; the comparison on screen. */
+  old_id = ls_session_get_model (ls_window_get_session (w))->model->id;
+  gtk_widget_activate_action (page, "retrain.start", NULL);
+  ls_gui_test_wait_for (retrain_done, NULL, 300, "the retraining");
+  r = ls_retrain_page_get_result (w->retrain_page);
+  g_assert_nonnull (r);
+  g_assert_cmpstr (r->finetune->parent_id, ==, old_id);
+  g_assert_cmpuint (count_models (), ==, n_models + 1);
+  child = g_strdup (r->finetune->model_id);
+  render ("retrain-comparison");
+
+  /* Accept: the child is active and the diagnosis panel uses it. */
+  predictions = count_predictions ();
+  gtk_widget_activate_action (page, "retrain.accept", NULL);
+  ls_gui_test_wait_for (session_is, fx.workspace, 60, "the workspace with the new model");
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (g_strcmp0 (ls_session_get_model (ls_window_get_session (w))->model->id, child) != 0 &&
+           g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpstr (ls_session_get_model (ls_window_get_session (w))->model->id, ==, child);
+  (void) predictions;
+  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery with the new model");
+}
+
+/* ---- a workspace whose model file is damaged ---- */
 
 static void
 test_damaged_model (void)
@@ -704,6 +798,12 @@ test_accessible_names (void)
   need_window ();
   if (w == NULL)
     return;
+  if (ls_window_get_current_path (w) == NULL)
+    {
+      ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+      gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
+      ls_gui_test_wait_for (diagnosed, NULL, 60, "an image");
+    }
   check_named (GTK_WIDGET (w), "main window");
   /* The previews page's controls, shown. */
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "previews");
@@ -742,6 +842,7 @@ main (int argc,
   g_test_add_func ("/lungscope/app/open-file", test_open_file);
   g_test_add_func ("/lungscope/app/previews", test_previews);
   g_test_add_func ("/lungscope/app/label", test_label);
+  g_test_add_func ("/lungscope/app/retrain", test_retrain);
   g_test_add_func ("/lungscope/app/accessible-names", test_accessible_names);
   g_test_add_func ("/lungscope/app/damaged-model", test_damaged_model);
   rc = g_test_run ();

@@ -15,12 +15,16 @@
 
 #include "ls-session.h"
 
+#include <gtk/gtk.h>
+
 #include "dataset/import.h"
 #include "dataset/phantom.h"
 #include "dataset/split.h"
 #include "dataset/store.h"
+#include "dataset/thumbnail.h"
 #include "imaging/decode.h"
 #include "pipeline/model-info.h"
+#include "pipeline/registry.h"
 #include "pipeline/workspace-paths.h"
 
 struct _LsSession
@@ -1049,6 +1053,302 @@ ls_session_label_finish (LsSession *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- relabel and retrain ---- */
+
+void
+ls_session_corrections_free (LsSessionCorrections *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->parent_id);
+  g_free (c);
+}
+
+static void
+corrections_worker (GTask *task,
+                    gpointer source,
+                    gpointer task_data,
+                    GCancellable *cancellable)
+{
+  LsSession *self = source;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (self->path, LS_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (LsSessionCorrections) c = g_new0 (LsSessionCorrections, 1);
+
+  if (store == NULL ||
+      !ls_workspace_count_corrections (store, NULL, &c->parent_id, &c->n_train, &c->n_elsewhere,
+                                       &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&c), (GDestroyNotify) ls_session_corrections_free);
+}
+
+void
+ls_session_corrections_async (LsSession *self,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_autoptr (GTask) task = task_new (self, cancellable, NULL, NULL, callback, user_data, NULL);
+
+  g_task_set_source_tag (task, ls_session_corrections_async);
+  g_task_run_in_thread (task, corrections_worker);
+}
+
+LsSessionCorrections *
+ls_session_corrections_finish (LsSession *self,
+                               GAsyncResult *result,
+                               GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ls_session_retrain_free (LsSessionRetrain *r)
+{
+  if (r == NULL)
+    return;
+  ls_workspace_finetune_free (r->finetune);
+  g_strfreev (r->flip_sha256);
+  g_strfreev (r->flip_names);
+  if (r->flip_thumbnails != NULL)
+    g_ptr_array_unref (r->flip_thumbnails);
+  g_free (r);
+}
+
+typedef struct
+{
+  int epochs;
+  LsProgressRelay *relay;
+  LsSessionEpochFunc on_epoch;
+  gpointer user_data;
+  GMainContext *context;
+} RetrainData;
+
+static void
+retrain_data_free (RetrainData *d)
+{
+  g_main_context_unref (d->context);
+  g_free (d);
+}
+
+typedef struct
+{
+  LsSessionEpochFunc func;
+  gpointer data;
+  LsTrainEpoch epoch;
+} EpochCall;
+
+static gboolean
+epoch_idle_cb (gpointer data)
+{
+  EpochCall *e = data;
+
+  e->func (&e->epoch, e->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+epoch_from_worker (const LsTrainEpoch *epoch,
+                   gpointer user_data)
+{
+  RetrainData *d = user_data;
+  EpochCall *e;
+
+  if (d->on_epoch == NULL)
+    return;
+  e = g_new0 (EpochCall, 1);
+  e->func = d->on_epoch;
+  e->data = d->user_data;
+  e->epoch = *epoch;
+  g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, epoch_idle_cb, e, g_free);
+}
+
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+/* A thumbnail as an RGB texture (made here, in the worker). */
+static GdkTexture *
+texture_from_image (const LsImage *image)
+{
+  gsize n = (gsize) image->width * image->height;
+  guint8 *rgb = g_malloc (n * 3);
+  g_autoptr (GBytes) bytes = NULL;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 v = (guint8) CLAMP (image->data[i] * 255.0f + 0.5f, 0.0f, 255.0f);
+
+      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = v;
+    }
+  bytes = g_bytes_new_take (rgb, n * 3);
+  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8, bytes,
+                                 (gsize) image->width * 3);
+}
+
+static void
+retrain_worker (GTask *task,
+                gpointer source,
+                gpointer task_data,
+                GCancellable *cancellable)
+{
+  LsSession *self = source;
+  RetrainData *d = task_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (self->path, LS_STORE_OPEN_DEFAULT, &error);
+  g_autoptr (LsSessionRetrain) r = g_new0 (LsSessionRetrain, 1);
+  g_autoptr (LsWorkspacePart) test = NULL;
+  LsWorkspaceFinetuneOptions options;
+  LsProgressFunc progress;
+  gpointer progress_data;
+  const LsFinetuneComparison *cmp;
+  guint n;
+
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  progress_of (d->relay, &progress, &progress_data);
+  ls_workspace_finetune_options_init (&options);
+  if (d->epochs > 0)
+    options.finetune.epochs = d->epochs;
+  options.finetune.threads = 0; /* the cores */
+  r->finetune = ls_workspace_finetune (store, &options, progress, progress_data, epoch_from_worker,
+                                       d, cancellable, &error);
+  if (r->finetune == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The flipped test images: their names and thumbnails. */
+  cmp = &r->finetune->result->test;
+  test = ls_workspace_load_part (store, LS_SPLIT_TEST, &error);
+  n = test != NULL ? (guint) cmp->n_flips : 0;
+  r->flip_sha256 = g_new0 (char *, n + 1);
+  r->flip_names = g_new0 (char *, n + 1);
+  r->flip_thumbnails = g_ptr_array_new_with_free_func (unref_nullable);
+  for (guint i = 0; i < n; i++)
+    {
+      guint item = (guint) cmp->flips[i].index;
+      g_autoptr (LsStoreImage) image = NULL;
+
+      if (item >= test->n_items)
+        break;
+      r->flip_sha256[i] = g_strdup (test->sha256[item]);
+      image = ls_store_find_image (store, test->sha256[item], NULL);
+      r->flip_names[i] = g_strdup (image != NULL && image->original_name ? image->original_name
+                                                                         : test->sha256[item]);
+      if (image != NULL && i < 24)
+        {
+          g_autoptr (LsImage) thumb = ls_store_get_thumbnail (store, image, NULL);
+
+          g_ptr_array_add (r->flip_thumbnails, thumb != NULL ? texture_from_image (thumb) : NULL);
+        }
+      else
+        g_ptr_array_add (r->flip_thumbnails, NULL);
+    }
+  g_task_return_pointer (task, g_steal_pointer (&r), (GDestroyNotify) ls_session_retrain_free);
+}
+
+void
+ls_session_retrain_async (LsSession *self,
+                          int epochs,
+                          LsProgressShowFunc progress,
+                          LsSessionEpochFunc on_epoch,
+                          gpointer user_data,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer callback_data)
+{
+  g_autoptr (GTask) task = NULL;
+  RetrainData *d = g_new0 (RetrainData, 1);
+
+  g_return_if_fail (LS_IS_SESSION (self));
+
+  d->epochs = epochs;
+  d->on_epoch = on_epoch;
+  d->user_data = user_data;
+  d->context = g_main_context_ref_thread_default ();
+  task = task_new (self, cancellable, progress, user_data, callback, callback_data, &d->relay);
+  g_task_set_source_tag (task, ls_session_retrain_async);
+  g_task_set_task_data (task, d, (GDestroyNotify) retrain_data_free);
+  g_task_run_in_thread (task, retrain_worker);
+}
+
+LsSessionRetrain *
+ls_session_retrain_finish (LsSession *self,
+                           GAsyncResult *result,
+                           GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char *model_id;
+  gboolean accept;
+} ResolveData;
+
+static void
+resolve_data_free (ResolveData *d)
+{
+  g_free (d->model_id);
+  g_free (d);
+}
+
+static void
+resolve_worker (GTask *task,
+                gpointer source,
+                gpointer task_data,
+                GCancellable *cancellable)
+{
+  LsSession *self = source;
+  ResolveData *d = task_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (self->path, LS_STORE_OPEN_DEFAULT, &error);
+  gboolean ok = store != NULL && (d->accept ? ls_registry_promote (store, d->model_id, &error)
+                                            : ls_registry_delete (store, d->model_id, &error));
+
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+ls_session_resolve_child_async (LsSession *self,
+                                const char *model_id,
+                                gboolean accept,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr (GTask) task = task_new (self, cancellable, NULL, NULL, callback, user_data, NULL);
+  ResolveData *d = g_new0 (ResolveData, 1);
+
+  d->model_id = g_strdup (model_id);
+  d->accept = accept;
+  g_task_set_source_tag (task, ls_session_resolve_child_async);
+  g_task_set_task_data (task, d, (GDestroyNotify) resolve_data_free);
+  g_task_run_in_thread (task, resolve_worker);
+}
+
+gboolean
+ls_session_resolve_child_finish (LsSession *self,
+                                 GAsyncResult *result,
+                                 GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- the demo workspace ---- */

@@ -19,6 +19,7 @@
 #include "ls-tasks.h"
 #include "pipeline/diagnose.h"
 #include "pipeline/preview.h"
+#include "pipeline/workspace.h"
 
 G_BEGIN_DECLS
 
@@ -182,6 +183,69 @@ void ls_session_label_history_async (LsSession *self,
                                      GCancellable *cancellable,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data);
+
+/* ---- relabel and retrain (DESIGN §2, flow 2) ---- */
+
+typedef struct
+{
+  char *parent_id; /* the active model */
+  guint n_train;   /* training labels changed since it was registered */
+  guint n_elsewhere;
+} LsSessionCorrections;
+
+void ls_session_corrections_free (LsSessionCorrections *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSessionCorrections, ls_session_corrections_free)
+
+void ls_session_corrections_async (LsSession *self,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+LsSessionCorrections *ls_session_corrections_finish (LsSession *self,
+                                                     GAsyncResult *result,
+                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+typedef struct
+{
+  LsWorkspaceFinetune *finetune; /* the child, registered, not active */
+  /* The test images whose class flipped (finetune->result->test.flips). */
+  GStrv flip_sha256;
+  GStrv flip_names;
+  GPtrArray *flip_thumbnails; /* GdkTexture or NULL, one a flip */
+} LsSessionRetrain;
+
+void ls_session_retrain_free (LsSessionRetrain *retrain);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsSessionRetrain, ls_session_retrain_free)
+
+/* Called on the main context after each epoch (a copy). */
+typedef void (*LsSessionEpochFunc) (const LsTrainEpoch *epoch,
+                                    gpointer user_data);
+
+/* Fine-tunes a child of the active model on the corrected training images
+ * (ls_workspace_finetune, @epochs 0: the default), with progress and each
+ * epoch on the main context. Cancelled: no model and no file left. */
+void ls_session_retrain_async (LsSession *self,
+                               int epochs,
+                               LsProgressShowFunc progress,
+                               LsSessionEpochFunc on_epoch,
+                               gpointer user_data,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer callback_data);
+LsSessionRetrain *ls_session_retrain_finish (LsSession *self,
+                                             GAsyncResult *result,
+                                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Accept (make @model_id active) or discard (delete it; its logged
+ * predictions stay). */
+void ls_session_resolve_child_async (LsSession *self,
+                                     const char *model_id,
+                                     gboolean accept,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean ls_session_resolve_child_finish (LsSession *self,
+                                          GAsyncResult *result,
+                                          GError **error);
 
 /* The demo workspace of a first start: @per_class synthetic phantoms of
  * each class, imported with their labels and split, in @path (made; it

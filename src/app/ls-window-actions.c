@@ -245,7 +245,12 @@ step_image (LsWindow *self,
   {
     g_autoptr (LsImageItem) item = g_list_model_get_item (G_LIST_MODEL (self->list), pos);
 
-    ls_gallery_set_selected_sha256 (self->gallery, ls_image_item_get_sha256 (item));
+    const char *sha256 = ls_image_item_get_sha256 (item);
+
+    ls_gallery_set_selected_sha256 (self->gallery, sha256);
+    /* Selected already (nothing to notify): diagnose it all the same. */
+    if (g_strcmp0 (self->current_sha256, sha256) != 0)
+      ls_window_diagnose_file (self, NULL, sha256);
   }
 }
 
@@ -413,4 +418,6 @@ ls_window_class_install_actions (GtkWidgetClass *widget_class)
                                        "image");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s",
                                        "previews");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s",
+                                       "retrain");
 }

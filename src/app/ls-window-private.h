@@ -13,6 +13,7 @@
 #include "ls-image-list.h"
 #include "ls-label-bar.h"
 #include "ls-previews-page.h"
+#include "ls-retrain-page.h"
 #include "ls-session.h"
 #include "ls-viewer.h"
 #include "ls-window.h"
@@ -56,6 +57,8 @@ struct _LsWindow
   GtkToggleButton *invert_toggle;
   GtkMenuButton *overlay_menu_button;
   LsPreviewsPage *previews_page;
+  LsRetrainPage *retrain_page;
+  AdwViewStackPage *retrain_stack_page;
   LsDiagnosisPanel *diagnosis_panel;
   LsLabelBar *label_bar;
   GMenu *recent_section;

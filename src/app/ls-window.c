@@ -672,6 +672,8 @@ label_cb (GObject *source,
     ls_label_bar_set_history (self->label_bar, label->history);
   if (sha256 != NULL && self->list != NULL)
     ls_image_list_reload_item (self->list, sha256);
+  if (label->event != NULL)
+    ls_retrain_page_refresh (self->retrain_page);
   if (call->op != LS_SESSION_LABEL_SET && label->event != NULL)
     {
       const LsLabelEvent *e = label->event;
@@ -872,6 +874,7 @@ set_session (LsWindow *self,
   choice = ls_session_get_model (session);
   ls_diagnosis_panel_set_model (self->diagnosis_panel, choice);
   ls_previews_page_set_session (self->previews_page, session);
+  ls_retrain_page_set_session (self->retrain_page, session);
   fill_class_dropdown (self);
   fill_filter_dropdown (self);
   ls_label_bar_set_classes (self->label_bar, ls_session_get_classes (session));
@@ -1059,7 +1062,7 @@ ls_window_is_busy (LsWindow *self)
 {
   g_return_val_if_fail (LS_IS_WINDOW (self), FALSE);
   return self->diagnose_cancellable != NULL || self->import_cancellable != NULL ||
-         self->labels_in_flight > 0 ||
+         self->labels_in_flight > 0 || ls_retrain_page_is_busy (self->retrain_page) ||
          self->progress_cancellable != NULL ||
          (self->list != NULL && ls_image_list_get_loading (self->list));
 }
@@ -1074,6 +1077,15 @@ ls_window_get_last_timings (LsWindow *self,
 }
 
 /* ---- the window ---- */
+
+/* Accept made another model active: the workspace again, with it. */
+static void
+model_changed_cb (LsWindow *self)
+{
+  if (self->session != NULL)
+    ls_window_open_workspace (self, ls_session_get_path (self->session), FALSE);
+  ls_window_show_toast (self, _ ("The new model is active"));
+}
 
 /* Arrow keys over the viewer move through the gallery (in the gallery the
  * grid moves itself). */
@@ -1197,6 +1209,7 @@ ls_window_class_init (LsWindowClass *klass)
   g_type_ensure (LS_TYPE_PREVIEWS_PAGE);
   g_type_ensure (LS_TYPE_DIAGNOSIS_PANEL);
   g_type_ensure (LS_TYPE_LABEL_BAR);
+  g_type_ensure (LS_TYPE_RETRAIN_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
@@ -1228,6 +1241,8 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, window_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, zoom_button);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, previews_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, retrain_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, retrain_stack_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, diagnosis_panel);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, label_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, recent_section);
@@ -1296,6 +1311,7 @@ ls_window_init (LsWindow *self)
   g_signal_connect (self->sort_dropdown, "notify::selected", G_CALLBACK (sort_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_cb), self);
   g_signal_connect (self->gallery, "notify::selected-sha256", G_CALLBACK (selected_cb), self);
+  g_signal_connect_swapped (self->retrain_page, "model-changed", G_CALLBACK (model_changed_cb), self);
   g_signal_connect (self->viewer, "notify::zoom", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::best-fit", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::busy", G_CALLBACK (viewer_zoom_cb), self);

@@ -488,6 +488,9 @@ ls_run_log_end (LsRunLog *log,
       *model_id = register_func (register_data, work_error);
       ok = *model_id != NULL;
     }
+  /* Cancelled before the work began: it said nothing. */
+  if (!ok && *work_error == NULL)
+    g_set_error_literal (work_error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
   status = ok ? "done" : g_error_matches (*work_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled"
                                                                                          : "failed";
   finished = ls_store_run_finish (log->store, log->run_id, status, ok ? *model_id : NULL, ok ? error : NULL);
