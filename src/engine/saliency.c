@@ -111,6 +111,49 @@ argmax (const float *v,
   return best;
 }
 
+void
+ls_engine_gradcam_last (LsNet *net,
+                        int target,
+                        float *map)
+{
+  int classes = ls_net_get_n_classes (net), s = ls_net_get_input_size (net);
+  int cam = ls_net_get_cam_layer (net);
+  float dlogits[64];
+  float small[64 * 64];
+  float *cam_map = small;
+  g_autofree float *dl_big = NULL;
+  g_autofree float *big = NULL;
+  float *dl = dlogits;
+  const float *act, *grad;
+  int c, h, w;
+
+  g_assert (cam >= 0 && target >= 0 && target < classes);
+  if (classes > (int) G_N_ELEMENTS (dlogits))
+    dl = dl_big = g_new (float, classes); /* only for unusual specs */
+  memset (dl, 0, sizeof (float) * classes);
+  dl[target] = 1.0f;
+  ls_net_backward_to (net, dl, cam, &act, &grad, &c, &h, &w);
+  if ((gsize) h * w > G_N_ELEMENTS (small))
+    cam_map = big = g_new (float, (gsize) h *w); /* only for unusual specs */
+  memset (cam_map, 0, sizeof (float) * h * w);
+  for (int k = 0; k < c; k++)
+    {
+      const float *a = act + (gsize) k * h * w;
+      const float *g = grad + (gsize) k * h * w;
+      float alpha = 0.0f;
+
+      for (int i = 0; i < h * w; i++)
+        alpha += g[i];
+      alpha /= (float) (h * w);
+      for (int i = 0; i < h * w; i++)
+        cam_map[i] += alpha * a[i];
+    }
+  for (int i = 0; i < h * w; i++)
+    cam_map[i] = MAX (cam_map[i], 0.0f);
+  ls_engine_resize_bilinear (cam_map, h, w, map, s, s);
+  normalize (map, (gsize) s * s);
+}
+
 int
 ls_engine_saliency (LsNet *net,
                     const float *image,
@@ -132,7 +175,12 @@ ls_engine_saliency (LsNet *net,
   dlogits = g_new0 (float, classes);
   p = g_new (float, classes);
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
-  logits = ls_net_forward (net, image, 1);
+  /* Grad-CAM needs only the head and the target block: the single-image
+   * path keeps their outputs */
+  if (config->method == LS_SALIENCY_GRADCAM && ls_net_infer_can_backward_to (net, ls_net_get_cam_layer (net)))
+    logits = ls_net_infer (net, image);
+  else
+    logits = ls_net_forward (net, image, 1);
   ls_engine_softmax (logits, p, 1, classes);
   if (probs != NULL)
     memcpy (probs, p, sizeof (float) * classes);
@@ -142,36 +190,9 @@ ls_engine_saliency (LsNet *net,
   switch (config->method)
     {
     case LS_SALIENCY_GRADCAM:
-      {
-        int cam = ls_net_get_cam_layer (net);
-        float small[64 * 64];
-        float *cam_map = small;
-        g_autofree float *big = NULL;
-
-        g_assert (cam >= 0);
-        memset (dlogits, 0, sizeof (float) * classes);
-        dlogits[target] = 1.0f;
-        ls_net_backward_to (net, dlogits, cam, &act, &grad, &c, &h, &w);
-        if ((gsize) h * w > G_N_ELEMENTS (small))
-          cam_map = big = g_new (float, (gsize) h *w); /* only for unusual specs */
-        memset (cam_map, 0, sizeof (float) * h * w);
-        for (int k = 0; k < c; k++)
-          {
-            const float *a = act + (gsize) k * h * w;
-            const float *g = grad + (gsize) k * h * w;
-            float alpha = 0.0f;
-
-            for (int i = 0; i < h * w; i++)
-              alpha += g[i];
-            alpha /= (float) (h * w);
-            for (int i = 0; i < h * w; i++)
-              cam_map[i] += alpha * a[i];
-          }
-        for (int i = 0; i < h * w; i++)
-          cam_map[i] = MAX (cam_map[i], 0.0f);
-        ls_engine_resize_bilinear (cam_map, h, w, map, s, s);
-        break;
-      }
+      ls_engine_gradcam_last (net, target, map);
+      ls_net_set_mode (net, mode);
+      return target;
     case LS_SALIENCY_GRADIENT:
       memset (dlogits, 0, sizeof (float) * classes);
       dlogits[target] = 1.0f;
