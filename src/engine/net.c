@@ -1853,7 +1853,7 @@ ls_net_infer (LsNet *net,
           if (st->direct && !st->prepadded)
             ls_engine_conv2d_direct_pad (&st->shape, x, st->xp);
           if (st->parallel)
-            ls_workers_run (net->workers, infer_job, &job);
+            ls_workers_run_dynamic (net->workers, infer_job, &job);
           else
             infer_job (&job, 0, 1);
           x = net->layers[st->last].out; /* unless written padded: then unused */
