@@ -785,7 +785,7 @@ check_infer (const char *spec,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (LsNet) net = ls_net_new (spec, &error);
-  int in, k, cam, c, h, w;
+  int in, plane, k, cam, c, h, w;
   g_autofree float *x = NULL, *cam_ref = NULL, *map_ref = NULL, *map = NULL;
   float logits_ref[8], features_ref[512];
   const float *logits, *act;
@@ -793,7 +793,8 @@ check_infer (const char *spec,
   LsEngineRng rng;
 
   g_assert_no_error (error);
-  in = ls_net_get_input_channels (net) * ls_net_get_input_size (net) * ls_net_get_input_size (net);
+  plane = ls_net_get_input_size (net) * ls_net_get_input_size (net);
+  in = ls_net_get_input_channels (net) * plane;
   k = ls_net_get_n_classes (net);
   cam = ls_net_get_cam_layer (net);
   gap = ls_net_find_layer (net, LS_LAYER_GAP);
@@ -812,8 +813,8 @@ check_infer (const char *spec,
   cam_ref = g_memdup2 (act, sizeof (float) * c * h * w);
   act = ls_net_get_layer_output (net, gap, &dim, NULL, NULL);
   memcpy (features_ref, act, sizeof (float) * dim);
-  map_ref = g_new (float, in);
-  map = g_new (float, in);
+  map_ref = g_new (float, plane);
+  map = g_new (float, plane);
   ls_engine_gradcam_last (net, 1, map_ref);
 
   /* from another mode too: inference is always eval */
@@ -831,7 +832,7 @@ check_infer (const char *spec,
   g_assert_true (ls_net_infer_can_backward_to (net, cam));
   g_assert_false (ls_net_infer_can_backward_to (net, -1));
   ls_engine_gradcam_last (net, 1, map);
-  g_assert_cmpfloat (rel_diff (map, map_ref, in), <, 1e-4);
+  g_assert_cmpfloat (rel_diff (map, map_ref, (gsize) plane), <, 1e-4);
   /* the same again (packed weights reused) */
   g_assert_cmpfloat (rel_diff (ls_net_infer (net, x), logits_ref, k), <, 1e-5);
 }

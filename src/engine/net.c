@@ -1536,7 +1536,7 @@ train_step (LsNet *net,
 #ifndef LS_NET_INFER_PARALLEL_MACS
 /* a stage with fewer multiply-adds runs on the calling thread alone: waking
  * the other threads costs more than it saves */
-#define LS_NET_INFER_PARALLEL_MACS 4000000.0
+#define LS_NET_INFER_PARALLEL_MACS 1000000.0
 #endif
 #ifndef LS_NET_INFER_UNITS_PER_THREAD
 #define LS_NET_INFER_UNITS_PER_THREAD 4
