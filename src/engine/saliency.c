@@ -61,21 +61,45 @@ ls_engine_resize_bilinear (const float *src,
                            int ow)
 {
   float sh = (float) h / (float) oh, sw = (float) w / (float) ow;
+  /* the columns' taps and weights, once (on the stack up to this width) */
+  int xs[2 * 1024];
+  float lxs[1024];
+  gboolean table = ow <= (int) G_N_ELEMENTS (lxs);
 
+  for (int x = 0; table && x < ow; x++)
+    {
+      float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
+      int x0 = (int) fx;
+
+      xs[2 * x] = x0;
+      xs[2 * x + 1] = x0 < w - 1 ? x0 + 1 : x0;
+      lxs[x] = fx - x0;
+    }
   for (int y = 0; y < oh; y++)
     {
       float fy = MAX ((y + 0.5f) * sh - 0.5f, 0.0f);
       int y0 = (int) fy, y1 = y0 < h - 1 ? y0 + 1 : y0;
       float ly = fy - y0;
+      const float *r0 = src + (gsize) y0 * w, *r1 = src + (gsize) y1 * w;
+      float *d = dst + (gsize) y * ow;
 
-      for (int x = 0; x < ow; x++)
-        {
-          float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
-          int x0 = (int) fx, x1 = x0 < w - 1 ? x0 + 1 : x0;
-          float lx = fx - x0;
+      if (table)
+        for (int x = 0; x < ow; x++)
+          {
+            int x0 = xs[2 * x], x1 = xs[2 * x + 1];
+            float lx = lxs[x];
 
-          dst[(gsize) y * ow + x] = (1.0f - ly) * ((1.0f - lx) * src[(gsize) y0 * w + x0] + lx * src[(gsize) y0 * w + x1]) + ly * ((1.0f - lx) * src[(gsize) y1 * w + x0] + lx * src[(gsize) y1 * w + x1]);
-        }
+            d[x] = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
+          }
+      else
+        for (int x = 0; x < ow; x++)
+          {
+            float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
+            int x0 = (int) fx, x1 = x0 < w - 1 ? x0 + 1 : x0;
+            float lx = fx - x0;
+
+            d[x] = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
+          }
     }
 }
 
