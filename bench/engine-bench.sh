@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # engine-bench.sh — lungnet-s in the engine and in PyTorch, one after the
-# other in one run, side by side with ratios (DESIGN.md §7, issue 3).
+# other in one run, side by side with ratios (DESIGN.md §7, issues 3 and
+# 16). PyTorch runs eager and, for the single image, as frozen TorchScript
+# (traced, frozen, optimized for inference).
 #
 #   bench/engine-bench.sh [BUILDDIR] [--threads N] [--steps N] [--passes N]
 #
@@ -49,19 +51,28 @@ def med(runs):
 e, t = med(runs_e), med(runs_t)
 print(f"lungnet-s 224x224, {e['threads']} threads; engine BLAS core {e['blas_core']}, "
       f"PyTorch {t['version']}; medians of {n} alternating passes")
-print("training images/s per pass: engine "
-      + " ".join(f"{r['train_images_per_s']:.1f}" for r in runs_e)
-      + ", PyTorch " + " ".join(f"{r['train_images_per_s']:.1f}" for r in runs_t))
-print(f"{'':30} {'engine':>10} {'PyTorch':>10} {'ratio':>8}  target")
-def row(name, a, b, unit, better, target):
-    r = a / b
-    print(f"{name:30} {a:10.2f} {b:10.2f} {r:7.2f}x  {target}")
-row("training images/s (batch 32)", e["train_images_per_s"], t["train_images_per_s"], "", "hi", ">= 2x")
-row("training images/CPU-second", e["train_images_per_cpu_s"], t["train_images_per_cpu_s"], "",
-    "hi", "(load-robust)")
-row("single-image forward ms", e["forward_ms"], t["forward_ms"], "", "lo", "<= 0.5x")
-row("forward + Grad-CAM ms", e["gradcam_ms"], t["gradcam_ms"], "", "lo", "<= 0.5x")
-row("peak RSS of training, MB", e["peak_rss_mb"], t["peak_rss_mb"], "", "lo", "engine <= 600")
+def per_pass(key):
+    return (" ".join(f"{r[key]:.2f}" for r in runs_e) + " | "
+            + " ".join(f"{r[key]:.2f}" for r in runs_t))
+print("per pass, engine | PyTorch eager: training images/s " + per_pass("train_images_per_s"))
+print("  single-image forward ms " + per_pass("forward_ms") + "; TorchScript "
+      + " ".join(f"{r['jit_forward_ms']:.2f}" for r in runs_t))
+print("  forward + Grad-CAM ms " + per_pass("gradcam_ms") + "; TorchScript "
+      + " ".join(f"{r['jit_gradcam_ms']:.2f}" for r in runs_t))
+print(f"{'':30} {'engine':>10} {'eager':>10} {'TorchScript':>12} {'/eager':>8} {'/TS':>7}  target")
+def row(name, a, b, c, target):
+    ts = f"{c:12.2f}" if c is not None else f"{'—':>12}"
+    rts = f"{a / c:6.2f}x" if c is not None else f"{'':7}"
+    print(f"{name:30} {a:10.2f} {b:10.2f} {ts} {a / b:7.2f}x {rts}  {target}")
+row("training images/s (batch 32)", e["train_images_per_s"], t["train_images_per_s"], None,
+    ">= 2x eager")
+row("training images/CPU-second", e["train_images_per_cpu_s"], t["train_images_per_cpu_s"], None,
+    "(load-robust)")
+row("single-image forward ms", e["forward_ms"], t["forward_ms"], t["jit_forward_ms"],
+    "<= 1.0x TorchScript")
+row("forward + Grad-CAM ms", e["gradcam_ms"], t["gradcam_ms"], t["jit_gradcam_ms"],
+    "<= 0.6x TorchScript")
+row("peak RSS of training, MB", e["peak_rss_mb"], t["peak_rss_mb"], None, "engine <= 600")
 print(f"{'achieved GFLOP/s in training':30} {e['train_gflops']:10.1f}   "
       f"(cblas_sgemm 2048² peak {e['sgemm_gflops']:.1f}: "
       f"{100 * e['train_gflops'] / e['sgemm_gflops']:.0f} %, target >= 60 %)")

@@ -299,6 +299,117 @@ test_conv_direct (void)
   g_assert_cmpint (cases, >, 40);
 }
 
+/* The inference kernels against their _ref twin (the seven loops, then
+ * bias, ReLU and max-pool one after the other): the direct kernel with its
+ * epilogue, split into channel blocks and row bands as threads split it,
+ * writing a contiguous or a padded output; and the im2col + GEMM path
+ * (any stride) with the same epilogue. */
+static void
+test_conv_infer (void)
+{
+  static const int shapes[][6] = {
+    /* c, h, w, m, stride, pad */
+    { 3, 9, 14, 5, 1, 1 },
+    { 5, 13, 28, 40, 1, 1 },
+    { 4, 7, 33, 33, 1, 0 },
+    { 24, 12, 28, 32, 1, 1 },
+    { 40, 7, 7, 64, 1, 1 },
+    { 6, 14, 14, 70, 1, 2 },
+    { 2, 11, 11, 3, 1, 1 },
+    { 32, 16, 56, 64, 1, 1 },
+    { 1, 17, 17, 24, 2, 1 },
+    { 3, 12, 10, 7, 2, 0 },
+  };
+  LsEngineRng rng;
+  int cases = 0;
+
+  ls_engine_rng_init (&rng, 33);
+  for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
+    for (int mode = 0; mode < 8; mode++)
+      {
+        int c = shapes[si][0], h = shapes[si][1], w = shapes[si][2], m = shapes[si][3];
+        gboolean relu = mode & 1, pool = (mode >> 1) & 1, padded = (mode >> 2) & 1;
+        LsConvShape s;
+        int yh, yw, rows, half_rows, half_m;
+        gsize pitch, plane, ny;
+        g_autofree float *x = NULL, *wt = NULL, *b = NULL, *y_ref = NULL, *y = NULL;
+        g_autofree float *y_out = NULL, *scratch = NULL;
+        LsConvEpilogue e_ref, e;
+
+        ls_conv_shape_init (&s, 1, c, h, w, m, 3, shapes[si][4], shapes[si][5]);
+        yh = pool ? s.ho / 2 : s.ho;
+        yw = pool ? s.wo / 2 : s.wo;
+        rows = pool ? yh * 2 : s.ho;
+        pitch = padded ? yw + 2 : yw;
+        plane = padded ? (gsize) (yh + 2) * pitch : (gsize) yh * yw;
+        ny = (gsize) m * yh * yw;
+        x = g_new (float, (gsize) c *h *w);
+        wt = g_new (float, (gsize) m *c * 9);
+        b = g_new (float, m);
+        y_ref = g_new (float, ny);
+        y = g_new (float, (gsize) m *plane);
+        y_out = g_new (float, ny);
+        fill (x, (gsize) c * h * w, &rng, 1.0f);
+        fill (wt, (gsize) m * c * 9, &rng, 0.5f);
+        fill (b, m, &rng, 0.5f);
+        e_ref = (LsConvEpilogue){ b, relu, pool, y_ref, (gsize) yh * yw, yw };
+        ls_engine_conv2d_infer_ref (&s, x, wt, &e_ref);
+        /* a padded output keeps its borders: a sentinel there */
+        for (gsize i = 0; i < (gsize) m * plane; i++)
+          y[i] = 1234.5f;
+        e = (LsConvEpilogue){ b, relu, pool, padded ? y + pitch + 1 : y, plane, pitch };
+        half_rows = rows / 2 / 2 * 2;
+        if (ls_engine_conv2d_direct_supported (&s))
+          {
+            g_autofree float *packed = g_new (float, ls_engine_conv2d_direct_packed_size (&s));
+            g_autofree float *xp = g_new (float, ls_engine_conv2d_direct_padded_size (&s));
+
+            scratch = g_new (float, ls_engine_conv2d_direct_infer_scratch_size (&s, pool));
+            ls_engine_conv2d_direct_pack_forward (&s, wt, packed);
+            ls_engine_conv2d_direct_pad (&s, x, xp);
+            half_m = m > LS_DIRECT_CHANNELS ? LS_DIRECT_CHANNELS : m;
+            /* four pieces: channel blocks by row bands */
+            ls_engine_conv2d_direct_infer (&s, xp, packed, &e, 0, half_m, 0, half_rows, scratch);
+            ls_engine_conv2d_direct_infer (&s, xp, packed, &e, 0, half_m, half_rows, rows, scratch);
+            ls_engine_conv2d_direct_infer (&s, xp, packed, &e, half_m, m, 0, half_rows, scratch);
+            ls_engine_conv2d_direct_infer (&s, xp, packed, &e, half_m, m, half_rows, rows, scratch);
+          }
+        else
+          {
+            g_autofree float *tmp = g_new (float, (gsize) m *s.ho *s.wo);
+
+            scratch = g_new (float, ls_engine_conv2d_scratch_size (&s) + 1);
+            ls_engine_conv2d_forward_rows (&s, 0, 0, half_rows, x, wt, NULL, tmp, scratch);
+            ls_engine_conv2d_forward_rows (&s, 0, half_rows, rows, x, wt, NULL, tmp, scratch);
+            ls_engine_conv2d_epilogue (&e, tmp, (gsize) s.ho * s.wo, 0, m, 0, half_rows, s.wo);
+            ls_engine_conv2d_epilogue (&e, tmp + (gsize) half_rows * s.wo, (gsize) s.ho * s.wo, 0,
+                                       m, half_rows, rows, s.wo);
+          }
+        for (int j = 0; j < m; j++)
+          for (int r = 0; r < yh + (padded ? 2 : 0); r++)
+            for (int col = 0; col < yw + (padded ? 2 : 0); col++)
+              {
+                float v = y[j * plane + r * pitch + col];
+                gboolean border = padded && (r == 0 || col == 0 || r == yh + 1 || col == yw + 1);
+
+                if (border)
+                  g_assert_cmpfloat (v, ==, 1234.5f);
+                else
+                  y_out[((gsize) j * yh + r - padded) * yw + col - padded] = v;
+              }
+        if (max_rel_diff (y_out, y_ref, ny) >= 1e-5)
+          g_error ("shape %u mode %d: relative difference %.3g", si, mode,
+                   max_rel_diff (y_out, y_ref, ny));
+        if (relu)
+          for (gsize i = 0; i < ny; i++)
+            g_assert_cmpfloat (y_out[i], >=, 0.0f);
+        cases++;
+      }
+  g_test_message ("%d inference convolution cases (%s build)", cases,
+                  ls_engine_conv2d_direct_fast () ? "AVX-512" : "portable");
+  g_assert_cmpint (cases, ==, 80);
+}
+
 /* <im2col x, y> = <x, col2im y> */
 static void
 test_col2im_adjoint (void)
@@ -848,6 +959,7 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/conv2d/reference", test_conv_reference);
   g_test_add_func ("/lungscope/engine/conv2d/grouped", test_conv_grouped);
   g_test_add_func ("/lungscope/engine/conv2d/direct", test_conv_direct);
+  g_test_add_func ("/lungscope/engine/conv2d/infer", test_conv_infer);
   g_test_add_func ("/lungscope/engine/conv2d/col2im-adjoint", test_col2im_adjoint);
   g_test_add_func ("/lungscope/engine/conv2d/gradcheck", test_gradcheck_conv);
   g_test_add_func ("/lungscope/engine/batchnorm/gradcheck", test_gradcheck_bn);

@@ -8,9 +8,11 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "engine/blas.h"
+#include "engine/model.h"
 #include "engine/net.h"
 #include "engine/saliency.h"
 #include "ls-test.h"
@@ -531,6 +533,7 @@ test_no_allocation (void)
   int threads = ls_engine_blas_get_threads ();
   g_auto (GStrv) parts = g_strsplit (ls_engine_default_arch (), "size=224", 2);
   g_autoptr (GCancellable) live = NULL;
+  g_autofree float *map = g_new (float, 96 * 96);
 
   /* valgrind replaces malloc in the executable too: then nothing counts */
   before = atomic_load (&n_allocations);
@@ -565,7 +568,11 @@ test_no_allocation (void)
   ls_net_set_mode (net, LS_NET_MODE_FINETUNE);
   ls_net_train_step (net, opt, x, labels, n, &loss, 1e-3f, &res);
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
-  ls_net_forward (net, x, 1); /* the single-image path */
+  ls_net_forward (net, x, 1);
+  ls_net_infer (net, x); /* the single-image path: weights folded and packed */
+  ls_engine_gradcam_last (net, 0, map);
+  ls_net_infer (net, x); /* and reused */
+  ls_engine_gradcam_last (net, 2, map);
   after = atomic_load (&n_allocations);
   ls_engine_blas_set_threads (threads);
   g_assert_cmpint (after - before, ==, 0);
@@ -781,6 +788,231 @@ test_single_image_threads (void)
   ls_engine_blas_set_threads (threads);
 }
 
+/* ---- the single-image inference path ------------------------------------ */
+
+static char *
+lungnet_at (int size)
+{
+  g_auto (GStrv) parts = g_strsplit (ls_engine_default_arch (), "size=224", 2);
+  g_autofree char *to = g_strdup_printf ("size=%d", size);
+
+  return g_strjoinv (to, parts);
+}
+
+/* Batch norms that are not the identity: γ, β, running mean and variance
+ * drawn at random. */
+static void
+perturb_bn (LsNet *net,
+            guint64 seed)
+{
+  LsEngineRng rng;
+
+  ls_engine_rng_init (&rng, seed);
+  for (guint t = 0; t < ls_net_get_n_tensors (net); t++)
+    {
+      const LsNetTensor *ten = ls_net_get_tensor (net, t);
+
+      for (gsize i = 0; ten->n_dims == 1 && i < ten->n_elements; i++)
+        if (g_str_has_suffix (ten->name, "running_var"))
+          ten->data[i] = 0.5f + (float) fabs (ls_engine_rng_normal (&rng));
+        else
+          ten->data[i] += 0.3f * (float) ls_engine_rng_normal (&rng);
+    }
+  ls_net_params_changed (net);
+}
+
+static double
+rel_diff (const float *a,
+          const float *b,
+          gsize n)
+{
+  double d = 0.0, m = 1e-12;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      d = MAX (d, fabs ((double) a[i] - b[i]));
+      m = MAX (m, fabs ((double) b[i]));
+    }
+  return d / m;
+}
+
+/* ls_net_infer (batch norm folded, ReLU and pooling in the convolutions'
+ * epilogue) against the layer-by-layer eval forward: the logits, the kept
+ * Grad-CAM layer and the Grad-CAM map from each. */
+static void
+check_infer (const char *spec,
+             int threads)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsNet) net = ls_net_new (spec, &error);
+  int in, plane, k, cam, c, h, w;
+  g_autofree float *x = NULL, *cam_ref = NULL, *map_ref = NULL, *map = NULL;
+  float logits_ref[8], features_ref[512];
+  const float *logits, *act;
+  int gap, dim;
+  LsEngineRng rng;
+
+  g_assert_no_error (error);
+  plane = ls_net_get_input_size (net) * ls_net_get_input_size (net);
+  in = ls_net_get_input_channels (net) * plane;
+  k = ls_net_get_n_classes (net);
+  cam = ls_net_get_cam_layer (net);
+  gap = ls_net_find_layer (net, LS_LAYER_GAP);
+  ls_net_set_threads (net, threads);
+  g_assert_true (ls_net_plan (net, 2, &error));
+  ls_net_init_params (net, 11);
+  perturb_bn (net, 12);
+  x = g_new (float, in);
+  ls_engine_rng_init (&rng, 13);
+  for (int i = 0; i < in; i++)
+    x[i] = (float) ls_engine_rng_normal (&rng);
+
+  ls_net_set_mode (net, LS_NET_MODE_EVAL);
+  memcpy (logits_ref, ls_net_forward (net, x, 1), sizeof (float) * k);
+  act = ls_net_get_layer_output (net, cam, &c, &h, &w);
+  cam_ref = g_memdup2 (act, sizeof (float) * c * h * w);
+  act = ls_net_get_layer_output (net, gap, &dim, NULL, NULL);
+  memcpy (features_ref, act, sizeof (float) * dim);
+  map_ref = g_new (float, plane);
+  map = g_new (float, plane);
+  ls_engine_gradcam_last (net, 1, map_ref);
+
+  /* from another mode too: inference is always eval */
+  ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+  logits = ls_net_infer (net, x);
+  g_assert_cmpint (ls_net_get_mode (net), ==, LS_NET_MODE_TRAIN);
+  ls_net_set_mode (net, LS_NET_MODE_EVAL);
+  g_test_message ("%d thread(s): logits %.2e, Grad-CAM layer %.2e, features %.2e relative", threads,
+                  rel_diff (logits, logits_ref, k),
+                  rel_diff (ls_net_get_layer_output (net, cam, NULL, NULL, NULL), cam_ref, c * h * w),
+                  rel_diff (ls_net_get_layer_output (net, gap, NULL, NULL, NULL), features_ref, dim));
+  g_assert_cmpfloat (rel_diff (logits, logits_ref, k), <, 1e-5);
+  g_assert_cmpfloat (rel_diff (ls_net_get_layer_output (net, cam, NULL, NULL, NULL), cam_ref, c * h * w), <, 1e-5);
+  g_assert_cmpfloat (rel_diff (ls_net_get_layer_output (net, gap, NULL, NULL, NULL), features_ref, dim), <, 1e-5);
+  g_assert_true (ls_net_infer_can_backward_to (net, cam));
+  g_assert_false (ls_net_infer_can_backward_to (net, -1));
+  ls_engine_gradcam_last (net, 1, map);
+  g_assert_cmpfloat (rel_diff (map, map_ref, (gsize) plane), <, 1e-4);
+  /* the same again (packed weights reused) */
+  g_assert_cmpfloat (rel_diff (ls_net_infer (net, x), logits_ref, k), <, 1e-5);
+}
+
+static void
+test_infer (void)
+{
+  g_autofree char *s96 = lungnet_at (96);
+  g_autofree char *s224 = lungnet_at (224);
+
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      check_infer (small_spec, threads);
+      check_infer (s96, threads);
+    }
+  /* the real shapes: tiles along the rows, pooled bands of two rows */
+  check_infer (s224, 2);
+}
+
+/* The folded, packed weights follow the parameters: an optimizer step and
+ * a load of other weights each change what ls_net_infer answers. */
+static void
+test_infer_cache (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *spec = lungnet_at (96);
+  g_autoptr (LsNet) a = ls_net_new (spec, &error);
+  g_autoptr (LsNet) b = ls_net_new (spec, &error);
+  g_autoptr (LsNet) c = NULL;
+  g_autoptr (LsSafetensors) st = NULL;
+  g_autoptr (LsOptimizer) opt = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ls-infer-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  int in = 96 * 96, labels[2];
+  g_autofree float *x = g_new (float, 2 * in);
+  float before[3], after_ref[3], after[3], b_ref[3];
+  LsOptimConfig cfg;
+  LsStepResult res;
+  guint64 version;
+
+  g_assert_no_error (error);
+  g_assert_true (ls_net_plan (a, 2, &error));
+  g_assert_true (ls_net_plan (b, 1, &error));
+  ls_net_init_params (a, 1);
+  ls_net_init_params (b, 2);
+  perturb_bn (a, 3);
+  perturb_bn (b, 4);
+  make_data (x, labels, 2, in, 5);
+  memcpy (before, ls_net_infer (a, x), sizeof before);
+
+  /* one optimizer step (its forward also moves the running statistics) */
+  ls_optim_config_init (&cfg, LS_OPTIM_ADAMW);
+  opt = ls_optimizer_new (&cfg, ls_net_get_n_params (a));
+  version = ls_net_get_params_version (a);
+  ls_net_set_mode (a, LS_NET_MODE_TRAIN);
+  ls_net_train_step (a, opt, x, labels, 2, NULL, 1e-2f, &res);
+  g_assert_cmpuint (ls_net_get_params_version (a), >, version);
+  ls_net_set_mode (a, LS_NET_MODE_EVAL);
+  memcpy (after_ref, ls_net_forward (a, x, 1), sizeof after_ref);
+  memcpy (after, ls_net_infer (a, x), sizeof after);
+  g_test_message ("after a step: infer vs forward %.2e, before vs after %.2e",
+                  rel_diff (after, after_ref, 3), rel_diff (before, after_ref, 3));
+  g_assert_cmpfloat (rel_diff (before, after_ref, 3), >, 1e-3);
+  g_assert_cmpfloat (rel_diff (after, after_ref, 3), <, 1e-5);
+
+  /* other weights loaded from a file */
+  path = g_build_filename (dir, "b.safetensors", NULL);
+  g_assert_true (ls_net_save (b, path, NULL, NULL, 0, &error));
+  g_assert_no_error (error);
+  c = ls_net_load (path, &st, &error);
+  g_assert_no_error (error);
+  memcpy (b_ref, ls_net_forward (b, x, 1), sizeof b_ref);
+  version = ls_net_get_params_version (a);
+  g_assert_true (ls_net_load_tensors (a, st, &error));
+  g_assert_cmpuint (ls_net_get_params_version (a), >, version);
+  memcpy (after, ls_net_infer (a, x), sizeof after);
+  g_assert_cmpfloat (rel_diff (after_ref, b_ref, 3), >, 1e-3);
+  g_assert_cmpfloat (rel_diff (after, b_ref, 3), <, 1e-5);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* A net with threads of its own leaves the process's OpenBLAS thread count
+ * as it found it (it used to set it to one for good at its plan). */
+static void
+test_blas_threads (void)
+{
+  int saved = ls_engine_blas_get_threads ();
+  g_autoptr (LsNet) net = ls_net_new (small_spec, NULL);
+  g_autoptr (LsOptimizer) opt = NULL;
+  float x[2 * 2 * 12 * 12], map[144];
+  int labels[2];
+  LsOptimConfig cfg;
+  LsStepResult res;
+
+  ls_engine_blas_set_threads (2);
+  if (ls_engine_blas_get_threads () != 2)
+    {
+      ls_engine_blas_set_threads (saved);
+      g_test_skip ("OpenBLAS runs on one thread here");
+      return;
+    }
+  make_data (x, labels, 2, 2 * 12 * 12, 6);
+  ls_net_set_threads (net, 2);
+  g_assert_true (ls_net_plan (net, 2, NULL));
+  g_assert_cmpint (ls_engine_blas_get_threads (), ==, 2);
+  ls_net_init_params (net, 7);
+  ls_optim_config_init (&cfg, LS_OPTIM_SGD);
+  opt = ls_optimizer_new (&cfg, ls_net_get_n_params (net));
+  ls_net_set_mode (net, LS_NET_MODE_TRAIN);
+  ls_net_train_step (net, opt, x, labels, 2, NULL, 1e-2f, &res);
+  g_assert_cmpint (ls_engine_blas_get_threads (), ==, 2);
+  ls_net_set_mode (net, LS_NET_MODE_EVAL);
+  ls_net_forward (net, x, 2);
+  ls_net_infer (net, x);
+  ls_engine_gradcam_last (net, 0, map);
+  g_assert_cmpint (ls_engine_blas_get_threads (), ==, 2);
+  ls_engine_blas_set_threads (saved);
+}
+
 /* ---- saliency ----------------------------------------------------------- */
 
 static void
@@ -890,6 +1122,9 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/net/memorise", test_memorise);
   g_test_add_func ("/lungscope/engine/net/determinism", test_determinism);
   g_test_add_func ("/lungscope/engine/net/no-allocation", test_no_allocation);
+  g_test_add_func ("/lungscope/engine/net/infer", test_infer);
+  g_test_add_func ("/lungscope/engine/net/infer-cache", test_infer_cache);
+  g_test_add_func ("/lungscope/engine/net/blas-threads", test_blas_threads);
   g_test_add_func ("/lungscope/engine/net/single-image-threads", test_single_image_threads);
   g_test_add_func ("/lungscope/engine/net/cancel", test_cancel);
   g_test_add_func ("/lungscope/engine/net/cancel-running", test_cancel_running);

@@ -126,11 +126,11 @@ ls_engine_bench_run (const LsEngineBenchConfig *config,
     return FALSE;
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
   times = g_new (double, MAX (config->forward_reps, 1));
-  ls_net_forward (net, x, 1);
+  ls_net_infer (net, x);
   for (int r = 0; r < config->forward_reps; r++)
     {
       t0 = g_get_monotonic_time ();
-      ls_net_forward (net, x, 1);
+      ls_net_infer (net, x);
       times[r] = (g_get_monotonic_time () - t0) / 1e3;
     }
   result->forward_ms = median (times, config->forward_reps);

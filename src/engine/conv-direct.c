@@ -528,6 +528,77 @@ pad_image (const float *x,
   memset (xp + c * plane, 0, sizeof (float) * (padded_size (c, h, w, pad) - c * plane));
 }
 
+/* Rows oh0 … oh1−1 of output channels m0 … m1−1 (m0 a multiple of DM) of
+ * the stride-1 convolution of the padded image xp (c, hp, wp) with the
+ * packed weights; b (m) or NULL. Output row oh of channel j is written at
+ * y + j·ld + (oh − row0)·pitch. */
+static void
+run_tiles_ex (const float *xp,
+              int c,
+              int hp,
+              int wp,
+              int k,
+              int m0,
+              int m1,
+              const float *packed,
+              const float *b,
+              float *y,
+              gsize ld,
+              gsize pitch,
+              int row0,
+              int oh0,
+              int oh1)
+{
+  TileFunc tile = tile_func ();
+  StoreFunc store = store_func ();
+  int wo = wp - k + 1, kk2 = k * k;
+  gsize plane = (gsize) hp * wp, kk = (gsize) c * kk2;
+  int koff[9];
+  float out[DT * DM] __attribute__ ((aligned (64)));
+  int idx[DT];
+  gboolean by_rows = wo % DT == 0;
+
+  g_assert (kk2 <= 9 && m0 % DM == 0);
+  for (int kh = 0; kh < k; kh++)
+    for (int kw = 0; kw < k; kw++)
+      koff[kh * k + kw] = kh * wp + kw;
+  for (int mb = m0; mb < m1; mb += DM)
+    {
+      const float *wt = packed + (gsize) mb * kk;
+      int mv = MIN (DM, m1 - mb);
+      float *ym = y + (gsize) (mb - m0) * ld;
+
+      if (by_rows)
+        for (int oh = oh0; oh < oh1; oh++)
+          for (int ow = 0; ow < wo; ow += DT)
+            {
+              tile (xp + (gsize) oh * wp + ow, plane, koff, kk2, c, wt, out);
+              store (out, ym + (gsize) (oh - row0) * pitch + ow, ld, mv, b != NULL ? b + mb : NULL);
+            }
+      else
+        for (gsize q0 = (gsize) oh0 * wp; q0 < (gsize) oh1 * wp; q0 += DT)
+          {
+            tile (xp + q0, plane, koff, kk2, c, wt, out);
+            for (int j = 0; j < DT; j++)
+              {
+                gsize q = q0 + j;
+                int oh = (int) (q / wp), ow = (int) (q % wp);
+
+                idx[j] = oh < oh1 && ow < wo ? (int) ((oh - row0) * pitch + ow) : -1;
+              }
+            for (int i = 0; i < mv; i++)
+              {
+                float *dst = ym + i * ld;
+                float bias = b != NULL ? b[mb + i] : 0.0f;
+
+                for (int j = 0; j < DT; j++)
+                  if (idx[j] >= 0)
+                    dst[idx[j]] = out[j * DM + i] + bias;
+              }
+          }
+    }
+}
+
 /* y (m, ho, wo) rows oh0 … oh1−1 of the stride-1 convolution of the padded
  * image xp (c, hp, wp) with the packed weights; b (m) or NULL. */
 static void
@@ -543,53 +614,9 @@ run_tiles (const float *xp,
            int oh0,
            int oh1)
 {
-  TileFunc tile = tile_func ();
-  StoreFunc store = store_func ();
-  int ho = hp - k + 1, wo = wp - k + 1, kk2 = k * k;
-  gsize plane = (gsize) hp * wp, p = (gsize) ho * wo, kk = (gsize) c * kk2;
-  int koff[9];
-  float out[DT * DM] __attribute__ ((aligned (64)));
-  int idx[DT];
-  gboolean by_rows = wo % DT == 0;
+  int ho = hp - k + 1, wo = wp - k + 1;
 
-  g_assert (kk2 <= 9);
-  for (int kh = 0; kh < k; kh++)
-    for (int kw = 0; kw < k; kw++)
-      koff[kh * k + kw] = kh * wp + kw;
-  for (int mb = 0; mb < m; mb += DM)
-    {
-      const float *wt = packed + (gsize) mb * kk;
-      int mv = MIN (DM, m - mb);
-
-      if (by_rows)
-        for (int oh = oh0; oh < oh1; oh++)
-          for (int ow = 0; ow < wo; ow += DT)
-            {
-              tile (xp + (gsize) oh * wp + ow, plane, koff, kk2, c, wt, out);
-              store (out, y + mb * p + (gsize) oh * wo + ow, p, mv, b != NULL ? b + mb : NULL);
-            }
-      else
-        for (gsize q0 = (gsize) oh0 * wp; q0 < (gsize) oh1 * wp; q0 += DT)
-          {
-            tile (xp + q0, plane, koff, kk2, c, wt, out);
-            for (int j = 0; j < DT; j++)
-              {
-                gsize q = q0 + j;
-                int oh = (int) (q / wp), ow = (int) (q % wp);
-
-                idx[j] = oh < oh1 && ow < wo ? oh * wo + ow : -1;
-              }
-            for (int i = 0; i < mv; i++)
-              {
-                float *dst = y + (mb + i) * p;
-                float bias = b != NULL ? b[mb + i] : 0.0f;
-
-                for (int j = 0; j < DT; j++)
-                  if (idx[j] >= 0)
-                    dst[idx[j]] = out[j * DM + i] + bias;
-              }
-          }
-    }
+  run_tiles_ex (xp, c, hp, wp, k, 0, m, packed, b, y, (gsize) ho * wo, wo, 0, oh0, oh1);
 }
 
 void
@@ -705,4 +732,215 @@ ls_engine_conv2d_direct_backward_weights (const LsConvShape *s,
             acc += row[q];
           db[m] += acc;
         }
+}
+
+/* ---- inference: a convolution with its epilogue ------------------------ */
+
+/* y = relu?(pool?(src + bias)) of channels 0 … mv−1 (src rows of @wo
+ * floats, a channel every src_ld), rows 0 … rows−1 (pairs when pooling;
+ * max-pool and ReLU commute, and so do max-pool and a constant bias). */
+INLINE void
+epilogue_body (const float *src,
+               gsize src_ld,
+               int mv,
+               int rows,
+               int wo,
+               const float *bias,
+               gboolean relu,
+               gboolean pool,
+               float *y,
+               gsize plane,
+               gsize pitch)
+{
+  float lo = relu ? 0.0f : -G_MAXFLOAT;
+
+  for (int i = 0; i < mv; i++)
+    {
+      const float *s0 = src + i * src_ld;
+      float b = bias != NULL ? bias[i] : 0.0f;
+      float *d = y + i * plane;
+
+      if (pool)
+        for (int r = 0; r + 1 < rows; r += 2)
+          {
+            const float *a = s0 + (gsize) r * wo, *c = a + wo;
+            float *dr = d + (gsize) (r / 2) * pitch;
+
+            for (int j = 0; j < wo / 2; j++)
+              {
+                float v = MAX (MAX (a[2 * j], a[2 * j + 1]), MAX (c[2 * j], c[2 * j + 1])) + b;
+
+                dr[j] = MAX (v, lo);
+              }
+          }
+      else
+        for (int r = 0; r < rows; r++)
+          {
+            const float *a = s0 + (gsize) r * wo;
+            float *dr = d + (gsize) r * pitch;
+
+            for (int j = 0; j < wo; j++)
+              dr[j] = MAX (a[j] + b, lo);
+          }
+    }
+}
+
+typedef void (*EpilogueFunc) (const float *, gsize, int, int, int, const float *, gboolean, gboolean, float *, gsize, gsize);
+
+static void
+epilogue_generic (const float *src,
+                  gsize src_ld,
+                  int mv,
+                  int rows,
+                  int wo,
+                  const float *bias,
+                  gboolean relu,
+                  gboolean pool,
+                  float *y,
+                  gsize plane,
+                  gsize pitch)
+{
+  epilogue_body (src, src_ld, mv, rows, wo, bias, relu, pool, y, plane, pitch);
+}
+
+#ifdef HAVE_AVX512_CLONE
+static void AVX512
+epilogue_avx512 (const float *src,
+                 gsize src_ld,
+                 int mv,
+                 int rows,
+                 int wo,
+                 const float *bias,
+                 gboolean relu,
+                 gboolean pool,
+                 float *y,
+                 gsize plane,
+                 gsize pitch)
+{
+  epilogue_body (src, src_ld, mv, rows, wo, bias, relu, pool, y, plane, pitch);
+}
+#endif
+
+static EpilogueFunc
+epilogue_func (void)
+{
+#ifdef HAVE_AVX512_CLONE
+  if (ls_engine_conv2d_direct_fast ())
+    return epilogue_avx512;
+#endif
+  return epilogue_generic;
+}
+
+void
+ls_engine_conv2d_epilogue (const LsConvEpilogue *e,
+                           const float *src,
+                           gsize src_ld,
+                           int m0,
+                           int m1,
+                           int oh0,
+                           int oh1,
+                           int wo)
+{
+  gsize row = e->pool ? (gsize) (oh0 / 2) : (gsize) oh0;
+
+  g_assert (!e->pool || oh0 % 2 == 0);
+  if (m1 <= m0 || oh1 <= oh0)
+    return;
+  epilogue_func () (src, src_ld, m1 - m0, oh1 - oh0, wo, e->bias != NULL ? e->bias + m0 : NULL,
+                    e->relu, e->pool, e->y + (gsize) m0 * e->plane + row * e->pitch, e->plane,
+                    e->pitch);
+}
+
+static int
+band_rows (const LsConvShape *s,
+           gboolean pool)
+{
+  return pool ? 2 : CLAMP (LS_DIRECT_BAND_PIXELS / s->wo, 1, s->ho);
+}
+
+gsize
+ls_engine_conv2d_direct_padded_size (const LsConvShape *s)
+{
+  return padded_size (s->c, s->h, s->w, s->pad);
+}
+
+void
+ls_engine_conv2d_direct_pad (const LsConvShape *s,
+                             const float *x,
+                             float *xp)
+{
+  pad_image (x, xp, s->c, s->h, s->w, s->pad);
+}
+
+gsize
+ls_engine_conv2d_direct_infer_scratch_size (const LsConvShape *s,
+                                            gboolean pool)
+{
+  return (gsize) DM * band_rows (s, pool) * s->wo + 16;
+}
+
+void
+ls_engine_conv2d_direct_infer (const LsConvShape *s,
+                               const float *xp,
+                               const float *packed,
+                               const LsConvEpilogue *e,
+                               int m0,
+                               int m1,
+                               int oh0,
+                               int oh1,
+                               float *scratch)
+{
+  int hp = s->h + 2 * s->pad, wp = s->w + 2 * s->pad, band = band_rows (s, e->pool);
+  gsize ld = (gsize) band * s->wo;
+
+  g_assert (ls_engine_conv2d_direct_supported (s) && (m0 % DM == 0 || m0 >= m1) && m1 <= s->m);
+  g_assert (oh0 >= 0 && oh1 <= s->ho && (!e->pool || (oh0 % 2 == 0 && oh1 % 2 == 0)));
+  for (int mb = m0; mb < m1; mb += DM)
+    for (int oh = oh0; oh < oh1; oh += band)
+      {
+        int end = MIN (oh + band, oh1), me = MIN (mb + DM, m1);
+
+        run_tiles_ex (xp, s->c, hp, wp, s->k, mb, me, packed, NULL, scratch, ld, s->wo, oh, oh,
+                      end);
+        ls_engine_conv2d_epilogue (e, scratch, ld, mb, me, oh, end, s->wo);
+      }
+}
+
+/* The seven loops, then bias, ReLU and max-pool one after the other. */
+void
+ls_engine_conv2d_infer_ref (const LsConvShape *s,
+                            const float *x,
+                            const float *w,
+                            const LsConvEpilogue *e)
+{
+  LsConvShape one = *s;
+  gsize p = (gsize) s->ho * s->wo;
+  g_autofree float *y = g_new (float, (gsize) s->m *p);
+
+  one.n = 1;
+  ls_engine_conv2d_forward_ref (&one, x, w, e->bias, y);
+  if (e->relu)
+    for (gsize i = 0; i < (gsize) s->m * p; i++)
+      y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+  for (int m = 0; m < s->m; m++)
+    {
+      const float *ym = y + m * p;
+      float *d = e->y + m * e->plane;
+
+      if (!e->pool)
+        for (int r = 0; r < s->ho; r++)
+          for (int c = 0; c < s->wo; c++)
+            d[r * e->pitch + c] = ym[r * s->wo + c];
+      else
+        for (int r = 0; r < s->ho / 2; r++)
+          for (int c = 0; c < s->wo / 2; c++)
+            {
+              float v = ym[2 * r * s->wo + 2 * c];
+
+              for (int dr = 0; dr < 2; dr++)
+                for (int dc = 0; dc < 2; dc++)
+                  v = MAX (v, ym[(2 * r + dr) * s->wo + 2 * c + dc]);
+              d[r * e->pitch + c] = v;
+            }
+    }
 }

@@ -238,6 +238,64 @@ void ls_engine_conv2d_direct_backward_weights (const LsConvShape *s,
                                                float *db,
                                                float *scratch);
 
+/* Inference: a convolution's epilogue, fused into it. The bias (batch
+ * norm folded in) is added, then a ReLU and a 2×2 max-pool (stride 2,
+ * floor) if asked; channel j, row r, column c of the result (pooled when
+ * @pool) goes to y[j·plane + r·pitch + c], so a layer can write straight
+ * into the padded input of the next one. */
+typedef struct
+{
+  const float *bias; /* (m) or NULL */
+  gboolean relu;
+  gboolean pool;
+  float *y;
+  gsize plane, pitch;
+} LsConvEpilogue;
+
+#ifndef LS_DIRECT_BAND_PIXELS
+/* inference without pooling: output pixels per band kept in scratch */
+#define LS_DIRECT_BAND_PIXELS 512
+#endif
+/* The epilogue of rows oh0 … oh1−1 (even when pooling) of channels m0 …
+ * m1−1 of a convolution's output, held at src + (j − m0)·src_ld + (oh −
+ * oh0)·wo. */
+void ls_engine_conv2d_epilogue (const LsConvEpilogue *e,
+                                const float *src,
+                                gsize src_ld,
+                                int m0,
+                                int m1,
+                                int oh0,
+                                int oh1,
+                                int wo);
+/* The padded copy of one image (c, h+2·pad, w+2·pad, and a slack the
+ * tiles may read) the direct kernels read: its floats, and making it. */
+gsize ls_engine_conv2d_direct_padded_size (const LsConvShape *s);
+void ls_engine_conv2d_direct_pad (const LsConvShape *s,
+                                  const float *x,
+                                  float *xp);
+gsize ls_engine_conv2d_direct_infer_scratch_size (const LsConvShape *s,
+                                                  gboolean pool);
+/* One image: the direct convolution of the padded image @xp (packed by
+ * _pack_forward) for output channels m0 … m1−1 (m0 a multiple of
+ * LS_DIRECT_CHANNELS) and output rows oh0 … oh1−1 (even when pooling),
+ * through the epilogue @e, a band of rows at a time in @scratch. */
+void ls_engine_conv2d_direct_infer (const LsConvShape *s,
+                                    const float *xp,
+                                    const float *packed,
+                                    const LsConvEpilogue *e,
+                                    int m0,
+                                    int m1,
+                                    int oh0,
+                                    int oh1,
+                                    float *scratch);
+/* The _ref twin of both: image 0 of x (C, H, W), unpacked w (M, C, k, k),
+ * any convolution shape: the seven loops, then bias, ReLU and max-pool one
+ * after the other. Allocates (tests only). */
+void ls_engine_conv2d_infer_ref (const LsConvShape *s,
+                                 const float *x,
+                                 const float *w,
+                                 const LsConvEpilogue *e);
+
 /* Batch norm over (N, H, W) per channel, for channels c0 … c1−1 of a
  * (N, C, H, W) tensor (so threads can split the channels). Training mode:
  * batch statistics (biased variance to normalize), saves mean and

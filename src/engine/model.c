@@ -70,6 +70,7 @@ ls_net_load_tensors (LsNet *net,
       if (t->n_elements > 0)
         memcpy (t->data, e->data, sizeof (float) * t->n_elements);
     }
+  ls_net_params_changed (net);
   return TRUE;
 }
 

@@ -49,6 +49,25 @@ typedef struct
   float *gin, *gout;
 } Layer;
 
+/* The inference path (ls_net_infer): a stage is a convolution with what
+ * folds into it (batch norm into its weights, ReLU and max-pool into its
+ * epilogue), or one layer of the head run as it is. */
+typedef struct
+{
+  int first, last; /* the layers of the stage */
+  int bn;          /* the folded batch norm, or −1 */
+  gboolean conv, relu, pool;
+  gboolean direct;    /* conv-direct.c's kernels, else im2col + GEMM */
+  gboolean prepadded; /* the stage before writes the padded input */
+  gboolean parallel;  /* worth the net's threads */
+  gboolean cam;       /* holds the Grad-CAM layer: its output stays whole */
+  LsConvShape shape;
+  gsize w_off, b_off; /* in infer_weights: packed (direct) or folded weights, folded bias */
+  float *xp;          /* direct: the padded input */
+  LsConvEpilogue epi;
+  int m_units, r_units, rows_per_unit, rows;
+} Stage;
+
 struct _LsNet
 {
   LsNetSpec *spec;
@@ -63,6 +82,7 @@ struct _LsNet
   float *params, *stats;
   LsNetTensor *tensors;
   guint n_tensors;
+  guint64 version; /* bumped by every change of the parameters or statistics */
 
   /* the plan */
   int batch, n;
@@ -80,6 +100,18 @@ struct _LsNet
   float *input;
   float *probs, *dlogits;
   gsize planned_bytes;
+
+  /* the inference path (planned with the rest) */
+  Stage *stages;
+  int n_stages;
+  gboolean infer_ok;     /* every layer fits a stage */
+  gboolean *kept;        /* per layer: its output is written by ls_net_infer() */
+  gboolean last_infer;   /* the last forward was ls_net_infer() */
+  guint64 infer_version; /* the version infer_weights were made from (0: none) */
+  float *infer_block;    /* weights, padded inputs, GEMM output, fold space */
+  float *infer_weights, *infer_fold, *infer_tmp;
+  float *infer_scratch; /* n_threads × infer_scratch_stride */
+  gsize infer_scratch_stride;
 
   /* cancellation inside a training step */
   GCancellable *cancel; /* checked between layers while a step runs */
@@ -159,6 +191,7 @@ ls_net_new (const char *spec_text,
   net->cam_layer = -1;
   net->mode = LS_NET_MODE_EVAL;
   net->n_threads = 1;
+  net->version = 1;
   tensors = g_array_new (FALSE, TRUE, sizeof (LsNetTensor));
 
   c = net->spec->channels;
@@ -277,6 +310,14 @@ free_plan (LsNet *net)
   g_clear_pointer (&net->stats_saved, g_aligned_free);
   g_clear_pointer (&net->workers, ls_workers_free);
   g_clear_pointer (&net->argmax_block, g_aligned_free);
+  g_clear_pointer (&net->infer_block, g_aligned_free);
+  g_clear_pointer (&net->infer_scratch, g_aligned_free);
+  g_clear_pointer (&net->stages, g_free);
+  g_clear_pointer (&net->kept, g_free);
+  net->n_stages = 0;
+  net->infer_ok = FALSE;
+  net->infer_version = 0;
+  net->last_infer = FALSE;
   net->batch = 0;
   net->planned_bytes = 0;
   for (guint i = 0; i < net->n_tensors; i++)
@@ -330,7 +371,21 @@ ls_net_get_n_params (const LsNet *net)
 float *
 ls_net_get_params (LsNet *net)
 {
+  /* the caller may write through it */
+  net->version++;
   return net->params;
+}
+
+void
+ls_net_params_changed (LsNet *net)
+{
+  net->version++;
+}
+
+guint64
+ls_net_get_params_version (const LsNet *net)
+{
+  return net->version;
 }
 
 float *
@@ -473,6 +528,7 @@ ls_net_init_params (LsNet *net,
         }
     }
   ls_net_set_dropout_seed (net, seed);
+  net->version++;
 }
 
 static gsize
@@ -513,6 +569,8 @@ ls_net_get_threads (const LsNet *net)
 {
   return net->n_threads;
 }
+
+static gboolean infer_plan (LsNet *net);
 
 gboolean
 ls_net_plan (LsNet *net,
@@ -586,11 +644,9 @@ ls_net_plan (LsNet *net,
       return FALSE;
     }
   if (net->n_threads > 1)
-    {
-      /* the net's threads split the work; each BLAS call runs on one */
-      ls_engine_blas_set_threads (1);
-      net->workers = ls_workers_new (net->n_threads);
-    }
+    /* the net's threads split the work; each BLAS call runs on one
+     * (blas_enter) */
+    net->workers = ls_workers_new (net->n_threads);
   net->planned_bytes = sizeof (float) * (net->n_params + act + 2 * round_up (max_act) + net->scratch_stride * net->n_threads + net->partial_stride * (net->n_threads - 1) + net->n_stats + net->n_params + round_up (MAX (packed, 1))) + argmax;
 
   /* carve */
@@ -655,6 +711,13 @@ ls_net_plan (LsNet *net,
     if (net->tensors[i].is_param)
       net->tensors[i].grad = net->grads + (net->tensors[i].data - net->params);
   net->batch = batch;
+  if (!infer_plan (net))
+    {
+      free_plan (net);
+      g_set_error (error, LS_NET_ERROR, LS_NET_ERROR_PLAN,
+                   "not enough memory for the single-image path");
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -687,6 +750,31 @@ LsNetMode
 ls_net_get_mode (const LsNet *net)
 {
   return net->mode;
+}
+
+/* OpenBLAS's thread count is the process's: a net with threads of its own
+ * runs each BLAS call on one thread for the time of a call, and puts the
+ * count back after (so a training does not leave the rest of the process,
+ * the app's interactive inference among it, on one thread). Returns what
+ * to give blas_leave(). */
+static int
+blas_enter (const LsNet *net)
+{
+  int threads;
+
+  if (net->workers == NULL)
+    return 0;
+  threads = ls_engine_blas_get_threads ();
+  if (threads != 1)
+    ls_engine_blas_set_threads (1);
+  return threads;
+}
+
+static void
+blas_leave (int threads)
+{
+  if (threads > 1)
+    ls_engine_blas_set_threads (threads);
 }
 
 static void
@@ -874,15 +962,34 @@ step_cancelled (LsNet *net)
   return net->cancelled;
 }
 
+static const float *forward (LsNet *net,
+                             const float *input,
+                             int n);
+
 const float *
 ls_net_forward (LsNet *net,
                 const float *input,
                 int n)
 {
+  int blas = blas_enter (net);
+  const float *y = forward (net, input, n);
+
+  blas_leave (blas);
+  return y;
+}
+
+static const float *
+forward (LsNet *net,
+         const float *input,
+         int n)
+{
   const float *x;
 
   g_assert (net->batch > 0 && n >= 1 && n <= net->batch);
   net->n = n;
+  net->last_infer = FALSE;
+  if (net->mode == LS_NET_MODE_TRAIN)
+    net->version++; /* the running statistics move */
   if (input != net->input)
     memcpy (net->input, input,
             sizeof (float) * n * net->spec->channels * net->spec->size * net->spec->size);
@@ -1267,7 +1374,11 @@ ls_net_backward (LsNet *net,
                  const float *dlogits,
                  gboolean param_grads)
 {
+  int blas = blas_enter (net);
+
+  g_assert (!net->last_infer);
   backward_range (net, dlogits, -1, param_grads, FALSE);
+  blas_leave (blas);
 }
 
 void
@@ -1280,8 +1391,13 @@ ls_net_backward_to (LsNet *net,
                     int *h,
                     int *w)
 {
+  int blas;
+
   g_assert (stop >= -1 && stop < net->n_layers - 1);
+  g_assert (!net->last_infer || ls_net_infer_can_backward_to (net, stop));
+  blas = blas_enter (net);
   backward_range (net, dlogits, stop, FALSE, stop < 0);
+  blas_leave (blas);
   if (stop < 0)
     {
       *act = net->input;
@@ -1317,6 +1433,17 @@ ls_net_train_step (LsNet *net,
   g_assert (done);
 }
 
+static gboolean train_step (LsNet *net,
+                            LsOptimizer *opt,
+                            const float *input,
+                            const int *labels,
+                            int n,
+                            const LsLossConfig *loss,
+                            float lr,
+                            GCancellable *cancellable,
+                            LsStepResult *result,
+                            GError **error);
+
 /* Puts back what a cancelled step's forward changed: the running
  * statistics and the dropout stream (parameters and the optimizer are only
  * touched after the last check). */
@@ -1325,6 +1452,7 @@ step_abandon (LsNet *net,
               GError **error)
 {
   memcpy (net->stats, net->stats_saved, sizeof (float) * net->n_stats);
+  net->version++;
   net->dropout_rng = net->rng_saved;
   net->cancel = NULL;
   net->cancelled = FALSE;
@@ -1344,6 +1472,27 @@ ls_net_train_step_cancellable (LsNet *net,
                                LsStepResult *result,
                                GError **error)
 {
+  int blas;
+  gboolean done;
+
+  blas = blas_enter (net);
+  done = train_step (net, opt, input, labels, n, loss, lr, cancellable, result, error);
+  blas_leave (blas);
+  return done;
+}
+
+static gboolean
+train_step (LsNet *net,
+            LsOptimizer *opt,
+            const float *input,
+            const int *labels,
+            int n,
+            const LsLossConfig *loss,
+            float lr,
+            GCancellable *cancellable,
+            LsStepResult *result,
+            GError **error)
+{
   const float *logits;
   int correct = 0;
 
@@ -1353,7 +1502,7 @@ ls_net_train_step_cancellable (LsNet *net,
   net->rng_saved = net->dropout_rng;
   net->cancel = cancellable;
   net->cancelled = FALSE;
-  logits = ls_net_forward (net, input, n);
+  logits = forward (net, input, n);
   if (net->cancelled)
     return step_abandon (net, error);
   result->loss = ls_engine_cross_entropy (logits, labels, loss ? loss->class_weights : NULL,
@@ -1380,5 +1529,366 @@ ls_net_train_step_cancellable (LsNet *net,
                                                 ls_optimizer_get_config (opt)->clip_norm);
   result->lr = lr;
   ls_optimizer_step (opt, net->params, net->grads, lr);
+  net->version++;
   return TRUE;
+}
+
+/* ---- the single-image inference path ------------------------------------ */
+
+#ifndef LS_NET_INFER_PARALLEL_MACS
+/* a stage with fewer multiply-adds runs on the calling thread alone: waking
+ * the other threads costs more than it saves */
+#define LS_NET_INFER_PARALLEL_MACS 1000000.0
+#endif
+#ifndef LS_NET_INFER_UNITS_PER_THREAD
+#define LS_NET_INFER_UNITS_PER_THREAD 4
+#endif
+
+/* The stages of the net, the outputs they keep, and the split of each
+ * convolution into units of (a block of output channels, a band of rows)
+ * that threads take in turn. FALSE when a layer fits no stage. */
+static gboolean
+infer_build (LsNet *net)
+{
+  g_autoptr (GArray) stages = g_array_new (FALSE, TRUE, sizeof (Stage));
+  gboolean contains_cam;
+
+  net->kept = g_new0 (gboolean, net->n_layers);
+  for (int i = 0; i < net->n_layers;)
+    {
+      const Layer *l = &net->layers[i];
+      Stage st = { 0 };
+
+      st.first = i;
+      st.bn = -1;
+      contains_cam = FALSE;
+      switch (l->spec.kind)
+        {
+        case LS_LAYER_CONV:
+          {
+            int j = i + 1;
+
+            st.conv = TRUE;
+            if (j < net->n_layers && net->layers[j].spec.kind == LS_LAYER_BN)
+              st.bn = j++;
+            if (j < net->n_layers && net->layers[j].spec.kind == LS_LAYER_RELU)
+              {
+                st.relu = TRUE;
+                contains_cam = net->layers[j].spec.cam;
+                j++;
+              }
+            if (j < net->n_layers && net->layers[j].spec.kind == LS_LAYER_MAXPOOL && !contains_cam)
+              {
+                st.pool = TRUE;
+                j++;
+              }
+            st.last = j - 1;
+            layer_conv_shape (l, 1, &st.shape);
+            st.direct = l->direct;
+            break;
+          }
+        case LS_LAYER_GAP:
+        case LS_LAYER_DROPOUT:
+        case LS_LAYER_LINEAR:
+          st.last = i;
+          break;
+        case LS_LAYER_BN:
+        case LS_LAYER_RELU:
+        case LS_LAYER_MAXPOOL:
+        default:
+          return FALSE;
+        }
+      st.cam = contains_cam;
+      g_array_append_val (stages, st);
+      i = st.last + 1;
+    }
+  net->n_stages = stages->len;
+  net->stages = (Stage *) g_array_free (g_steal_pointer (&stages), FALSE);
+  for (int k = 0; k < net->n_stages; k++)
+    {
+      Stage *st = &net->stages[k];
+      Stage *next = k + 1 < net->n_stages ? &net->stages[k + 1] : NULL;
+      st->epi.relu = st->relu;
+      if (st->conv && next != NULL && next->conv && next->direct && !st->cam)
+        next->prepadded = TRUE;
+      else
+        net->kept[st->last] = TRUE;
+    }
+  return TRUE;
+}
+
+gboolean
+ls_net_infer_can_backward_to (const LsNet *net,
+                              int stop)
+{
+  if (!net->infer_ok || stop < 0)
+    return FALSE;
+  for (int i = stop; i < net->n_layers; i++)
+    if (!net->kept[i] || (i > stop && net->layers[i].spec.kind == LS_LAYER_BN))
+      return FALSE;
+  return TRUE;
+}
+
+/* Builds the stages and carves their memory (part of the plan). */
+static gboolean
+infer_plan (LsNet *net)
+{
+  gsize weights = 0, padded = 0, fold = 0, tmp = 0, scratch = 1;
+  float *p;
+
+  net->infer_ok = infer_build (net);
+  if (!net->infer_ok)
+    {
+      g_clear_pointer (&net->stages, g_free);
+      net->n_stages = 0;
+      return TRUE;
+    }
+  for (int k = 0; k < net->n_stages; k++)
+    {
+      Stage *st = &net->stages[k];
+      const LsConvShape *s = &st->shape;
+      const Layer *l = &net->layers[st->first];
+      int m_blocks, chunks;
+      double macs;
+
+      if (!st->conv)
+        continue;
+      st->w_off = weights;
+      weights += round_up (st->direct ? ls_engine_conv2d_direct_packed_size (s) : l->w_count);
+      st->b_off = weights;
+      weights += round_up (s->m);
+      fold = MAX (fold, l->w_count);
+      if (st->direct)
+        {
+          padded += round_up (ls_engine_conv2d_direct_padded_size (s));
+          scratch = MAX (scratch, ls_engine_conv2d_direct_infer_scratch_size (s, st->pool));
+        }
+      else
+        {
+          tmp = MAX (tmp, (gsize) s->m * s->ho * s->wo);
+          scratch = MAX (scratch, ls_engine_conv2d_scratch_size (s));
+        }
+      /* units: blocks of output channels by bands of rows */
+      st->rows = st->pool ? s->ho / 2 * 2 : s->ho;
+      m_blocks = st->direct ? (s->m + LS_DIRECT_CHANNELS - 1) / LS_DIRECT_CHANNELS : 1;
+      macs = (double) l->w_count * s->ho * s->wo;
+      st->parallel = net->workers != NULL && macs >= LS_NET_INFER_PARALLEL_MACS;
+      chunks = st->parallel ? MAX (1, (LS_NET_INFER_UNITS_PER_THREAD * net->n_threads + m_blocks - 1) / m_blocks) : 1;
+      st->rows_per_unit = MAX (1, (st->rows + chunks - 1) / chunks);
+      if (st->pool)
+        st->rows_per_unit += st->rows_per_unit % 2;
+      st->m_units = m_blocks;
+      st->r_units = MAX (1, (st->rows + st->rows_per_unit - 1) / st->rows_per_unit);
+    }
+  net->infer_scratch_stride = round_up (scratch);
+  net->infer_block = try_alloc (MAX (weights + padded + round_up (fold) + round_up (tmp), 1),
+                                sizeof (float), TRUE);
+  net->infer_scratch = try_alloc (net->infer_scratch_stride * net->n_threads, sizeof (float), FALSE);
+  if (net->infer_block == NULL || net->infer_scratch == NULL)
+    return FALSE;
+  net->planned_bytes += sizeof (float) * (weights + padded + round_up (fold) + round_up (tmp) + net->infer_scratch_stride * net->n_threads);
+  p = net->infer_block;
+  net->infer_weights = p;
+  p += weights;
+  net->infer_fold = p;
+  p += round_up (fold);
+  net->infer_tmp = p;
+  p += round_up (tmp);
+  /* the padded inputs (zero: their borders are never written) */
+  for (int k = 0; k < net->n_stages; k++)
+    if (net->stages[k].conv && net->stages[k].direct)
+      {
+        net->stages[k].xp = p;
+        p += round_up (ls_engine_conv2d_direct_padded_size (&net->stages[k].shape));
+      }
+  /* where each convolution's epilogue writes */
+  for (int k = 0; k < net->n_stages; k++)
+    {
+      Stage *st = &net->stages[k];
+      LsConvEpilogue *e = &st->epi;
+
+      if (!st->conv)
+        continue;
+      e->bias = net->infer_weights + st->b_off;
+      e->pool = st->pool;
+      if (k + 1 < net->n_stages && net->stages[k + 1].prepadded)
+        {
+          const LsConvShape *ns = &net->stages[k + 1].shape;
+          gsize wp = ns->w + 2 * ns->pad;
+
+          e->y = net->stages[k + 1].xp + ns->pad * wp + ns->pad;
+          e->pitch = wp;
+          e->plane = (ns->h + 2 * ns->pad) * wp;
+        }
+      else
+        {
+          const Layer *last = &net->layers[st->last];
+
+          e->y = last->out;
+          e->pitch = last->w_out;
+          e->plane = (gsize) last->h_out * last->w_out;
+        }
+    }
+  return TRUE;
+}
+
+/* Folds each batch norm into its convolution (in double: w·γ/σ, (b − μ)·γ/σ
+ * + β) and packs the weights for the direct kernels. */
+static void
+infer_refresh (LsNet *net)
+{
+  for (int k = 0; k < net->n_stages; k++)
+    {
+      const Stage *st = &net->stages[k];
+      const Layer *l = &net->layers[st->first];
+      const float *w, *b;
+      float *fw, *fb;
+      gsize per;
+      int m;
+
+      if (!st->conv)
+        continue;
+      w = net->params + l->param_off;
+      b = l->has_bias ? w + l->w_count : NULL;
+      m = st->shape.m;
+      per = l->w_count / m;
+      fw = st->direct ? net->infer_fold : net->infer_weights + st->w_off;
+      fb = net->infer_weights + st->b_off;
+      for (int j = 0; j < m; j++)
+        {
+          double scale = 1.0, shift = 0.0;
+
+          if (st->bn >= 0)
+            {
+              const Layer *bn = &net->layers[st->bn];
+              const float *g = net->params + bn->param_off;
+              const float *stats = net->stats + bn->stat_off;
+
+              scale = g[j] / sqrt ((double) stats[m + j] + LS_BN_EPS);
+              shift = g[m + j] - stats[j] * scale;
+            }
+          for (gsize q = 0; q < per; q++)
+            fw[j * per + q] = (float) (w[j * per + q] * scale);
+          fb[j] = (float) ((b != NULL ? b[j] : 0.0) * scale + shift);
+        }
+      if (st->direct)
+        ls_engine_conv2d_direct_pack_forward (&st->shape, net->infer_fold,
+                                              net->infer_weights + st->w_off);
+    }
+  net->infer_version = net->version;
+}
+
+typedef struct
+{
+  LsNet *net;
+  const Stage *st;
+  const float *x;
+  gint next;
+} InferJob;
+
+static void
+infer_job (gpointer data,
+           int t,
+           int nt)
+{
+  InferJob *job = data;
+  LsNet *net = job->net;
+  const Stage *st = job->st;
+  const LsConvShape *s = &st->shape;
+  const float *w = net->infer_weights + st->w_off;
+  float *scratch = net->infer_scratch + t * net->infer_scratch_stride;
+  int units = st->m_units * st->r_units;
+
+  (void) nt;
+  for (;;)
+    {
+      int u = g_atomic_int_add (&job->next, 1), m0, oh0, oh1;
+
+      if (u >= units)
+        break;
+      m0 = u / st->r_units * LS_DIRECT_CHANNELS;
+      oh0 = u % st->r_units * st->rows_per_unit;
+      oh1 = MIN (oh0 + st->rows_per_unit, st->rows);
+      if (st->direct)
+        ls_engine_conv2d_direct_infer (s, st->xp, w, &st->epi, m0,
+                                       MIN (m0 + LS_DIRECT_CHANNELS, s->m), oh0, oh1, scratch);
+      else
+        {
+          ls_engine_conv2d_forward_rows (s, 0, oh0, oh1, job->x, w, NULL, net->infer_tmp, scratch);
+          ls_engine_conv2d_epilogue (&st->epi, net->infer_tmp + (gsize) oh0 * s->wo,
+                                     (gsize) s->ho * s->wo, 0, s->m, oh0, oh1, s->wo);
+        }
+    }
+}
+
+const float *
+ls_net_infer (LsNet *net,
+              const float *input)
+{
+  const float *x = input;
+  int blas;
+
+  g_assert (net->batch > 0);
+  if (!net->infer_ok)
+    {
+      LsNetMode mode = net->mode;
+      const float *y;
+
+      net->mode = LS_NET_MODE_EVAL;
+      y = ls_net_forward (net, input, 1);
+      net->mode = mode;
+      return y;
+    }
+  blas = blas_enter (net);
+  if (net->infer_version != net->version)
+    infer_refresh (net);
+  net->n = 1;
+  for (int k = 0; k < net->n_stages; k++)
+    {
+      const Stage *st = &net->stages[k];
+      Layer *l = &net->layers[st->first];
+
+      if (st->conv)
+        {
+          InferJob job = { net, st, x, 0 };
+
+          if (st->direct && !st->prepadded)
+            ls_engine_conv2d_direct_pad (&st->shape, x, st->xp);
+          if (st->parallel)
+            ls_workers_run_dynamic (net->workers, infer_job, &job);
+          else
+            infer_job (&job, 0, 1);
+          x = net->layers[st->last].out; /* unless written padded: then unused */
+          continue;
+        }
+      switch (l->spec.kind)
+        {
+        case LS_LAYER_GAP:
+          ls_engine_gap_forward (x, l->out, 1, l->c_in, l->h_in * l->w_in);
+          break;
+        case LS_LAYER_DROPOUT:
+          for (gsize j = 0; j < layer_out_size (l); j++)
+            l->mask[j] = 1.0f;
+          memcpy (l->out, x, sizeof (float) * layer_out_size (l));
+          break;
+        case LS_LAYER_LINEAR:
+          {
+            const float *w = net->params + l->param_off;
+
+            ls_engine_linear_forward (x, w, l->has_bias ? w + l->w_count : NULL, l->out, 1,
+                                      l->c_in, l->c_out);
+            break;
+          }
+        case LS_LAYER_CONV:
+        case LS_LAYER_BN:
+        case LS_LAYER_RELU:
+        case LS_LAYER_MAXPOOL:
+        default:
+          g_assert_not_reached ();
+        }
+      x = l->out;
+    }
+  net->last_infer = TRUE;
+  blas_leave (blas);
+  return net->layers[net->n_layers - 1].out;
 }

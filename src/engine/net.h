@@ -83,7 +83,16 @@ int ls_net_get_input_size (const LsNet *net);
 int ls_net_get_n_classes (const LsNet *net);
 /* Trainable parameters (running statistics excluded). */
 gsize ls_net_get_n_params (const LsNet *net);
+/* The caller may write through the pointer: taking it counts as a change
+ * of the parameters (ls_net_params_changed). */
 float *ls_net_get_params (LsNet *net);
+/* The parameters' version: bumped by every change the net makes (an
+ * optimizer step, a training-mode forward that moves the running
+ * statistics, ls_net_init_params) and by ls_net_params_changed(), which
+ * whoever writes a tensor's data (a load, a copy of weights) must call.
+ * The inference path's folded, packed weights are remade when it moved. */
+void ls_net_params_changed (LsNet *net);
+guint64 ls_net_get_params_version (const LsNet *net);
 float *ls_net_get_grads (LsNet *net);
 /* Multiply-adds of one forward pass of one image. */
 double ls_net_get_macs (const LsNet *net);
@@ -104,8 +113,10 @@ void ls_net_set_dropout_seed (LsNet *net,
                               guint64 seed);
 
 /* Threads the net runs on (default 1); takes effect at the next plan.
- * With more than one, the net splits the work itself and sets OpenBLAS to
- * one thread (each GEMM runs on the thread that calls it). */
+ * With more than one, the net splits the work itself, and for the time of
+ * each call (forward, backward, step, inference) sets OpenBLAS to one
+ * thread (each GEMM runs on the thread that calls it); the process's
+ * OpenBLAS thread count is put back when the call returns. */
 void ls_net_set_threads (LsNet *net,
                          int n_threads);
 int ls_net_get_threads (const LsNet *net);
@@ -141,6 +152,23 @@ void ls_net_predict (LsNet *net,
                      const float *input,
                      int n,
                      float *probs);
+
+/* The single-image inference path: the logits (classes) of one image
+ * (C, S, S) in eval mode, whatever the net's mode. Batch norm is folded
+ * into the convolutions, ReLU and max-pool run in their epilogue, the
+ * weights are folded and packed once per parameter version, and nothing
+ * is allocated. Only the outputs of the layers from the last whole one
+ * (the Grad-CAM layer's, and the head's) are kept: see
+ * ls_net_infer_can_backward_to(). Equal to ls_net_forward() in eval mode up
+ * to rounding; falls back to it for a spec whose layers fit no stage.
+ * Needs a plan. */
+const float *ls_net_infer (LsNet *net,
+                           const float *input);
+/* Whether ls_net_backward_to (net, …, @stop, …) may follow ls_net_infer():
+ * the outputs of @stop and of every layer above it are kept, and no batch
+ * norm lies above it. */
+gboolean ls_net_infer_can_backward_to (const LsNet *net,
+                                       int stop);
 
 /* Gradient of the last forward given dL/dlogits (n, classes). Parameter
  * gradients accumulate into the gradient block when @param_grads. */

@@ -61,21 +61,45 @@ ls_engine_resize_bilinear (const float *src,
                            int ow)
 {
   float sh = (float) h / (float) oh, sw = (float) w / (float) ow;
+  /* the columns' taps and weights, once (on the stack up to this width) */
+  int xs[2 * 1024];
+  float lxs[1024];
+  gboolean table = ow <= (int) G_N_ELEMENTS (lxs);
 
+  for (int x = 0; table && x < ow; x++)
+    {
+      float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
+      int x0 = (int) fx;
+
+      xs[2 * x] = x0;
+      xs[2 * x + 1] = x0 < w - 1 ? x0 + 1 : x0;
+      lxs[x] = fx - x0;
+    }
   for (int y = 0; y < oh; y++)
     {
       float fy = MAX ((y + 0.5f) * sh - 0.5f, 0.0f);
       int y0 = (int) fy, y1 = y0 < h - 1 ? y0 + 1 : y0;
       float ly = fy - y0;
+      const float *r0 = src + (gsize) y0 * w, *r1 = src + (gsize) y1 * w;
+      float *d = dst + (gsize) y * ow;
 
-      for (int x = 0; x < ow; x++)
-        {
-          float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
-          int x0 = (int) fx, x1 = x0 < w - 1 ? x0 + 1 : x0;
-          float lx = fx - x0;
+      if (table)
+        for (int x = 0; x < ow; x++)
+          {
+            int x0 = xs[2 * x], x1 = xs[2 * x + 1];
+            float lx = lxs[x];
 
-          dst[(gsize) y * ow + x] = (1.0f - ly) * ((1.0f - lx) * src[(gsize) y0 * w + x0] + lx * src[(gsize) y0 * w + x1]) + ly * ((1.0f - lx) * src[(gsize) y1 * w + x0] + lx * src[(gsize) y1 * w + x1]);
-        }
+            d[x] = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
+          }
+      else
+        for (int x = 0; x < ow; x++)
+          {
+            float fx = MAX ((x + 0.5f) * sw - 0.5f, 0.0f);
+            int x0 = (int) fx, x1 = x0 < w - 1 ? x0 + 1 : x0;
+            float lx = fx - x0;
+
+            d[x] = (1.0f - ly) * ((1.0f - lx) * r0[x0] + lx * r0[x1]) + ly * ((1.0f - lx) * r1[x0] + lx * r1[x1]);
+          }
     }
 }
 
@@ -111,6 +135,49 @@ argmax (const float *v,
   return best;
 }
 
+void
+ls_engine_gradcam_last (LsNet *net,
+                        int target,
+                        float *map)
+{
+  int classes = ls_net_get_n_classes (net), s = ls_net_get_input_size (net);
+  int cam = ls_net_get_cam_layer (net);
+  float dlogits[64];
+  float small[64 * 64];
+  float *cam_map = small;
+  g_autofree float *dl_big = NULL;
+  g_autofree float *big = NULL;
+  float *dl = dlogits;
+  const float *act, *grad;
+  int c, h, w;
+
+  g_assert (cam >= 0 && target >= 0 && target < classes);
+  if (classes > (int) G_N_ELEMENTS (dlogits))
+    dl = dl_big = g_new (float, classes); /* only for unusual specs */
+  memset (dl, 0, sizeof (float) * classes);
+  dl[target] = 1.0f;
+  ls_net_backward_to (net, dl, cam, &act, &grad, &c, &h, &w);
+  if ((gsize) h * w > G_N_ELEMENTS (small))
+    cam_map = big = g_new (float, (gsize) h *w); /* only for unusual specs */
+  memset (cam_map, 0, sizeof (float) * h * w);
+  for (int k = 0; k < c; k++)
+    {
+      const float *a = act + (gsize) k * h * w;
+      const float *g = grad + (gsize) k * h * w;
+      float alpha = 0.0f;
+
+      for (int i = 0; i < h * w; i++)
+        alpha += g[i];
+      alpha /= (float) (h * w);
+      for (int i = 0; i < h * w; i++)
+        cam_map[i] += alpha * a[i];
+    }
+  for (int i = 0; i < h * w; i++)
+    cam_map[i] = MAX (cam_map[i], 0.0f);
+  ls_engine_resize_bilinear (cam_map, h, w, map, s, s);
+  normalize (map, (gsize) s * s);
+}
+
 int
 ls_engine_saliency (LsNet *net,
                     const float *image,
@@ -132,7 +199,12 @@ ls_engine_saliency (LsNet *net,
   dlogits = g_new0 (float, classes);
   p = g_new (float, classes);
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
-  logits = ls_net_forward (net, image, 1);
+  /* Grad-CAM needs only the head and the target block: the single-image
+   * path keeps their outputs */
+  if (config->method == LS_SALIENCY_GRADCAM && ls_net_infer_can_backward_to (net, ls_net_get_cam_layer (net)))
+    logits = ls_net_infer (net, image);
+  else
+    logits = ls_net_forward (net, image, 1);
   ls_engine_softmax (logits, p, 1, classes);
   if (probs != NULL)
     memcpy (probs, p, sizeof (float) * classes);
@@ -142,36 +214,9 @@ ls_engine_saliency (LsNet *net,
   switch (config->method)
     {
     case LS_SALIENCY_GRADCAM:
-      {
-        int cam = ls_net_get_cam_layer (net);
-        float small[64 * 64];
-        float *cam_map = small;
-        g_autofree float *big = NULL;
-
-        g_assert (cam >= 0);
-        memset (dlogits, 0, sizeof (float) * classes);
-        dlogits[target] = 1.0f;
-        ls_net_backward_to (net, dlogits, cam, &act, &grad, &c, &h, &w);
-        if ((gsize) h * w > G_N_ELEMENTS (small))
-          cam_map = big = g_new (float, (gsize) h *w); /* only for unusual specs */
-        memset (cam_map, 0, sizeof (float) * h * w);
-        for (int k = 0; k < c; k++)
-          {
-            const float *a = act + (gsize) k * h * w;
-            const float *g = grad + (gsize) k * h * w;
-            float alpha = 0.0f;
-
-            for (int i = 0; i < h * w; i++)
-              alpha += g[i];
-            alpha /= (float) (h * w);
-            for (int i = 0; i < h * w; i++)
-              cam_map[i] += alpha * a[i];
-          }
-        for (int i = 0; i < h * w; i++)
-          cam_map[i] = MAX (cam_map[i], 0.0f);
-        ls_engine_resize_bilinear (cam_map, h, w, map, s, s);
-        break;
-      }
+      ls_engine_gradcam_last (net, target, map);
+      ls_net_set_mode (net, mode);
+      return target;
     case LS_SALIENCY_GRADIENT:
       memset (dlogits, 0, sizeof (float) * classes);
       dlogits[target] = 1.0f;

@@ -40,6 +40,14 @@ gboolean ls_saliency_method_from_string (const char *name,
 /* @image (C,S,S) of a planned net (batch ≥ 1); writes @map (S,S) and, if
  * not NULL, @probs (classes) of the clean image. Returns the class used.
  * Grad-CAM needs a cam=yes layer (programming error otherwise). */
+/* Grad-CAM of class @target for the image of the last forward of one image
+ * (ls_net_infer() or ls_net_forward()), from that forward's activations:
+ * back-propagates through the layers above the cam=yes layer only. @map
+ * (S×S) is normalized to 0 … 1. */
+void ls_engine_gradcam_last (LsNet *net,
+                             int target,
+                             float *map);
+
 int ls_engine_saliency (LsNet *net,
                         const float *image,
                         const LsSaliencyConfig *config,

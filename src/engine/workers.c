@@ -15,6 +15,8 @@ struct _LsWorkers
   GCond start;
   GCond done;
   guint64 generation;
+  guint64 closed; /* a dynamic run the caller finished: late members skip it */
+  gboolean dynamic;
   int pending;
   gboolean quit;
   LsWorkFunc func;
@@ -50,6 +52,15 @@ worker_main (gpointer user_data)
           return NULL;
         }
       seen = w->generation;
+      if (w->dynamic)
+        {
+          if (w->closed == seen)
+            {
+              g_mutex_unlock (&w->lock);
+              continue;
+            }
+          w->pending++;
+        }
       func = w->func;
       data = w->data;
       g_mutex_unlock (&w->lock);
@@ -121,6 +132,7 @@ ls_workers_run (LsWorkers *w,
   g_mutex_lock (&w->lock);
   w->func = func;
   w->data = data;
+  w->dynamic = FALSE;
   w->pending = w->n - 1;
   w->generation++;
   g_cond_broadcast (&w->start);
@@ -143,4 +155,33 @@ ls_workers_split (int count,
 {
   *begin = (int) ((gint64) count * index / n);
   *end = (int) ((gint64) count * (index + 1) / n);
+}
+
+void
+ls_workers_run_dynamic (LsWorkers *w,
+                        LsWorkFunc func,
+                        gpointer data)
+{
+  if (w->n == 1)
+    {
+      func (data, 0, 1);
+      return;
+    }
+  g_mutex_lock (&w->lock);
+  w->func = func;
+  w->data = data;
+  w->dynamic = TRUE;
+  w->pending = 0;
+  w->generation++;
+  g_cond_broadcast (&w->start);
+  g_mutex_unlock (&w->lock);
+
+  func (data, 0, w->n);
+
+  /* members not started by now never start on it */
+  g_mutex_lock (&w->lock);
+  w->closed = w->generation;
+  while (w->pending > 0)
+    g_cond_wait (&w->done, &w->lock);
+  g_mutex_unlock (&w->lock);
 }

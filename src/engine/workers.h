@@ -26,6 +26,14 @@ int ls_workers_get_n_threads (const LsWorkers *workers);
 void ls_workers_run (LsWorkers *workers,
                      LsWorkFunc func,
                      gpointer data);
+/* The same for a @func that takes its work in units from a shared counter
+ * until none is left, so that any of the members can do all of it: returns
+ * as soon as the calling thread has finished and the members that started
+ * meanwhile have; a member that had not started yet (its core busy
+ * elsewhere) skips the run instead of holding the caller. */
+void ls_workers_run_dynamic (LsWorkers *workers,
+                             LsWorkFunc func,
+                             gpointer data);
 /* The part [*begin, *end) of 0 … count−1 that member @index of @n takes. */
 void ls_workers_split (int count,
                        int index,

@@ -295,6 +295,7 @@ copy_net (const LsModel *parent,
       g_assert (from->n_elements == to->n_elements);
       memcpy (to->data, from->data, sizeof (float) * from->n_elements);
     }
+  ls_net_params_changed (net);
   return g_steal_pointer (&net);
 }
 

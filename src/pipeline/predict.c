@@ -308,7 +308,7 @@ ls_model_forward_one (LsModel *model,
   const float *z;
 
   ls_net_set_mode (model->net, LS_NET_MODE_EVAL);
-  z = ls_net_forward (model->net, input, 1);
+  z = ls_net_infer (model->net, input);
   memcpy (logits, z, sizeof (float) * model->n_classes);
   if (features != NULL && model->feature_layer >= 0)
     memcpy (features,
@@ -417,7 +417,14 @@ ls_pipeline_predict (LsModel *model,
 
       ls_saliency_config_init (&cfg, options->method);
       cfg.target_class = options->target_class >= 0 ? options->target_class : p->predicted;
-      p->saliency_class = ls_engine_saliency (model->net, input, &cfg, map, NULL);
+      if (options->method == LS_SALIENCY_GRADCAM && ls_net_infer_can_backward_to (model->net, ls_net_get_cam_layer (model->net)))
+        {
+          /* from the forward above: only the head and the target block run */
+          ls_engine_gradcam_last (model->net, cfg.target_class, map);
+          p->saliency_class = cfg.target_class;
+        }
+      else
+        p->saliency_class = ls_engine_saliency (model->net, input, &cfg, map, NULL);
       p->saliency = map_to_image (map, model->size, model->fit, image->width, image->height);
       p->saliency_width = image->width;
       p->saliency_height = image->height;

@@ -185,6 +185,8 @@ snapshot (LsNet *net,
         memcpy (snap + off, t->data, sizeof (float) * t->n_elements);
       off += t->n_elements;
     }
+  if (restore)
+    ls_net_params_changed (net);
 }
 
 static gboolean
