@@ -320,10 +320,10 @@ test_conv_infer (void)
     { 1, 17, 17, 24, 2, 1 },
     { 3, 12, 10, 7, 2, 0 },
   };
-  LsEngineRng rng;
+  LsXoshiro rng;
   int cases = 0;
 
-  ls_engine_rng_init (&rng, 33);
+  ls_xoshiro_init (&rng, 33);
   for (guint si = 0; si < G_N_ELEMENTS (shapes); si++)
     for (int mode = 0; mode < 8; mode++)
       {

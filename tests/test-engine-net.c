@@ -805,18 +805,18 @@ static void
 perturb_bn (LsNet *net,
             guint64 seed)
 {
-  LsEngineRng rng;
+  LsXoshiro rng;
 
-  ls_engine_rng_init (&rng, seed);
+  ls_xoshiro_init (&rng, seed);
   for (guint t = 0; t < ls_net_get_n_tensors (net); t++)
     {
       const LsNetTensor *ten = ls_net_get_tensor (net, t);
 
       for (gsize i = 0; ten->n_dims == 1 && i < ten->n_elements; i++)
         if (g_str_has_suffix (ten->name, "running_var"))
-          ten->data[i] = 0.5f + (float) fabs (ls_engine_rng_normal (&rng));
+          ten->data[i] = 0.5f + (float) fabs (ls_xoshiro_normal (&rng));
         else
-          ten->data[i] += 0.3f * (float) ls_engine_rng_normal (&rng);
+          ten->data[i] += 0.3f * (float) ls_xoshiro_normal (&rng);
     }
   ls_net_params_changed (net);
 }
@@ -850,7 +850,7 @@ check_infer (const char *spec,
   float logits_ref[8], features_ref[512];
   const float *logits, *act;
   int gap, dim;
-  LsEngineRng rng;
+  LsXoshiro rng;
 
   g_assert_no_error (error);
   plane = ls_net_get_input_size (net) * ls_net_get_input_size (net);
@@ -863,9 +863,9 @@ check_infer (const char *spec,
   ls_net_init_params (net, 11);
   perturb_bn (net, 12);
   x = g_new (float, in);
-  ls_engine_rng_init (&rng, 13);
+  ls_xoshiro_init (&rng, 13);
   for (int i = 0; i < in; i++)
-    x[i] = (float) ls_engine_rng_normal (&rng);
+    x[i] = (float) ls_xoshiro_normal (&rng);
 
   ls_net_set_mode (net, LS_NET_MODE_EVAL);
   memcpy (logits_ref, ls_net_forward (net, x, 1), sizeof (float) * k);
