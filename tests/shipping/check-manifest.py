@@ -17,10 +17,12 @@ Prints one line per problem and exits 1 if there is any.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 APP_ID = "io.github.lungscope.Lungscope"
 REQUIRED_ARGS = {"--share=ipc", "--socket=fallback-x11", "--socket=wayland", "--device=dri"}
@@ -175,7 +177,10 @@ def show_manifest(path):
     if builder is None:
         yield "flatpak-builder is not installed (scripts/install-deps.sh installs it)"
         return
-    run = subprocess.run([builder, "--show-manifest", path], capture_output=True, text=True)
+    # In a scratch folder: flatpak-builder leaves a .flatpak-builder folder behind.
+    with tempfile.TemporaryDirectory() as scratch:
+        run = subprocess.run([builder, "--show-manifest", os.path.abspath(path)],
+                             capture_output=True, text=True, cwd=scratch)
     if run.returncode != 0:
         yield f"flatpak-builder --show-manifest failed ({run.returncode}): {run.stderr.strip()}"
     for line in run.stderr.splitlines():
