@@ -21,8 +21,9 @@
 #    `predict` reads a phantom with it, and the app runs under Xvfb until its
 #    first frame (screenshot BUILD_ROOT/flatpak/app-window.png).
 # Everything but the stand-in lives in BUILD_ROOT/flatpak and is made anew
-# each run. Skips (77) only where it cannot run at all: not root, or no
-# namespaces for bubblewrap.
+# each run; after a pass only the bundle, the repository, what the CLI printed
+# and the screenshot are kept there. Skips (77) only where it cannot run at
+# all: not root, or no namespaces for bubblewrap.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -161,4 +162,7 @@ standin_dir=$(dirname "$standin_repo")
 echo "test-flatpak: stand-in cache $(du -sh "$(dirname "$standin_dir")" | cut -f1)," \
   "this run's folder $(du -sh "$work" | cut -f1)," \
   "bundle $(stat -c %s "$work/lungscope.flatpak") bytes"
+# The installation, the build and the copy of the tree go; the bundle, the
+# repository and the screenshot stay.
+rm -rf "$work/user" "$work/app" "$work/state" "$work/src" "$work/phantoms"
 echo "test-flatpak: passed in $(($(date +%s) - t0)) s"

@@ -46,10 +46,17 @@ esac
 option() {
   meson introspect "$build" --buildoptions | jq -r --arg n "$1" '.[] | select(.name == $n) | .value'
 }
-prefix=$(option prefix)
-root=$tmp/root$prefix
-bindir=$root/$(option bindir)
-datadir=$root/$(option datadir)
+# Where meson puts a directory option under DESTDIR (relative: under prefix).
+installed_dir() {
+  local value
+  value=$(option "$1")
+  case $value in
+    /*) echo "$tmp/root$value" ;;
+    *) echo "$tmp/root$(option prefix)/$value" ;;
+  esac
+}
+bindir=$(installed_dir bindir)
+datadir=$(installed_dir datadir)
 
 meson install -C "$build" --no-rebuild --destdir "$tmp/root" >"$tmp/install.log" ||
   {
