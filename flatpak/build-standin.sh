@@ -43,6 +43,17 @@ die() {
 }
 say() { echo "build-standin: $*" >&2; }
 
+# A tree mmdebstrap left behind may still have /proc or /sys mounted in it:
+# unmount those first, and never cross into another file system.
+remove_tree() {
+  local mnt
+  [ -e "$1" ] || return 0
+  while read -r mnt; do
+    umount -l "$mnt" || die "cannot unmount $mnt"
+  done < <(awk -v p="$(realpath "$1")/" 'index($2 "/", p) == 1 { print $2 }' /proc/mounts | sort -r)
+  rm -rf --one-file-system "$1"
+}
+
 for tool in jq flatpak ostree mmdebstrap; do
   command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
 done
@@ -97,7 +108,7 @@ for old in "$cache"/*/; do
     debs | "$key" | "$key.tmp") ;;
     *)
       say "removing the outdated stand-in $old"
-      rm -rf "$old"
+      remove_tree "$old"
       ;;
   esac
 done
@@ -167,23 +178,26 @@ EOF
 # Each tree is kept once complete, so a build that was stopped goes on from
 # there.
 work=$out.tmp
-rm -rf "$out" "$work/repo"
+remove_tree "$out"
+remove_tree "$work/repo"
 mkdir -p "$work"
 start=$(date +%s)
 
 if [ ! -f "$work/platform.done" ]; then
-  rm -rf "$work/platform-root" "$work/platform"
+  remove_tree "$work/platform-root"
+  remove_tree "$work/platform"
   bootstrap "$work/platform-root" "$(packages "${lists[0]}")"
   make_runtime "$work/platform-root" "$work/platform" "$runtime"
-  rm -rf "$work/platform-root"
+  remove_tree "$work/platform-root"
   touch "$work/platform.done"
 fi
 
 if [ ! -f "$work/sdk.done" ]; then
-  rm -rf "$work/sdk-root" "$work/sdk"
+  remove_tree "$work/sdk-root"
+  remove_tree "$work/sdk"
   bootstrap "$work/sdk-root" "$(packages "${lists[@]}")"
   make_runtime "$work/sdk-root" "$work/sdk" "$sdk"
-  rm -rf "$work/sdk-root"
+  remove_tree "$work/sdk-root"
   mkdir -p "$work/sdk/files/etc/flatpak-builder"
   cat >"$work/sdk/files/etc/flatpak-builder/defaults.json" <<'EOF'
 {

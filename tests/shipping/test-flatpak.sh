@@ -65,7 +65,7 @@ if ! err=$(bwrap --unshare-all --dev-bind / / true 2>&1); then
 fi
 
 work=$build/flatpak
-rm -rf "$work"
+rm -rf --one-file-system "$work"
 mkdir -p "$work"
 runtime_dir=$work/xdg-runtime
 mkdir -m 700 "$runtime_dir"
