@@ -17,6 +17,11 @@ run=(dbus dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core libgl
 # Headless GUI tests, sanitizers, fuzzing, profiling, format check, report checks.
 test=(xvfb xauth imagemagick jq clang-14 libclang-rt-14-dev llvm-14 clang-format valgrind
   hyperfine linux-perf poppler-utils librsvg2-bin)
+# The flatpak suite: a stand-in GNOME Platform/Sdk from Debian packages, the
+# app built, bundled, installed and run in the sandbox (eu-strip, SVG icon checks,
+# xwininfo to see the window).
+test+=(flatpak flatpak-builder bubblewrap ostree mmdebstrap elfutils librsvg2-common
+  x11-utils)
 # Reference scripts (parity tests, fixtures, side-by-side benchmarks): run as /usr/bin/python3.
 ref=(python3 python3-torch python3-torchvision python3-pil python3-numpy)
 

@@ -159,6 +159,13 @@ test_info_json (void)
   paths = json_object_get_object_member (root, "paths");
   g_assert_cmpstr (json_object_get_string_member (paths, "workspace"), ==, "/tmp/some.lungscope");
   g_assert_cmpstr (json_object_get_string_member (paths, "workspace_from"), ==, "option");
+  /* A Flatpak sandbox (flatpak-builder runs the unit tests in one) is seen. */
+  g_assert_true (json_object_has_member (root, "sandbox"));
+  if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (root, "sandbox"), "kind"), ==,
+                     "flatpak");
+  else
+    g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (root, "sandbox")));
 
   /* On a CPU with AVX2, the CLI never runs OpenBLAS's SSE fallback unless
    * the user asked for it. */
@@ -176,6 +183,7 @@ test_info_json (void)
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "Not a medical device"));
   g_assert_nonnull (strstr (r.out, "core"));
+  g_assert_nonnull (strstr (r.out, "\nSandbox\n  flatpak        "));
   cli_result_clear (&r);
 }
 

@@ -1,4 +1,5 @@
-/* cmd-info.c — lungscope-cli info: versions, BLAS kernels and threads, paths
+/* cmd-info.c — lungscope-cli info: versions, BLAS kernels and threads, paths,
+ * sandbox
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -15,6 +16,45 @@
 #include "engine/blas.h"
 #include "ls-cli.h"
 #include "pipeline/model-source.h"
+
+/* Flatpak writes /.flatpak-info into every sandbox it runs: the app, its
+ * runtime and flatpak's version, which a bug report needs. */
+static void
+add_sandbox (JsonBuilder *b)
+{
+  g_autoptr (GKeyFile) info = g_key_file_new ();
+  static const struct
+  {
+    const char *member, *group, *key;
+  } fields[] = {
+    { "app", "Application", "name" },
+    { "runtime", "Application", "runtime" },
+    { "app_commit", "Instance", "app-commit" },
+    { "runtime_commit", "Instance", "runtime-commit" },
+    { "flatpak", "Instance", "flatpak-version" },
+  };
+
+  json_builder_set_member_name (b, "sandbox");
+  if (!g_key_file_load_from_file (info, "/.flatpak-info", G_KEY_FILE_NONE, NULL))
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, "flatpak");
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *value = g_key_file_get_string (info, fields[i].group, fields[i].key, NULL);
+
+      json_builder_set_member_name (b, fields[i].member);
+      if (value != NULL)
+        json_builder_add_string_value (b, value);
+      else
+        json_builder_add_null_value (b);
+    }
+  json_builder_end_object (b);
+}
 
 static JsonNode *
 build_info (LsCliGlobal *global)
@@ -97,6 +137,8 @@ build_info (LsCliGlobal *global)
     json_builder_add_null_value (b);
   json_builder_end_object (b);
 
+  add_sandbox (b);
+
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -108,6 +150,7 @@ print_text (JsonNode *root)
   JsonObject *libs = json_object_get_object_member (o, "libraries");
   JsonObject *blas = json_object_get_object_member (o, "blas");
   JsonObject *paths = json_object_get_object_member (o, "paths");
+  JsonNode *sandbox = json_object_get_member (o, "sandbox");
   g_autoptr (GList) names = json_object_get_members (libs);
 
   printf ("Lungscope %s (%s profile). Not a medical device.\n\n",
@@ -135,6 +178,19 @@ print_text (JsonNode *root)
           JSON_NODE_HOLDS_NULL (json_object_get_member (paths, "default_model"))
               ? "not installed"
               : json_object_get_string_member (paths, "default_model"));
+  printf ("\nSandbox\n");
+  if (JSON_NODE_HOLDS_NULL (sandbox))
+    printf ("  %-14s %s\n", "flatpak", "no");
+  else
+    {
+      JsonObject *flatpak = json_node_get_object (sandbox);
+
+      printf ("  %-14s %s\n", "flatpak",
+              json_object_get_string_member_with_default (flatpak, "flatpak", "?"));
+      printf ("  %-14s %s\n", "app", json_object_get_string_member_with_default (flatpak, "app", "?"));
+      printf ("  %-14s %s\n", "runtime",
+              json_object_get_string_member_with_default (flatpak, "runtime", "?"));
+    }
 }
 
 int
