@@ -33,6 +33,7 @@ struct _LsWindow
   GtkInfoBar *notice_bar;
   GtkLabel *notice_label;
   GtkStack *main_stack;
+  AdwStatusPage *welcome_page;
   AdwStatusPage *progress_page;
   GtkProgressBar *progress_bar;
   GtkLabel *progress_label;

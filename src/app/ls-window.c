@@ -1220,6 +1220,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_label);
@@ -1289,6 +1290,7 @@ ls_window_init (LsWindow *self)
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+  adw_status_page_set_icon_name (self->welcome_page, APPLICATION_ID "-symbolic");
 
   self->cancellable = g_cancellable_new ();
   self->probabilities_ms = NAN;
