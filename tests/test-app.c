@@ -141,7 +141,9 @@ cli_prediction (const char *file,
 {
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (GError) error = NULL;
-  const char *argv[] = { g_getenv ("LS_CLI"), "-w", fx.workspace, "predict", "--json", file, NULL };
+  g_autofree char *dir = g_build_filename (fx.home, "cli-overlays", NULL);
+  /* With a map, as the app makes one: the whole image decoded. */
+  const char *argv[] = { g_getenv ("LS_CLI"), "-w", fx.workspace, "predict", "--json", "--saliency", dir, file, NULL };
   int status = -1;
   JsonArray *predictions;
 

@@ -29,6 +29,7 @@ ls_diagnose_options_init (LsDiagnoseOptions *options)
   options->opacity = LS_DIAGNOSE_DEFAULT_OPACITY;
   options->sync_folder = TRUE;
   options->log = TRUE;
+  options->fast_decode = FALSE;
 }
 
 /* The file's bytes, one read; errors name the file. */
@@ -250,7 +251,16 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
     }
-  d->image = decode_bytes (path, bytes, len, NULL, error);
+  if (!options->predict.saliency && options->fast_decode)
+    {
+      LsDecodeOptions fast;
+
+      ls_decode_options_init (&fast);
+      fast.target_size = choice->model->size;
+      d->image = decode_bytes (path, bytes, len, &fast, error);
+    }
+  else
+    d->image = decode_bytes (path, bytes, len, NULL, error);
   if (d->image == NULL)
     return NULL;
   d->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);

@@ -58,6 +58,13 @@ typedef struct
   float opacity;
   gboolean sync_folder; /* also fsync the overlay's folder (one file: yes) */
   gboolean log;         /* log the prediction in the store (default TRUE) */
+  /* Without saliency: decode through the decoders' fast path, straight to
+   * about the model's size (default FALSE: the probabilities then differ
+   * from the whole image's by up to about 0.01, and the same file should
+   * read the same with or without a map); the diagnosis's image is then
+   * that small image (orig_width/orig_height give the file's size). With
+   * saliency the image is always decoded whole, once. */
+  gboolean fast_decode;
   /* With saliency: a first answer as soon as possible (the fast decode and
    * one more forward pass), so a window shows it before the map; NULL:
    * none. */
