@@ -636,7 +636,7 @@ color_type_from_string (const char *s)
 static LsImageFormat
 format_from_string (const char *s)
 {
-  for (int f = LS_IMAGE_FORMAT_UNKNOWN; f <= LS_IMAGE_FORMAT_GENERATED; f++)
+  for (int f = LS_IMAGE_FORMAT_UNKNOWN; f <= LS_IMAGE_FORMAT_DICOM; f++)
     if (g_strcmp0 (s, ls_image_format_to_string (f)) == 0)
       return f;
   return LS_IMAGE_FORMAT_UNKNOWN;
