@@ -364,10 +364,22 @@ static LsDicomFile *
 parse (const guint8 *data,
        gsize size,
        const char *name,
+       const LsDecodeLimits *limits,
        GError **error)
 {
   g_autofree char *message = NULL;
-  LsDicomFile *file = ls_dicom_file_parse (data, size, &message);
+  gsize max_inflated = 64 << 20;
+  LsDicomFile *file;
+
+  /* A deflated data set holds at most three 16-bit samples a pixel, plus
+   * 64 MiB of other elements. */
+  if (limits->max_pixels < (gint64) ((G_MAXSIZE - max_inflated) / 6))
+    max_inflated += (gsize) limits->max_pixels * 6;
+  else
+    max_inflated = G_MAXSIZE;
+  if (!ls_dicom_check_structure (data, size, name, max_inflated, error))
+    return NULL;
+  file = ls_dicom_file_parse (data, size, &message);
 
   if (file == NULL)
     g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT, "%s: %s", name, message);
@@ -391,7 +403,7 @@ ls_decode_dicom (const guint8 *data,
   gsize bytes = 0;
   gboolean gray;
 
-  file = parse (data, size, name, error);
+  file = parse (data, size, name, limits, error);
   if (file == NULL)
     return NULL;
   ls_dicom_file_header (file, &h);
@@ -447,15 +459,16 @@ ls_probe_dicom (const guint8 *data,
                 GError **error)
 {
   LsDicomHeader h;
-  LsDicomFile *file = parse (data, size, name, error);
+  LsDicomFile *file;
   LsDecodeLimits limits;
   gsize bytes;
   gboolean ok;
 
+  ls_decode_limits_init (&limits, NULL);
+  file = parse (data, size, name, &limits, error);
   if (file == NULL)
     return FALSE;
   ls_dicom_file_header (file, &h);
-  ls_decode_limits_init (&limits, NULL);
   limits.max_side = G_MAXINT;
   limits.max_pixels = G_MAXINT64;
   ok = check_header (&h, name, &limits, &bytes, error);

@@ -1,0 +1,343 @@
+/* dicom-check.c — the structure of a DICOM file, checked before GDCM reads it
+ *
+ * GDCM (as Debian builds it) trusts the value lengths it reads: an element
+ * that claims 4 GB makes it allocate 4 GB before it finds the file is short,
+ * and a read past the end can end in a failed assert() (an abort). So every
+ * element of the data set, down through sequences, items and the fragments
+ * of compressed pixel data, is walked here first: each length must fit in
+ * the bytes that remain (or in its enclosing item), undefined lengths must
+ * end with their delimiter, nesting is bounded, and explicit VRs must be two
+ * capital letters. A deflated data set is inflated (up to a bound) and
+ * walked the same way. Only then does GDCM see the file.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+#if LS_HAVE_DICOM
+#include <zlib.h>
+#endif
+
+#include "imaging/decode-private.h"
+
+#define MAX_DEPTH 16
+#define UNDEFINED 0xffffffffu
+
+typedef struct
+{
+  const guint8 *base;
+  const char *name;
+  GError **error;
+  char ts[68]; /* the Transfer Syntax UID of the file meta group */
+} Walk;
+
+static inline guint16
+rd16 (const guint8 *p)
+{
+  return (guint16) (p[0] | (p[1] << 8));
+}
+
+static inline guint32
+rd32 (const guint8 *p)
+{
+  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+G_GNUC_PRINTF (4, 5)
+static gboolean
+bad (Walk *w,
+     int code,
+     gsize at,
+     const char *format,
+     ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (w->error, LS_IMAGE_ERROR, code, "%s: malformed DICOM at byte %" G_GSIZE_FORMAT ": %s",
+               w->name, at, what);
+  return FALSE;
+}
+
+static gboolean
+long_length_vr (const guint8 *vr)
+{
+  static const char long_vrs[][3] = { "OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                      "UC", "UN", "UR", "UT", "SV", "UV" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (long_vrs); i++)
+    if (vr[0] == long_vrs[i][0] && vr[1] == long_vrs[i][1])
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean walk_elements (Walk *w,
+                               const guint8 *data,
+                               gsize pos,
+                               gsize end,
+                               gboolean explicit_vr,
+                               int depth,
+                               gboolean meta_only,
+                               gboolean until_item_end,
+                               gsize *stop);
+
+/* The items of a sequence from @pos: up to its delimiter when @end_known
+ * is FALSE (undefined length), else exactly to @end. */
+static gboolean
+walk_items (Walk *w,
+            const guint8 *data,
+            gsize pos,
+            gsize end,
+            gboolean end_known,
+            gboolean explicit_vr,
+            int depth,
+            gboolean fragments,
+            gsize *stop)
+{
+  if (depth > MAX_DEPTH)
+    return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "sequences nested deeper than %d", MAX_DEPTH);
+  while (!end_known || pos < end)
+    {
+      guint16 group, elem;
+      guint32 len;
+
+      if (end - pos < 8)
+        return bad (w, LS_IMAGE_ERROR_TRUNCATED, pos, "the data ends inside a sequence");
+      group = rd16 (data + pos);
+      elem = rd16 (data + pos + 2);
+      len = rd32 (data + pos + 4);
+      if (group == 0xfffe && elem == 0xe0dd)
+        {
+          *stop = pos + 8;
+          return TRUE;
+        }
+      if (group != 0xfffe || elem != 0xe000)
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "(%04x,%04x) where a sequence item should be",
+                    group, elem);
+      pos += 8;
+      if (len == UNDEFINED)
+        {
+          if (fragments)
+            return bad (w, LS_IMAGE_ERROR_CORRUPT, pos - 8, "a pixel data fragment of undefined length");
+          if (!walk_elements (w, data, pos, end, explicit_vr, depth, FALSE, TRUE, &pos))
+            return FALSE;
+        }
+      else
+        {
+          if (len > end - pos)
+            return bad (w, LS_IMAGE_ERROR_TRUNCATED, pos - 8,
+                        "an item claims %u bytes, %" G_GSIZE_FORMAT " remain", len, end - pos);
+          if (!fragments && !walk_elements (w, data, pos, pos + len, explicit_vr, depth, FALSE, FALSE, NULL))
+            return FALSE;
+          pos += len;
+        }
+    }
+  *stop = pos;
+  return TRUE;
+}
+
+/* Elements from @pos to @end (or to an item delimiter, @until_item_end;
+ * or to the end of the file meta group, @meta_only). */
+static gboolean
+walk_elements (Walk *w,
+               const guint8 *data,
+               gsize pos,
+               gsize end,
+               gboolean explicit_vr,
+               int depth,
+               gboolean meta_only,
+               gboolean until_item_end,
+               gsize *stop)
+{
+  while (pos < end)
+    {
+      gsize at = pos, header;
+      guint16 group, elem;
+      guint32 len;
+      gboolean is_sq = FALSE;
+
+      if (end - pos < 8)
+        return bad (w, LS_IMAGE_ERROR_TRUNCATED, pos, "%" G_GSIZE_FORMAT " bytes left, too few for an element",
+                    end - pos);
+      group = rd16 (data + pos);
+      elem = rd16 (data + pos + 2);
+      if (meta_only && group != 0x0002)
+        break;
+      if (group == 0xfffe)
+        {
+          if (until_item_end && elem == 0xe00d)
+            {
+              if (stop != NULL)
+                *stop = pos + 8;
+              return TRUE;
+            }
+          return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "a stray item tag (fffe,%04x)", elem);
+        }
+      if (explicit_vr || group == 0x0002)
+        {
+          const guint8 *vr = data + pos + 4;
+
+          if (!g_ascii_isupper (vr[0]) || !g_ascii_isupper (vr[1]))
+            return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "element (%04x,%04x) has no valid VR", group, elem);
+          is_sq = vr[0] == 'S' && vr[1] == 'Q';
+          if (long_length_vr (vr))
+            {
+              if (end - pos < 12)
+                return bad (w, LS_IMAGE_ERROR_TRUNCATED, pos, "the data ends inside an element header");
+              len = rd32 (data + pos + 8);
+              header = 12;
+            }
+          else
+            {
+              len = rd16 (data + pos + 6);
+              header = 8;
+            }
+        }
+      else
+        {
+          len = rd32 (data + pos + 4);
+          header = 8;
+        }
+      pos += header;
+
+      if (len == UNDEFINED)
+        {
+          gboolean pixels = group == 0x7fe0 && elem == 0x0010;
+
+          if (!walk_items (w, data, pos, end, FALSE, explicit_vr, depth + 1, pixels, &pos))
+            return FALSE;
+          continue;
+        }
+      if (len > end - pos)
+        return bad (w, LS_IMAGE_ERROR_TRUNCATED, at,
+                    "element (%04x,%04x) claims %u bytes, %" G_GSIZE_FORMAT " remain", group, elem, len,
+                    end - pos);
+      /* Implicit VR has no "SQ": a value that starts with an item tag is
+       * one (as GDCM also reads it). */
+      if (!explicit_vr && group != 0x0002 && len >= 8 && rd16 (data + pos) == 0xfffe &&
+          rd16 (data + pos + 2) == 0xe000)
+        is_sq = TRUE;
+      if (is_sq)
+        {
+          gsize ignored;
+
+          if (!walk_items (w, data, pos, pos + len, TRUE, explicit_vr, depth + 1, FALSE, &ignored))
+            return FALSE;
+        }
+      if (group == 0x0002 && elem == 0x0010)
+        {
+          gsize n = MIN ((gsize) len, sizeof w->ts - 1);
+
+          memcpy (w->ts, data + pos, n);
+          w->ts[n] = '\0';
+          while (n > 0 && (w->ts[n - 1] == ' ' || w->ts[n - 1] == '\0'))
+            w->ts[--n] = '\0';
+        }
+      pos += len;
+    }
+  if (until_item_end)
+    return bad (w, LS_IMAGE_ERROR_TRUNCATED, pos, "an item of undefined length has no end");
+  if (stop != NULL)
+    *stop = pos;
+  return TRUE;
+}
+
+#if LS_HAVE_DICOM
+/* Raw deflate, at most @cap bytes out. */
+static guint8 *
+inflate_all (Walk *w,
+             const guint8 *data,
+             gsize size,
+             gsize cap,
+             gsize *out_size)
+{
+  z_stream z;
+  gsize have = 0, alloc = MIN (MAX (size * 4, (gsize) 65536), cap);
+  g_autofree guint8 *out = g_malloc (alloc);
+  int rc;
+
+  memset (&z, 0, sizeof z);
+  if (inflateInit2 (&z, -15) != Z_OK)
+    {
+      bad (w, LS_IMAGE_ERROR_CORRUPT, 0, "zlib cannot start");
+      return NULL;
+    }
+  z.next_in = (Bytef *) data;
+  do
+    {
+      if (have == alloc)
+        {
+          if (alloc >= cap)
+            {
+              inflateEnd (&z);
+              bad (w, LS_IMAGE_ERROR_TOO_LARGE, 0, "the deflated data set inflates beyond %" G_GSIZE_FORMAT " bytes", cap);
+              return NULL;
+            }
+          alloc = MIN (alloc * 2, cap);
+          out = g_realloc (out, alloc);
+        }
+      z.avail_in = (uInt) MIN (size - (gsize) ((const guint8 *) z.next_in - data), (gsize) G_MAXUINT);
+      z.next_out = out + have;
+      z.avail_out = (uInt) MIN (alloc - have, (gsize) G_MAXUINT);
+      rc = inflate (&z, Z_NO_FLUSH);
+      have = (gsize) (z.next_out - out);
+      if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && have == alloc))
+        {
+          inflateEnd (&z);
+          bad (w, rc == Z_BUF_ERROR ? LS_IMAGE_ERROR_TRUNCATED : LS_IMAGE_ERROR_CORRUPT, 0,
+               "the deflated data set does not inflate (%s)",
+               rc == Z_BUF_ERROR ? "it ends early" : "invalid deflate data");
+          return NULL;
+        }
+    }
+  while (rc != Z_STREAM_END);
+  inflateEnd (&z);
+  *out_size = have;
+  return g_steal_pointer (&out);
+}
+#endif
+
+gboolean
+ls_dicom_check_structure (const guint8 *data,
+                          gsize size,
+                          const char *name,
+                          gsize max_inflated,
+                          GError **error)
+{
+  Walk w = { data, name, error, "" };
+  gsize pos = 0;
+  gboolean explicit_vr = TRUE;
+
+  if (size >= 132 && memcmp (data + 128, "DICM", 4) == 0)
+    pos = 132;
+  else if (size >= 4 && memcmp (data, "DICM", 4) == 0)
+    pos = 4;
+  if (!walk_elements (&w, data, pos, size, TRUE, 0, TRUE, FALSE, &pos))
+    return FALSE;
+
+  if (w.ts[0] == '\0')
+    explicit_vr = size - pos >= 6 && g_ascii_isupper (data[pos + 4]) && g_ascii_isupper (data[pos + 5]);
+  else if (strcmp (w.ts, "1.2.840.10008.1.2") == 0)
+    explicit_vr = FALSE;
+  else if (strcmp (w.ts, "1.2.840.10008.1.2.2") == 0)
+    return bad (&w, LS_IMAGE_ERROR_FORMAT, pos, "explicit VR big endian (retired) is not supported");
+  else if (strcmp (w.ts, "1.2.840.10008.1.2.1.99") == 0)
+    {
+#if LS_HAVE_DICOM
+      gsize n = 0;
+      g_autofree guint8 *inflated = inflate_all (&w, data + pos, size - pos, max_inflated, &n);
+
+      if (inflated == NULL)
+        return FALSE;
+      w.base = inflated;
+      return walk_elements (&w, inflated, 0, n, TRUE, 0, FALSE, FALSE, NULL);
+#endif
+    }
+  return walk_elements (&w, data, pos, size, explicit_vr, 0, FALSE, FALSE, NULL);
+}
