@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imaging/decode.h"
 #include "imaging/png-write.h"
 #include "ls-cli-predict.h"
 #include "report/report.h"
@@ -74,7 +75,7 @@ add_input (GPtrArray *inputs,
 static gboolean
 image_file_name (const char *name)
 {
-  static const char *const exts[] = { "png", "jpg", "jpeg", "jpe", "jfif", "webp", NULL };
+  static const char *const exts[] = { "png", "jpg", "jpeg", "jpe", "jfif", "webp", "dcm", "dicom", NULL };
   const char *dot = strrchr (name, '.');
   gsize stem;
 
@@ -88,6 +89,23 @@ image_file_name (const char *name)
         return !(stem >= 5 && g_ascii_strncasecmp (name + stem - 5, "_mask", 5) == 0);
       }
   return FALSE;
+}
+
+/* A file without an extension is taken when its bytes start as DICOM's do
+ * (clinics' exports often have no extension). */
+static gboolean
+dicom_without_extension (const char *path,
+                         const char *name)
+{
+  guint8 head[132];
+  gsize n;
+  FILE *f;
+
+  if (strchr (name, '.') != NULL || (f = fopen (path, "rb")) == NULL)
+    return FALSE;
+  n = fread (head, 1, sizeof head, f);
+  fclose (f);
+  return ls_image_sniff_format (head, n) == LS_IMAGE_FORMAT_DICOM;
 }
 
 static int
@@ -128,7 +146,7 @@ walk (Predict *self,
             walk (self, full);
           continue;
         }
-      if (image_file_name (n))
+      if (image_file_name (n) || dicom_without_extension (full, n))
         add_input (self->inputs, full, NULL);
       else
         self->n_skipped++;

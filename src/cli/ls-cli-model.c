@@ -104,6 +104,13 @@ ls_cli_read_image (const char *path,
     return NULL;
   if (image->source == NULL)
     image->source = g_strdup (path);
+  if (image->dicom != NULL)
+    {
+      g_autofree char *warning = ls_dicom_facts_warning (image->dicom, shown);
+
+      if (warning != NULL)
+        g_printerr ("lungscope-cli: warning: %s\n", warning);
+    }
   *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
   return image;
 }
