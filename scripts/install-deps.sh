@@ -21,8 +21,9 @@ test=(xvfb xauth imagemagick jq clang-14 libclang-rt-14-dev llvm-14 clang-format
   hyperfine linux-perf poppler-utils librsvg2-bin)
 # Reference scripts (parity tests, fixtures, side-by-side benchmarks): run as /usr/bin/python3.
 ref=(python3 python3-torch python3-torchvision python3-pil python3-numpy)
-# DICOM fixtures made in the tests (tests/test-dicom.sh) and the DICOM benchmark's reference.
-ref+=(python3-pydicom libgdcm-tools)
+# DICOM fixtures made in the tests (tests/ref/dicom-check.py) and the DICOM benchmark's reference
+# (pydicom decodes JPEG-LS and JPEG 2000 through python3-gdcm).
+ref+=(python3-pydicom libgdcm-tools python3-gdcm)
 
 want=("${build[@]}" "${run[@]}")
 if [ "${1:-}" != "--runtime" ]; then

@@ -6,8 +6,8 @@
  * element of the data set, down through sequences, items and the fragments
  * of compressed pixel data, is walked here first: each length must fit in
  * the bytes that remain (or in its enclosing item), undefined lengths must
- * end with their delimiter, nesting is bounded, and explicit VRs must be two
- * capital letters. A deflated data set is inflated (up to a bound) and
+ * end with their delimiter, nesting is bounded, and explicit VRs must be
+ * ones the standard defines. A deflated data set is inflated (up to a bound) and
  * walked the same way. Only then does GDCM see the file.
  *
  * Copyright 2026 The Lungscope developers
@@ -73,6 +73,22 @@ long_length_vr (const guint8 *vr)
 
   for (guint i = 0; i < G_N_ELEMENTS (long_vrs); i++)
     if (vr[0] == long_vrs[i][0] && vr[1] == long_vrs[i][1])
+      return TRUE;
+  return FALSE;
+}
+
+/* The VRs of PS3.5 (2024); GDCM reads any other as an implicit-VR length,
+ * so "UK" followed by two bytes becomes a length of hundreds of MB. */
+static gboolean
+known_vr (const guint8 *vr)
+{
+  static const char vrs[][3] = { "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO",
+                                 "LT", "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ",
+                                 "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT",
+                                 "UV" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (vrs); i++)
+    if (vr[0] == vrs[i][0] && vr[1] == vrs[i][1])
       return TRUE;
   return FALSE;
 }
@@ -183,7 +199,7 @@ walk_elements (Walk *w,
         {
           const guint8 *vr = data + pos + 4;
 
-          if (!g_ascii_isupper (vr[0]) || !g_ascii_isupper (vr[1]))
+          if (!known_vr (vr))
             return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "element (%04x,%04x) has no valid VR", group, elem);
           is_sq = vr[0] == 'S' && vr[1] == 'Q';
           if (long_length_vr (vr))

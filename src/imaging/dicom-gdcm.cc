@@ -374,6 +374,27 @@ ls_dicom_file_decode (LsDicomFile *file, guint8 *out, gsize out_size, char **mes
   return FALSE;
 }
 
+gboolean
+ls_dicom_file_first_fragment (LsDicomFile *file, const guint8 **data, gsize *size)
+{
+  try
+    {
+      const gdcm::SequenceOfFragments *sf = file->reader.GetImage ().GetDataElement ().GetSequenceOfFragments ();
+      if (sf == nullptr || sf->GetNumberOfFragments () < 1)
+        return FALSE;
+      const gdcm::ByteValue *bv = sf->GetFragment (0).GetByteValue ();
+      if (bv == nullptr || bv->GetPointer () == nullptr)
+        return FALSE;
+      *data = reinterpret_cast<const guint8 *> (bv->GetPointer ());
+      *size = bv->GetLength ();
+      return TRUE;
+    }
+  catch (...)
+    {
+      return FALSE;
+    }
+}
+
 LsDicomPhotometric
 ls_dicom_file_photometric (LsDicomFile *file)
 {

@@ -78,6 +78,12 @@ gboolean ls_dicom_file_decode (LsDicomFile *file,
                                guint8 *out,
                                gsize out_size,
                                char **message);
+/* The first fragment of compressed pixel data (after the offset table), or
+ * FALSE when the pixel data is native or has no fragment. The bytes belong
+ * to @file. */
+gboolean ls_dicom_file_first_fragment (LsDicomFile *file,
+                                       const guint8 **data,
+                                       gsize *size);
 /* The photometric interpretation after decoding (GDCM's JPEG codecs may
  * turn YBR into RGB). */
 LsDicomPhotometric ls_dicom_file_photometric (LsDicomFile *file);
