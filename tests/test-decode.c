@@ -1186,7 +1186,7 @@ test_broken_other (void)
   assert_fails (text, sizeof text - 1, "notes.png", NULL, LS_IMAGE_ERROR_FORMAT);
   /* A DICOM preamble and magic with no data set after them. */
 #if LS_HAVE_DICOM
-  assert_fails (dicom, sizeof dicom, "scan.dcm", NULL, LS_IMAGE_ERROR_CORRUPT);
+  assert_fails (dicom, sizeof dicom, "scan.dcm", NULL, LS_IMAGE_ERROR_TRUNCATED);
 #else
   assert_fails (dicom, sizeof dicom, "scan.dcm", NULL, LS_IMAGE_ERROR_FORMAT);
 #endif

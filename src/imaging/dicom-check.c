@@ -31,7 +31,8 @@ typedef struct
   const guint8 *base;
   const char *name;
   GError **error;
-  char ts[68]; /* the Transfer Syntax UID of the file meta group */
+  char ts[68];         /* the Transfer Syntax UID of the file meta group */
+  gboolean saw_pixels; /* a top-level Pixel Data element */
 } Walk;
 
 static inline guint16
@@ -222,6 +223,8 @@ walk_elements (Walk *w,
         }
       pos += header;
 
+      if (depth == 0 && group == 0x7fe0 && elem == 0x0010)
+        w->saw_pixels = TRUE;
       if (len == UNDEFINED)
         {
           gboolean pixels = group == 0x7fe0 && elem == 0x0010;
@@ -326,7 +329,7 @@ ls_dicom_check_structure (const guint8 *data,
                           gsize max_inflated,
                           GError **error)
 {
-  Walk w = { data, name, error, "" };
+  Walk w = { data, name, error, "", FALSE };
   gsize pos = 0;
   gboolean explicit_vr = TRUE;
 
@@ -343,7 +346,7 @@ ls_dicom_check_structure (const guint8 *data,
     explicit_vr = FALSE;
   else if (strcmp (w.ts, "1.2.840.10008.1.2.2") == 0)
     return bad (&w, LS_IMAGE_ERROR_FORMAT, pos, "explicit VR big endian (retired) is not supported");
-  else if (strcmp (w.ts, "1.2.840.10008.1.2.1.99") == 0)
+  if (strcmp (w.ts, "1.2.840.10008.1.2.1.99") == 0)
     {
 #if LS_HAVE_DICOM
       gsize n = 0;
@@ -352,8 +355,14 @@ ls_dicom_check_structure (const guint8 *data,
       if (inflated == NULL)
         return FALSE;
       w.base = inflated;
-      return walk_elements (&w, inflated, 0, n, TRUE, 0, FALSE, FALSE, NULL);
+      if (!walk_elements (&w, inflated, 0, n, TRUE, 0, FALSE, FALSE, NULL))
+        return FALSE;
 #endif
     }
-  return walk_elements (&w, data, pos, size, explicit_vr, 0, FALSE, FALSE, NULL);
+  else if (!walk_elements (&w, data, pos, size, explicit_vr, 0, FALSE, FALSE, NULL))
+    return FALSE;
+  /* GDCM asserts on a file that ends before its data set does. */
+  if (!w.saw_pixels)
+    return bad (&w, LS_IMAGE_ERROR_TRUNCATED, size, "the data set ends without pixel data");
+  return TRUE;
 }
