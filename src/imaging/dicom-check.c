@@ -31,8 +31,10 @@ typedef struct
   const guint8 *base;
   const char *name;
   GError **error;
-  char ts[68];         /* the Transfer Syntax UID of the file meta group */
-  gboolean saw_pixels; /* a top-level Pixel Data element */
+  char ts[68];          /* the Transfer Syntax UID of the file meta group */
+  gboolean saw_pixels;  /* a top-level Pixel Data element */
+  guint bits_allocated; /* the last seen, 0 before */
+  guint bits_stored;
 } Walk;
 
 static inline guint16
@@ -92,6 +94,73 @@ known_vr (const guint8 *vr)
     if (vr[0] == vrs[i][0] && vr[1] == vrs[i][1])
       return TRUE;
   return FALSE;
+}
+
+/* The pixel description (at any depth: an icon image is read too). GDCM
+ * asserts (aborts) on values outside what it expects; we decode less than
+ * that anyway, so anything else is refused here. The size is checked later
+ * against the decoder's limits. */
+static gboolean
+check_pixel_tag (Walk *w,
+                 gsize at,
+                 guint16 elem,
+                 const guint8 *value,
+                 guint32 len)
+{
+  const char *what;
+  guint v;
+  gboolean ok;
+
+  switch (elem)
+    {
+    case 0x0002:
+      what = "samples per pixel";
+      break;
+    case 0x0006:
+      what = "planar configuration";
+      break;
+    case 0x0100:
+      what = "bits allocated";
+      break;
+    case 0x0101:
+      what = "bits stored";
+      break;
+    case 0x0102:
+      what = "high bit";
+      break;
+    case 0x0103:
+      what = "pixel representation";
+      break;
+    default:
+      return TRUE;
+    }
+  if (len != 2)
+    return bad (w, LS_IMAGE_ERROR_CORRUPT, at, "%s is %u bytes long, not 2", what, len);
+  v = rd16 (value);
+  switch (elem)
+    {
+    case 0x0002:
+      ok = v == 1 || v == 3;
+      break;
+    case 0x0100:
+      ok = v == 8 || v == 16;
+      w->bits_allocated = v;
+      break;
+    case 0x0101:
+      ok = v >= 1 && v <= 16 && (w->bits_allocated == 0 || v <= w->bits_allocated);
+      w->bits_stored = v;
+      break;
+    case 0x0102:
+      ok = v < 16 && (w->bits_allocated == 0 || v < w->bits_allocated) &&
+           (w->bits_stored == 0 || v + 1 >= w->bits_stored);
+      break;
+    default: /* planar configuration, pixel representation */
+      ok = v <= 1;
+      break;
+    }
+  if (!ok)
+    return bad (w, LS_IMAGE_ERROR_FORMAT, at, "%s %u is not supported", what, v);
+  return TRUE;
 }
 
 static gboolean walk_elements (Walk *w,
@@ -242,6 +311,8 @@ walk_elements (Walk *w,
       if (!explicit_vr && group != 0x0002 && len >= 8 && rd16 (data + pos) == 0xfffe &&
           rd16 (data + pos + 2) == 0xe000)
         is_sq = TRUE;
+      if (group == 0x0028 && !check_pixel_tag (w, at, elem, data + pos, len))
+        return FALSE;
       if (is_sq)
         {
           gsize ignored;
@@ -329,7 +400,7 @@ ls_dicom_check_structure (const guint8 *data,
                           gsize max_inflated,
                           GError **error)
 {
-  Walk w = { data, name, error, "", FALSE };
+  Walk w = { data, name, error, "", FALSE, 0, 0 };
   gsize pos = 0;
   gboolean explicit_vr = TRUE;
 
