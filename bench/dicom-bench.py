@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # dicom-bench.py — decode + window + fit to 224×224 of 16-bit DICOM files,
 # Lungscope (bench/bench-dicom) against pydicom + numpy, side by side in one
-# run, images/s of CPU time, one thread each.
+# run, images/s of process CPU time (all threads: OpenJPEG may use several,
+# on either side).
 #
 #   /usr/bin/python3 bench/dicom-bench.py BENCH_DICOM [N_IMAGES] [PASSES]
 #
@@ -85,9 +86,11 @@ def main():
                 kinds[name].append(dst)
         blobs = {k: [open(f, "rb").read() for f in fs] for k, fs in kinds.items()}
         print("%d cxr-real radiographs as 16-bit DICOM, %.2f Mpixel on average; medians of %d passes, "
-              "1 thread, CPU time" % (len(srcs), pixels / len(srcs) / 1e6, passes))
-        print("pydicom %s (JPEG-LS, JPEG 2000 through python3-gdcm), numpy %s, PIL %s"
-              % (pydicom.__version__, np.__version__, Image.__version__))
+              "process CPU time" % (len(srcs), pixels / len(srcs) / 1e6, passes))
+        print("pydicom %s, numpy %s, PIL %s; pydicom's handlers in order: %s"
+              % (pydicom.__version__, np.__version__, Image.__version__,
+                 ", ".join("%s %s" % (h.__name__.split(".")[-1], "available" if h.is_available() else "missing")
+                           for h in pydicom.config.pixel_data_handlers)))
         print("%-24s %14s %14s %7s" % ("transfer syntax", "lungscope/s", "pydicom+np/s", "ratio"))
         for kind, files in kinds.items():
             ours, ref = [], []

@@ -261,18 +261,6 @@ check_codestream (LsDicomFile *file,
   return FALSE;
 }
 
-/* The stored value of one sample: masked to bits stored, sign extended. */
-static inline int
-stored_value (guint32 raw,
-              int shift,
-              guint32 mask,
-              guint32 sign)
-{
-  guint32 v = (raw >> shift) & mask;
-
-  return (v & sign) != 0 ? (int) v - (int) (sign << 1) : (int) v;
-}
-
 typedef struct
 {
   int shift; /* high_bit + 1 − bits_stored */
@@ -365,7 +353,21 @@ make_display_table (StoredCodes *codes,
     }
 }
 
-/* Monochrome pixels to the sink (and the values, when kept). */
+/* The code (stored value − min_stored) of pixel @i: the stored bits masked,
+ * and for a signed value its sign bit flipped, which adds 2^(bits − 1). */
+static inline guint32
+code_at (const guint8 *pixels,
+         gsize i,
+         int bytes,
+         const StoredCodes *codes)
+{
+  guint32 raw = bytes == 2 ? ((const guint16 *) (gconstpointer) pixels)[i] : pixels[i];
+
+  return ((raw >> codes->shift) & codes->mask) ^ codes->sign;
+}
+
+/* Monochrome pixels to the sink (and the values, when kept): one pass for
+ * the range, one through the code → displayed table. */
 static void
 gray_rows (const LsDicomHeader *h,
            const guint8 *pixels,
@@ -375,30 +377,47 @@ gray_rows (const LsDicomHeader *h,
   StoredCodes codes;
   int bytes = h->bits_allocated / 8, w = (int) h->width, ht = (int) h->height;
   gsize n = (gsize) w * ht;
-  int smin = G_MAXINT, smax = G_MININT;
+  guint32 cmin = G_MAXUINT32, cmax = 0;
+  g_autofree float *value_of = NULL;
 
   codes_init (&codes, h);
-  for (gsize i = 0; i < n; i++)
-    {
-      int s = stored_value (raw_at (pixels, i, bytes), codes.shift, codes.mask, codes.sign);
+  if (bytes == 2)
+    for (gsize i = 0; i < n; i++)
+      {
+        guint32 c = code_at (pixels, i, 2, &codes);
 
-      smin = MIN (smin, s);
-      smax = MAX (smax, s);
+        cmin = MIN (cmin, c);
+        cmax = MAX (cmax, c);
+      }
+  else
+    for (gsize i = 0; i < n; i++)
+      {
+        guint32 c = code_at (pixels, i, 1, &codes);
+
+        cmin = MIN (cmin, c);
+        cmax = MAX (cmax, c);
+      }
+  make_display_table (&codes, h, (int) cmin + codes.min_stored, (int) cmax + codes.min_stored, facts);
+  if (facts->values != NULL)
+    {
+      value_of = g_new (float, codes.n_codes);
+      for (int c = 0; c < codes.n_codes; c++)
+        value_of[c] = (float) ((c + codes.min_stored) * h->slope + h->intercept);
     }
-  make_display_table (&codes, h, smin, smax, facts);
   for (int y = 0; y < ht; y++)
     {
       float *row = ls_gray_sink_row (sink);
       gsize base = (gsize) y * w;
 
-      for (int x = 0; x < w; x++)
-        {
-          int s = stored_value (raw_at (pixels, base + x, bytes), codes.shift, codes.mask, codes.sign);
-
-          row[x] = codes.table[s - codes.min_stored];
-          if (facts->values != NULL)
-            facts->values[base + x] = (float) (s * h->slope + h->intercept);
-        }
+      if (bytes == 2)
+        for (int x = 0; x < w; x++)
+          row[x] = codes.table[code_at (pixels, base + x, 2, &codes)];
+      else
+        for (int x = 0; x < w; x++)
+          row[x] = codes.table[code_at (pixels, base + x, 1, &codes)];
+      if (value_of != NULL)
+        for (int x = 0; x < w; x++)
+          facts->values[base + x] = value_of[code_at (pixels, base + x, bytes, &codes)];
       ls_gray_sink_commit (sink);
     }
   g_free (codes.table);
@@ -493,7 +512,9 @@ ls_decode_dicom (const guint8 *data,
                  GError **error)
 {
   g_autofree char *message = NULL;
-  g_autofree guint8 *pixels = NULL;
+  g_autofree guint8 *decoded = NULL;
+  const guint8 *pixels = NULL;
+  gsize native_size = 0;
   LsDicomHeader h;
   LsDicomFile *file;
   LsDicomFacts *facts = NULL;
@@ -508,17 +529,22 @@ ls_decode_dicom (const guint8 *data,
   ls_dicom_file_header (file, &h);
   if (!check_header (&h, name, limits, &bytes, error) || !check_codestream (file, &h, name, error))
     goto out;
-  pixels = g_try_malloc (bytes);
-  if (pixels == NULL)
+  /* Native data is read where GDCM holds it; compressed data is decoded
+   * into a buffer of the size the header gives. */
+  if (!ls_dicom_file_native_pixels (file, &pixels, &native_size) || native_size < bytes)
     {
-      g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_TOO_LARGE,
-                   "%s: no memory for %" G_GSIZE_FORMAT " bytes of DICOM pixel data", name, bytes);
-      goto out;
-    }
-  if (!ls_dicom_file_decode (file, pixels, bytes, &message))
-    {
-      g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT, "%s: %s", name, message);
-      goto out;
+      pixels = decoded = g_try_malloc (bytes);
+      if (decoded == NULL)
+        {
+          g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_TOO_LARGE,
+                       "%s: no memory for %" G_GSIZE_FORMAT " bytes of DICOM pixel data", name, bytes);
+          goto out;
+        }
+      if (!ls_dicom_file_decode (file, decoded, bytes, &message))
+        {
+          g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT, "%s: %s", name, message);
+          goto out;
+        }
     }
   if (!ls_gray_sink_init (&sink, (int) h.width, (int) h.height,
                           ls_decode_box_factor ((int) h.width, (int) h.height, limits->target_size),

@@ -375,6 +375,27 @@ ls_dicom_file_decode (LsDicomFile *file, guint8 *out, gsize out_size, char **mes
 }
 
 gboolean
+ls_dicom_file_native_pixels (LsDicomFile *file, const guint8 **data, gsize *size)
+{
+  try
+    {
+      const gdcm::TransferSyntax &ts = file->reader.GetFile ().GetHeader ().GetDataSetTransferSyntax ();
+      const gdcm::ByteValue *bv = file->reader.GetImage ().GetDataElement ().GetByteValue ();
+      if (bv == nullptr || bv->GetPointer () == nullptr || ts.IsEncapsulated () ||
+          ts.GetSwapCode () == gdcm::SwapCode::BigEndian ||
+          (reinterpret_cast<guintptr> (bv->GetPointer ()) & 7) != 0)
+        return FALSE;
+      *data = reinterpret_cast<const guint8 *> (bv->GetPointer ());
+      *size = bv->GetLength ();
+      return TRUE;
+    }
+  catch (...)
+    {
+      return FALSE;
+    }
+}
+
+gboolean
 ls_dicom_file_first_fragment (LsDicomFile *file, const guint8 **data, gsize *size)
 {
   try

@@ -78,6 +78,12 @@ gboolean ls_dicom_file_decode (LsDicomFile *file,
                                guint8 *out,
                                gsize out_size,
                                char **message);
+/* Native (uncompressed) little-endian pixel data as GDCM holds it, so it
+ * is not copied again; FALSE when compressed. The bytes belong to @file
+ * and are at least 8-byte aligned. */
+gboolean ls_dicom_file_native_pixels (LsDicomFile *file,
+                                      const guint8 **data,
+                                      gsize *size);
 /* The first fragment of compressed pixel data (after the offset table), or
  * FALSE when the pixel data is native or has no fragment. The bytes belong
  * to @file. */
