@@ -163,6 +163,73 @@ check_pixel_tag (Walk *w,
   return TRUE;
 }
 
+/* Tags GDCM's image reader reads through gdcm::Attribute, which asserts
+ * (aborts) when the element's explicit VR is not the dictionary's. */
+typedef struct
+{
+  guint16 group, elem;
+  char vr[3];
+} KnownTag;
+
+static const KnownTag attribute_tags[] = {
+  { 0x0002, 0x0002, "UI" },
+  { 0x0002, 0x0003, "UI" },
+  { 0x0002, 0x0010, "UI" },
+  { 0x0008, 0x0008, "CS" },
+  { 0x0008, 0x0016, "UI" },
+  { 0x0008, 0x0060, "CS" },
+  { 0x0018, 0x0050, "DS" },
+  { 0x0018, 0x0088, "DS" },
+  { 0x0018, 0x1164, "DS" },
+  { 0x0018, 0x5101, "CS" },
+  { 0x0020, 0x0013, "IS" },
+  { 0x0020, 0x0032, "DS" },
+  { 0x0020, 0x0037, "DS" },
+  { 0x0028, 0x0002, "US" },
+  { 0x0028, 0x0004, "CS" },
+  { 0x0028, 0x0006, "US" },
+  { 0x0028, 0x0008, "IS" },
+  { 0x0028, 0x0010, "US" },
+  { 0x0028, 0x0011, "US" },
+  { 0x0028, 0x0030, "DS" },
+  { 0x0028, 0x0034, "IS" },
+  { 0x0028, 0x0100, "US" },
+  { 0x0028, 0x0101, "US" },
+  { 0x0028, 0x0102, "US" },
+  { 0x0028, 0x0103, "US" },
+  { 0x0028, 0x1050, "DS" },
+  { 0x0028, 0x1051, "DS" },
+  { 0x0028, 0x1052, "DS" },
+  { 0x0028, 0x1053, "DS" },
+  { 0x0028, 0x1054, "LO" },
+  { 0x0028, 0x2110, "CS" },
+  { 0x0028, 0x2114, "CS" },
+};
+
+static gboolean
+check_tag_vr (Walk *w,
+              gsize at,
+              guint16 group,
+              guint16 elem,
+              const guint8 *vr,
+              guint32 len)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (attribute_tags); i++)
+    {
+      const KnownTag *t = &attribute_tags[i];
+
+      if (t->group != group || t->elem != elem)
+        continue;
+      if (vr != NULL && (vr[0] != t->vr[0] || vr[1] != t->vr[1]))
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, at, "element (%04x,%04x) has VR %c%c, not %s", group, elem,
+                    vr[0], vr[1], t->vr);
+      if (t->vr[0] == 'U' && t->vr[1] == 'S' && len % 2 != 0)
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, at, "element (%04x,%04x) is %u bytes long", group, elem, len);
+      return TRUE;
+    }
+  return TRUE;
+}
+
 static gboolean walk_elements (Walk *w,
                                const guint8 *data,
                                gsize pos,
@@ -311,6 +378,8 @@ walk_elements (Walk *w,
       if (!explicit_vr && group != 0x0002 && len >= 8 && rd16 (data + pos) == 0xfffe &&
           rd16 (data + pos + 2) == 0xe000)
         is_sq = TRUE;
+      if (!check_tag_vr (w, at, group, elem, explicit_vr || group == 0x0002 ? data + at + 4 : NULL, len))
+        return FALSE;
       if (group == 0x0028 && !check_pixel_tag (w, at, elem, data + pos, len))
         return FALSE;
       if (is_sq)
