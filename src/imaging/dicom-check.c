@@ -267,6 +267,9 @@ walk_items (Walk *w,
       len = rd32 (data + pos + 4);
       if (group == 0xfffe && elem == 0xe0dd)
         {
+          /* GDCM reads a delimiter's length as a value to allocate. */
+          if (len != 0)
+            return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "a sequence delimiter of length %u", len);
           *stop = pos + 8;
           return TRUE;
         }
@@ -326,6 +329,8 @@ walk_elements (Walk *w,
         {
           if (until_item_end && elem == 0xe00d)
             {
+              if (rd32 (data + pos + 4) != 0)
+                return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "an item delimiter of length %u", rd32 (data + pos + 4));
               if (stop != NULL)
                 *stop = pos + 8;
               return TRUE;
