@@ -486,16 +486,9 @@ parse (const guint8 *data,
        GError **error)
 {
   g_autofree char *message = NULL;
-  gsize max_inflated = 64 << 20;
   LsDicomFile *file;
 
-  /* A deflated data set holds at most three 16-bit samples a pixel, plus
-   * 64 MiB of other elements. */
-  if (limits->max_pixels < (gint64) ((G_MAXSIZE - max_inflated) / 6))
-    max_inflated += (gsize) limits->max_pixels * 6;
-  else
-    max_inflated = G_MAXSIZE;
-  if (!ls_dicom_check_structure (data, size, name, max_inflated, error))
+  if (!ls_dicom_check_structure (data, size, name, limits, error))
     return NULL;
   file = ls_dicom_file_parse (data, size, &message);
 

@@ -127,12 +127,13 @@ gboolean ls_probe_jpeg (const guint8 *data,
 /* decode-dicom.c: a DICOM Part 10 file, with or without its preamble. */
 gboolean ls_dicom_sniff (const guint8 *data,
                          gsize size);
-/* dicom-check.c: every element's length fits, down through sequences, before
- * GDCM reads the file; a deflated data set inflates to at most @max_inflated. */
+/* dicom-check.c: every element's length fits, down through sequences, the
+ * image is within @limits and single-frame, and RLE data decodes to its
+ * size, before GDCM reads the file. */
 gboolean ls_dicom_check_structure (const guint8 *data,
                                    gsize size,
                                    const char *name,
-                                   gsize max_inflated,
+                                   const LsDecodeLimits *limits,
                                    GError **error);
 LsImage *ls_decode_dicom (const guint8 *data,
                           gsize size,

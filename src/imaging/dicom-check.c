@@ -35,6 +35,12 @@ typedef struct
   gboolean saw_pixels;  /* a top-level Pixel Data element */
   guint bits_allocated; /* the last seen, 0 before */
   guint bits_stored;
+  /* The top-level image, for the size limits and the RLE check. */
+  guint rows, columns, samples, top_bits_allocated;
+  gint64 frames;
+  guint n_fragments;  /* of the top-level pixel data, after its offset table */
+  gsize fragment_pos; /* of the first one's value */
+  gsize fragment_len;
 } Walk;
 
 static inline guint16
@@ -103,6 +109,7 @@ known_vr (const guint8 *vr)
 static gboolean
 check_pixel_tag (Walk *w,
                  gsize at,
+                 int depth,
                  guint16 elem,
                  const guint8 *value,
                  guint32 len)
@@ -131,6 +138,23 @@ check_pixel_tag (Walk *w,
     case 0x0103:
       what = "pixel representation";
       break;
+    case 0x0008:
+      if (depth == 0)
+        {
+          char text[16] = "";
+
+          memcpy (text, value, MIN ((gsize) len, sizeof text - 1));
+          w->frames = g_ascii_strtoll (text, NULL, 10);
+        }
+      return TRUE;
+    case 0x0010:
+    case 0x0011:
+      if (len != 2)
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, at, "%s is %u bytes long, not 2",
+                    elem == 0x0010 ? "rows" : "columns", len);
+      if (depth == 0)
+        *(elem == 0x0010 ? &w->rows : &w->columns) = rd16 (value);
+      return TRUE;
     default:
       return TRUE;
     }
@@ -141,10 +165,14 @@ check_pixel_tag (Walk *w,
     {
     case 0x0002:
       ok = v == 1 || v == 3;
+      if (depth == 0)
+        w->samples = v;
       break;
     case 0x0100:
       ok = v == 8 || v == 16;
       w->bits_allocated = v;
+      if (depth == 0)
+        w->top_bits_allocated = v;
       break;
     case 0x0101:
       ok = v >= 1 && v <= 16 && (w->bits_allocated == 0 || v <= w->bits_allocated);
@@ -253,6 +281,8 @@ walk_items (Walk *w,
             gboolean fragments,
             gsize *stop)
 {
+  guint n_items = 0;
+
   if (depth > MAX_DEPTH)
     return bad (w, LS_IMAGE_ERROR_CORRUPT, pos, "sequences nested deeper than %d", MAX_DEPTH);
   while (!end_known || pos < end)
@@ -291,6 +321,11 @@ walk_items (Walk *w,
                         "an item claims %u bytes, %" G_GSIZE_FORMAT " remain", len, end - pos);
           if (!fragments && !walk_elements (w, data, pos, pos + len, explicit_vr, depth, FALSE, FALSE, NULL))
             return FALSE;
+          if (fragments && depth == 1 && n_items++ > 0 && w->n_fragments++ == 0)
+            {
+              w->fragment_pos = pos;
+              w->fragment_len = len;
+            }
           pos += len;
         }
     }
@@ -385,7 +420,7 @@ walk_elements (Walk *w,
         is_sq = TRUE;
       if (!check_tag_vr (w, at, group, elem, explicit_vr || group == 0x0002 ? data + at + 4 : NULL, len))
         return FALSE;
-      if (group == 0x0028 && !check_pixel_tag (w, at, elem, data + pos, len))
+      if (group == 0x0028 && !check_pixel_tag (w, at, depth, elem, data + pos, len))
         return FALSE;
       if (is_sq)
         {
@@ -467,16 +502,102 @@ inflate_all (Walk *w,
 }
 #endif
 
+/* RLE (PS3.5 annex G) as GDCM decodes it, which asserts (aborts) unless
+ * each segment yields exactly its plane, ending within 2 bytes of the next
+ * segment: one fragment, a 64-byte header of 1–15 increasing offsets, one
+ * segment per byte of each sample. */
+static gboolean
+check_rle (Walk *w,
+           const guint8 *data)
+{
+  const guint8 *f = data + w->fragment_pos;
+  gsize n = w->fragment_len, plane = (gsize) w->rows * w->columns;
+  guint nseg, want = w->samples * (w->top_bits_allocated / 8);
+
+  if (w->n_fragments != 1)
+    return bad (w, LS_IMAGE_ERROR_CORRUPT, w->fragment_pos, "RLE data in %u fragments, not 1", w->n_fragments);
+  if (n < 64)
+    return bad (w, LS_IMAGE_ERROR_TRUNCATED, w->fragment_pos, "an RLE header of %" G_GSIZE_FORMAT " bytes", n);
+  nseg = rd32 (f);
+  if (nseg < 1 || nseg > 15 || nseg != want || rd32 (f + 4) != 64)
+    return bad (w, LS_IMAGE_ERROR_CORRUPT, w->fragment_pos, "an RLE header of %u segments (%u expected)",
+                nseg, want);
+  for (guint s = 0; s < nseg; s++)
+    {
+      gsize start = rd32 (f + 4 + 4 * s), stop = s + 1 < nseg ? rd32 (f + 8 + 4 * s) : n, i, out = 0;
+
+      if (start < 64 || stop > n || start >= stop)
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, w->fragment_pos, "RLE segment %u has offsets %" G_GSIZE_FORMAT " to %" G_GSIZE_FORMAT " in %" G_GSIZE_FORMAT " bytes", s + 1, start, stop, n);
+      for (i = start; i < stop && out < plane;)
+        {
+          guint8 c = f[i++];
+
+          if (c < 128)
+            {
+              if (i + c + 1 > stop)
+                break;
+              i += c + 1u;
+              out += c + 1u;
+            }
+          else if (c > 128)
+            {
+              if (i + 1 > stop)
+                break;
+              i++;
+              out += 257u - c;
+            }
+        }
+      if (out != plane || (s + 1 < nseg && stop - i > 2))
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, w->fragment_pos,
+                    "RLE segment %u decodes to %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT, s + 1, out,
+                    plane);
+    }
+  return TRUE;
+}
+
+/* What GDCM would decode while it reads (it decodes RLE to see whether it
+ * is lossy): checked first. */
+static gboolean
+check_image (Walk *w,
+             const guint8 *data,
+             const LsDecodeLimits *limits)
+{
+  if (w->frames > 1)
+    {
+      g_set_error (w->error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_FORMAT,
+                   "%s: multi-frame DICOM (%" G_GINT64_FORMAT " frames) is not supported; "
+                   "export the radiograph as a single-frame file",
+                   w->name, w->frames);
+      return FALSE;
+    }
+  if (!ls_decode_check_size (w->name, "DICOM", w->columns, w->rows, limits, w->error))
+    return FALSE;
+  if (strcmp (w->ts, "1.2.840.10008.1.2.5") == 0)
+    {
+      if (w->samples == 0 || w->top_bits_allocated == 0)
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, 0, "an RLE image without samples per pixel or bits allocated");
+      return check_rle (w, data);
+    }
+  return TRUE;
+}
+
 gboolean
 ls_dicom_check_structure (const guint8 *data,
                           gsize size,
                           const char *name,
-                          gsize max_inflated,
+                          const LsDecodeLimits *limits,
                           GError **error)
 {
-  Walk w = { data, name, error, "", FALSE, 0, 0 };
-  gsize pos = 0;
+  Walk w = { data, name, error, "", FALSE, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+  gsize max_inflated = 64 << 20, pos = 0;
   gboolean explicit_vr = TRUE;
+
+  /* A deflated data set holds at most three 16-bit samples a pixel, plus
+   * 64 MiB of other elements. */
+  if (limits->max_pixels < (gint64) ((G_MAXSIZE - max_inflated) / 6))
+    max_inflated += (gsize) limits->max_pixels * 6;
+  else
+    max_inflated = G_MAXSIZE;
 
   if (size >= 132 && memcmp (data + 128, "DICM", 4) == 0)
     pos = 132;
@@ -502,9 +623,12 @@ ls_dicom_check_structure (const guint8 *data,
       w.base = inflated;
       if (!walk_elements (&w, inflated, 0, n, TRUE, 0, FALSE, FALSE, NULL))
         return FALSE;
+      if (w.saw_pixels && !check_image (&w, inflated, limits))
+        return FALSE;
 #endif
     }
-  else if (!walk_elements (&w, data, pos, size, explicit_vr, 0, FALSE, FALSE, NULL))
+  else if (!walk_elements (&w, data, pos, size, explicit_vr, 0, FALSE, FALSE, NULL) ||
+           (w.saw_pixels && !check_image (&w, data, limits)))
     return FALSE;
   /* GDCM asserts on a file that ends before its data set does. */
   if (!w.saw_pixels)
