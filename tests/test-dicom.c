@@ -259,6 +259,26 @@ test_hostile (void)
   copy[at + 4] = 'U';
   copy[at + 5] = 'K';
   assert_refused (copy, n, NULL, "no valid VR");
+  /* RLE whose header or segments disagree with the image (GDCM would
+   * assert). */
+  {
+    g_autoptr (GBytes) rle = seed ("rle-16.dcm");
+    gsize rn;
+    const guint8 *rd = g_bytes_get_data (rle, &rn);
+    g_autofree guint8 *bad = g_memdup2 (rd, rn);
+    const guint8 header[] = { 0x02, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00 };
+    gsize h = 0;
+
+    for (gsize i = 0; i + sizeof header <= rn; i++)
+      if (memcmp (rd + i, header, sizeof header) == 0)
+        h = i;
+    g_assert_cmpuint (h, >, 0);
+    bad[h] = 3;
+    assert_refused (bad, rn, NULL, "an RLE header of 3 segments (2 expected)");
+    memcpy (bad, rd, rn);
+    bad[h + 64] ^= 0x7f; /* the first run of segment 1 */
+    assert_refused (bad, rn, NULL, "RLE segment 1 decodes to");
+  }
   /* Over the caller's limits. */
   assert_refused (d, n, &tiny, "over the limit of 8 pixels per side");
 }
