@@ -24,11 +24,15 @@ os.makedirs(out, exist_ok=True)
 p = (np.add.outer(np.arange(16), np.arange(16)) * 8).astype(np.uint8)
 
 
-def save(ds, name):
+def neutral(ds):
     ds.PatientName = "Seed^Seed"
     ds.PatientBirthDate = ""
     ds.AccessionNumber = ""
-    F.write(ds, os.path.join(out, name))
+    return ds
+
+
+def save(ds, name):
+    F.write(neutral(ds), os.path.join(out, name))
 
 
 save(F.dataset(F.stored_mono2(p)), "explicit-mono2-16.dcm")
@@ -50,9 +54,9 @@ rgb.PixelData = np.stack([p, p // 2, 255 - p], axis=-1).tobytes()
 save(rgb, "rgb-8.dcm")
 with tempfile.TemporaryDirectory() as tmp:
     src = os.path.join(tmp, "src.dcm")
-    F.write(F.dataset(F.stored_mono2(p)), src)
+    F.write(neutral(F.dataset(F.stored_mono2(p))), src)
     src8 = os.path.join(tmp, "src8.dcm")
-    F.write(F.dataset(p, bits_stored=8, slope=None), src8)
+    F.write(neutral(F.dataset(p, bits_stored=8, slope=None)), src8)
     for name, source, flags in (("jpegls-16.dcm", src, ["--jpegls"]), ("j2k-16.dcm", src, ["--j2k"]),
                                 ("jpeg-lossless-16.dcm", src, ["--jpeg"]), ("rle-16.dcm", src, ["--rle"]),
                                 ("deflated-16.dcm", src, ["--deflated"]),

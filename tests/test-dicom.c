@@ -237,7 +237,10 @@ test_hostile (void)
         gsize on;
         const guint8 *od = g_bytes_get_data (other, &on);
 
-        for (gsize cut = 0; cut < on; cut += 11)
+        /* The last bytes may follow a complete deflate stream (gdcmconv
+         * leaves 4 there): a cut that keeps the whole stream is a whole
+         * file. */
+        for (gsize cut = 0; cut + 8 < on; cut += 11)
           {
             g_autofree guint8 *part = g_memdup2 (od, cut);
             g_autoptr (GError) error = NULL;

@@ -418,6 +418,10 @@ walk_elements (Walk *w,
       if (!explicit_vr && group != 0x0002 && len >= 8 && rd16 (data + pos) == 0xfffe &&
           rd16 (data + pos + 2) == 0xe000)
         is_sq = TRUE;
+      /* A Recognition Code makes GDCM read the file as ACR-NEMA, and assert
+       * on its value. */
+      if (group == 0x0008 && elem == 0x0010)
+        return bad (w, LS_IMAGE_ERROR_FORMAT, at, "an ACR-NEMA recognition code (0008,0010)");
       if (!check_tag_vr (w, at, group, elem, explicit_vr || group == 0x0002 ? data + at + 4 : NULL, len))
         return FALSE;
       if (group == 0x0028 && !check_pixel_tag (w, at, depth, elem, data + pos, len))
