@@ -29,6 +29,8 @@
 #include <streambuf>
 #include <vector>
 
+#include <gdcmDicts.h>
+#include <gdcmGlobal.h>
 #include <gdcmImage.h>
 #include <gdcmImageReader.h>
 #include <gdcmSequenceOfItems.h>
@@ -189,6 +191,49 @@ read_voi_lut (const gdcm::DataSet &ds, gboolean is_signed, gboolean big_endian, 
   h->voi_lut_bits = bits;
 }
 
+/* GDCM's image reader reads many tags of these groups through
+ * gdcm::Attribute, which asserts (aborts) when the element's VR is not
+ * compatible with the dictionary's. Checked on a first plain parse, at
+ * every depth, before the image reader sees the file. */
+gboolean
+vrs_match (const gdcm::DataSet &ds, int depth, char **message)
+{
+  const gdcm::Dicts &dicts = gdcm::Global::GetInstance ().GetDicts ();
+
+  if (depth > 16)
+    return TRUE; /* the structure check bounds nesting already */
+  for (gdcm::DataSet::ConstIterator it = ds.Begin (); it != ds.End (); ++it)
+    {
+      const gdcm::DataElement &de = *it;
+      const gdcm::Tag &tag = de.GetTag ();
+      guint16 group = tag.GetGroup ();
+
+      if (tag.IsPublic () && !tag.IsGroupLength () &&
+          (group == 0x0002 || group == 0x0008 || group == 0x0018 || group == 0x0020 || group == 0x0028))
+        {
+          const gdcm::VR dict_vr = dicts.GetDictEntry (tag).GetVR ();
+
+          if (dict_vr != gdcm::VR::INVALID && de.GetVR () != gdcm::VR::INVALID &&
+              !dict_vr.Compatible (de.GetVR ()))
+            {
+              *message = g_strdup_printf ("element (%04x,%04x) has VR %s, not %s", group, tag.GetElement (),
+                                          gdcm::VR::GetVRString (de.GetVR ()), gdcm::VR::GetVRString (dict_vr));
+              return FALSE;
+            }
+        }
+      if (de.GetVR () == gdcm::VR::SQ)
+        {
+          const gdcm::SequenceOfItems *sq = dynamic_cast<const gdcm::SequenceOfItems *> (&de.GetValue ());
+
+          if (sq != nullptr)
+            for (gdcm::SequenceOfItems::SizeType i = 1; i <= sq->GetNumberOfItems (); i++)
+              if (!vrs_match (sq->GetItem (i).GetNestedDataSet (), depth + 1, message))
+                return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 LsDicomPhotometric
 photometric_of (const gdcm::PhotometricInterpretation &pi)
 {
@@ -256,6 +301,28 @@ ls_dicom_file_parse (const guint8 *data, gsize size, char **message)
   try
     {
       file = new LsDicomFile (data, size);
+      {
+        gdcm::Reader plain;
+        char *why = nullptr;
+
+        plain.SetStream (file->stream);
+        /* Up to the pixel data: the header, without copying the pixels. */
+        if (!plain.ReadUpToTag (gdcm::Tag (0x7fe0, 0x0010)))
+          {
+            *message = g_strdup ("not a DICOM data set GDCM can read");
+            delete file;
+            return nullptr;
+          }
+        if (!vrs_match (plain.GetFile ().GetDataSet (), 0, &why))
+          {
+            *message = g_strdup_printf ("malformed DICOM: %s", why);
+            g_free (why);
+            delete file;
+            return nullptr;
+          }
+        file->stream.clear ();
+        file->stream.seekg (0);
+      }
       file->reader.SetStream (file->stream);
       if (!file->reader.Read ())
         {
