@@ -610,9 +610,11 @@ ls_dicom_check_structure (const guint8 *data,
   if (!walk_elements (&w, data, pos, size, TRUE, 0, TRUE, FALSE, &pos))
     return FALSE;
 
+  /* Part 10 only: without a file meta group naming the transfer syntax,
+   * GDCM guesses (big endian, ACR-NEMA), and reads lengths it guessed. */
   if (w.ts[0] == '\0')
-    explicit_vr = size - pos >= 6 && g_ascii_isupper (data[pos + 4]) && g_ascii_isupper (data[pos + 5]);
-  else if (strcmp (w.ts, "1.2.840.10008.1.2") == 0)
+    return bad (&w, LS_IMAGE_ERROR_FORMAT, pos, "no file meta information with a transfer syntax");
+  if (strcmp (w.ts, "1.2.840.10008.1.2") == 0)
     explicit_vr = FALSE;
   else if (strcmp (w.ts, "1.2.840.10008.1.2.2") == 0)
     return bad (&w, LS_IMAGE_ERROR_FORMAT, pos, "explicit VR big endian (retired) is not supported");

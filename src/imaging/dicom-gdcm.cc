@@ -313,6 +313,12 @@ ls_dicom_file_parse (const guint8 *data, gsize size, char **message)
             delete file;
             return nullptr;
           }
+        if (plain.GetFile ().GetHeader ().GetDataSetTransferSyntax ().GetSwapCode () != gdcm::SwapCode::LittleEndian)
+          {
+            *message = g_strdup ("malformed DICOM: GDCM reads it as big endian");
+            delete file;
+            return nullptr;
+          }
         if (!vrs_match (plain.GetFile ().GetDataSet (), 0, &why))
           {
             *message = g_strdup_printf ("malformed DICOM: %s", why);
