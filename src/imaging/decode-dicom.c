@@ -162,78 +162,6 @@ check_header (const LsDicomHeader *h,
   return TRUE;
 }
 
-static inline guint32
-be16 (const guint8 *p)
-{
-  return (guint32) ((p[0] << 8) | p[1]);
-}
-
-static inline guint32
-be32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
-/* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
- * in its first fragment; FALSE when none is found there. */
-static gboolean
-codestream_size (const guint8 *d,
-                 gsize n,
-                 const char **kind,
-                 gint64 *width,
-                 gint64 *height,
-                 int *components)
-{
-  /* JPEG 2000: SIZ right after SOC (raw codestream, or inside a JP2 box). */
-  for (gsize i = 0; i + 4 <= MIN (n, (gsize) 4096); i++)
-    if (d[i] == 0xff && d[i + 1] == 0x4f && d[i + 2] == 0xff && d[i + 3] == 0x51)
-      {
-        const guint8 *s = d + i + 4;
-
-        if (n - i - 4 < 38)
-          return FALSE;
-        *kind = "JPEG 2000";
-        *width = (gint64) be32 (s + 4) - (gint64) be32 (s + 12);
-        *height = (gint64) be32 (s + 8) - (gint64) be32 (s + 16);
-        *components = (int) be16 (s + 36);
-        return TRUE;
-      }
-  /* JPEG and JPEG-LS: the markers up to the first SOF (or SOS). */
-  if (n < 4 || d[0] != 0xff || d[1] != 0xd8)
-    return FALSE;
-  for (gsize i = 2; i + 4 <= n;)
-    {
-      guint8 m;
-      gsize len;
-
-      if (d[i] != 0xff)
-        return FALSE;
-      m = d[i + 1];
-      if (m == 0xff)
-        {
-          i++;
-          continue;
-        }
-      len = be16 (d + i + 2);
-      if (len < 2)
-        return FALSE;
-      if ((m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) || m == 0xf7)
-        {
-          if (len < 8 || i + 2 + len > n)
-            return FALSE;
-          *kind = m == 0xf7 ? "JPEG-LS" : "JPEG";
-          *height = be16 (d + i + 5);
-          *width = be16 (d + i + 7);
-          *components = d[i + 9];
-          return TRUE;
-        }
-      if (m == 0xda)
-        return FALSE;
-      i += 2 + len;
-    }
-  return FALSE;
-}
-
 /* A compressed image whose codestream disagrees with the header would make
  * the codec allocate (or write) for another size: refused before decoding. */
 static gboolean
@@ -249,7 +177,7 @@ check_codestream (LsDicomFile *file,
   int comps = 0;
 
   if (!h->encapsulated || !ls_dicom_file_first_fragment (file, &d, &n) ||
-      !codestream_size (d, n, &kind, &w, &ht, &comps))
+      !ls_dicom_codestream_size (d, n, &kind, &w, &ht, &comps))
     return TRUE;
   if (w == h->width && (ht == h->height || ht == 0) && comps == h->samples)
     return TRUE;

@@ -135,6 +135,14 @@ gboolean ls_dicom_check_structure (const guint8 *data,
                                    const char *name,
                                    const LsDecodeLimits *limits,
                                    GError **error);
+/* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
+ * in its first bytes; FALSE when none is found. */
+gboolean ls_dicom_codestream_size (const guint8 *d,
+                                   gsize n,
+                                   const char **kind,
+                                   gint64 *width,
+                                   gint64 *height,
+                                   int *components);
 LsImage *ls_decode_dicom (const guint8 *data,
                           gsize size,
                           const char *name,

@@ -559,6 +559,87 @@ check_rle (Walk *w,
   return TRUE;
 }
 
+static inline guint32
+be16 (const guint8 *p)
+{
+  return (guint32) ((p[0] << 8) | p[1]);
+}
+
+static inline guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+/* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
+ * in its first fragment; FALSE when none is found there. */
+gboolean
+ls_dicom_codestream_size (const guint8 *d,
+                          gsize n,
+                          const char **kind,
+                          gint64 *width,
+                          gint64 *height,
+                          int *components)
+{
+  gboolean found = FALSE;
+
+  /* JPEG 2000: SIZ right after SOC (raw codestream, or inside a JP2 box). */
+  for (gsize i = 0; i + 4 <= MIN (n, (gsize) 4096); i++)
+    if (d[i] == 0xff && d[i + 1] == 0x4f && d[i + 2] == 0xff && d[i + 3] == 0x51)
+      {
+        const guint8 *s = d + i + 4;
+
+        if (n - i - 4 < 38)
+          return FALSE;
+        *kind = "JPEG 2000";
+        *width = (gint64) be32 (s + 4) - (gint64) be32 (s + 12);
+        *height = (gint64) be32 (s + 8) - (gint64) be32 (s + 16);
+        *components = (int) be16 (s + 36);
+        return TRUE;
+      }
+  /* JPEG and JPEG-LS: the frame header, and every marker up to the first
+   * SOS well formed and back to back (GDCM asserts on any warning libjpeg
+   * gives while it reads the header, such as bytes between markers). */
+
+  if (n < 4 || d[0] != 0xff || d[1] != 0xd8)
+    return FALSE;
+  for (gsize i = 2; i + 4 <= n;)
+    {
+      guint8 m;
+      gsize len;
+
+      if (d[i] != 0xff)
+        return FALSE;
+      m = d[i + 1];
+      if (m == 0xff)
+        {
+          i++;
+          continue;
+        }
+      len = be16 (d + i + 2);
+      if (len < 2 || i + 2 + len > n || (m >= 0xd0 && m <= 0xd9) || m == 0x01 || m == 0x00)
+        return FALSE;
+      if (found && m == 0xda)
+        return TRUE;
+      if ((m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) || m == 0xf7)
+        {
+          if (len < 8 || i + 2 + len > n)
+            return FALSE;
+          *kind = m == 0xf7 ? "JPEG-LS" : "JPEG";
+          *height = be16 (d + i + 5);
+          *width = be16 (d + i + 7);
+          *components = d[i + 9];
+          if (found)
+            return FALSE; /* a second frame header */
+          found = TRUE;
+        }
+      else if (m == 0xda)
+        return FALSE; /* a scan before the frame header */
+      i += 2 + len;
+    }
+  return FALSE;
+}
+
 /* What GDCM would decode while it reads (it decodes RLE to see whether it
  * is lossy): checked first. */
 static gboolean
@@ -576,6 +657,24 @@ check_image (Walk *w,
     }
   if (!ls_decode_check_size (w->name, "DICOM", w->columns, w->rows, limits, w->error))
     return FALSE;
+  /* GDCM reads a JPEG header while it reads the file, and asserts on
+   * component counts it does not expect: the first fragment's frame header
+   * must be the image's. */
+  if (g_str_has_prefix (w->ts, "1.2.840.10008.1.2.4."))
+    {
+      const char *kind = NULL;
+      gint64 fw = 0, fh = 0;
+      int comps = 0;
+
+      if (w->n_fragments < 1 ||
+          !ls_dicom_codestream_size (data + w->fragment_pos, w->fragment_len, &kind, &fw, &fh, &comps))
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, w->fragment_pos, "no JPEG frame header in the first fragment");
+      if (fw != w->columns || fh != w->rows || comps != (int) w->samples)
+        return bad (w, LS_IMAGE_ERROR_CORRUPT, w->fragment_pos,
+                    "its %s data is %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                    " with %d components, the header says %u x %u with %u",
+                    kind, fw, fh, comps, w->columns, w->rows, w->samples);
+    }
   if (strcmp (w->ts, "1.2.840.10008.1.2.5") == 0)
     {
       if (w->samples == 0 || w->top_bits_allocated == 0)
