@@ -12,6 +12,8 @@ build=(build-essential pkgconf meson ninja-build libglib2.0-dev libglib2.0-dev-b
   gettext itstool desktop-file-utils appstream)
 # The PNG fast lane's inflater (src/imaging/png-fast.c).
 build+=(libdeflate-dev)
+# DICOM in (optional meson feature `dicom`, src/imaging/dicom-gdcm.cc): GDCM and a C++ compiler.
+build+=(g++ libgdcm-dev)
 # The app needs a session bus and a display to run; fonts and icons so it looks right.
 run=(dbus dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core libgl1-mesa-dri)
 # Headless GUI tests, sanitizers, fuzzing, profiling, format check, report checks.
@@ -24,6 +26,9 @@ test+=(flatpak flatpak-builder bubblewrap ostree mmdebstrap elfutils librsvg2-co
   x11-utils)
 # Reference scripts (parity tests, fixtures, side-by-side benchmarks): run as /usr/bin/python3.
 ref=(python3 python3-torch python3-torchvision python3-pil python3-numpy)
+# DICOM fixtures made in the tests (tests/ref/dicom-check.py) and the DICOM benchmark's reference
+# (pydicom decodes JPEG-LS and JPEG 2000 through python3-gdcm).
+ref+=(python3-pydicom libgdcm-tools python3-gdcm)
 
 want=("${build[@]}" "${run[@]}")
 if [ "${1:-}" != "--runtime" ]; then

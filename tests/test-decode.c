@@ -1184,6 +1184,8 @@ test_broken_other (void)
   memcpy (dicom + 128, "DICM", 4);
   assert_fails (gif, sizeof gif - 1, "anim.gif", NULL, LS_IMAGE_ERROR_FORMAT);
   assert_fails (text, sizeof text - 1, "notes.png", NULL, LS_IMAGE_ERROR_FORMAT);
+  /* A DICOM preamble and magic with no file meta group after them (or a
+   * build without DICOM support): a format error either way. */
   assert_fails (dicom, sizeof dicom, "scan.dcm", NULL, LS_IMAGE_ERROR_FORMAT);
   assert_fails (webp_cut, sizeof webp_cut - 1, "cut.webp", NULL, LS_IMAGE_ERROR_TRUNCATED);
 

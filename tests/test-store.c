@@ -200,7 +200,7 @@ test_migrations (void)
       if (from >= 1)
         fill_old (db_path);
       /* Versions 2 and 3 logged predictions of workspace images only. */
-      if (from >= 2)
+      if (from >= 2 && from <= 3)
         db_exec (db_path,
                  "UPDATE images SET original_name = 'a.png' WHERE id = 1;"
                  "INSERT INTO models (id, dataset_version, file, created, active) VALUES "
@@ -209,6 +209,21 @@ test_migrations (void)
                  "saliency_method, latency_ms, time) VALUES "
                  "(1, 'm-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', 1.5, "
                  "'gradcam', 12.5, 6), (2, 'm-old', '[1, 0, 0]', NULL, NULL, 3, 7);");
+
+      /* Version 4 on: the same predictions as version 4's migration makes them. */
+      if (from >= 4)
+        db_exec (db_path,
+                 "UPDATE images SET original_name = 'a.png' WHERE id = 1;"
+                 "INSERT INTO models (id, dataset_version, file, created, active) VALUES "
+                 "('m-old', 'v', 'models/m-old.safetensors', 5, 1);"
+                 "INSERT INTO predictions (sha256, name, image_id, model_id, probabilities, "
+                 "ood_score, saliency_method, latency_ms, time) VALUES "
+                 "('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'a.png', 1, "
+                 "'m-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', 1.5, 'gradcam', "
+                 "12.5, 6), "
+                 "('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', "
+                 "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 2, 'm-old', "
+                 "'[1, 0, 0]', NULL, NULL, 3, 7);");
 
       store = ls_store_open (ws, 0, &error);
       g_assert_no_error (error);
@@ -220,6 +235,10 @@ test_migrations (void)
           continue;
         }
       g_assert_cmpuint (ls_store_count_images (store, &error), ==, 2);
+      /* Version 5's DICOM facts are unknown for older rows. */
+      g_assert_cmpint (db_int (db_path, "SELECT count(*) FROM images WHERE modality IS NULL AND "
+                                        "view_position IS NULL AND pixel_spacing_row IS NULL"),
+                       ==, 2);
       if (from >= 2)
         {
           g_autoptr (GPtrArray) predictions = ls_store_list_predictions (store, NULL, NULL, &error);

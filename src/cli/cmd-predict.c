@@ -354,6 +354,7 @@ predict_one (Predict *self,
       return FALSE;
     }
   clear_bar (self);
+  ls_cli_warn_image (d);
   print_row (self, d->name, d->sha256, d->image, d->prediction, saliency_file, d->log_id);
   self->n_ok++;
   return TRUE;

@@ -147,6 +147,7 @@ reading_work (gpointer data,
                                             cancellable, error);
   if (r->diagnosis == NULL)
     return FALSE;
+  ls_cli_warn_image (r->diagnosis);
   r->image = r->diagnosis->image;
   r->sha256 = r->diagnosis->sha256;
   r->prediction = r->diagnosis->prediction;

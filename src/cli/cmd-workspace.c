@@ -38,6 +38,12 @@ print_report (const LsImportReport *r)
 
       printf ("duplicate\t%s\t%s\n", p->path, p->reason);
     }
+  for (guint i = 0; i < r->warnings->len; i++)
+    {
+      LsImportProblem *p = r->warnings->pdata[i];
+
+      printf ("warning\t%s\t%s\n", p->path, p->reason);
+    }
   for (guint i = 0; i < r->conflicts->len; i++)
     {
       LsImportConflict *c = r->conflicts->pdata[i];

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "imaging/decode.h"
 #include "ls-cli-predict.h"
 
 LsModelChoice *
@@ -58,6 +59,18 @@ ls_cli_choose_model (const LsCliCommand *command,
   if (choice->not_logged != NULL)
     fprintf (stderr, "lungscope-cli: predictions are not logged: %s\n", choice->not_logged);
   return g_steal_pointer (&choice);
+}
+
+void
+ls_cli_warn_image (const LsDiagnosis *diagnosis)
+{
+  g_autofree char *warning = NULL;
+
+  if (diagnosis->image == NULL || diagnosis->image->dicom == NULL)
+    return;
+  warning = ls_dicom_facts_warning (diagnosis->image->dicom, diagnosis->name);
+  if (warning != NULL)
+    g_printerr ("lungscope-cli: warning: %s\n", warning);
 }
 
 char *

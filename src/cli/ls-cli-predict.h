@@ -21,6 +21,10 @@ LsModelChoice *ls_cli_choose_model (const LsCliCommand *command,
                                     LsStore **store,
                                     int *exit_code);
 
+/* A DICOM file's warning (not a radiograph modality, a lateral view) on
+ * stderr, once. */
+void ls_cli_warn_image (const LsDiagnosis *diagnosis);
+
 /* Formats a number with a '.' whatever the locale. */
 char *ls_cli_number (double value,
                      const char *format);

@@ -39,6 +39,18 @@ ls_dataset_image_info (const char *path,
   info->format = small->format;
   ls_phash_compute (small, &info->phash);
   info->has_phash = TRUE;
+  if (small->dicom != NULL)
+    {
+      const LsDicomFacts *f = small->dicom;
+
+      g_strlcpy (info->patient_id, f->patient_id != NULL ? f->patient_id : "", sizeof info->patient_id);
+      g_strlcpy (info->modality, f->modality != NULL ? f->modality : "", sizeof info->modality);
+      g_strlcpy (info->view_position, f->view_position != NULL ? f->view_position : "",
+                 sizeof info->view_position);
+      info->pixel_spacing[0] = f->pixel_spacing[0];
+      info->pixel_spacing[1] = f->pixel_spacing[1];
+      info->warning = ls_dicom_facts_warning (f, path);
+    }
   if (thumbnail != NULL)
     *thumbnail = ls_thumbnail_from_image (small, LS_THUMBNAIL_SIZE);
   return TRUE;

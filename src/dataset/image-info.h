@@ -25,6 +25,12 @@ typedef struct
   LsImageFormat format;
   gboolean has_phash;
   LsPHash phash;
+  /* DICOM files only ("" / 0 otherwise): the header's facts. */
+  char patient_id[68];
+  char modality[20];
+  char view_position[20];
+  double pixel_spacing[2];
+  char *warning; /* not a frontal radiograph (ls_dicom_facts_warning), or NULL; g_free */
 } LsDatasetImageInfo;
 
 /* Fills @info from the file's bytes and, with @thumbnail, returns the

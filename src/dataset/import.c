@@ -50,6 +50,7 @@ entry_free (Entry *e)
   g_free (e->label);
   g_free (e->patient);
   g_free (e->sha256);
+  g_free (e->info.warning);
   g_free (e);
 }
 
@@ -81,6 +82,7 @@ ls_import_report_free (LsImportReport *report)
   g_ptr_array_unref (report->skipped);
   g_ptr_array_unref (report->duplicates);
   g_ptr_array_unref (report->conflicts);
+  g_ptr_array_unref (report->warnings);
   g_free (report);
 }
 
@@ -529,6 +531,17 @@ read_entry (LsStore *store,
       return;
     }
   g_hash_table_add (decoded, g_strdup (e->sha256));
+  /* A DICOM file's Patient ID is its patient unless the CSV names one. */
+  if (e->patient == NULL && e->info.patient_id[0] != '\0')
+    e->patient = g_strdup (e->info.patient_id);
+  if (e->info.warning != NULL)
+    {
+      const char *reason = e->info.warning;
+
+      if (g_str_has_prefix (reason, e->display) && g_str_has_prefix (reason + strlen (e->display), ": "))
+        reason += strlen (e->display) + 2;
+      add_problem (report->warnings, e->display, reason);
+    }
   /* The cache is best-effort: a thumbnail that cannot be written now is
    * rebuilt when it is asked for. */
   g_clear_error (&local);
@@ -620,8 +633,9 @@ insert_image (LsStore *store,
   sqlite3_stmt *stmt = ls_store_stmt (
       store,
       "INSERT INTO images (sha256, path, reference, byte_size, width, height, bit_depth, "
-      "color_type, format, patient, original_name, added, phash, phash_flip, neardup) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+      "color_type, format, patient, original_name, added, phash, phash_flip, neardup, "
+      "modality, view_position, pixel_spacing_row, pixel_spacing_col) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
       error);
 
   if (stmt == NULL)
@@ -645,6 +659,16 @@ insert_image (LsStore *store,
       sqlite3_bind_int64 (stmt, 14, (gint64) e->info.phash.flipped);
       sqlite3_bind_blob (stmt, 15, e->info.phash.signature, LS_PHASH_SIGNATURE_BYTES,
                          SQLITE_TRANSIENT);
+    }
+  if (e->info.format == LS_IMAGE_FORMAT_DICOM)
+    {
+      ls_store_bind_text_or_null (stmt, 16, e->info.modality[0] != '\0' ? e->info.modality : NULL);
+      ls_store_bind_text_or_null (stmt, 17, e->info.view_position[0] != '\0' ? e->info.view_position : NULL);
+      if (e->info.pixel_spacing[0] > 0)
+        {
+          sqlite3_bind_double (stmt, 18, e->info.pixel_spacing[0]);
+          sqlite3_bind_double (stmt, 19, e->info.pixel_spacing[1]);
+        }
     }
   if (!ls_store_step_done (store, stmt, error))
     return 0;
@@ -793,6 +817,7 @@ ls_store_import (LsStore *store,
   report->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
   report->skipped = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
   report->duplicates = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
+  report->warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
   report->conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) conflict_free);
 
   if (!ls_store_check_writable (store, error))

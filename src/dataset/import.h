@@ -58,6 +58,8 @@ typedef struct
   GPtrArray *skipped;    /* (element-type LsImportProblem) not image files by name */
   GPtrArray *duplicates; /* (element-type LsImportProblem) same bytes as another file */
   GPtrArray *conflicts;  /* (element-type LsImportConflict) */
+  GPtrArray *warnings;   /* (element-type LsImportProblem) imported, but not a frontal
+                          * radiograph by its DICOM header (CT, MR, a lateral view) */
 } LsImportReport;
 
 void ls_import_report_free (LsImportReport *report);

@@ -146,11 +146,20 @@ static const char schema_v4[] =
     "CREATE INDEX predictions_model ON predictions (model_id);\n"
     "PRAGMA user_version = 4;\n";
 
+/* Version 5: what a DICOM header says of the image (modality, view
+ * position, pixel spacing in mm); NULL for other files. */
+static const char schema_v5[] = "ALTER TABLE images ADD COLUMN modality TEXT;\n"
+                                "ALTER TABLE images ADD COLUMN view_position TEXT;\n"
+                                "ALTER TABLE images ADD COLUMN pixel_spacing_row REAL;\n"
+                                "ALTER TABLE images ADD COLUMN pixel_spacing_col REAL;\n"
+                                "PRAGMA user_version = 5;\n";
+
 static const LsSchemaStep steps[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
   { 4, schema_v4 },
+  { 5, schema_v5 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == LS_STORE_SCHEMA_VERSION);

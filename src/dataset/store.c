@@ -623,6 +623,8 @@ ls_store_image_free (LsStoreImage *image)
   g_free (image->patient);
   g_free (image->original_name);
   g_free (image->label);
+  g_free (image->modality);
+  g_free (image->view_position);
   g_free (image);
 }
 
@@ -638,16 +640,17 @@ color_type_from_string (const char *s)
 static LsImageFormat
 format_from_string (const char *s)
 {
-  for (int f = LS_IMAGE_FORMAT_UNKNOWN; f <= LS_IMAGE_FORMAT_GENERATED; f++)
+  for (int f = LS_IMAGE_FORMAT_UNKNOWN; f <= LS_IMAGE_FORMAT_DICOM; f++)
     if (g_strcmp0 (s, ls_image_format_to_string (f)) == 0)
       return f;
   return LS_IMAGE_FORMAT_UNKNOWN;
 }
 
-#define IMAGE_COLUMNS                                                                  \
-  "i.id, i.sha256, i.path, i.reference, i.byte_size, i.width, i.height, i.bit_depth, " \
-  "i.color_type, i.format, i.patient, i.original_name, i.added, "                      \
-  "(SELECT e.new_label FROM label_events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1) "
+#define IMAGE_COLUMNS                                                                             \
+  "i.id, i.sha256, i.path, i.reference, i.byte_size, i.width, i.height, i.bit_depth, "            \
+  "i.color_type, i.format, i.patient, i.original_name, i.added, "                                 \
+  "(SELECT e.new_label FROM label_events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1), " \
+  "i.modality, i.view_position, i.pixel_spacing_row, i.pixel_spacing_col "
 
 static LsStoreImage *
 image_from_row (sqlite3_stmt *stmt)
@@ -671,6 +674,10 @@ image_from_row (sqlite3_stmt *stmt)
   image->original_name = ls_store_column_dup (stmt, 11);
   image->added = sqlite3_column_int64 (stmt, 12);
   image->label = ls_store_column_dup (stmt, 13);
+  image->modality = ls_store_column_dup (stmt, 14);
+  image->view_position = ls_store_column_dup (stmt, 15);
+  image->pixel_spacing[0] = sqlite3_column_double (stmt, 16);
+  image->pixel_spacing[1] = sqlite3_column_double (stmt, 17);
   return image;
 }
 

@@ -51,7 +51,7 @@ typedef enum
 GQuark ls_store_error_quark (void);
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LS_STORE_SCHEMA_VERSION 4
+#define LS_STORE_SCHEMA_VERSION 5
 /* PRAGMA application_id of a Lungscope database: 'LSCP'. */
 #define LS_STORE_APPLICATION_ID 0x4C534350
 
@@ -132,6 +132,10 @@ typedef struct
   char *original_name; /* file name at import */
   gint64 added;        /* µs since the epoch, UTC */
   char *label;         /* current label, or NULL when unlabelled */
+  /* DICOM files only (NULL / 0 otherwise): their header's facts. */
+  char *modality;          /* "DX", "CR"… */
+  char *view_position;     /* "PA", "AP", "LL"… */
+  double pixel_spacing[2]; /* row, column in mm; 0 when unknown */
 } LsStoreImage;
 
 void ls_store_image_free (LsStoreImage *image);

@@ -15,6 +15,7 @@ typedef struct
   int max_side;
   gint64 max_pixels;
   int target_size;
+  gboolean keep_values;
 } LsDecodeLimits;
 
 /* Receives full-resolution gray rows top to bottom and writes them to an
@@ -123,6 +124,35 @@ gboolean ls_probe_jpeg (const guint8 *data,
                         const char *name,
                         LsImageInfo *info,
                         GError **error);
+/* decode-dicom.c: a DICOM Part 10 file, with or without its preamble. */
+gboolean ls_dicom_sniff (const guint8 *data,
+                         gsize size);
+/* dicom-check.c: every element's length fits, down through sequences, the
+ * image is within @limits and single-frame, and RLE data decodes to its
+ * size, before GDCM reads the file. */
+gboolean ls_dicom_check_structure (const guint8 *data,
+                                   gsize size,
+                                   const char *name,
+                                   const LsDecodeLimits *limits,
+                                   GError **error);
+/* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
+ * in its first bytes; FALSE when none is found. */
+gboolean ls_dicom_codestream_size (const guint8 *d,
+                                   gsize n,
+                                   const char **kind,
+                                   gint64 *width,
+                                   gint64 *height,
+                                   int *components);
+LsImage *ls_decode_dicom (const guint8 *data,
+                          gsize size,
+                          const char *name,
+                          const LsDecodeLimits *limits,
+                          GError **error);
+gboolean ls_probe_dicom (const guint8 *data,
+                         gsize size,
+                         const char *name,
+                         LsImageInfo *info,
+                         GError **error);
 LsImage *ls_decode_webp (const guint8 *data,
                          gsize size,
                          const char *name,

@@ -23,6 +23,7 @@ ls_decode_options_init (LsDecodeOptions *opts)
   opts->max_side = LS_DECODE_DEFAULT_MAX_SIDE;
   opts->max_pixels = LS_DECODE_DEFAULT_MAX_PIXELS;
   opts->target_size = 0;
+  opts->keep_values = FALSE;
 }
 
 void
@@ -32,8 +33,10 @@ ls_decode_limits_init (LsDecodeLimits *limits,
   limits->max_side = LS_DECODE_DEFAULT_MAX_SIDE;
   limits->max_pixels = LS_DECODE_DEFAULT_MAX_PIXELS;
   limits->target_size = 0;
+  limits->keep_values = FALSE;
   if (opts == NULL)
     return;
+  limits->keep_values = opts->keep_values;
   if (opts->max_side > 0)
     limits->max_side = opts->max_side;
   if (opts->max_pixels > 0)
@@ -369,6 +372,8 @@ ls_image_sniff_format (const guint8 *data,
     return LS_IMAGE_FORMAT_JPEG;
   if (size >= 12 && memcmp (data, "RIFF", 4) == 0 && memcmp (data + 8, "WEBP", 4) == 0)
     return LS_IMAGE_FORMAT_WEBP;
+  if (ls_dicom_sniff (data, size))
+    return LS_IMAGE_FORMAT_DICOM;
   return LS_IMAGE_FORMAT_UNKNOWN;
 }
 
@@ -392,8 +397,6 @@ set_unknown_format_error (const guint8 *data,
     what = "BMP";
   else if (size >= 4 && (memcmp (data, "II*\0", 4) == 0 || memcmp (data, "MM\0*", 4) == 0))
     what = "TIFF";
-  else if (size >= 132 && memcmp (data + 128, "DICM", 4) == 0)
-    what = "DICOM";
   else if (size >= 12 && memcmp (data + 4, "ftyp", 4) == 0)
     what = "HEIF/AVIF";
 
@@ -407,7 +410,7 @@ set_unknown_format_error (const guint8 *data,
                  "%s: file too short (%" G_GSIZE_FORMAT " bytes) for its image header", name, size);
   else
     g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_FORMAT,
-                 "%s: not a PNG, JPEG or WebP file (starts with %02x %02x %02x %02x)", name,
+                 "%s: not a PNG, JPEG, WebP or DICOM file (starts with %02x %02x %02x %02x)", name,
                  size > 0 ? data[0] : 0, size > 1 ? data[1] : 0, size > 2 ? data[2] : 0,
                  size > 3 ? data[3] : 0);
 }
@@ -446,6 +449,8 @@ ls_image_load_bytes (const guint8 *data,
       return ls_decode_jpeg (data, size, name, &limits, error);
     case LS_IMAGE_FORMAT_WEBP:
       return ls_decode_webp (data, size, name, &limits, error);
+    case LS_IMAGE_FORMAT_DICOM:
+      return ls_decode_dicom (data, size, name, &limits, error);
     case LS_IMAGE_FORMAT_UNKNOWN:
     case LS_IMAGE_FORMAT_GENERATED:
     default:
@@ -477,6 +482,8 @@ ls_image_probe_bytes (const guint8 *data,
       return ls_probe_jpeg (data, size, name, info, error);
     case LS_IMAGE_FORMAT_WEBP:
       return ls_probe_webp (data, size, name, info, error);
+    case LS_IMAGE_FORMAT_DICOM:
+      return ls_probe_dicom (data, size, name, info, error);
     case LS_IMAGE_FORMAT_UNKNOWN:
     case LS_IMAGE_FORMAT_GENERATED:
     default:

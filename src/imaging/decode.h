@@ -1,4 +1,13 @@
-/* decode.h — PNG, JPEG and WebP files in, LsImage (float gray [0, 1]) out
+/* decode.h — PNG, JPEG, WebP and DICOM files in, LsImage (float gray [0, 1]) out
+ *
+ * DICOM (when built with the meson feature `dicom`, through GDCM; see
+ * decode-dicom.c): the displayed image is the file's default window of its
+ * modality values, MONOCHROME1 inverted; LsImage.dicom holds the header
+ * facts (modality, view, patient id, pixel spacing, the window used) and,
+ * with LsDecodeOptions.keep_values, the full-precision values for a
+ * viewer's window/level (ls_dicom_window in image.h). A multi-frame file is
+ * refused. Without the feature, a DICOM file gets a one-line "built without
+ * DICOM support" error.
  *
  * The format is sniffed from the magic bytes, never from the file name.
  * Colour is turned to gray with 0.299 R + 0.587 G + 0.114 B on the encoded
@@ -63,6 +72,10 @@ typedef struct
   int max_side;      /* longest accepted side in pixels; 0 = LS_DECODE_DEFAULT_MAX_SIDE */
   gint64 max_pixels; /* largest accepted width × height; 0 = LS_DECODE_DEFAULT_MAX_PIXELS */
   int target_size;   /* 0 = full resolution; N > 0 = fast path, shorter side ≥ N (see above) */
+  /* DICOM only: keep the full-precision modality values in
+   * LsImage.dicom->values (orig_width × orig_height floats), for a viewer's
+   * window/level. */
+  gboolean keep_values;
 } LsDecodeOptions;
 
 /* What the header says, without decoding pixels. */
@@ -71,7 +84,7 @@ typedef struct
   LsImageFormat format;
   int width; /* as stored in the file, before EXIF orientation */
   int height;
-  int bit_depth; /* bits per sample: PNG 1/2/4/8/16, JPEG and WebP 8 */
+  int bit_depth; /* bits per sample: PNG 1/2/4/8/16, JPEG and WebP 8, DICOM bits stored */
   LsColorType color_type;
   int orientation;     /* EXIF orientation 1–8, 1 when absent or unreadable */
   gboolean interlaced; /* Adam7 PNG or progressive JPEG */

@@ -59,6 +59,8 @@ ls_image_copy (const LsImage *image)
   copy->source = g_strdup (image->source);
   copy->n_warnings = image->n_warnings;
   copy->warning = g_strdup (image->warning);
+  if (image->dicom != NULL)
+    copy->dicom = ls_dicom_facts_copy (image->dicom, (gsize) image->orig_width * image->orig_height);
   return copy;
 }
 
@@ -70,6 +72,7 @@ ls_image_free (LsImage *image)
   g_aligned_free (image->data);
   g_free (image->source);
   g_free (image->warning);
+  ls_dicom_facts_free (image->dicom);
   g_free (image);
 }
 
@@ -86,6 +89,8 @@ ls_image_format_to_string (LsImageFormat format)
       return "webp";
     case LS_IMAGE_FORMAT_GENERATED:
       return "generated";
+    case LS_IMAGE_FORMAT_DICOM:
+      return "dicom";
     case LS_IMAGE_FORMAT_UNKNOWN:
     default:
       return "unknown";
@@ -117,4 +122,94 @@ ls_image_color_type_to_string (LsColorType color_type)
     default:
       return "unknown";
     }
+}
+
+/**
+ * ls_dicom_facts_copy:
+ * @facts: DICOM facts
+ * @n_values: how many values @facts->values holds (orig_width × orig_height)
+ *
+ * Returns: (transfer full): a deep copy.
+ */
+LsDicomFacts *
+ls_dicom_facts_copy (const LsDicomFacts *facts,
+                     gsize n_values)
+{
+  LsDicomFacts *copy;
+
+  g_return_val_if_fail (facts != NULL, NULL);
+  copy = g_memdup2 (facts, sizeof *facts);
+  copy->modality = g_strdup (facts->modality);
+  copy->view_position = g_strdup (facts->view_position);
+  copy->patient_id = g_strdup (facts->patient_id);
+  copy->transfer_syntax = g_strdup (facts->transfer_syntax);
+  if (facts->values != NULL)
+    {
+      copy->values = g_aligned_alloc (n_values, sizeof (float), 64);
+      memcpy (copy->values, facts->values, n_values * sizeof (float));
+    }
+  return copy;
+}
+
+void
+ls_dicom_facts_free (LsDicomFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  g_free (facts->modality);
+  g_free (facts->view_position);
+  g_free (facts->patient_id);
+  g_free (facts->transfer_syntax);
+  g_aligned_free (facts->values);
+  g_free (facts);
+}
+
+void
+ls_dicom_window (const float *values,
+                 gsize n,
+                 double center,
+                 double width,
+                 gboolean invert,
+                 float *out)
+{
+  double w1 = MAX (width, 1.0) - 1.0;
+  double lo = center - 0.5 - w1 / 2, hi = center - 0.5 + w1 / 2;
+
+  g_return_if_fail (values != NULL || n == 0);
+  for (gsize i = 0; i < n; i++)
+    {
+      double x = values[i], y;
+
+      if (x <= lo)
+        y = 0;
+      else if (x > hi)
+        y = 1;
+      else
+        y = (x - (center - 0.5)) / w1 + 0.5;
+      out[i] = (float) (invert ? 1 - y : y);
+    }
+}
+
+char *
+ls_dicom_facts_warning (const LsDicomFacts *facts,
+                        const char *name)
+{
+  static const char *const radiographs[] = { "CR", "DX", "RG", "DR", "RF", "XA", "MG", "OT", NULL };
+  static const char *const laterals[] = { "LL", "RL", "LLD", "RLD", "LAT", "LATERAL", NULL };
+
+  g_return_val_if_fail (facts != NULL, NULL);
+  if (facts->modality != NULL && !g_strv_contains (radiographs, facts->modality))
+    return g_strdup_printf ("%s: DICOM modality %s is not a radiograph; the model was made for "
+                            "chest radiographs",
+                            name, facts->modality);
+  if (facts->view_position != NULL)
+    {
+      g_autofree char *up = g_ascii_strup (facts->view_position, -1);
+
+      if (g_strv_contains (laterals, up))
+        return g_strdup_printf ("%s: lateral view (%s); the model was made for frontal (PA/AP) "
+                                "chest radiographs",
+                                name, facts->view_position);
+    }
+  return NULL;
 }
