@@ -346,6 +346,14 @@ diagnose_cb (GObject *source,
       return;
     }
   p = d->prediction;
+  if (call->new_image && d->image != NULL && d->image->dicom != NULL)
+    {
+      /* Not a radiograph modality, a lateral view: said once. */
+      g_autofree char *warning = ls_dicom_facts_warning (d->image->dicom, self->current_name);
+
+      if (warning != NULL)
+        ls_window_show_toast (self, warning);
+    }
   if (call->new_image)
     {
       /* A workspace image is known by its hash until its file is found. */
