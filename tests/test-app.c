@@ -21,6 +21,7 @@
 
 #include "dataset/phantom.h"
 #include "dataset/store.h"
+#include "imaging/decode.h"
 #include "imaging/png-write.h"
 #include "ls-application.h"
 #include "ls-gui-test.h"
@@ -407,6 +408,66 @@ test_open_file (void)
   ls_gui_test_wait_for (diagnosed, NULL, 60, "the opened file's diagnosis");
   g_assert_cmpstr (ls_window_get_current_path (w), ==, path);
   fx.n_images += 1;
+}
+
+/* A DICOM file: the viewer gets all its values, with the file's window
+ * (MONOCHROME1 shown inverted) as its default. */
+static void
+test_dicom (void)
+{
+  LsWindow *w = fx.window;
+  g_autofree char *src = g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "fuzz", "corpus", "dicom",
+                                           "implicit-mono1-16.dcm", NULL);
+  g_autofree char *copy = g_build_filename (fx.files, "chest-mono1.dcm", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsImage) ref = NULL;
+  g_autoptr (GFile) file = NULL;
+  GFile *files[1];
+  LsDecodeOptions options;
+  const LsDicomFacts *f;
+  double range, center;
+  gsize len;
+
+  need_window ();
+  if (w == NULL)
+    return;
+  ls_decode_options_init (&options);
+  options.keep_values = TRUE;
+  ref = ls_image_load (src, &options, &error);
+  if (ref == NULL)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  f = ref->dicom;
+  g_assert_nonnull (f);
+  g_assert_true (f->monochrome1);
+  g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, (gssize) len, NULL));
+  file = g_file_new_for_path (copy);
+  files[0] = file;
+  ls_window_take_files (w, files, 1);
+  ls_gui_test_wait_for (import_done, GUINT_TO_POINTER (fx.n_images + 1), 60, "the DICOM file");
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "the DICOM file's diagnosis");
+  fx.n_images += 1;
+  {
+    /* The dropped file, or its copy in the workspace. */
+    g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
+
+    g_assert_cmpstr (w->current_sha256, ==, sha);
+  }
+  g_assert_cmpint (ls_viewer_get_image (w->viewer)->width, ==, ref->orig_width);
+  range = f->value_max - f->value_min;
+  center = 1.0 - (f->window_center - f->value_min) / range;
+  g_test_message ("window %g/%g of values %g…%g: viewer %g/%g", f->window_center, f->window_width,
+                  f->value_min, f->value_max, ls_viewer_get_window_center (w->viewer),
+                  ls_viewer_get_window_width (w->viewer));
+  g_assert_cmpfloat_with_epsilon (ls_viewer_get_window_center (w->viewer), CLAMP (center, 0, 1), 1e-6);
+  g_assert_cmpfloat_with_epsilon (ls_viewer_get_window_width (w->viewer),
+                                  CLAMP (f->window_width / range, 1e-4, 1.0), 1e-6);
+  /* Back to the full range for the images that follow. */
+  ls_viewer_set_window_preset (w->viewer, "full");
 }
 
 /* ---- previews ---- */
@@ -842,6 +903,7 @@ main (int argc,
   g_test_add_func ("/lungscope/app/controls", test_controls);
   g_test_add_func ("/lungscope/app/drop", test_drop);
   g_test_add_func ("/lungscope/app/open-file", test_open_file);
+  g_test_add_func ("/lungscope/app/dicom", test_dicom);
   g_test_add_func ("/lungscope/app/previews", test_previews);
   g_test_add_func ("/lungscope/app/label", test_label);
   g_test_add_func ("/lungscope/app/retrain", test_retrain);

@@ -455,8 +455,10 @@ ls_session_diagnose_async (LsSession *self,
     d->options = *options;
   else
     ls_diagnose_options_init (&d->options);
-  /* The app writes no overlay file: the viewer draws the map. */
+  /* The app writes no overlay file: the viewer draws the map; it keeps a
+   * DICOM file's full-precision values for window/level. */
   d->options.overlay_path = NULL;
+  d->options.keep_values = TRUE;
   d->early = early;
   d->early_data = early_data;
   d->context = g_main_context_ref_thread_default ();

@@ -78,6 +78,7 @@ struct _LsWindow
   GPtrArray *pending_files; /* opened before the workspace was ready */
   guint diagnose_serial;
   gboolean updating_controls;
+  gboolean updating_selection;
   guint labels_in_flight;
   gboolean can_undo;
   gboolean can_redo;

@@ -291,6 +291,50 @@ typedef struct
   gboolean new_image; /* a new image, not another map of the same */
 } DiagnoseCall;
 
+/* The viewer gets the image as a radiologist sees it. A DICOM file with
+ * its full-precision values: all of them, scaled over their range (and
+ * inverted for MONOCHROME1), with the file's window as the viewer's
+ * default, so window/level can reach values outside the file's window.
+ * Other images: as decoded. */
+static void
+set_viewer_image (LsWindow *self,
+                  LsImage *image)
+{
+  const LsDicomFacts *f = image->dicom;
+  double range, center, width;
+  LsImage *full;
+  gsize n;
+
+  if (f == NULL || f->values == NULL || f->window_source == LS_WINDOW_SOURCE_NONE ||
+      f->value_max <= f->value_min)
+    {
+      ls_viewer_set_image (self->viewer, image);
+      return;
+    }
+  range = f->value_max - f->value_min;
+  full = ls_image_new (image->orig_width, image->orig_height);
+  n = (gsize) full->width * full->height;
+  for (gsize i = 0; i < n; i++)
+    {
+      float v = (float) ((f->values[i] - f->value_min) / range);
+
+      full->data[i] = f->monochrome1 ? 1.0f - v : v;
+    }
+  full->orig_width = image->orig_width;
+  full->orig_height = image->orig_height;
+  full->bit_depth = image->bit_depth;
+  full->format = image->format;
+  center = (f->window_center - f->value_min) / range;
+  if (f->monochrome1)
+    center = 1.0 - center;
+  width = CLAMP (f->window_width / range, 1e-4, 1.0);
+  ls_image_free (image);
+  ls_viewer_set_image (self->viewer, full);
+  ls_viewer_set_default_window (self->viewer, CLAMP (center, 0.0, 1.0), width);
+  ls_viewer_set_window_center (self->viewer, CLAMP (center, 0.0, 1.0));
+  ls_viewer_set_window_width (self->viewer, width);
+}
+
 static void
 diagnose_call_free (DiagnoseCall *call)
 {
@@ -359,7 +403,7 @@ diagnose_cb (GObject *source,
       /* A workspace image is known by its hash until its file is found. */
       g_free (self->current_path);
       self->current_path = g_strdup (d->path);
-      ls_viewer_set_image (self->viewer, g_steal_pointer (&d->image));
+      set_viewer_image (self, g_steal_pointer (&d->image));
       gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
       ls_previews_page_set_file (self->previews_page, d->path);
       if (self->probabilities_ms != self->probabilities_ms)
@@ -431,6 +475,14 @@ ls_window_diagnose_file (LsWindow *self,
         {
           name = g_path_get_basename (path);
           self->current_name = g_filename_display_name (name);
+          /* A file, not a gallery image: the gallery's selection goes, or
+           * a change of its list would bring the old image back. */
+          if (sha256 == NULL)
+            {
+              self->updating_selection = TRUE;
+              ls_gallery_set_selected_sha256 (self->gallery, NULL);
+              self->updating_selection = FALSE;
+            }
         }
       else if (self->list != NULL)
         {
@@ -456,7 +508,7 @@ selected_cb (LsGallery *gallery,
 {
   const char *sha256 = ls_gallery_get_selected_sha256 (gallery);
 
-  if (sha256 == NULL || g_strcmp0 (sha256, self->current_sha256) == 0)
+  if (self->updating_selection || sha256 == NULL || g_strcmp0 (sha256, self->current_sha256) == 0)
     return;
   ls_window_diagnose_file (self, NULL, sha256);
 }

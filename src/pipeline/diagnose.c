@@ -260,7 +260,13 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
       d->image = decode_bytes (path, bytes, len, &fast, error);
     }
   else
-    d->image = decode_bytes (path, bytes, len, NULL, error);
+    {
+      LsDecodeOptions full;
+
+      ls_decode_options_init (&full);
+      full.keep_values = options->keep_values;
+      d->image = decode_bytes (path, bytes, len, &full, error);
+    }
   if (d->image == NULL)
     return NULL;
   d->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);

@@ -65,6 +65,9 @@ typedef struct
    * that small image (orig_width/orig_height give the file's size). With
    * saliency the image is always decoded whole, once. */
   gboolean fast_decode;
+  /* DICOM: also keep the full-precision modality values (a viewer's
+   * window/level beyond the file's window; LsDicomFacts.values). */
+  gboolean keep_values;
   /* With saliency: a first answer as soon as possible (the fast decode and
    * one more forward pass), so a window shows it before the map; NULL:
    * none. */
