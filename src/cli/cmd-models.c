@@ -133,9 +133,10 @@ models_list (const LsCliCommand *sub,
              int argc,
              char **argv)
 {
-  gboolean json = FALSE;
+  gboolean json = FALSE, all = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, "Also list the deleted models, marked", NULL },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -145,7 +146,7 @@ models_list (const LsCliCommand *sub,
 
   if (!start (sub, global, entries, &argc, &argv, 0, 0, NULL, FALSE, &store, NULL, &code))
     return code;
-  models = ls_registry_list (store, &error);
+  models = ls_registry_list_full (store, all, &error);
   if (models == NULL)
     return ls_cli_failure ("%s", error->message);
   if (json)
@@ -171,6 +172,12 @@ models_list (const LsCliCommand *sub,
           add_string_or_null (b, "registered", registered);
           add_double_or_null (b, "accuracy", ls_metrics_json_number (m->metrics_json, "accuracy"));
           add_double_or_null (b, "ece", ls_metrics_json_number (m->metrics_json, "ece"));
+          if (all)
+            {
+              g_autofree char *deleted = m->deleted != 0 ? iso_time (m->deleted) : NULL;
+
+              add_string_or_null (b, "deleted", deleted);
+            }
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -189,10 +196,12 @@ models_list (const LsCliCommand *sub,
       g_autofree char *acc = isnan (accuracy) ? g_strdup ("-")
                                               : g_strdup_printf ("%.3f", accuracy);
 
-      printf ("%c %s  %s  parent %s  data %.12s  accuracy %s\n", m->active ? '*' : ' ', m->id,
+      g_autofree char *deleted = m->deleted != 0 ? iso_time (m->deleted) : NULL;
+
+      printf ("%c %s  %s  parent %s  data %.12s  accuracy %s%s%s\n", m->active ? '*' : ' ', m->id,
               registered, m->parent_id != NULL ? m->parent_id : "-",
-              m->dataset_version != NULL && *m->dataset_version ? m->dataset_version : "-",
-              acc);
+              m->dataset_version != NULL && *m->dataset_version ? m->dataset_version : "-", acc,
+              deleted != NULL ? "  DELETED " : "", deleted != NULL ? deleted : "");
     }
   return LS_EXIT_OK;
 }
@@ -447,7 +456,9 @@ models_add (const LsCliCommand *sub,
 }
 
 static const ModelsSub subs[] = {
-  { { "models list", "[--json]", "List the models, oldest first; * marks the active one", NULL,
+  { { "models list", "[--all] [--json]", "List the models, oldest first; * marks the active one",
+      "--all lists the deleted models too, marked DELETED with the time (JSON: \"deleted\").\n"
+      "A deleted model keeps its lineage and the predictions logged with it.",
       NULL },
     models_list },
   { { "models show", "[MODEL] [--json]",
@@ -463,8 +474,10 @@ static const ModelsSub subs[] = {
   { { "models export", "MODEL PATH [--force]", "Copy a model's file to PATH",
       "The copy is durable; an existing PATH is kept unless --force.", NULL },
     models_export },
-  { { "models delete", "MODEL", "Delete a model's row and file",
-      "The active model and a model that is another model's parent cannot be deleted.",
+  { { "models delete", "MODEL", "Delete a model's file; its row stays, marked deleted",
+      "The active model and a model that is another model's parent cannot be deleted.\n"
+      "The deleted model's lineage and logged predictions are kept (for monitoring);\n"
+      "it cannot be made active again unless its file is added again.",
       NULL },
     models_delete },
   { { "models add", "FILE [--activate]", "Register a model file (trained here or elsewhere)",
