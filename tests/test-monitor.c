@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <cairo.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -361,6 +362,89 @@ test_empty_and_json (void)
   remove_tree (tmp);
 }
 
+static int
+cli (char **out,
+     char **err,
+     const char *first,
+     ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  int status = -1;
+
+  g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("LS_CLI"));
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (ls_test_run ((const char *const *) argv->pdata, out, err, &status));
+  g_test_message ("%s%s", *out, *err);
+  return status;
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autofree char *metrics = NULL;
+  g_autoptr (LsStore) store = fill (tmp, &metrics);
+  g_autofree char *ws = g_strdup (ls_store_get_path (store));
+  g_autofree char *plots = ls_test_build_path ("test-renders", "monitor", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *files[] = { "predictions.png", "agreement.png", "rates.png", "class-mix.png", "reliability.png" };
+  JsonObject *o;
+
+  g_clear_pointer (&store, ls_store_close);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "monitor", "--bin", "day", "--window", "7", "--min", "5", "--plots", plots,
+                        NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "predictions 13, 2026-03-01 to 2026-03-02, in bins of a day (1 unreadable"));
+  g_assert_nonnull (strstr (out, "agreement   67 % of 12 labelled"));
+  g_assert_nonnull (strstr (out, "active      m1: accuracy 0.750"));
+  g_assert_nonnull (strstr (out, "drift       DRIFT: Recent inputs drift"));
+  g_assert_nonnull (strstr (out, "2026-03-02            7"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "monitor", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "drift       no verdict: Not enough predictions"));
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (plots, files[i], NULL);
+      cairo_surface_t *s = cairo_image_surface_create_from_png (path);
+
+      g_assert_cmpint (cairo_surface_status (s), ==, CAIRO_STATUS_SUCCESS);
+      g_assert_cmpint (cairo_image_surface_get_width (s), ==, 960);
+      cairo_surface_destroy (s);
+    }
+
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "--model", "m0", "monitor", "--json", "--since", "2026-03-01", NULL),
+                   ==, 0);
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (root);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "total"), "predictions"), ==, 6);
+  g_clear_pointer (&root, json_node_unref);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "monitor", "--json", "--since", "2026-03-02T12:00:00Z", NULL), ==, 0);
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  o = json_node_get_object (root);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "total"), "predictions"), ==, 7);
+
+  /* Usage errors exit 2 with one line; no workspace too. */
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "monitor", "--since", "yesterday", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "yesterday"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "monitor", "--bin", "fortnight", NULL), ==, 2);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "monitor", "--ood-bound", "2", NULL), ==, 2);
+  g_assert_cmpint (cli (&out, &err, "monitor", NULL), ==, 2);
+  /* An unknown model: one line naming it. */
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "--model", "nope", "monitor", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "nope"));
+  remove_tree (tmp);
+}
+
 int
 main (int argc,
       char **argv)
@@ -368,5 +452,6 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/pipeline/monitor/bins-and-agreement", test_bins_and_agreement);
   g_test_add_func ("/lungscope/pipeline/monitor/empty-and-json", test_empty_and_json);
+  g_test_add_func ("/lungscope/pipeline/monitor/cli", test_cli);
   return g_test_run ();
 }

@@ -34,6 +34,7 @@
 
 #include "dataset/store.h"
 #include "pipeline/metrics.h"
+#include "report/report.h"
 
 G_BEGIN_DECLS
 
@@ -143,5 +144,40 @@ LsMonitorReport *ls_monitor_compute (LsStore *store,
 
 /* The report as JSON text (the CLI's --json). */
 char *ls_monitor_report_to_json (const LsMonitorReport *report);
+
+/* ---- charts (report.h), monitor-charts.c ---- */
+
+typedef enum
+{
+  LS_MONITOR_CHART_PREDICTIONS, /* predictions per bin (bars) */
+  LS_MONITOR_CHART_AGREEMENT,   /* agreement, kappa and per-class agreement */
+  LS_MONITOR_CHART_RATES,       /* OOD rate (with its drift bound) and low-confidence rate */
+  LS_MONITOR_CHART_CLASS_MIX,   /* each class's share of the predictions */
+  LS_MONITOR_N_CHARTS
+} LsMonitorChart;
+
+/* The report structs of each chart, with the arrays they borrow; the
+ * active model's reliability diagram is ls_metric_charts_new() of
+ * report->active_metrics (charts.h). Valid while @report lives. */
+typedef struct
+{
+  LsReportTimeSeries charts[LS_MONITOR_N_CHARTS];
+  /* (private) */
+  LsReportSeries *series;
+  double *values;
+  gint64 *starts;
+  char **texts;
+} LsMonitorCharts;
+
+LsMonitorCharts *ls_monitor_charts_new (const LsMonitorReport *report);
+void ls_monitor_charts_free (LsMonitorCharts *charts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsMonitorCharts, ls_monitor_charts_free)
+
+/* Writes DIR/predictions.png, agreement.png, rates.png, class-mix.png and,
+ * when the active model's card has metrics, reliability.png (the folder is
+ * made when missing). */
+gboolean ls_monitor_write_plots (const LsMonitorReport *report,
+                                 const char *dir,
+                                 GError **error);
 
 G_END_DECLS
