@@ -484,23 +484,18 @@ ls_monitor_compute (LsStore *store,
   if (rows->len > 0)
     {
       const Row *all = (const Row *) (void *) rows->data;
-      gint64 first = G_MAXINT64, last = G_MININT64, width, start_s;
-      const GArray *sorted = rows;
+      gint64 first = all[0].time / G_USEC_PER_SEC, last = all[rows->len - 1].time / G_USEC_PER_SEC;
+      gint64 width, start_s;
       guint j = 0;
 
-      for (guint i = 0; i < rows->len; i++)
-        {
-          first = MIN (first, all[i].time / G_USEC_PER_SEC);
-          last = MAX (last, all[i].time / G_USEC_PER_SEC);
-        }
       width = o.bin_seconds > 0 ? o.bin_seconds : auto_bin_seconds (last - first);
       start_s = floor_div (first, width) * width;
       if ((last - start_s) / width + 1 > LS_MONITOR_MAX_BINS)
         {
           g_set_error (error, LS_MONITOR_ERROR, LS_MONITOR_ERROR_INVALID,
                        "%" G_GINT64_FORMAT " bins of %" G_GINT64_FORMAT
-                       " s would cover these predictions; at most %d: choose a wider bin or a later "
-                       "--since",
+                       " s would cover these predictions; at most %d: choose wider bins or a later "
+                       "start",
                        (last - start_s) / width + 1, width, LS_MONITOR_MAX_BINS);
           return NULL;
         }
@@ -515,11 +510,11 @@ ls_monitor_compute (LsStore *store,
           bin_init (bin, n);
           bin->start = (start_s + (gint64) b * width) * G_USEC_PER_SEC;
           bin->end = bin->start + width * G_USEC_PER_SEC;
-          while (j < sorted->len && g_array_index (sorted, Row, j).time / G_USEC_PER_SEC < start_s + ((gint64) b + 1) * width)
+          while (j < rows->len && all[j].time / G_USEC_PER_SEC < start_s + ((gint64) b + 1) * width)
             j++;
-          count_bin (bin, (const Row *) (void *) sorted->data, from, j, n, o.low_confidence, confusion);
+          count_bin (bin, all, from, j, n, o.low_confidence, confusion);
         }
-      g_assert (j == sorted->len);
+      g_assert (j == rows->len);
     }
   drift_verdict (report, &o, (const Row *) (void *) rows->data, rows->len);
   return g_steal_pointer (&report);
