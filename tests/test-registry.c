@@ -280,6 +280,7 @@ test_lifecycle (void)
   g_assert_no_error (error);
   g_assert_cmpstr (id, ==, ID_B);
   g_clear_pointer (&id, g_free);
+  g_clear_pointer (&fc, g_free);
   fc = registered_file (store, ID_B);
   g_assert_true (g_file_test (fc, G_FILE_TEST_IS_REGULAR));
   g_clear_pointer (&fc, g_free);
