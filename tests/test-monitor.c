@@ -309,6 +309,29 @@ test_bins_and_agreement (void)
   g_assert_null (ls_monitor_compute (store, &o, &error));
   g_assert_error (error, LS_MONITOR_ERROR, LS_MONITOR_ERROR_INVALID);
   g_clear_error (&error);
+
+  /* A label a model set is not a human label: that image stops counting
+   * for agreement until a person labels it again. */
+  {
+    g_autoptr (GPtrArray) day2 = ls_store_list_predictions (store, "m1", NULL, &error);
+    const char *sha = ((LsStorePrediction *) day2->pdata[0])->sha256; /* a covid image */
+
+    g_assert_cmpint (ls_store_set_label (store, sha, "normal", LS_LABEL_SOURCE_MODEL, "m1", NULL, &error), >, 0);
+    g_assert_no_error (error);
+    ls_monitor_options_init (&o);
+    o.bin_seconds = LS_MONITOR_BIN_DAY;
+    r = ls_monitor_compute (store, &o, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (r->total.n_labelled, ==, 11);
+    g_assert_cmpuint (r->bins[1].n_labelled, ==, 5);
+    g_clear_pointer (&r, ls_monitor_report_free);
+    g_assert_cmpint (ls_store_set_label (store, sha, "pneumonia", LS_LABEL_SOURCE_USER, "reader", NULL, &error),
+                     >, 0);
+    r = ls_monitor_compute (store, &o, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (r->total.n_labelled, ==, 12);
+    g_clear_pointer (&r, ls_monitor_report_free);
+  }
   g_clear_pointer (&store, ls_store_close);
   remove_tree (tmp);
 }

@@ -205,6 +205,11 @@ gint64 ls_store_set_label (LsStore *store,
 char *ls_store_get_label (LsStore *store,
                           const char *sha256,
                           GError **error);
+/* The current label of every image whose latest label event was not made
+ * by a model (source import or user): image id (gint64 *) → class name.
+ * What monitoring compares the model's answers with. */
+GHashTable *ls_store_human_labels (LsStore *store,
+                                   GError **error);
 /* (element-type LsLabelEvent) the image's events, oldest first. */
 GPtrArray *ls_store_label_history (LsStore *store,
                                    const char *sha256,

@@ -256,7 +256,8 @@ floor_div (gint64 a,
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/* Current labels by image id, and the training mix. */
+/* The human labels by image id (gint64 * → class index + 1), and the
+ * training mix. */
 static gboolean
 read_labels (LsStore *store,
              LsMonitorReport *report,
@@ -264,6 +265,9 @@ read_labels (LsStore *store,
              GError **error)
 {
   g_autoptr (GPtrArray) images = ls_store_list_images (store, error);
+  g_autoptr (GHashTable) human = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
   guint *all = NULL;
   guint n_all = 0;
 
@@ -278,7 +282,6 @@ read_labels (LsStore *store,
 
       if (c < 0)
         continue;
-      g_hash_table_insert (labels, GINT_TO_POINTER ((gint) image->id), GINT_TO_POINTER (c + 1));
       all[c]++;
       n_all++;
       if (ls_store_get_part (store, image->sha256, &local) == LS_SPLIT_TRAIN)
@@ -292,6 +295,20 @@ read_labels (LsStore *store,
           g_free (all);
           return FALSE;
         }
+    }
+  human = ls_store_human_labels (store, error);
+  if (human == NULL)
+    {
+      g_free (all);
+      return FALSE;
+    }
+  g_hash_table_iter_init (&iter, human);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int c = class_index (report->classes, value);
+
+      if (c >= 0)
+        g_hash_table_insert (labels, g_memdup2 (key, sizeof (gint64)), GINT_TO_POINTER (c + 1));
     }
   report->training_from_split = report->n_training > 0;
   if (!report->training_from_split)
@@ -400,7 +417,7 @@ ls_monitor_compute (LsStore *store,
 {
   g_autoptr (LsMonitorReport) report = g_new0 (LsMonitorReport, 1);
   g_autoptr (GPtrArray) predictions = NULL;
-  g_autoptr (GHashTable) labels = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) labels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (Row));
   g_autoptr (LsStoreModel) active = NULL;
   g_autofree guint *confusion = NULL;
@@ -463,9 +480,7 @@ ls_monitor_compute (LsStore *store,
         }
       r.time = p->time;
       r.id = p->id;
-      r.label = p->image_id > 0
-                    ? GPOINTER_TO_INT (g_hash_table_lookup (labels, GINT_TO_POINTER ((gint) p->image_id))) - 1
-                    : -1;
+      r.label = p->image_id > 0 ? GPOINTER_TO_INT (g_hash_table_lookup (labels, &p->image_id)) - 1 : -1;
       r.ood = isfinite (p->ood_score) ? (p->ood_flag ? 1 : 0) : -1;
       g_array_append_val (rows, r);
     }

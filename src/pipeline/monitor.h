@@ -14,7 +14,8 @@
  *  - OOD rate: OOD-flagged / predictions made with an OOD detector.
  *  - Agreement: against the image's current label in the workspace (the
  *    final label after any review), for predictions of workspace images
- *    that are labelled. Per class: of the predictions whose image is
+ *    whose current label was set by a person or an import (a label whose
+ *    latest event came from a model does not count: ls_store_human_labels). Per class: of the predictions whose image is
  *    labelled c, the share predicted c (recall against the human label).
  *    Cohen's kappa = (p_o − p_e) / (1 − p_e), NAN when p_e = 1.
  *  - Training mix: the current labels of the split's train part (all
