@@ -173,12 +173,14 @@ draw_line (cairo_t *cr,
       pen_down = TRUE;
     }
   cairo_stroke (cr);
-  /* Points, so a bin between gaps still shows. */
+  /* Points where bins are wide enough, and always for a bin between gaps
+   * (a lone value still shows). */
   for (int i = 0; i < n; i++)
     {
+      gboolean lone = (i == 0 || !isfinite (s->values[i - 1])) && (i + 1 >= n || !isfinite (s->values[i + 1]));
       double x, y;
 
-      if (!isfinite (s->values[i]))
+      if (!isfinite (s->values[i]) || (!lone && ax->area.width / n < 8 * line_width))
         continue;
       ls_report_axes_map (ax, i + 0.5, s->values[i], &x, &y);
       cairo_arc (cr, x, y, line_width * 1.3, 0, 2 * G_PI);
