@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -32,19 +33,15 @@ add_model (LsStore *store,
   g_usleep (2000);
 }
 
-static void
-test_history (void)
+/* root (from a file) → child (trained, 2 epochs) → grandchild (deleted);
+ * a failed run from child; an unfinished run (killed) from child. */
+static LsStore *
+make_history (const char *tmp)
 {
-  g_autofree char *tmp = make_temp_dir ();
   g_autofree char *ws = g_build_filename (tmp, "hist.lungscope", NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (LsStore) store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error);
-  g_autoptr (GPtrArray) history = NULL;
-  const LsHistoryEntry *e;
+  LsStore *store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error);
 
-  g_assert_no_error (error);
-  /* root (from a file) → child (trained, 2 epochs) → grandchild (deleted);
-   * a failed run from child; an unfinished run (killed) from child. */
   add_model (store, "root", NULL, "{\"test\":{\"accuracy\":0.8,\"ece\":0.05,\"macro\":{\"f1\":0.7}}}", FALSE);
   g_assert_true (ls_store_run_begin (store, "run-child", "root", "{\"epochs\":2}", &error));
   g_assert_true (ls_store_run_add_epoch (store, "run-child", 1,
@@ -67,6 +64,17 @@ test_history (void)
   g_assert_true (ls_store_run_begin (store, "run-killed", "child", NULL, &error));
   g_assert_true (ls_store_run_add_epoch (store, "run-killed", 1, "{\"epoch\":1,\"train_loss\":2.0}", &error));
   g_assert_no_error (error);
+  return store;
+}
+
+static void
+test_history (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = make_history (tmp);
+  g_autoptr (GPtrArray) history = NULL;
+  const LsHistoryEntry *e;
 
   history = ls_model_history (store, &error);
   g_assert_no_error (error);
@@ -145,6 +153,66 @@ test_empty (void)
   remove_tree (tmp);
 }
 
+static int
+cli (char **out,
+     char **err,
+     const char *first,
+     ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  int status = -1;
+
+  g_clear_pointer (out, g_free);
+  g_clear_pointer (err, g_free);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("LS_CLI"));
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (ls_test_run ((const char *const *) argv->pdata, out, err, &status));
+  g_test_message ("%s%s", *out, *err);
+  return status;
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autoptr (LsStore) store = make_history (tmp);
+  g_autofree char *ws = g_strdup (ls_store_get_path (store));
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonArray *a;
+  JsonObject *o;
+
+  g_clear_pointer (&store, ls_store_close);
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "history", NULL), ==, 0);
+  /* Children indented under their parents. */
+  g_assert_nonnull (strstr (out, "active       child  parent root"));
+  g_assert_nonnull (strstr (out, "deleted        grandchild  parent child"));
+  g_assert_nonnull (strstr (out, "run run-child, 2 epochs"));
+  g_assert_nonnull (strstr (out, "unfinished     (no model)  parent child"));
+  g_assert_nonnull (strstr (out, "run run-killed, 1 epoch\n"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "history", "--json", NULL), ==, 0);
+  root = json_from_string (out, &error);
+  g_assert_no_error (error);
+  a = json_node_get_array (root);
+  g_assert_cmpuint (json_array_get_length (a), ==, 5);
+  o = json_array_get_object_element (a, 1);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "active");
+  g_assert_cmpstr (json_object_get_string_member (o, "parent_id"), ==, "root");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "epochs")), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "run_config"), "epochs"), ==, 2);
+  o = json_array_get_object_element (a, 2);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "deleted");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "deleted"), "20"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "history", "extra", NULL), ==, 2);
+  remove_tree (tmp);
+}
+
 int
 main (int argc,
       char **argv)
@@ -152,5 +220,6 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/pipeline/history/lineage-status-runs", test_history);
   g_test_add_func ("/lungscope/pipeline/history/empty", test_empty);
+  g_test_add_func ("/lungscope/pipeline/history/cli", test_cli);
   return g_test_run ();
 }

@@ -71,7 +71,7 @@ static const LsCliCommand commands[] = {
     "with calibrated probabilities; --compare puts two models side by side and counts the\n"
     "images whose predicted class differs.",
     ls_cli_cmd_eval },
-  { "models", "list|show|promote|rollback|export|delete|add …",
+  { "models", "list|history|show|promote|rollback|export|delete|add …",
     "List, inspect, promote, roll back, export, delete and add models",
     "The workspace's model registry. 'models --help' lists the subcommands; rollback\n"
     "makes the active model's parent active, promote activates any model.",
