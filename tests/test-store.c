@@ -233,13 +233,13 @@ test_migrations (void)
                  "INSERT INTO models (id, dataset_version, file, created, active) VALUES "
                  "('m-old', 'v', 'models/m-old.safetensors', 5, 1);"
                  "INSERT INTO predictions (sha256, name, image_id, model_id, probabilities, "
-                 "ood_score, saliency_method, latency_ms, time) VALUES "
+                 "predicted, ood_score, ood_flag, saliency_method, latency_ms, time) VALUES "
                  "('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'a.png', 1, "
-                 "'m-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', 1.5, "
+                 "'m-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', NULL, 1.5, 1, "
                  "'gradcam', 12.5, 6), "
                  "('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', "
                  "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 2, 'm-old', "
-                 "'[1, 0, 0]', NULL, NULL, 3, 7);");
+                 "'[1, 0, 0]', 'normal', NULL, NULL, NULL, 3, 7);");
 
       store = ls_store_open (ws, 0, &error);
       g_assert_no_error (error);
@@ -278,6 +278,12 @@ test_migrations (void)
           g_assert_cmpint (p->image_id, ==, 2);
           g_assert_true (isnan (p->ood_score));
           g_assert_null (p->saliency_method);
+          /* Version 4's columns survive the rebuild of version 5. */
+          if (from == 4)
+            {
+              g_assert_cmpstr (p->predicted, ==, "normal");
+              g_assert_true (((LsStorePrediction *) predictions->pdata[0])->ood_flag);
+            }
           g_assert_cmpuint (ls_store_count_predictions (store, "m-old", &error), ==, 2);
           /* Version 5: deleting the model keeps its row, marked, and its
            * predictions; it cannot be made active again, and the rows
