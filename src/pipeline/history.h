@@ -59,7 +59,9 @@ typedef struct
 void ls_history_entry_free (LsHistoryEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsHistoryEntry, ls_history_entry_free)
 
-/* (element-type LsHistoryEntry) the workspace's history, oldest first. */
+/* (element-type LsHistoryEntry) the workspace's history, oldest first.
+ * Read-only; on the store's thread (the app: a worker with its own
+ * LsStore). */
 GPtrArray *ls_model_history (LsStore *store,
                              GError **error);
 
