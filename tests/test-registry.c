@@ -237,8 +237,56 @@ test_lifecycle (void)
   g_assert_true (ls_registry_delete (store, ID_B, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (count_models (store), ==, 1);
+  /* A deleted model stays, marked: listed when asked, named by its full
+   * id, never made active, shown, exported or deleted again. */
   g_assert_false (ls_registry_delete (store, ID_B, &error));
+  g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_DELETED);
+  g_assert_nonnull (strstr (error->message, ID_B));
+  g_clear_error (&error);
+  g_assert_false (ls_registry_delete (store, "nope", &error));
   g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (ls_registry_promote (store, ID_C, &error));
+  g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_DELETED);
+  g_assert_nonnull (strstr (error->message, "cannot activate model " ID_C));
+  g_clear_error (&error);
+  g_assert_null (ls_registry_show (store, ID_C, &error));
+  g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_DELETED);
+  g_clear_error (&error);
+  g_assert_false (ls_registry_export (store, ID_C, c, TRUE, &error));
+  g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_DELETED);
+  g_clear_error (&error);
+  active = active_id (store);
+  g_assert_cmpstr (active, ==, ID_A);
+  g_clear_pointer (&active, g_free);
+  id = ls_registry_resolve (store, ID_C, &error);
+  g_assert_cmpstr (id, ==, ID_C);
+  g_clear_pointer (&id, g_free);
+  /* "01JDB" names both deleted models: still ambiguous, and it names no
+   * present model. */
+  g_assert_null (ls_registry_resolve (store, "01JDB", &error));
+  g_assert_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_AMBIGUOUS);
+  g_clear_error (&error);
+  g_clear_pointer (&models, g_ptr_array_unref);
+  models = ls_registry_list_full (store, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (models->len, ==, 3);
+  g_assert_cmpint (((LsStoreModel *) models->pdata[0])->deleted, ==, 0);
+  g_assert_cmpint (((LsStoreModel *) models->pdata[1])->deleted, >, 0);
+  g_assert_cmpint (((LsStoreModel *) models->pdata[2])->deleted, >, 0);
+  g_assert_cmpstr (((LsStoreModel *) models->pdata[2])->parent_id, ==, ID_B);
+  /* Registering the file again restores the model, lineage included. */
+  id = ls_registry_register (store, b, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id, ==, ID_B);
+  g_clear_pointer (&id, g_free);
+  g_clear_pointer (&fc, g_free);
+  fc = registered_file (store, ID_B);
+  g_assert_true (g_file_test (fc, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&fc, g_free);
+  g_assert_cmpuint (count_models (store), ==, 2);
+  g_assert_true (ls_registry_promote (store, ID_B, &error));
+  g_assert_no_error (error);
   g_clear_pointer (&store, ls_store_close);
   ls_test_remove_tree (tmp);
 }
@@ -595,6 +643,26 @@ test_cli (void)
   g_clear_pointer (&list, json_node_unref);
   list = parse_json (out);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  /* --all lists it, marked. */
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "list", "--all", "--json", NULL), ==, 0);
+  g_clear_pointer (&list, json_node_unref);
+  list = parse_json (out);
+  array = json_node_get_array (list);
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  g_assert_true (json_object_get_null_member (json_array_get_object_element (array, 0), "deleted"));
+  object = json_array_get_object_element (array, 2);
+  g_assert_cmpstr (json_object_get_string_member (object, "id"), ==, ID_C);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "deleted"), "20"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "list", "--all", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, ID_C));
+  g_assert_nonnull (strstr (out, "DELETED 20"));
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "list", NULL), ==, 0);
+  g_assert_null (strstr (out, ID_C));
+  /* A deleted model cannot be made active: one clear line. */
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "promote", ID_C, NULL), ==, 1);
+  assert_one_line_error (err, "deleted");
+  g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "delete", ID_C, NULL), ==, 1);
+  assert_one_line_error (err, ID_C);
   ls_test_remove_tree (tmp);
 }
 

@@ -1157,6 +1157,110 @@ test_classes (void)
     }
 }
 
+/* Predictions per day as bars, rates as lines, a dashed bound; a gap bin
+ * leaves the line broken; bad input is refused. */
+static void
+test_timeseries_png (void)
+{
+  enum
+  {
+    N = 12
+  };
+  gint64 start[N];
+  double count[N], ood[N], agree[N];
+  LsReportSeries counts_series[1] = { { "Predictions", 0x1c71d8, count } };
+  LsReportSeries rate_series[2] = { { "OOD rate", 0xc64600, ood }, { "Agreement", 0x613583, agree } };
+  LsReportTimeSeries t = { 0 };
+  LsReportAxes plot;
+  g_autofree char *p1 = render_path ("timeseries-counts.png");
+  g_autofree char *p2 = render_path ("timeseries-rates.png");
+  g_autofree char *p3 = render_path ("timeseries-empty.png");
+  g_autoptr (GError) error = NULL;
+  cairo_surface_t *s;
+  double x, y;
+  int dash_hits = 0;
+
+  for (int i = 0; i < N; i++)
+    {
+      start[i] = (G_GINT64_CONSTANT (1772323200) + (gint64) i * 86400) * G_USEC_PER_SEC;
+      count[i] = i == 5 ? 0 : 10 + 3 * i;
+      ood[i] = i == 5 ? NAN : 0.02 * i;
+      agree[i] = i == 5 ? NAN : 0.9 - 0.01 * i;
+    }
+  t.n_points = N;
+  t.start = start;
+  t.bin_usec = G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC;
+  t.n_series = 1;
+  t.series = counts_series;
+  t.bars = TRUE;
+  t.bound = NAN;
+  t.y_title = "Predictions";
+  t.title = "Predictions per day";
+  g_assert_true (ls_report_timeseries_save_png (&t, 960, 480, p1, &error));
+  g_assert_no_error (error);
+  s = load_png (p1, 960, 480);
+  g_assert_true (ls_report_timeseries_get_layout (&t, 960, 480, &plot));
+  g_assert_cmpfloat (plot.y_max, >=, 10 + 3 * (N - 1));
+  g_assert_cmpfloat (plot.x_max, ==, N);
+  /* The last bar is blue half-way up; the empty bin is paper. */
+  ls_report_axes_map (&plot, N - 0.5, count[N - 1] / 2, &x, &y);
+  g_assert_true (near_color (s, x, y, 1, 0x1c71d8, 40));
+  ls_report_axes_map (&plot, 5.5, 5, &x, &y);
+  g_assert_false (near_color (s, x, y, 1, 0x1c71d8, 60));
+  cairo_surface_destroy (s);
+
+  t.series = rate_series;
+  t.n_series = 2;
+  t.bars = FALSE;
+  t.fraction = TRUE;
+  t.bound = 0.3;
+  t.bound_label = "OOD bound";
+  t.y_title = "Share";
+  t.title = "Rates per day";
+  g_assert_true (ls_report_timeseries_save_png (&t, 960, 480, p2, &error));
+  g_assert_no_error (error);
+  s = load_png (p2, 960, 480);
+  g_assert_true (ls_report_timeseries_get_layout (&t, 960, 480, &plot));
+  g_assert_cmpfloat (plot.y_max, <=, 1);
+  g_assert_cmpfloat (plot.y_min, ==, 0);
+  ls_report_axes_map (&plot, 8.5, ood[8], &x, &y);
+  g_assert_true (near_color (s, x, y, 2, 0xc64600, 60));
+  ls_report_axes_map (&plot, 2.5, agree[2], &x, &y);
+  g_assert_true (near_color (s, x, y, 2, 0x613583, 60));
+  /* The gap: no orange line in the middle of bin 5. */
+  ls_report_axes_map (&plot, 5.5, (ood[4] + ood[6]) / 2, &x, &y);
+  g_assert_false (near_color (s, x, y, 1, 0xc64600, 60));
+  /* The dashed bound, red, across the plot. */
+  for (double xx = plot.area.x + 4; xx < plot.area.x + plot.area.width - 4; xx += 5)
+    {
+      ls_report_axes_map (&plot, 0, 0.3, NULL, &y);
+      dash_hits += near_color (s, xx, y, 1, 0xc01c28, 60);
+    }
+  g_assert_cmpint (dash_hits, >, 40);
+  cairo_surface_destroy (s);
+
+  /* Negative kappa stretches the axis below 0. */
+  agree[3] = -0.4;
+  g_assert_true (ls_report_timeseries_get_layout (&t, 960, 480, &plot));
+  g_assert_cmpfloat (plot.y_min, <=, -0.4);
+  /* Refused: a rate outside [−1, 1], bins out of order. */
+  agree[3] = 1.5;
+  g_assert_false (ls_report_timeseries_save_png (&t, 960, 480, p2, &error));
+  g_assert_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Agreement"));
+  g_clear_error (&error);
+  agree[3] = 0.5;
+  start[4] = start[3];
+  g_assert_false (ls_report_timeseries_save_png (&t, 960, 480, p2, &error));
+  g_assert_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID);
+  g_clear_error (&error);
+  /* No bins: a message, no layout. */
+  t.n_points = 0;
+  g_assert_true (ls_report_timeseries_save_png (&t, 480, 300, p3, &error));
+  g_assert_no_error (error);
+  g_assert_false (ls_report_timeseries_get_layout (&t, 480, 300, &plot));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -1181,5 +1285,6 @@ main (int argc,
   g_test_add_func ("/lungscope/report/diagnosis/classes", test_diagnosis_pdf_classes);
   g_test_add_func ("/lungscope/report/diagnosis/many-classes", test_diagnosis_many_classes);
   g_test_add_func ("/lungscope/report/diagnosis/errors", test_diagnosis_errors);
+  g_test_add_func ("/lungscope/report/timeseries/png", test_timeseries_png);
   return g_test_run ();
 }

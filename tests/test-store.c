@@ -49,6 +49,22 @@ db_exec (const char *db_path,
   sqlite3_close (db);
 }
 
+/* Runs @sql with foreign keys on; returns SQLite's (primary) result code. */
+static int
+db_try_exec (const char *db_path,
+             const char *sql)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), ==, SQLITE_OK);
+  rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+  sqlite3_close (db);
+  return rc & 0xff;
+}
+
 static char *
 file_sha (const char *path)
 {
@@ -200,7 +216,7 @@ test_migrations (void)
       if (from >= 1)
         fill_old (db_path);
       /* Versions 2 and 3 logged predictions of workspace images only. */
-      if (from >= 2 && from <= 3)
+      if (from >= 2 && from < 4)
         db_exec (db_path,
                  "UPDATE images SET original_name = 'a.png' WHERE id = 1;"
                  "INSERT INTO models (id, dataset_version, file, created, active) VALUES "
@@ -209,21 +225,21 @@ test_migrations (void)
                  "saliency_method, latency_ms, time) VALUES "
                  "(1, 'm-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', 1.5, "
                  "'gradcam', 12.5, 6), (2, 'm-old', '[1, 0, 0]', NULL, NULL, 3, 7);");
-
-      /* Version 4 on: the same predictions as version 4's migration makes them. */
+      /* Version 4 on names the file (the second row by its hash, as the
+       * migration to 4 does without a name). */
       if (from >= 4)
         db_exec (db_path,
                  "UPDATE images SET original_name = 'a.png' WHERE id = 1;"
                  "INSERT INTO models (id, dataset_version, file, created, active) VALUES "
                  "('m-old', 'v', 'models/m-old.safetensors', 5, 1);"
                  "INSERT INTO predictions (sha256, name, image_id, model_id, probabilities, "
-                 "ood_score, saliency_method, latency_ms, time) VALUES "
+                 "predicted, ood_score, ood_flag, saliency_method, latency_ms, time) VALUES "
                  "('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'a.png', 1, "
-                 "'m-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', 1.5, 'gradcam', "
-                 "12.5, 6), "
+                 "'m-old', '{\"normal\":0.25,\"pneumonia\":0.25,\"covid\":0.5}', NULL, 1.5, 1, "
+                 "'gradcam', 12.5, 6), "
                  "('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', "
                  "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', 2, 'm-old', "
-                 "'[1, 0, 0]', NULL, NULL, 3, 7);");
+                 "'[1, 0, 0]', 'normal', NULL, NULL, NULL, 3, 7);");
 
       store = ls_store_open (ws, 0, &error);
       g_assert_no_error (error);
@@ -266,6 +282,28 @@ test_migrations (void)
           g_assert_cmpint (p->image_id, ==, 2);
           g_assert_true (isnan (p->ood_score));
           g_assert_null (p->saliency_method);
+          /* Version 4's columns survive the rebuild of version 6. */
+          if (from >= 4)
+            {
+              g_assert_cmpstr (p->predicted, ==, "normal");
+              g_assert_true (((LsStorePrediction *) predictions->pdata[0])->ood_flag);
+            }
+          g_assert_cmpuint (ls_store_count_predictions (store, "m-old", &error), ==, 2);
+          /* Version 6: deleting the model keeps its row, marked, and its
+           * predictions; it cannot be made active again, and the rows
+           * cannot be deleted behind the store's back either. */
+          g_assert_true (ls_store_delete_model (store, "m-old", &error));
+          g_assert_no_error (error);
+          g_assert_cmpuint (ls_store_count_predictions (store, "m-old", &error), ==, 2);
+          g_assert_cmpint (db_int (db_path, "SELECT count(*) FROM models WHERE deleted > 0"), ==, 1);
+          g_assert_cmpint (db_int (db_path, "SELECT count(*) FROM models WHERE active = 1"), ==, 0);
+          g_assert_false (ls_store_set_active_model (store, "m-old", &error));
+          g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_DELETED);
+          g_clear_error (&error);
+          g_assert_cmpint (db_try_exec (db_path, "DELETE FROM models WHERE id = 'm-old'"), ==,
+                           SQLITE_CONSTRAINT);
+          g_assert_cmpint (db_try_exec (db_path, "UPDATE models SET active = 1"), ==,
+                           SQLITE_CONSTRAINT);
           g_assert_cmpuint (ls_store_count_predictions (store, "m-old", &error), ==, 2);
         }
       label = ls_store_get_label (store, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -794,7 +832,81 @@ test_models (void)
   g_assert_no_error (error);
   g_assert_false (g_file_test (f2, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (f1, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (ls_store_count_predictions (store, "m2", &error), ==, 0);
+  /* Deleting keeps the row, marked, and the predictions logged with it. */
+  g_assert_cmpuint (ls_store_count_predictions (store, "m2", &error), ==, 1);
+  {
+    g_autoptr (GPtrArray) present = ls_store_list_models (store, &error);
+    g_autoptr (GPtrArray) all = ls_store_list_models_full (store, TRUE, &error);
+    g_autoptr (LsStoreModel) m2 = ls_store_get_model (store, "m2", &error);
+    g_autoptr (GPtrArray) runs = ls_store_list_runs (store, &error);
+    LsStorePrediction p = { 0 };
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (present->len, ==, 1);
+    g_assert_cmpstr (((LsStoreModel *) present->pdata[0])->id, ==, "m1");
+    g_assert_cmpuint (all->len, ==, 2);
+    g_assert_cmpint (((LsStoreModel *) all->pdata[0])->deleted, ==, 0);
+    g_assert_cmpint (((LsStoreModel *) all->pdata[1])->deleted, >, 0);
+    g_assert_cmpint (m2->deleted, >, 0);
+    g_assert_cmpstr (m2->parent_id, ==, "m1");
+    g_assert_false (m2->active);
+    /* Its run still names it. */
+    g_assert_cmpuint (runs->len, ==, 1);
+    g_assert_cmpstr (((LsStoreRun *) runs->pdata[0])->model_id, ==, "m2");
+    g_assert_cmpstr (((LsStoreRun *) runs->pdata[0])->status, ==, "done");
+    g_assert_cmpint (((LsStoreRun *) runs->pdata[0])->finished, >, 0);
+    /* Not twice, never active, no new predictions. */
+    g_assert_false (ls_store_delete_model (store, "m2", &error));
+    g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_DELETED);
+    g_clear_error (&error);
+    g_assert_false (ls_store_set_active_model (store, "m2", &error));
+    g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_DELETED);
+    g_assert_nonnull (strstr (error->message, "m2"));
+    g_clear_error (&error);
+    p.sha256 = (char *) sha;
+    p.name = (char *) "x.png";
+    p.model_id = (char *) "m2";
+    p.probabilities_json = (char *) "[1, 0, 0]";
+    p.ood_score = NAN;
+    g_assert_cmpint (ls_store_log_prediction (store, &p, &error), ==, 0);
+    g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    /* Its parent can go now that its child is deleted. */
+    g_assert_true (ls_store_delete_model (store, "m1", &error));
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (f1, G_FILE_TEST_EXISTS));
+    g_assert_null (ls_store_get_active_model (store, &error));
+    g_assert_no_error (error);
+  }
+  /* Registering a deleted id again restores its row in place. */
+  g_assert_true (g_file_set_contents (f2, "model two", -1, NULL));
+  g_assert_true (ls_store_add_model (store, "m2", "m1", "v3", NULL, FALSE, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (LsStoreModel) m2 = ls_store_get_model (store, "m2", &error);
+
+    g_assert_cmpint (m2->deleted, ==, 0);
+    g_assert_cmpstr (m2->dataset_version, ==, "v3");
+    g_assert_cmpuint (ls_store_count_predictions (store, "m2", &error), ==, 1);
+  }
+  /* A present id is not registered twice. */
+  g_assert_false (ls_store_add_model (store, "m2", NULL, "v4", NULL, FALSE, &error));
+  g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  /* A crash between the row and the file: the next open removes the file
+   * of the deleted model. */
+  {
+    g_autofree char *ws = g_strdup (ls_store_get_path (store));
+    g_autofree char *db = g_build_filename (ws, "lungscope.db", NULL);
+
+    db_exec (db, "UPDATE models SET deleted = 1 WHERE id = 'm2'");
+    g_assert_true (g_file_test (f2, G_FILE_TEST_EXISTS));
+    g_clear_pointer (&store, ls_store_close);
+    store = ls_store_open (ws, 0, &error);
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (f2, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (ls_store_get_orphans_removed (store), ==, 1);
+  }
   remove_tree (tmp);
 }
 

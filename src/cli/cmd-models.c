@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ls-cli.h"
+#include "pipeline/history.h"
 #include "pipeline/model-info.h"
 #include "pipeline/registry.h"
 
@@ -133,9 +134,10 @@ models_list (const LsCliCommand *sub,
              int argc,
              char **argv)
 {
-  gboolean json = FALSE;
+  gboolean json = FALSE, all = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, "Also list the deleted models, marked", NULL },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -145,7 +147,7 @@ models_list (const LsCliCommand *sub,
 
   if (!start (sub, global, entries, &argc, &argv, 0, 0, NULL, FALSE, &store, NULL, &code))
     return code;
-  models = ls_registry_list (store, &error);
+  models = ls_registry_list_full (store, all, &error);
   if (models == NULL)
     return ls_cli_failure ("%s", error->message);
   if (json)
@@ -171,6 +173,12 @@ models_list (const LsCliCommand *sub,
           add_string_or_null (b, "registered", registered);
           add_double_or_null (b, "accuracy", ls_metrics_json_number (m->metrics_json, "accuracy"));
           add_double_or_null (b, "ece", ls_metrics_json_number (m->metrics_json, "ece"));
+          if (all)
+            {
+              g_autofree char *deleted = m->deleted != 0 ? iso_time (m->deleted) : NULL;
+
+              add_string_or_null (b, "deleted", deleted);
+            }
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -189,10 +197,93 @@ models_list (const LsCliCommand *sub,
       g_autofree char *acc = isnan (accuracy) ? g_strdup ("-")
                                               : g_strdup_printf ("%.3f", accuracy);
 
-      printf ("%c %s  %s  parent %s  data %.12s  accuracy %s\n", m->active ? '*' : ' ', m->id,
+      g_autofree char *deleted = m->deleted != 0 ? iso_time (m->deleted) : NULL;
+
+      printf ("%c %s  %s  parent %s  data %.12s  accuracy %s%s%s\n", m->active ? '*' : ' ', m->id,
               registered, m->parent_id != NULL ? m->parent_id : "-",
-              m->dataset_version != NULL && *m->dataset_version ? m->dataset_version : "-",
-              acc);
+              m->dataset_version != NULL && *m->dataset_version ? m->dataset_version : "-", acc,
+              deleted != NULL ? "  DELETED " : "", deleted != NULL ? deleted : "");
+    }
+  return LS_EXIT_OK;
+}
+
+/* ---- history ---- */
+
+static int
+models_history (const LsCliCommand *sub,
+                LsCliGlobal *global,
+                int argc,
+                char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { NULL }
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (LsStore) store = NULL;
+  int code;
+
+  if (!start (sub, global, entries, &argc, &argv, 0, 0, NULL, FALSE, &store, NULL, &code))
+    return code;
+  history = ls_model_history (store, &error);
+  if (history == NULL)
+    return ls_cli_failure ("%s", error->message);
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < history->len; i++)
+        {
+          const LsHistoryEntry *e = history->pdata[i];
+          g_autofree char *time = iso_time (e->time);
+          g_autofree char *deleted = e->deleted != 0 ? iso_time (e->deleted) : NULL;
+
+          json_builder_begin_object (b);
+          add_string_or_null (b, "status", ls_history_status_to_string (e->status));
+          add_string_or_null (b, "id", e->model_id);
+          add_string_or_null (b, "parent_id", e->parent_id);
+          json_builder_set_member_name (b, "depth");
+          json_builder_add_int_value (b, e->depth);
+          add_string_or_null (b, "time", time);
+          add_string_or_null (b, "deleted", deleted);
+          add_string_or_null (b, "dataset_version", e->dataset_version);
+          add_double_or_null (b, "accuracy", e->accuracy);
+          add_double_or_null (b, "macro_f1", e->macro_f1);
+          add_double_or_null (b, "ece", e->ece);
+          json_builder_set_member_name (b, "predictions");
+          json_builder_add_int_value (b, e->n_predictions);
+          add_string_or_null (b, "run_id", e->run_id);
+          add_string_or_null (b, "run_status", e->run_status);
+          add_json_or_null (b, "run_config", e->run_config_json);
+          ls_cli_json_add_epochs (b, e->epochs, e->n_epochs);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      ls_cli_print_json (root);
+      return LS_EXIT_OK;
+    }
+  if (history->len == 0)
+    fprintf (stderr, "no models and no runs in %s\n", ls_store_get_path (store));
+  for (guint i = 0; i < history->len; i++)
+    {
+      const LsHistoryEntry *e = history->pdata[i];
+      g_autofree char *time = iso_time (e->time);
+      g_autofree char *acc = isnan (e->accuracy) ? g_strdup ("-") : g_strdup_printf ("%.3f", e->accuracy);
+      g_autofree char *indent = g_strnfill ((gsize) MIN (e->depth, 20) * 2, ' ');
+      g_autofree char *run = e->run_id != NULL ? g_strdup_printf ("  run %s, %d epoch%s", e->run_id, e->n_epochs,
+                                                                  e->n_epochs == 1 ? "" : "s")
+                                               : g_strdup ("");
+
+      printf ("%s  %-10s %s%s  parent %s  data %.12s  accuracy %s  predictions %u%s\n", time,
+              ls_history_status_to_string (e->status), indent, e->model_id != NULL ? e->model_id : "(no model)",
+              e->parent_id != NULL ? e->parent_id : "-",
+              e->dataset_version != NULL && *e->dataset_version ? e->dataset_version : "-", acc,
+              e->n_predictions, run);
     }
   return LS_EXIT_OK;
 }
@@ -447,9 +538,18 @@ models_add (const LsCliCommand *sub,
 }
 
 static const ModelsSub subs[] = {
-  { { "models list", "[--json]", "List the models, oldest first; * marks the active one", NULL,
+  { { "models list", "[--all] [--json]", "List the models, oldest first; * marks the active one",
+      "--all lists the deleted models too, marked DELETED with the time (JSON: \"deleted\").\n"
+      "A deleted model keeps its lineage and the predictions logged with it.",
       NULL },
     models_list },
+  { { "models history", "[--json]", "Every model and training run, oldest first, with its lineage",
+      "Status is active, available, deleted (row, lineage and predictions kept), or for a\n"
+      "run that registered no model: failed, cancelled, or unfinished (running now, or\n"
+      "interrupted). Children are indented under their parents; --json adds each run's\n"
+      "configuration and epochs.",
+      NULL },
+    models_history },
   { { "models show", "[MODEL] [--json]",
       "Show a model's card (default: the active model)",
       "MODEL is an id or a unique prefix of one.", NULL },
@@ -463,8 +563,10 @@ static const ModelsSub subs[] = {
   { { "models export", "MODEL PATH [--force]", "Copy a model's file to PATH",
       "The copy is durable; an existing PATH is kept unless --force.", NULL },
     models_export },
-  { { "models delete", "MODEL", "Delete a model's row and file",
-      "The active model and a model that is another model's parent cannot be deleted.",
+  { { "models delete", "MODEL", "Delete a model's file; its row stays, marked deleted",
+      "The active model and a model that is another model's parent cannot be deleted.\n"
+      "The deleted model's lineage and logged predictions are kept (for monitoring);\n"
+      "it cannot be made active again unless its file is added again.",
       NULL },
     models_delete },
   { { "models add", "FILE [--activate]", "Register a model file (trained here or elsewhere)",

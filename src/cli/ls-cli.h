@@ -163,6 +163,10 @@ int ls_cli_cmd_models (const LsCliCommand *command,
                        LsCliGlobal *global,
                        int argc,
                        char **argv);
+int ls_cli_cmd_monitor (const LsCliCommand *command,
+                        LsCliGlobal *global,
+                        int argc,
+                        char **argv);
 int ls_cli_cmd_train (const LsCliCommand *command,
                       LsCliGlobal *global,
                       int argc,

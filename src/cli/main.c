@@ -71,11 +71,23 @@ static const LsCliCommand commands[] = {
     "with calibrated probabilities; --compare puts two models side by side and counts the\n"
     "images whose predicted class differs.",
     ls_cli_cmd_eval },
-  { "models", "list|show|promote|rollback|export|delete|add …",
+  { "models", "list|history|show|promote|rollback|export|delete|add …",
     "List, inspect, promote, roll back, export, delete and add models",
     "The workspace's model registry. 'models --help' lists the subcommands; rollback\n"
     "makes the active model's parent active, promote activates any model.",
     ls_cli_cmd_models },
+  { "monitor", "[--json] [--since DATE] [--plots DIR] [--bin auto|hour|day|week] …",
+    "Monitor the logged predictions: volume, agreement, class mix, OOD, drift",
+    "From the predictions logged in the workspace (a deleted model's included), per time\n"
+    "bin: predictions, agreement with the images' current labels (per class and Cohen's\n"
+    "kappa), class mix, the rate of OOD warnings and of low-confidence answers (top\n"
+    "probability < --low-confidence, 0.6); the active model's reliability from its card;\n"
+    "and a drift verdict over the last --window (200) predictions, given at least --min\n"
+    "(30): OOD rate above --ood-bound (0.1), or total variation between their class mix\n"
+    "and the training labels' above --mix-bound (0.25). --model MODEL before 'monitor'\n"
+    "keeps that model's predictions only. --plots writes predictions.png, agreement.png,\n"
+    "rates.png, class-mix.png and reliability.png.",
+    ls_cli_cmd_monitor },
   { "phantoms", "DIR --per-class N [--seed S] [--size PX]", "Write a synthetic chest X-ray data set",
     "Writes anatomically plausible synthetic chest radiographs, N per class, as 8-bit PNG\n"
     "files in DIR/<class>/, each disease image with its lesion mask beside it\n"

@@ -185,6 +185,33 @@ ls_store_get_label (LsStore *store,
   return label;
 }
 
+GHashTable *
+ls_store_human_labels (LsStore *store,
+                       GError **error)
+{
+  g_autoptr (GHashTable) labels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  sqlite3_stmt *stmt = ls_store_stmt (store,
+                                      "SELECT i.id, e.new_label FROM images i JOIN label_events e "
+                                      "ON e.id = (SELECT max (f.id) FROM label_events f "
+                                      "WHERE f.image_id = i.id) "
+                                      "WHERE e.new_label IS NOT NULL AND e.source <> 'model'",
+                                      error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (labels, g_memdup2 (&(gint64){ sqlite3_column_int64 (stmt, 0) }, sizeof (gint64)),
+                         ls_store_column_dup (stmt, 1));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ls_store_set_sqlite_error (store, error, "reading the labels");
+      return NULL;
+    }
+  return g_steal_pointer (&labels);
+}
+
 #define EVENT_COLUMNS                                                                         \
   "e.id, i.sha256, e.old_label, e.new_label, e.source, e.kind, e.reverts, e.author, e.time, " \
   "e.note "

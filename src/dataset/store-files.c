@@ -298,6 +298,47 @@ clean_dir (LsStore *store,
   return !changed || ls_store_fsync_dir (dir, error);
 }
 
+/* Inside the write lock. */
+static gboolean
+remove_deleted_model_files (LsStore *store,
+                            guint *removed,
+                            GError **error)
+{
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = ls_store_stmt (store, "SELECT file FROM models WHERE deleted IS NOT NULL", error);
+  g_autofree char *models = g_build_filename (store->path, "models", NULL);
+  gboolean changed = FALSE;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (files, ls_store_column_dup (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ls_store_set_sqlite_error (store, error, "listing deleted models");
+      return FALSE;
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *abs = NULL;
+
+      if (files->pdata[i] == NULL)
+        continue;
+      abs = g_build_filename (store->path, (const char *) files->pdata[i], NULL);
+      if (g_unlink (abs) == 0)
+        {
+          g_debug ("removed the file of a deleted model, %s", abs);
+          (*removed)++;
+          changed = TRUE;
+        }
+      else if (errno != ENOENT)
+        return set_errno_error (error, errno, "cannot remove the deleted model file", abs);
+    }
+  return !changed || ls_store_fsync_dir (models, error);
+}
+
 gboolean
 ls_store_clean_orphans (LsStore *store,
                         guint *removed,
@@ -335,6 +376,10 @@ ls_store_clean_orphans (LsStore *store,
       if (g_file_test (sub, G_FILE_TEST_IS_DIR) && !clean_dir (store, sub, FALSE, removed, error))
         goto failed;
     }
+  /* A crash between marking a model deleted and removing its file leaves
+   * the file behind. */
+  if (!remove_deleted_model_files (store, removed, error))
+    goto failed;
   /* Model files are registered by the pipeline after it wrote them, so
    * only temp files are orphans there. */
   if (!clean_dir (store, images, FALSE, removed, error) ||

@@ -69,25 +69,35 @@ ls_store_add_model (LsStore *store,
     return FALSE;
   file = g_strconcat ("models/", id, ".safetensors", NULL);
   abs = g_build_filename (store->path, file, NULL);
-  /* The file is written durably before its row (CHECKLIST 10). */
+  if (!ls_store_begin_write (store, error))
+    return FALSE;
+  /* The file is written durably before its row (CHECKLIST 10); checked
+   * under the write lock, which an open holds while it removes the files
+   * of deleted models. */
   if (!g_file_test (abs, G_FILE_TEST_IS_REGULAR))
     {
+      ls_store_rollback (store);
       g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND,
                    "cannot register model %s: %s does not exist", id, abs);
       return FALSE;
     }
-  if (!ls_store_begin_write (store, error))
-    return FALSE;
   if (active && !run_in_write (store,
                                ls_store_stmt (store, "UPDATE models SET active = 0 WHERE active = 1",
                                               error),
                                error))
     return FALSE;
+  /* The id of a deleted model is restored in place: its predictions and
+   * children keep pointing at the same row. */
   stmt = ls_store_stmt (store,
                         "INSERT INTO models (id, parent_id, dataset_version, file, metrics, "
                         "created, active, last_label_event) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                        "(SELECT coalesce (max (id), 0) FROM label_events))",
+                        "(SELECT coalesce (max (id), 0) FROM label_events)) "
+                        "ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, "
+                        "dataset_version = excluded.dataset_version, file = excluded.file, "
+                        "metrics = excluded.metrics, created = excluded.created, "
+                        "last_label_event = excluded.last_label_event, deleted = NULL, "
+                        "active = excluded.active WHERE deleted IS NOT NULL",
                         error);
   if (stmt != NULL)
     {
@@ -102,7 +112,31 @@ ls_store_add_model (LsStore *store,
     }
   if (!run_in_write (store, stmt, error))
     return FALSE;
+  if (sqlite3_changes (store->db) != 1)
+    {
+      ls_store_rollback (store);
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID,
+                   "cannot register model %s: it is registered already in %s", id, store->path);
+      return FALSE;
+    }
   return ls_store_commit (store, error);
+}
+
+static LsStoreModel *
+model_from_row (sqlite3_stmt *stmt)
+{
+  LsStoreModel *model = g_new0 (LsStoreModel, 1);
+
+  model->id = ls_store_column_dup (stmt, 0);
+  model->parent_id = ls_store_column_dup (stmt, 1);
+  model->dataset_version = ls_store_column_dup (stmt, 2);
+  model->file = ls_store_column_dup (stmt, 3);
+  model->metrics_json = ls_store_column_dup (stmt, 4);
+  model->created = sqlite3_column_int64 (stmt, 5);
+  model->active = sqlite3_column_int (stmt, 6) != 0;
+  model->last_label_event = sqlite3_column_int64 (stmt, 7);
+  model->deleted = sqlite3_column_int64 (stmt, 8);
+  return model;
 }
 
 static LsStoreModel *
@@ -121,17 +155,7 @@ get_model (LsStore *store,
     sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    {
-      model = g_new0 (LsStoreModel, 1);
-      model->id = ls_store_column_dup (stmt, 0);
-      model->parent_id = ls_store_column_dup (stmt, 1);
-      model->dataset_version = ls_store_column_dup (stmt, 2);
-      model->file = ls_store_column_dup (stmt, 3);
-      model->metrics_json = ls_store_column_dup (stmt, 4);
-      model->created = sqlite3_column_int64 (stmt, 5);
-      model->active = sqlite3_column_int (stmt, 6) != 0;
-      model->last_label_event = sqlite3_column_int64 (stmt, 7);
-    }
+    model = model_from_row (stmt);
   else if (rc == SQLITE_DONE)
     {
       if (id != NULL)
@@ -144,8 +168,9 @@ get_model (LsStore *store,
   return model;
 }
 
-#define MODEL_COLUMNS \
-  "id, parent_id, dataset_version, file, metrics, created, active, last_label_event "
+#define MODEL_COLUMNS                                                                  \
+  "id, parent_id, dataset_version, file, metrics, created, active, last_label_event, " \
+  "coalesce (deleted, 0) "
 
 LsStoreModel *
 ls_store_get_model (LsStore *store,
@@ -156,29 +181,22 @@ ls_store_get_model (LsStore *store,
 }
 
 GPtrArray *
-ls_store_list_models (LsStore *store,
-                      GError **error)
+ls_store_list_models_full (LsStore *store,
+                           gboolean include_deleted,
+                           GError **error)
 {
   g_autoptr (GPtrArray) models = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_store_model_free);
-  sqlite3_stmt *stmt = ls_store_stmt (store, "SELECT " MODEL_COLUMNS "FROM models ORDER BY created, id", error);
+  sqlite3_stmt *stmt = ls_store_stmt (store,
+                                      "SELECT " MODEL_COLUMNS "FROM models "
+                                      "WHERE ?1 OR deleted IS NULL ORDER BY created, id",
+                                      error);
   int rc;
 
   if (stmt == NULL)
     return NULL;
+  sqlite3_bind_int (stmt, 1, include_deleted ? 1 : 0);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      LsStoreModel *model = g_new0 (LsStoreModel, 1);
-
-      model->id = ls_store_column_dup (stmt, 0);
-      model->parent_id = ls_store_column_dup (stmt, 1);
-      model->dataset_version = ls_store_column_dup (stmt, 2);
-      model->file = ls_store_column_dup (stmt, 3);
-      model->metrics_json = ls_store_column_dup (stmt, 4);
-      model->created = sqlite3_column_int64 (stmt, 5);
-      model->active = sqlite3_column_int (stmt, 6) != 0;
-      model->last_label_event = sqlite3_column_int64 (stmt, 7);
-      g_ptr_array_add (models, model);
-    }
+    g_ptr_array_add (models, model_from_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -186,6 +204,13 @@ ls_store_list_models (LsStore *store,
       return NULL;
     }
   return g_steal_pointer (&models);
+}
+
+GPtrArray *
+ls_store_list_models (LsStore *store,
+                      GError **error)
+{
+  return ls_store_list_models_full (store, FALSE, error);
 }
 
 LsStoreModel *
@@ -200,8 +225,23 @@ ls_store_set_active_model (LsStore *store,
                            const char *id,
                            GError **error)
 {
+  g_autoptr (LsStoreModel) model = NULL;
   sqlite3_stmt *stmt;
 
+  model = ls_store_get_model (store, id, error);
+  if (model == NULL)
+    return FALSE;
+  if (model->deleted != 0)
+    {
+      g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (model->deleted / G_USEC_PER_SEC);
+      g_autofree char *date = g_date_time_format_iso8601 (when);
+
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_DELETED,
+                   "model %s was deleted (%s) and its file removed: a deleted model cannot be "
+                   "made active; register its file again to restore it",
+                   id, date);
+      return FALSE;
+    }
   if (!ls_store_begin_write (store, error))
     return FALSE;
   if (!run_in_write (store,
@@ -237,15 +277,39 @@ ls_store_delete_model (LsStore *store,
   model = ls_store_get_model (store, id, error);
   if (model == NULL)
     return FALSE;
+  if (model->deleted != 0)
+    {
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_DELETED, "model %s is deleted already",
+                   id);
+      return FALSE;
+    }
   if (!ls_store_begin_write (store, error))
     return FALSE;
-  stmt = ls_store_stmt (store, "DELETE FROM models WHERE id = ?1", error);
+  /* The row stays, marked: its predictions and lineage are history. */
+  stmt = ls_store_stmt (store,
+                        "UPDATE models SET active = 0, deleted = ?2 WHERE id = ?1 "
+                        "AND deleted IS NULL AND NOT EXISTS (SELECT 1 FROM models c "
+                        "WHERE c.parent_id = ?1 AND c.deleted IS NULL)",
+                        error);
   if (stmt != NULL)
-    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  if (!run_in_write (store, stmt, error) || !ls_store_commit (store, error))
+    {
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 2, ls_store_now ());
+    }
+  if (!run_in_write (store, stmt, error))
     return FALSE;
-  /* Row first, then the file: a crash in between leaves an unregistered
-   * file, never a row without its file. */
+  if (sqlite3_changes (store->db) != 1)
+    {
+      ls_store_rollback (store);
+      g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_INVALID,
+                   "cannot delete model %s: it is the parent of a model that is not deleted", id);
+      return FALSE;
+    }
+  if (!ls_store_commit (store, error))
+    return FALSE;
+  /* Row first, then the file: a crash in between leaves the file of a
+   * deleted model, which the next open removes; never a present model
+   * without its file. */
   abs = g_build_filename (store->path, model->file, NULL);
   dir = g_path_get_dirname (abs);
   if (g_unlink (abs) != 0 && errno != ENOENT)
@@ -304,7 +368,7 @@ insert_prediction (LsStore *store,
   sqlite3_stmt *stmt;
   gboolean known = FALSE;
 
-  stmt = ls_store_stmt (store, "SELECT 1 FROM models WHERE id = ?1", error);
+  stmt = ls_store_stmt (store, "SELECT 1 FROM models WHERE id = ?1 AND deleted IS NULL", error);
   if (stmt == NULL)
     return 0;
   sqlite3_bind_text (stmt, 1, p->model_id, -1, SQLITE_TRANSIENT);
@@ -315,7 +379,9 @@ insert_prediction (LsStore *store,
       break;
     case SQLITE_DONE:
       g_set_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND,
-                   "cannot log a prediction of %s: model %s is not registered in %s", p->name,
+                   "cannot log a prediction of %s: model %s is not registered (or was deleted) "
+                   "in %s",
+                   p->name,
                    p->model_id, store->path);
       break;
     default:
@@ -634,4 +700,53 @@ ls_store_run_epochs (LsStore *store,
       return NULL;
     }
   return g_steal_pointer (&epochs);
+}
+
+void
+ls_store_run_free (LsStoreRun *run)
+{
+  if (run == NULL)
+    return;
+  g_free (run->id);
+  g_free (run->parent_model_id);
+  g_free (run->model_id);
+  g_free (run->config_json);
+  g_free (run->status);
+  g_free (run);
+}
+
+GPtrArray *
+ls_store_list_runs (LsStore *store,
+                    GError **error)
+{
+  g_autoptr (GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_store_run_free);
+  sqlite3_stmt *stmt = ls_store_stmt (store,
+                                      "SELECT id, parent_model_id, model_id, config, status, "
+                                      "started, coalesce (finished, 0) FROM runs "
+                                      "ORDER BY started, id",
+                                      error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      LsStoreRun *run = g_new0 (LsStoreRun, 1);
+
+      run->id = ls_store_column_dup (stmt, 0);
+      run->parent_model_id = ls_store_column_dup (stmt, 1);
+      run->model_id = ls_store_column_dup (stmt, 2);
+      run->config_json = ls_store_column_dup (stmt, 3);
+      run->status = ls_store_column_dup (stmt, 4);
+      run->started = sqlite3_column_int64 (stmt, 5);
+      run->finished = sqlite3_column_int64 (stmt, 6);
+      g_ptr_array_add (runs, run);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ls_store_set_sqlite_error (store, error, "listing runs");
+      return NULL;
+    }
+  return g_steal_pointer (&runs);
 }

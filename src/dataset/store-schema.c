@@ -154,12 +154,46 @@ static const char schema_v5[] = "ALTER TABLE images ADD COLUMN modality TEXT;\n"
                                 "ALTER TABLE images ADD COLUMN pixel_spacing_col REAL;\n"
                                 "PRAGMA user_version = 5;\n";
 
+/* Version 5: deleting a model keeps its row, marked with the time it was
+ * deleted, and the predictions logged with it (monitoring reads them): the
+ * predictions' foreign key loses its ON DELETE CASCADE, so deleting a
+ * model row that has predictions is refused rather than wiping them. A
+ * deleted model is never active. The predictions table is rebuilt as in
+ * version 4 (its rows keep their ids). */
+static const char schema_v6[] =
+    "ALTER TABLE models ADD COLUMN deleted INTEGER;\n"
+    "CREATE TRIGGER models_deleted_never_active BEFORE UPDATE ON models\n"
+    "  WHEN NEW.active = 1 AND NEW.deleted IS NOT NULL\n"
+    "  BEGIN SELECT RAISE (ABORT, 'a deleted model cannot be made active'); END;\n"
+    "CREATE TABLE predictions_v5 (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  sha256 TEXT NOT NULL CHECK (length (sha256) = 64),\n"
+    "  name TEXT NOT NULL,\n"
+    "  image_id INTEGER REFERENCES images (id),\n"
+    "  model_id TEXT NOT NULL REFERENCES models (id),\n"
+    "  probabilities TEXT NOT NULL,\n"
+    "  predicted TEXT,\n"
+    "  ood_score REAL,\n"
+    "  ood_flag INTEGER CHECK (ood_flag IN (0, 1)),\n"
+    "  saliency_method TEXT,\n"
+    "  latency_ms REAL,\n"
+    "  time INTEGER NOT NULL);\n"
+    "INSERT INTO predictions_v5 SELECT id, sha256, name, image_id, model_id, probabilities,\n"
+    "    predicted, ood_score, ood_flag, saliency_method, latency_ms, time FROM predictions;\n"
+    "DROP TABLE predictions;\n"
+    "ALTER TABLE predictions_v5 RENAME TO predictions;\n"
+    "CREATE INDEX predictions_image ON predictions (image_id);\n"
+    "CREATE INDEX predictions_sha256 ON predictions (sha256);\n"
+    "CREATE INDEX predictions_model ON predictions (model_id);\n"
+    "PRAGMA user_version = 6;\n";
+
 static const LsSchemaStep steps[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
   { 4, schema_v4 },
   { 5, schema_v5 },
+  { 6, schema_v6 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == LS_STORE_SCHEMA_VERSION);

@@ -46,12 +46,13 @@ typedef enum
   LS_STORE_ERROR_INVALID,         /* a bad argument from outside (class name, fraction) */
   LS_STORE_ERROR_HASH_MISMATCH,   /* a file's bytes no longer match their hash */
   LS_STORE_ERROR_NOTHING_TO_UNDO, /* undo or redo with an empty stack */
+  LS_STORE_ERROR_DELETED,         /* the model was deleted (its row is kept) */
 } LsStoreError;
 
 GQuark ls_store_error_quark (void);
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LS_STORE_SCHEMA_VERSION 5
+#define LS_STORE_SCHEMA_VERSION 6
 /* PRAGMA application_id of a Lungscope database: 'LSCP'. */
 #define LS_STORE_APPLICATION_ID 0x4C534350
 
@@ -208,6 +209,11 @@ gint64 ls_store_set_label (LsStore *store,
 char *ls_store_get_label (LsStore *store,
                           const char *sha256,
                           GError **error);
+/* The current label of every image whose latest label event was not made
+ * by a model (source import or user): image id (gint64 *) → class name.
+ * What monitoring compares the model's answers with. */
+GHashTable *ls_store_human_labels (LsStore *store,
+                                   GError **error);
 /* (element-type LsLabelEvent) the image's events, oldest first. */
 GPtrArray *ls_store_label_history (LsStore *store,
                                    const char *sha256,
@@ -240,13 +246,16 @@ typedef struct
   gint64 created;        /* µs since the epoch */
   gboolean active;
   gint64 last_label_event; /* the latest label event when the model was registered */
+  gint64 deleted;          /* µs since the epoch when it was deleted; 0 while present */
 } LsStoreModel;
 
 void ls_store_model_free (LsStoreModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStoreModel, ls_store_model_free)
 
 /* Registers a model whose file already exists (durably) under models/.
- * @active makes it the only active model. */
+ * @active makes it the only active model. Registering the id of a deleted
+ * model again restores its row (with the new values); any other id that is
+ * registered already is an error. */
 gboolean ls_store_add_model (LsStore *store,
                              const char *id,
                              const char *parent_id,
@@ -254,19 +263,31 @@ gboolean ls_store_add_model (LsStore *store,
                              const char *metrics_json,
                              gboolean active,
                              GError **error);
+/* A model by id, also a deleted one (its deleted field says so). */
 LsStoreModel *ls_store_get_model (LsStore *store,
                                   const char *id,
                                   GError **error);
-/* (element-type LsStoreModel) all models, oldest first (created, then id). */
+/* (element-type LsStoreModel) the models that are not deleted, oldest
+ * first (created, then id). */
 GPtrArray *ls_store_list_models (LsStore *store,
                                  GError **error);
+/* (element-type LsStoreModel) as ls_store_list_models, and the deleted
+ * models too when @include_deleted. */
+GPtrArray *ls_store_list_models_full (LsStore *store,
+                                      gboolean include_deleted,
+                                      GError **error);
 /* The active model, or NULL without error when there is none. */
 LsStoreModel *ls_store_get_active_model (LsStore *store,
                                          GError **error);
+/* A deleted model cannot be made active (LS_STORE_ERROR_DELETED). */
 gboolean ls_store_set_active_model (LsStore *store,
                                     const char *id,
                                     GError **error);
-/* Removes the model's row, then its file (CHECKLIST 10). */
+/* Marks the model deleted (it stops being active; its row, lineage and
+ * predictions stay), then removes its file: row first, then file
+ * (CHECKLIST 10). Refused for a model that is the parent of a model not
+ * deleted (LS_STORE_ERROR_INVALID) and for one already deleted
+ * (LS_STORE_ERROR_DELETED). */
 gboolean ls_store_delete_model (LsStore *store,
                                 const char *id,
                                 GError **error);
@@ -349,5 +370,24 @@ gboolean ls_store_run_finish (LsStore *store,
 GPtrArray *ls_store_run_epochs (LsStore *store,
                                 const char *run_id,
                                 GError **error);
+
+/* One training run (train, fine-tune). */
+typedef struct
+{
+  char *id;
+  char *parent_model_id; /* or NULL */
+  char *model_id;        /* the model it registered, or NULL */
+  char *config_json;     /* or NULL */
+  char *status;          /* "running" (or killed while running), "done", "failed", "cancelled" */
+  gint64 started;        /* µs since the epoch */
+  gint64 finished;       /* 0 while unfinished */
+} LsStoreRun;
+
+void ls_store_run_free (LsStoreRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStoreRun, ls_store_run_free)
+
+/* (element-type LsStoreRun) every run, oldest first. */
+GPtrArray *ls_store_list_runs (LsStore *store,
+                               GError **error);
 
 G_END_DECLS

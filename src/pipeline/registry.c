@@ -316,6 +316,9 @@ ls_registry_register (LsStore *store,
   if (!lookup_model (store, id, &existing, error))
     return NULL;
   dest = model_file (store, id);
+  /* A deleted model's id is registered anew: the store restores its row. */
+  if (existing != NULL && existing->deleted != 0)
+    g_clear_pointer (&existing, ls_store_model_free);
   if (existing != NULL)
     {
       g_autofree guint8 *old = NULL;
@@ -365,6 +368,45 @@ ls_registry_list (LsStore *store,
   return ls_store_list_models (store, error);
 }
 
+GPtrArray *
+ls_registry_list_full (LsStore *store,
+                       gboolean include_deleted,
+                       GError **error)
+{
+  return ls_store_list_models_full (store, include_deleted, error);
+}
+
+/* The error for an operation on a deleted model. */
+static void
+set_deleted_error (GError **error,
+                   const LsStoreModel *row,
+                   const char *what)
+{
+  g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (row->deleted / G_USEC_PER_SEC);
+  g_autofree char *date = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M UTC")
+                                       : g_strdup ("?");
+
+  g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_DELETED,
+               "cannot %s model %s: it was deleted on %s and its file removed (register the "
+               "file again to restore it)",
+               what, row->id, date);
+}
+
+/* @row, or NULL with @error set when it is deleted. */
+static LsStoreModel *
+present_or_error (LsStoreModel *row,
+                  const char *what,
+                  GError **error)
+{
+  if (row != NULL && row->deleted != 0)
+    {
+      set_deleted_error (error, row, what);
+      ls_store_model_free (row);
+      return NULL;
+    }
+  return row;
+}
+
 char *
 ls_registry_resolve (LsStore *store,
                      const char *id_or_prefix,
@@ -384,18 +426,22 @@ ls_registry_resolve (LsStore *store,
                      "no active model in %s", ls_store_get_path (store));
       return NULL;
     }
-  models = ls_store_list_models (store, error);
+  /* A full id names a deleted model too (its errors then say so); a prefix
+   * names present models first. */
+  models = ls_store_list_models_full (store, TRUE, error);
   if (models == NULL)
     return NULL;
-  for (guint i = 0; i < models->len; i++)
-    {
-      LsStoreModel *m = models->pdata[i];
+  for (int pass = 0; pass < 2 && matches->len == 0; pass++)
+    for (guint i = 0; i < models->len; i++)
+      {
+        LsStoreModel *m = models->pdata[i];
 
-      if (g_str_equal (m->id, id_or_prefix))
-        return g_strdup (m->id);
-      if (*id_or_prefix != '\0' && g_str_has_prefix (m->id, id_or_prefix))
-        g_ptr_array_add (matches, m->id);
-    }
+        if (g_str_equal (m->id, id_or_prefix))
+          return g_strdup (m->id);
+        if ((m->deleted != 0) == (pass == 1) && *id_or_prefix != '\0' &&
+            g_str_has_prefix (m->id, id_or_prefix))
+          g_ptr_array_add (matches, m->id);
+      }
   if (matches->len == 1)
     return g_strdup (matches->pdata[0]);
   if (matches->len == 0)
@@ -486,7 +532,7 @@ ls_registry_show (LsStore *store,
   g_autofree char *parent = NULL;
   const LsNetSpec *spec;
 
-  row = ls_store_get_model (store, id, error);
+  row = present_or_error (ls_store_get_model (store, id, error), "show", error);
   if (row == NULL)
     return NULL;
   card->file = g_build_filename (ls_store_get_path (store), row->file, NULL);
@@ -558,7 +604,7 @@ ls_registry_promote (LsStore *store,
                      const char *id,
                      GError **error)
 {
-  g_autoptr (LsStoreModel) row = ls_store_get_model (store, id, error);
+  g_autoptr (LsStoreModel) row = present_or_error (ls_store_get_model (store, id, error), "activate", error);
 
   if (row == NULL)
     return FALSE;
@@ -593,7 +639,8 @@ ls_registry_rollback (LsStore *store,
                    active->id);
       return NULL;
     }
-  parent = ls_store_get_model (store, active->parent_id, error);
+  parent = present_or_error (ls_store_get_model (store, active->parent_id, error),
+                             "roll back to", error);
   if (parent == NULL || !check_file_present (store, parent, error) ||
       !ls_store_set_active_model (store, parent->id, error))
     return NULL;
@@ -607,7 +654,7 @@ ls_registry_export (LsStore *store,
                     gboolean force,
                     GError **error)
 {
-  g_autoptr (LsStoreModel) row = ls_store_get_model (store, id, error);
+  g_autoptr (LsStoreModel) row = present_or_error (ls_store_get_model (store, id, error), "export", error);
   g_autoptr (GError) local = NULL;
   g_autofree char *src = NULL, *base = NULL, *prefix = NULL;
   g_autofree guint8 *bytes = NULL;
@@ -637,7 +684,7 @@ ls_registry_delete (LsStore *store,
                     const char *id,
                     GError **error)
 {
-  g_autoptr (LsStoreModel) row = ls_store_get_model (store, id, error);
+  g_autoptr (LsStoreModel) row = present_or_error (ls_store_get_model (store, id, error), "delete", error);
   g_autoptr (GPtrArray) models = NULL;
   g_autoptr (GPtrArray) children = g_ptr_array_new ();
 
@@ -669,6 +716,6 @@ ls_registry_delete (LsStore *store,
                    "model %s is the parent of %s: delete those first", id, names);
       return FALSE;
     }
-  /* The store removes the row, then the file (CHECKLIST 10). */
+  /* The store marks the row deleted, then removes the file (CHECKLIST 10). */
   return ls_store_delete_model (store, id, error);
 }

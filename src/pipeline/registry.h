@@ -21,7 +21,12 @@
  *    activates any other model.
  *  - Delete refuses the active model and a model that is the parent of
  *    another registered model (its children's lineage would dangle): delete
- *    the children first.
+ *    the children first. A deleted model keeps its row, marked deleted, with
+ *    its lineage and the predictions logged with it (monitoring reads them);
+ *    only its file goes. It is listed only when asked, resolves by its full
+ *    id (or a prefix no present model has), and cannot be promoted, shown,
+ *    exported or deleted again (LS_REGISTRY_ERROR_DELETED); registering its
+ *    file again restores it.
  *  - Export copies the file durably and refuses an existing destination
  *    unless @force.
  *
@@ -50,6 +55,7 @@ typedef enum
   LS_REGISTRY_ERROR_NO_PARENT,    /* rollback: the active model has no parent here */
   LS_REGISTRY_ERROR_EXISTS,       /* export: the destination exists */
   LS_REGISTRY_ERROR_IO,           /* reading or writing a file failed */
+  LS_REGISTRY_ERROR_DELETED,      /* the model was deleted (its row is kept) */
 } LsRegistryError;
 
 GQuark ls_registry_error_quark (void);
@@ -91,9 +97,15 @@ char *ls_registry_register (LsStore *store,
                             gboolean activate,
                             GError **error);
 
-/* (element-type LsStoreModel) all models, oldest registration first. */
+/* (element-type LsStoreModel) all models not deleted, oldest registration
+ * first. */
 GPtrArray *ls_registry_list (LsStore *store,
                              GError **error);
+/* (element-type LsStoreModel) as ls_registry_list, with the deleted models
+ * (their deleted field set) when @include_deleted. */
+GPtrArray *ls_registry_list_full (LsStore *store,
+                                  gboolean include_deleted,
+                                  GError **error);
 
 /* The full id of the model named by @id_or_prefix (a full id or a unique
  * prefix), or of the active model when @id_or_prefix is NULL. */

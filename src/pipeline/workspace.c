@@ -197,6 +197,12 @@ load_registered (LsStore *store,
   row = ls_store_get_model (store, full, error);
   if (row == NULL)
     return NULL;
+  if (row->deleted != 0)
+    {
+      g_set_error (error, LS_REGISTRY_ERROR, LS_REGISTRY_ERROR_DELETED,
+                   "cannot load model %s: it was deleted and its file removed", row->id);
+      return NULL;
+    }
   *file = g_build_filename (ls_store_get_path (store), row->file, NULL);
   model = ls_model_load (*file, error);
   if (model != NULL)

@@ -147,6 +147,49 @@ gboolean ls_report_confusion_save_png (const LsReportConfusion *confusion,
                                        const char *path,
                                        GError **error);
 
+/* ---- Time series ------------------------------------------------------ */
+
+/* One series of a time-series chart. */
+typedef struct
+{
+  const char *label;    /* in the legend */
+  guint32 color;        /* 0xRRGGBB */
+  const double *values; /* n_points values, NAN where a bin has none (a gap) */
+} LsReportSeries;
+
+/* Values per time bin (monitoring): the first series as bars when @bars,
+ * the others as lines through the bins' middles; an optional horizontal
+ * dashed bound (a drift threshold). */
+typedef struct
+{
+  int n_points;        /* bins; 0 draws "no data yet" */
+  const gint64 *start; /* n_points bin starts, µs since the epoch (UTC), increasing */
+  gint64 bin_usec;     /* the bins' width, > 0 */
+  int n_series;        /* ≥ 1 */
+  const LsReportSeries *series;
+  gboolean bars;           /* draw series[0] as bars */
+  gboolean fraction;       /* values in [−1, 1] (rates, kappa), shown as percentages; else counts ≥ 0 */
+  double bound;            /* a dashed horizontal line at this value, NAN for none */
+  const char *bound_label; /* its legend entry (NULL: "Bound") */
+  const char *y_title;     /* NULL: none */
+  const char *title;       /* NULL: "Over time" */
+} LsReportTimeSeries;
+
+void ls_report_timeseries_draw (const LsReportTimeSeries *series,
+                                cairo_t *cr,
+                                double width,
+                                double height);
+/* The plot area: x is the bin index (bin i spans [i, i + 1]), y the value. */
+gboolean ls_report_timeseries_get_layout (const LsReportTimeSeries *series,
+                                          double width,
+                                          double height,
+                                          LsReportAxes *plot);
+gboolean ls_report_timeseries_save_png (const LsReportTimeSeries *series,
+                                        int width,
+                                        int height,
+                                        const char *path,
+                                        GError **error);
+
 /* ---- Reliability diagram ---------------------------------------------- */
 
 typedef struct
