@@ -146,11 +146,26 @@ static const char schema_v4[] =
     "CREATE INDEX predictions_model ON predictions (model_id);\n"
     "PRAGMA user_version = 4;\n";
 
+/* Version 5: out-of-fold probabilities of a cross-validation run (one row
+ * per labelled image, from the model of the fold that did not train on it),
+ * with the label the image had then; the review queues rank from the
+ * latest run whose status is "done". */
+static const char schema_v5[] =
+    "CREATE TABLE out_of_fold (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+    "  image_id INTEGER NOT NULL REFERENCES images (id),\n"
+    "  fold INTEGER NOT NULL CHECK (fold >= 0),\n"
+    "  label TEXT NOT NULL REFERENCES classes (name),\n"
+    "  probabilities TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run_id, image_id));\n"
+    "PRAGMA user_version = 5;\n";
+
 static const LsSchemaStep steps[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
   { 3, schema_v3 },
   { 4, schema_v4 },
+  { 5, schema_v5 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == LS_STORE_SCHEMA_VERSION);
