@@ -1,0 +1,199 @@
+/* bench-label-errors.c — how well the label-error queue finds labels
+ * flipped on purpose
+ *
+ * Writes phantoms (N per class), imports them into a fresh workspace,
+ * splits it, flips a fraction of the labels (default 10 %, picked at random
+ * with the seed, each to the next class) through the store as a user would,
+ * runs the K-fold cross-validation (crossval.h) and reads the label-error
+ * queue (queues.h, confident learning on the out-of-fold probabilities).
+ * Prints, for both rankings (self-confidence and normalised margin):
+ *
+ *   precision  the share of flipped images among the queue's top 10 % of
+ *              the labelled images (as many as were flipped);
+ *   recall     the share of the flipped images the queue holds at all
+ *              (they are candidates), and the share in its top 10 %.
+ *
+ *   bench-label-errors [--per-class N] [--size PX] [--folds K] [--epochs N]
+ *                      [--flip F] [--seed S] [--threads N] [--lungnet]
+ *
+ * The network is the tests' small one at PX (fast), or lungnet-s at PX
+ * with --lungnet.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dataset/import.h"
+#include "dataset/phantom.h"
+#include "dataset/split.h"
+#include "dataset/store.h"
+#include "engine/blas.h"
+#include "engine/spec.h"
+#include "ls-test.h"
+#include "pipeline/crossval.h"
+#include "pipeline/queues.h"
+
+static void
+report (LsStore *store,
+        LsQueueRanking ranking,
+        GHashTable *flipped,
+        guint n_labelled)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsQueue) q = NULL;
+  LsQueueOptions o;
+  guint n_flipped = g_hash_table_size (flipped), top_n = (n_labelled + 5) / 10, found = 0, top = 0;
+
+  ls_queue_options_init (&o);
+  o.ranking = ranking;
+  q = ls_workspace_queue (store, LS_QUEUE_LABEL_ERRORS, &o, &error);
+  if (q == NULL)
+    {
+      fprintf (stderr, "bench-label-errors: %s\n", error->message);
+      exit (1);
+    }
+  for (guint r = 0; r < q->n_entries; r++)
+    if (g_hash_table_contains (flipped, q->entries[r].sha256))
+      {
+        found++;
+        top += r < top_n;
+      }
+  printf ("%-18s queue %3u images; top 10 %% (%u): precision %.3f, recall %.3f; whole queue: recall %.3f "
+          "(%u of %u flipped)\n",
+          ls_queue_ranking_to_string (q->ranking), q->n_total, top_n, (double) top / MAX (MIN (top_n, q->n_total), 1),
+          (double) top / n_flipped, (double) found / n_flipped, found, n_flipped);
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) context = g_option_context_new ("— the label-error queue on phantoms with flipped labels");
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsImportReport) imported = NULL;
+  g_autoptr (LsSplitReport) split = NULL;
+  g_autoptr (GPtrArray) images = NULL;
+  g_autoptr (GHashTable) flipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (LsCrossval) cv = NULL;
+  g_autoptr (GRand) rand = NULL;
+  g_autofree char *tmp = NULL, *phantoms = NULL, *ws = NULL, *arch = NULL;
+  int per_class = 100, size = 64, folds = 5, epochs = 40, threads = 2;
+  double flip = 0.1;
+  gint64 seed = 1;
+  gboolean lungnet = FALSE;
+  LsImportOptions import;
+  LsCrossvalOptions o;
+  LsBlasInfo blas;
+  guint n_flip;
+  GStrv classes;
+  const GOptionEntry entries[] = {
+    { "per-class", 0, 0, G_OPTION_ARG_INT, &per_class, "Phantoms per class (default 100)", "N" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image and input size (default 64)", "PX" },
+    { "folds", 0, 0, G_OPTION_ARG_INT, &folds, "Folds (default 5)", "K" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Epochs per fold (default 40)", "N" },
+    { "flip", 0, 0, G_OPTION_ARG_DOUBLE, &flip, "Share of labels flipped (default 0.1)", "F" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the phantoms, the flips and training (default 1)", "S" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 2)", "N" },
+    { "lungnet", 0, 0, G_OPTION_ARG_NONE, &lungnet, "lungnet-s instead of the tests' small network", NULL },
+    { NULL }
+  };
+
+  ls_engine_blas_init (argv);
+  ls_engine_blas_get_info (&blas);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "bench-label-errors: %s\n", error->message);
+      return 2;
+    }
+  if (per_class < 10 || folds < 2 || epochs < 1 || threads < 1 || flip <= 0 || flip >= 0.5)
+    {
+      fprintf (stderr, "bench-label-errors: --per-class ≥ 10, --folds ≥ 2, --epochs and --threads ≥ 1, "
+                       "--flip in (0, 0.5)\n");
+      return 2;
+    }
+  arch = ls_net_spec_text_resize (lungnet ? ls_engine_default_arch () : ls_test_small_arch, size, 0, &error);
+  if (arch == NULL)
+    {
+      fprintf (stderr, "bench-label-errors: %s\n", error->message);
+      return 2;
+    }
+  tmp = g_dir_make_tmp ("bench-label-errors-XXXXXX", &error);
+  if (tmp == NULL)
+    {
+      fprintf (stderr, "bench-label-errors: %s\n", error->message);
+      return 1;
+    }
+  phantoms = g_build_filename (tmp, "phantoms", NULL);
+  ws = g_build_filename (tmp, "flipped.lungscope", NULL);
+  memset (&import, 0, sizeof import);
+  import.author = "bench";
+  if (!ls_phantom_write_dataset (phantoms, per_class, (guint64) seed, size, NULL, NULL, NULL, &error) ||
+      (store = ls_store_open (ws, LS_STORE_OPEN_CREATE, &error)) == NULL ||
+      (imported = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, phantoms, &import, NULL, NULL, NULL, &error)) ==
+          NULL ||
+      (split = ls_store_split (store, NULL, NULL, NULL, NULL, &error)) == NULL ||
+      (images = ls_store_list_images (store, &error)) == NULL || (classes = ls_store_get_classes (store, &error)) == NULL)
+    {
+      fprintf (stderr, "bench-label-errors: %s\n", error->message);
+      ls_test_remove_tree (tmp);
+      return 1;
+    }
+
+  rand = g_rand_new_with_seed ((guint32) seed);
+  n_flip = (guint) (images->len * flip + 0.5);
+  while (g_hash_table_size (flipped) < n_flip)
+    {
+      const LsStoreImage *image = images->pdata[g_rand_int_range (rand, 0, (gint32) images->len)];
+      guint c = 0;
+
+      if (g_hash_table_contains (flipped, image->sha256))
+        continue;
+      while (strcmp (classes[c], image->label) != 0)
+        c++;
+      if (ls_store_set_label (store, image->sha256, classes[(c + 1) % 3], LS_LABEL_SOURCE_USER, "bench",
+                              "flipped on purpose", &error) <= 0)
+        {
+          fprintf (stderr, "bench-label-errors: %s\n", error->message);
+          ls_test_remove_tree (tmp);
+          return 1;
+        }
+      g_hash_table_add (flipped, g_strdup (image->sha256));
+    }
+  g_strfreev (classes);
+
+  ls_crossval_options_init (&o);
+  o.folds = folds;
+  o.train.arch = arch;
+  o.train.epochs = epochs;
+  o.train.batch_size = 16;
+  o.train.lr = lungnet ? 1e-3f : 1e-2f;
+  o.train.augment = "";
+  o.train.patience = 0;
+  o.train.seed = (guint64) seed;
+  o.train.threads = threads;
+  printf ("phantoms: %u images of %d², %u labels flipped (%.0f %%); %d folds, %s at %d², %d epochs, %d threads, "
+          "BLAS %s\n",
+          images->len, size, n_flip, 100 * flip, folds, lungnet ? "lungnet-s" : "the tests' small network", size,
+          epochs, threads, blas.core);
+  fflush (stdout);
+  cv = ls_workspace_crossval (store, &o, NULL, NULL, NULL, NULL, NULL, &error);
+  if (cv == NULL)
+    {
+      fprintf (stderr, "bench-label-errors: %s\n", error->message);
+      ls_test_remove_tree (tmp);
+      return 1;
+    }
+  printf ("cross-validation: out-of-fold accuracy %.3f against the given (partly flipped) labels, %.0f s\n",
+          cv->metrics->accuracy, cv->seconds);
+  report (store, LS_QUEUE_RANK_SELF_CONFIDENCE, flipped, images->len);
+  report (store, LS_QUEUE_RANK_NORMALIZED_MARGIN, flipped, images->len);
+  g_clear_pointer (&store, ls_store_close);
+  ls_test_remove_tree (tmp);
+  return 0;
+}
