@@ -14,10 +14,11 @@
  *              (they are candidates), and the share in its top 10 %.
  *
  *   bench-label-errors [--per-class N] [--size PX] [--folds K] [--epochs N]
- *                      [--flip F] [--seed S] [--threads N] [--lungnet]
+ *                      [--flip F] [--seed S] [--threads N] [--lungnet] [--no-augment]
  *
  * The network is the tests' small one at PX (fast), or lungnet-s at PX
- * with --lungnet.
+ * with --lungnet; trained with the default augmentation (it keeps the
+ * folds' models from memorising the flipped labels) unless --no-augment.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -85,7 +86,7 @@ main (int argc,
   int per_class = 100, size = 64, folds = 5, epochs = 40, threads = 2;
   double flip = 0.1;
   gint64 seed = 1;
-  gboolean lungnet = FALSE;
+  gboolean lungnet = FALSE, no_augment = FALSE;
   LsImportOptions import;
   LsCrossvalOptions o;
   LsBlasInfo blas;
@@ -100,6 +101,7 @@ main (int argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the phantoms, the flips and training (default 1)", "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Engine threads (default 2)", "N" },
     { "lungnet", 0, 0, G_OPTION_ARG_NONE, &lungnet, "lungnet-s instead of the tests' small network", NULL },
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Train without augmentation", NULL },
     { NULL }
   };
 
@@ -173,14 +175,14 @@ main (int argc,
   o.train.epochs = epochs;
   o.train.batch_size = 16;
   o.train.lr = lungnet ? 1e-3f : 1e-2f;
-  o.train.augment = "";
+  o.train.augment = no_augment ? "" : NULL;
   o.train.patience = 0;
   o.train.seed = (guint64) seed;
   o.train.threads = threads;
-  printf ("phantoms: %u images of %d², %u labels flipped (%.0f %%); %d folds, %s at %d², %d epochs, %d threads, "
-          "BLAS %s\n",
+  printf ("phantoms: %u images of %d², %u labels flipped (%.0f %%); %d folds, %s at %d², %d epochs, %s, "
+          "%d threads, BLAS %s\n",
           images->len, size, n_flip, 100 * flip, folds, lungnet ? "lungnet-s" : "the tests' small network", size,
-          epochs, threads, blas.core);
+          epochs, no_augment ? "no augmentation" : "default augmentation", threads, blas.core);
   fflush (stdout);
   cv = ls_workspace_crossval (store, &o, NULL, NULL, NULL, NULL, NULL, &error);
   if (cv == NULL)
