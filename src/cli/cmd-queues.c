@@ -194,7 +194,7 @@ ls_cli_cmd_crossval (const LsCliCommand *command,
   if (exit_code != LS_EXIT_OK)
     return exit_code;
 
-  store = ls_store_open (global->workspace, LS_STORE_OPEN_READ_ONLY, &error);
+  store = ls_store_open (global->workspace, LS_STORE_OPEN_DEFAULT, &error);
   if (store == NULL || !ls_workspace_queue_counts (store, &counts, &error))
     {
       exit_code = ls_cli_failure ("%s", error->message);
@@ -364,14 +364,17 @@ print_queue (const LsQueue *q)
   if (q->n_entries == 0)
     return;
   printf ("%4s  %-16s  %-12s  %-12s  %8s\n", "rank", "image", "label",
-          q->kind == LS_QUEUE_LABEL_ERRORS ? "suggested" : "predicted", ls_queue_ranking_to_string (q->ranking));
+          q->kind == LS_QUEUE_LABEL_ERRORS ? "suggested" : "predicted",
+          q->kind == LS_QUEUE_UNLABELLED ? "entropy" : ls_queue_ranking_to_string (q->ranking));
   for (guint r = 0; r < q->n_entries; r++)
     {
       const LsQueueEntry *e = &q->entries[r];
       int other = q->kind == LS_QUEUE_LABEL_ERRORS ? e->suggested : e->predicted;
 
-      printf ("%4u  %.16s  %-12s  %-12s  %8.4f\n", r + 1, e->sha256, e->label >= 0 ? q->classes[e->label] : "-",
-              other >= 0 ? q->classes[other] : "-", e->score);
+      g_autofree char *score = isfinite (e->score) ? g_strdup_printf ("%8.4f", e->score) : g_strdup ("       -");
+
+      printf ("%4u  %.16s  %-12s  %-12s  %s\n", r + 1, e->sha256, e->label >= 0 ? q->classes[e->label] : "-",
+              other >= 0 ? q->classes[other] : "-", score);
     }
 }
 
@@ -428,7 +431,9 @@ ls_cli_cmd_queue (const LsCliCommand *command,
     }
   if (unlabelled_only && kind != LS_QUEUE_UNCERTAIN)
     return ls_cli_usage_error (command, "--unlabelled-only is for the uncertain queue");
-  store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_READ_ONLY, &exit_code);
+  /* Not READ_ONLY: an older workspace is upgraded (one on a read-only
+   * medium opens read-only anyway). */
+  store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (store == NULL)
     return exit_code;
   q = ls_workspace_queue (store, kind, &options, &error);

@@ -1,7 +1,9 @@
 /* queues.h — the review queues: ranked lists of a workspace's images for a
  * person to look at next
  *
- *   unlabelled    images without a label, in import order;
+ *   unlabelled    images without a label, in import order (ranking
+ *                 DEFAULT; an entry's score is the entropy of the active
+ *                 model's latest prediction, NAN without one);
  *   disagree      labelled images whose latest prediction by the active
  *                 model is another class, the model's probability of the
  *                 given label lowest first;
