@@ -499,6 +499,8 @@ ls_workspace_crossval (LsStore *store,
       fc.fold = f;
       ok = !g_cancellable_set_error_if_cancelled (log.stop, &local) &&
            run_fold (options, &config, &im, fold_of, &fc, log.stop, cv, rows, oof_probs, oof_labels, &local);
+      if (!ok && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_prefix_error (&local, "fold %d of %d: ", f + 1, options->folds);
     }
   if (ok)
     {
