@@ -587,6 +587,34 @@ test_cli (void)
     g_assert_cmpint (status, ==, 2);
     g_assert_nonnull (strstr (err, "nonsense"));
   }
+  /* A short cross-validation through the CLI: the new run is the one the
+   * queue reads. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autofree char *arch = g_build_filename (fx.tmp, "small.arch", NULL);
+    const char *argv[] = { cli, "-w", fx.ws, "crossval", "--folds", "2", "--epochs", "2", "--arch",
+                           arch, "--threads", "1", "--batch", "16", "--json", NULL };
+    g_autoptr (JsonParser) p = json_parser_new ();
+    g_autoptr (LsStore) store = NULL;
+    g_autoptr (LsQueue) q = NULL;
+    JsonObject *r;
+
+    g_assert_true (g_file_set_contents (arch, ls_test_small_arch, -1, &error));
+    g_assert_true (ls_test_run (argv, &out, &err, &status));
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (json_parser_load_from_data (p, out, -1, &error));
+    g_assert_no_error (error);
+    r = json_node_get_object (json_parser_get_root (p));
+    g_assert_cmpint (json_object_get_int_member (r, "folds"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (r, "images"), ==, 3 * PER_CLASS);
+    store = ls_store_open (fx.ws, LS_STORE_OPEN_DEFAULT, &error);
+    g_assert_no_error (error);
+    q = ls_workspace_queue (store, LS_QUEUE_LABEL_ERRORS, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (q->source_id, ==, json_object_get_string_member (r, "run_id"));
+    g_assert_cmpint (json_object_get_int_member (r, "label_error_candidates"), ==, q->n_total);
+  }
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   {
@@ -610,7 +638,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/queues/rules", test_rules);
   g_test_add_func ("/lungscope/pipeline/crossval/cancel", test_cancel);
   g_test_add_func ("/lungscope/pipeline/crossval/label-errors", test_label_errors);
-  g_test_add_func ("/lungscope/pipeline/queues/cli", test_cli);
+  g_test_add_func ("/lungscope/pipeline/crossval/cli", test_cli);
   result = g_test_run ();
   if (fx.tmp != NULL)
     ls_test_remove_tree (fx.tmp);
