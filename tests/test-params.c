@@ -26,7 +26,7 @@ default_of (LsParamSet set,
 static void
 test_table (void)
 {
-  const LsParamSet sets[] = { LS_PARAMS_TRAIN, LS_PARAMS_FINETUNE, LS_PARAMS_SPLIT };
+  const LsParamSet sets[] = { LS_PARAMS_TRAIN, LS_PARAMS_FINETUNE, LS_PARAMS_SPLIT, LS_PARAMS_CROSSVAL };
 
   for (guint s = 0; s < G_N_ELEMENTS (sets); s++)
     {

@@ -306,6 +306,41 @@ test_migrations (void)
                            SQLITE_CONSTRAINT);
           g_assert_cmpuint (ls_store_count_predictions (store, "m-old", &error), ==, 2);
         }
+      /* Version 5: a cross-validation's out-of-fold rows, all or none. */
+      {
+        g_autoptr (GPtrArray) oof = NULL;
+        g_autofree char *run_id = NULL;
+        LsStoreOutOfFold rows[2] = {
+          { (char *) "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, 1, (char *) "pneumonia",
+            (char *) "{\"normal\":0.1,\"pneumonia\":0.7,\"covid\":0.2}" },
+          { (char *) "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", 0, 0, (char *) "normal",
+            (char *) "{}" },
+        };
+
+        oof = ls_store_latest_out_of_fold (store, &run_id, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (oof->len, ==, 0);
+        g_assert_null (run_id);
+        g_clear_pointer (&oof, g_ptr_array_unref);
+        g_assert_true (ls_store_run_begin (store, "cv-1", NULL, "{\"kind\":\"crossval\"}", &error));
+        /* An unknown image rolls the whole run back. */
+        g_assert_false (ls_store_finish_crossval (store, "cv-1", rows, 2, &error));
+        g_assert_error (error, LS_STORE_ERROR, LS_STORE_ERROR_NOT_FOUND);
+        g_clear_error (&error);
+        oof = ls_store_latest_out_of_fold (store, &run_id, &error);
+        g_assert_cmpuint (oof->len, ==, 0);
+        g_clear_pointer (&oof, g_ptr_array_unref);
+        g_assert_true (ls_store_finish_crossval (store, "cv-1", rows, 1, &error));
+        g_assert_no_error (error);
+        oof = ls_store_latest_out_of_fold (store, &run_id, &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (run_id, ==, "cv-1");
+        g_assert_cmpuint (oof->len, ==, 1);
+        g_assert_cmpint (((LsStoreOutOfFold *) oof->pdata[0])->image_id, ==, 1);
+        g_assert_cmpint (((LsStoreOutOfFold *) oof->pdata[0])->fold, ==, 1);
+        g_assert_cmpstr (((LsStoreOutOfFold *) oof->pdata[0])->label, ==, "pneumonia");
+        g_assert_cmpstr (((LsStoreOutOfFold *) oof->pdata[0])->probabilities_json, ==, rows[0].probabilities_json);
+      }
       label = ls_store_get_label (store, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                                   &error);
       g_assert_cmpstr (label, ==, "pneumonia");

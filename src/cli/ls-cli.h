@@ -187,5 +187,13 @@ int ls_cli_cmd_phantoms (const LsCliCommand *command,
                          LsCliGlobal *global,
                          int argc,
                          char **argv);
+int ls_cli_cmd_crossval (const LsCliCommand *command,
+                         LsCliGlobal *global,
+                         int argc,
+                         char **argv);
+int ls_cli_cmd_queue (const LsCliCommand *command,
+                      LsCliGlobal *global,
+                      int argc,
+                      char **argv);
 
 G_END_DECLS

@@ -59,6 +59,24 @@ static const LsCliCommand commands[] = {
     "not active: accept it with 'models promote', discard it with 'models delete' (or\n"
     "--activate to accept at once). The parent is never changed. Ctrl-C registers nothing.",
     ls_cli_cmd_finetune },
+  { "crossval", "[--folds K] [--epochs N] [--seed S] [--threads N] [--json] …",
+    "K-fold cross-validation: out-of-fold probabilities for the label-error queue",
+    "Trains K models from scratch, each on all labelled images but one fold's, and stores\n"
+    "each image's calibrated probabilities from the model that did not see it. Folds keep\n"
+    "the split's groups (a patient, near-duplicate copies) together and hold about 1/K of\n"
+    "each class. No model is registered; the run is recorded like a training run, its\n"
+    "epochs numbered across the folds. Prints the out-of-fold metrics and the number of\n"
+    "possible label errors. Ctrl-C stores nothing and marks the run cancelled (exit 130).",
+    ls_cli_cmd_crossval },
+  { "queue", "unlabelled|disagree|uncertain|label-errors [--limit N] [--rank R] [--json]",
+    "Print a review queue: images to look at next, ranked",
+    "unlabelled: images without a label. disagree: the active model's latest prediction\n"
+    "differs from the label. uncertain: most uncertain prediction first (entropy, or\n"
+    "--rank margin). label-errors: confident learning on the latest cross-validation's\n"
+    "out-of-fold probabilities (per-class thresholds; lowest probability of the given\n"
+    "label first, or --rank normalized-margin); without one, the active model's\n"
+    "predictions, and the ranking is said to be in-sample. The count goes to stderr.",
+    ls_cli_cmd_queue },
   { "calibrate", "[MODEL] [--json]", "Fit a model's temperature on the validation part",
     "Temperature scaling on the validation part. Model files are never rewritten: the\n"
     "result is a new model, the child of MODEL (default: the active one) with the same\n"

@@ -154,7 +154,7 @@ static const char schema_v5[] = "ALTER TABLE images ADD COLUMN modality TEXT;\n"
                                 "ALTER TABLE images ADD COLUMN pixel_spacing_col REAL;\n"
                                 "PRAGMA user_version = 5;\n";
 
-/* Version 5: deleting a model keeps its row, marked with the time it was
+/* Version 6: deleting a model keeps its row, marked with the time it was
  * deleted, and the predictions logged with it (monitoring reads them): the
  * predictions' foreign key loses its ON DELETE CASCADE, so deleting a
  * model row that has predictions is refused rather than wiping them. A
@@ -187,6 +187,20 @@ static const char schema_v6[] =
     "CREATE INDEX predictions_model ON predictions (model_id);\n"
     "PRAGMA user_version = 6;\n";
 
+/* Version 7: out-of-fold probabilities of a cross-validation run (one row
+ * per labelled image, from the model of the fold that did not train on it),
+ * with the label the image had then; the review queues rank from the
+ * latest run whose status is "done". */
+static const char schema_v7[] =
+    "CREATE TABLE out_of_fold (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+    "  image_id INTEGER NOT NULL REFERENCES images (id),\n"
+    "  fold INTEGER NOT NULL CHECK (fold >= 0),\n"
+    "  label TEXT NOT NULL REFERENCES classes (name),\n"
+    "  probabilities TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run_id, image_id));\n"
+    "PRAGMA user_version = 7;\n";
+
 static const LsSchemaStep steps[] = {
   { 1, schema_v1 },
   { 2, schema_v2 },
@@ -194,6 +208,7 @@ static const LsSchemaStep steps[] = {
   { 4, schema_v4 },
   { 5, schema_v5 },
   { 6, schema_v6 },
+  { 7, schema_v7 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (steps) == LS_STORE_SCHEMA_VERSION);

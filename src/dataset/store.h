@@ -52,7 +52,7 @@ typedef enum
 GQuark ls_store_error_quark (void);
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define LS_STORE_SCHEMA_VERSION 6
+#define LS_STORE_SCHEMA_VERSION 7
 /* PRAGMA application_id of a Lungscope database: 'LSCP'. */
 #define LS_STORE_APPLICATION_ID 0x4C534350
 
@@ -389,5 +389,38 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStoreRun, ls_store_run_free)
 /* (element-type LsStoreRun) every run, oldest first. */
 GPtrArray *ls_store_list_runs (LsStore *store,
                                GError **error);
+/* ---- out-of-fold probabilities (cross-validation) ---- */
+
+/* One image's out-of-fold probabilities: from the model of the fold that
+ * did not train on it. */
+typedef struct
+{
+  char *sha256;
+  gint64 image_id;          /* ignored when adding */
+  int fold;                 /* from 0 */
+  char *label;              /* the label the image had when its fold trained */
+  char *probabilities_json; /* {"class": p, …}, calibrated */
+} LsStoreOutOfFold;
+
+void ls_store_out_of_fold_free (LsStoreOutOfFold *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsStoreOutOfFold, ls_store_out_of_fold_free)
+
+/* Stores the run's out-of-fold rows and marks the run "done", in one
+ * transaction: a run has all its rows or none. */
+gboolean ls_store_finish_crossval (LsStore *store,
+                                   const char *run_id,
+                                   const LsStoreOutOfFold *rows,
+                                   guint n_rows,
+                                   GError **error);
+/* (element-type LsStoreOutOfFold) the rows of the latest finished
+ * cross-validation run, in import order; *@run_id gets its id. With no
+ * such run: an empty array and *@run_id NULL. */
+GPtrArray *ls_store_latest_out_of_fold (LsStore *store,
+                                        char **run_id,
+                                        GError **error);
+/* (element-type utf8 utf8) image hash → its split group key (split.h),
+ * for every image the last split assigned. */
+GHashTable *ls_store_get_group_keys (LsStore *store,
+                                     GError **error);
 
 G_END_DECLS

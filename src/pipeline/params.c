@@ -53,6 +53,15 @@ static const LsParam split_params[] = {
   { LS_PARAM_SEED_NAME, LS_PARAM_SEED, 42, 0, 0, 0, 1, 0, "Split seed", NULL, "S" },
 };
 
+/* K-fold cross-validation trains K models: fewer epochs than train. */
+static const LsParam crossval_params[] = {
+  { LS_PARAM_FOLDS, LS_PARAM_INT, 5, 2, 20, 0, 1, 0, "Folds", NULL, "K" },
+  { LS_PARAM_EPOCHS, LS_PARAM_INT, 10, 1, 10000, 0, 1, 0, "Epochs per fold", NULL, "N" },
+  { LS_PARAM_SEED_NAME, LS_PARAM_SEED, 1, 0, 0, 0, 1, 0, "Seed of the folds and the training", NULL, "S" },
+  { LS_PARAM_THREADS, LS_PARAM_INT, 0, 1, MAX_THREADS, LS_PARAM_ZERO_AUTO, 1, 0, "Engine threads", "the cores",
+    "N" },
+};
+
 const LsParam *
 ls_params_get (LsParamSet set,
                guint *n_params)
@@ -68,6 +77,9 @@ ls_params_get (LsParamSet set,
     case LS_PARAMS_SPLIT:
       *n_params = G_N_ELEMENTS (split_params);
       return split_params;
+    case LS_PARAMS_CROSSVAL:
+      *n_params = G_N_ELEMENTS (crossval_params);
+      return crossval_params;
     default:
       g_return_val_if_reached (NULL);
     }

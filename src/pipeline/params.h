@@ -57,6 +57,7 @@ typedef enum
   LS_PARAMS_TRAIN,    /* lungscope-cli train, the app's Train dialog */
   LS_PARAMS_FINETUNE, /* lungscope-cli finetune, the app's Retrain */
   LS_PARAMS_SPLIT,    /* lungscope-cli split */
+  LS_PARAMS_CROSSVAL, /* lungscope-cli crossval, the app's label-error queue */
 } LsParamSet;
 
 /* Names used by more than one caller. */
@@ -72,6 +73,7 @@ typedef enum
 #define LS_PARAM_OVERSAMPLE "oversample"
 #define LS_PARAM_TEST "test"
 #define LS_PARAM_VAL "val"
+#define LS_PARAM_FOLDS "folds"
 
 /* (array length=n_params) the set's table, in the order a dialog shows it */
 const LsParam *ls_params_get (LsParamSet set,

@@ -49,7 +49,9 @@ typedef char *(*LsRunLogRegister) (gpointer data,
 /* Ends the run: when the work succeeded (@ok) and logging did too, calls
  * @register_func for the new model's id (into *@model_id); then marks the
  * run done, cancelled or failed. On failure the work's error (or the
- * logging's, or the registration's) goes to @error. */
+ * logging's, or the registration's) goes to @error. A run that makes no
+ * model (cross-validation) passes @model_id NULL: @register_func then
+ * stores its result and returns any non-NULL string, freed here. */
 gboolean ls_run_log_end (LsRunLog *log,
                          gboolean ok,
                          GError **work_error,

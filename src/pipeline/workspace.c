@@ -491,15 +491,21 @@ ls_run_log_end (LsRunLog *log,
   run_log_close (log, &ok, work_error);
   if (ok)
     {
-      *model_id = register_func (register_data, work_error);
-      ok = *model_id != NULL;
+      char *id = register_func (register_data, work_error);
+
+      ok = id != NULL;
+      if (model_id != NULL)
+        *model_id = id;
+      else
+        g_free (id);
     }
   /* Cancelled before the work began: it said nothing. */
   if (!ok && *work_error == NULL)
     g_set_error_literal (work_error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
   status = ok ? "done" : g_error_matches (*work_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled"
                                                                                          : "failed";
-  finished = ls_store_run_finish (log->store, log->run_id, status, ok ? *model_id : NULL, ok ? error : NULL);
+  finished = ls_store_run_finish (log->store, log->run_id, status, ok && model_id != NULL ? *model_id : NULL,
+                                  ok ? error : NULL);
   g_clear_object (&log->stop);
   g_clear_pointer (&log->log_path, g_free);
   g_clear_pointer (&log->run_id, g_free);
