@@ -197,6 +197,30 @@ assert_refused (const guint8 *data,
     }
 }
 
+/* A JPEG 2000 fragment whose marker lengths lie (found by the fuzzer in
+ * GDCM's codestream walk): refused in one line before GDCM reads it. */
+static void
+test_issue17_j2k_marker_lengths (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "tests", "data",
+                                            "issue17-j2k-marker-lengths.dcm", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsImage) image = ls_image_load (path, NULL, &error);
+  LsImageInfo info;
+
+  g_assert_null (image);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  if (g_error_matches (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_FORMAT) &&
+      strstr (error->message, "without DICOM support") != NULL)
+    return;
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT);
+  g_assert_null (strchr (error->message, '\n'));
+  g_clear_error (&error);
+  g_assert_false (ls_image_probe (path, &info, &error));
+  g_assert_nonnull (error);
+}
+
 static void
 test_hostile (void)
 {
@@ -296,5 +320,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/other-pixels", test_other_pixels);
   g_test_add_func ("/lungscope/imaging/dicom/fast-path", test_fast_path);
   g_test_add_func ("/lungscope/imaging/dicom/hostile", test_hostile);
+  g_test_add_func ("/lungscope/imaging/dicom/issue17-j2k-marker-lengths",
+                   test_issue17_j2k_marker_lengths);
   return g_test_run ();
 }

@@ -571,6 +571,74 @@ be32 (const guint8 *p)
   return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
 }
 
+/* A JPEG 2000 codestream (from SOC) whose marker segments all fit: the
+ * main header's (SIZ of its exact length for its components), then each
+ * tile-part (SOT of length 10, its own header up to SOD, its data to the
+ * length SOT gives, or to the end for the last), then EOC or the end. */
+static gboolean
+j2k_well_formed (const guint8 *d,
+                 gsize n)
+{
+  gsize pos = 2;
+  gboolean in_tile = FALSE;
+  gsize tile_end = 0;
+
+  if (n < 4 || be16 (d) != 0xff4f)
+    return FALSE;
+  while (pos + 2 <= n)
+    {
+      guint32 marker = be16 (d + pos);
+      gsize len;
+
+      if ((marker >> 8) != 0xff)
+        return FALSE;
+      if (marker == 0xffd9) /* EOC */
+        return !in_tile;
+      if (marker == 0xff93) /* SOD: the tile-part's data */
+        {
+          if (!in_tile)
+            return FALSE;
+          if (tile_end == 0)
+            return TRUE; /* runs to the end of the codestream */
+          pos = tile_end;
+          in_tile = FALSE;
+          continue;
+        }
+      if (pos + 4 > n)
+        return FALSE;
+      len = be16 (d + pos + 2);
+      if (len < 2 || pos + 2 + len > n)
+        return FALSE;
+      if (marker == 0xff51) /* SIZ */
+        {
+          guint32 components;
+
+          if (pos != 2 || len < 41)
+            return FALSE;
+          components = be16 (d + pos + 38);
+          if (components < 1 || components > 16384 || len != 38 + 3 * components)
+            return FALSE;
+        }
+      else if (marker == 0xff90) /* SOT */
+        {
+          guint32 psot;
+
+          if (len != 10 || in_tile)
+            return FALSE;
+          psot = be32 (d + pos + 6);
+          if (psot != 0 && (psot < 14 || pos + psot > n))
+            return FALSE;
+          in_tile = TRUE;
+          tile_end = psot != 0 ? pos + psot : 0;
+        }
+      else if (pos == 2)
+        return FALSE; /* SIZ must come first */
+      pos += 2 + len;
+    }
+  /* The end without EOC: only after a whole tile-part. */
+  return !in_tile && pos == n;
+}
+
 /* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
  * in its first fragment; FALSE when none is found there. */
 gboolean
@@ -590,6 +658,10 @@ ls_dicom_codestream_size (const guint8 *d,
         const guint8 *s = d + i + 4;
 
         if (n - i - 4 < 38)
+          return FALSE;
+        /* GDCM walks the codestream's markers by their lengths before any
+         * decoder sees them, and reads past the data when one lies. */
+        if (!j2k_well_formed (d + i, n - i))
           return FALSE;
         *kind = "JPEG 2000";
         *width = (gint64) be32 (s + 4) - (gint64) be32 (s + 12);
