@@ -197,13 +197,14 @@ assert_refused (const guint8 *data,
     }
 }
 
-/* A JPEG 2000 fragment whose marker lengths lie (found by the fuzzer in
- * GDCM's codestream walk): refused in one line before GDCM reads it. */
+/* Fuzzer findings in GDCM, refused in one line before GDCM reads them: a
+ * JPEG 2000 fragment whose marker lengths lie, a JPEG frame header with a
+ * sample precision of 72 bits. */
 static void
-test_issue17_j2k_marker_lengths (void)
+check_refused (const char *name)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "tests", "data",
-                                            "issue17-j2k-marker-lengths.dcm", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "tests", "data", name,
+                                            NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (LsImage) image = ls_image_load (path, NULL, &error);
   LsImageInfo info;
@@ -219,6 +220,13 @@ test_issue17_j2k_marker_lengths (void)
   g_clear_error (&error);
   g_assert_false (ls_image_probe (path, &info, &error));
   g_assert_nonnull (error);
+}
+
+static void
+test_issue17_gdcm_findings (void)
+{
+  check_refused ("issue17-j2k-marker-lengths.dcm");
+  check_refused ("issue17-jpeg-precision.dcm");
 }
 
 static void
@@ -320,7 +328,6 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/other-pixels", test_other_pixels);
   g_test_add_func ("/lungscope/imaging/dicom/fast-path", test_fast_path);
   g_test_add_func ("/lungscope/imaging/dicom/hostile", test_hostile);
-  g_test_add_func ("/lungscope/imaging/dicom/issue17-j2k-marker-lengths",
-                   test_issue17_j2k_marker_lengths);
+  g_test_add_func ("/lungscope/imaging/dicom/issue17-gdcm-findings", test_issue17_gdcm_findings);
   return g_test_run ();
 }

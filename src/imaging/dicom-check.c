@@ -698,6 +698,11 @@ ls_dicom_codestream_size (const guint8 *d,
           if (len < 8 || i + 2 + len > n)
             return FALSE;
           *kind = m == 0xf7 ? "JPEG-LS" : "JPEG";
+          /* Sample precision: GDCM's JPEG codecs assert it is 8, 12 or 16
+           * (a fuzzer finding); JPEG-LS takes 2 … 16. */
+          if (m == 0xf7 ? d[i + 4] < 2 || d[i + 4] > 16
+                        : d[i + 4] != 8 && d[i + 4] != 12 && d[i + 4] != 16)
+            return FALSE;
           *height = be16 (d + i + 5);
           *width = be16 (d + i + 7);
           *components = d[i + 9];
