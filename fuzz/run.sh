@@ -34,6 +34,8 @@ artifacts="$builddir/fuzz-artifacts/$target"
 mkdir -p "$corpus" "$artifacts"
 seeds=()
 [ -d "fuzz/corpus/$target" ] && seeds+=("fuzz/corpus/$target")
+# dicom-gdcm starts from the dicom seeds.
+[ "$target" = dicom-gdcm ] && seeds+=("fuzz/corpus/dicom")
 
 flags=(
   -max_total_time="$seconds"
