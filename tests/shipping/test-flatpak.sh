@@ -121,7 +121,13 @@ step "installed from the repository through lungscope.flatpakrepo"
 "${flatpak[@]}" remote-add --from lungscope "$work/lungscope.flatpakrepo"
 "${flatpak[@]}" remote-ls lungscope | grep -q "$app" || fail "the repository does not list $app"
 "${flatpak[@]}" install "${yes[@]}" lungscope "$app//stable"
-flatpak run --command=lungscope-cli "$app" --version
+# The app's data in the sandbox (~/.var/app/ID: its workspaces, its settings
+# with the last workspace, which the CLI would then use) lives in a home of
+# the test's own, new for every run.
+rm -rf "$work/home"
+mkdir -p "$work/home"
+frun() { HOME="$work/home" flatpak run "$@"; }
+frun --command=lungscope-cli "$app" --version
 "${flatpak[@]}" uninstall "${yes[@]}" "$app//stable"
 
 step "installed from the bundle"
@@ -138,14 +144,14 @@ fi
 
 step "lungscope-cli in the sandbox"
 model=/app/share/lungscope/models/lungnet-s-phantoms.safetensors
-flatpak run --command=lungscope-cli "$app" info | tee "$work/info.txt"
+frun --command=lungscope-cli "$app" info | tee "$work/info.txt"
 grep -q "default model  *$model\$" "$work/info.txt" || fail "info does not name $model"
 grep -q "^  app  *$app\$" "$work/info.txt" || fail "info does not see the sandbox of $app"
 mkdir -p "$work/phantoms"
-flatpak run --filesystem="$work/phantoms" --command=lungscope-cli "$app" \
+frun --filesystem="$work/phantoms" --command=lungscope-cli "$app" \
   phantoms "$work/phantoms" --per-class 1 --seed 7 --size 256
 image=$(find "$work/phantoms/pneumonia" -name '*.png' ! -name '*_mask.png' | sort | head -n 1)
-flatpak run --filesystem="$work/phantoms:ro" --command=lungscope-cli "$app" \
+frun --filesystem="$work/phantoms:ro" --command=lungscope-cli "$app" \
   predict --json "$image" | tee "$work/predict.json"
 jq -e --arg model "$model" '.model.file == $model and .model.source == "default"
   and (.predictions | length) == 1 and .predictions[0].predicted == "pneumonia"' \
@@ -154,8 +160,8 @@ jq -e --arg model "$model" '.model.file == $model and .model.source == "default"
 step "the app in the sandbox until its first frame"
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   "$here/first-frame.sh" "$work/app-window.png" 120 \
-  flatpak run --env=GDK_BACKEND=x11 --env=GSK_RENDERER=cairo --env=ADW_DISABLE_PORTAL=1 \
-  --env=LANGUAGE=C "$app"
+  env HOME="$work/home" flatpak run --env=GDK_BACKEND=x11 --env=GSK_RENDERER=cairo \
+  --env=ADW_DISABLE_PORTAL=1 --env=LANGUAGE=C "$app"
 
 step "figures"
 standin_dir=$(dirname "$standin_repo")
@@ -164,5 +170,5 @@ echo "test-flatpak: stand-in cache $(du -sh "$(dirname "$standin_dir")" | cut -f
   "bundle $(stat -c %s "$work/lungscope.flatpak") bytes"
 # The installation, the build and the copy of the tree go; the bundle, the
 # repository and the screenshot stay.
-rm -rf "$work/user" "$work/app" "$work/state" "$work/src" "$work/phantoms"
+rm -rf "$work/user" "$work/app" "$work/state" "$work/src" "$work/phantoms" "$work/home"
 echo "test-flatpak: passed in $(($(date +%s) - t0)) s"
