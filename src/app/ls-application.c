@@ -28,8 +28,8 @@ demo_workspace_path (void)
   return g_build_filename (g_get_user_data_dir (), "lungscope", "Demo.lungscope", NULL);
 }
 
-static GSettings *
-settings_new (void)
+GSettings *
+ls_application_settings_new (void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr (GSettingsSchema) schema = NULL;
@@ -45,7 +45,7 @@ static LsWindow *
 new_window (LsApplication *self)
 {
   LsWindow *window = ls_window_new (self);
-  g_autoptr (GSettings) settings = settings_new ();
+  g_autoptr (GSettings) settings = ls_application_settings_new ();
   g_autofree char *last = NULL;
   g_autofree char *demo = demo_workspace_path ();
 

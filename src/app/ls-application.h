@@ -15,4 +15,9 @@ G_DECLARE_FINAL_TYPE (LsApplication, ls_application, LS, APPLICATION, AdwApplica
 
 LsApplication *ls_application_new (void) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The app's settings, or NULL where its schema is not installed (an
+ * uninstalled run without the compiled schema still works, without
+ * remembering anything). */
+GSettings *ls_application_settings_new (void) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

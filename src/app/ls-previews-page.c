@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-previews-page.h"
+#include "ls-texture.h"
 
 #include "report/report.h"
 
@@ -401,25 +402,6 @@ get_augment_cb (GObject *source,
 
 /* ---- the previews ---- */
 
-static GdkTexture *
-texture_from_gray (const LsImage *image)
-{
-  gsize n = (gsize) image->width * image->height;
-  guint8 *rgb = g_malloc (n * 3);
-  g_autoptr (GBytes) bytes = NULL;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      float v = CLAMP (image->data[i], 0.0f, 1.0f);
-      guint8 b = (guint8) lrintf (v * 255.0f);
-
-      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = b;
-    }
-  bytes = g_bytes_new_take (rgb, n * 3);
-  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8, bytes,
-                                 (gsize) image->width * 3);
-}
-
 static void
 show_tta (LsPreviewsPage *self)
 {
@@ -444,7 +426,7 @@ show_tta (LsPreviewsPage *self)
       const float *row = t->probs + (gsize) i * t->n_classes;
       int top = 0;
       GtkWidget *card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-      g_autoptr (GdkTexture) texture = texture_from_gray (p->image);
+      g_autoptr (GdkTexture) texture = ls_texture_new_from_gray (p->image);
       GtkWidget *picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (texture));
       GtkWidget *answer;
       GtkWidget *words = gtk_label_new (p->description);

@@ -14,8 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "ls-session.h"
-
-#include <gtk/gtk.h>
+#include "ls-texture.h"
 
 #include "dataset/import.h"
 #include "dataset/phantom.h"
@@ -374,6 +373,30 @@ early_from_worker (const LsPrediction *prediction,
   g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, early_idle_cb, e, early_free);
 }
 
+/* A DICOM image with its full-precision values: all of them scaled over
+ * their range (inverted for MONOCHROME1) in place of the file's window,
+ * which stays in the facts for the viewer's default. Here, in the worker. */
+static void
+spread_values (LsImage *image)
+{
+  LsDicomFacts *f = image->dicom;
+  gsize n = (gsize) image->width * image->height;
+  double range;
+
+  if (f == NULL || f->values == NULL || f->window_source == LS_WINDOW_SOURCE_NONE ||
+      f->value_max <= f->value_min || image->width != image->orig_width ||
+      image->height != image->orig_height)
+    return;
+  range = f->value_max - f->value_min;
+  for (gsize i = 0; i < n; i++)
+    {
+      float v = (float) ((f->values[i] - f->value_min) / range);
+
+      image->data[i] = f->monochrome1 ? 1.0f - v : v;
+    }
+  g_clear_pointer (&f->values, g_aligned_free);
+}
+
 static void
 diagnose_worker (GTask *task,
                  gpointer source,
@@ -426,9 +449,13 @@ diagnose_worker (GTask *task,
                                          &d->options, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
   if (diagnosis == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, diagnosis, (GDestroyNotify) ls_diagnosis_free);
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (d->options.keep_values)
+    spread_values (diagnosis->image);
+  g_task_return_pointer (task, diagnosis, (GDestroyNotify) ls_diagnosis_free);
 }
 
 void
@@ -455,10 +482,8 @@ ls_session_diagnose_async (LsSession *self,
     d->options = *options;
   else
     ls_diagnose_options_init (&d->options);
-  /* The app writes no overlay file: the viewer draws the map; it keeps a
-   * DICOM file's full-precision values for window/level. */
+  /* The app writes no overlay file: the viewer draws the map. */
   d->options.overlay_path = NULL;
-  d->options.keep_values = TRUE;
   d->early = early;
   d->early_data = early_data;
   d->context = g_main_context_ref_thread_default ();
@@ -1176,25 +1201,6 @@ unref_nullable (gpointer object)
     g_object_unref (object);
 }
 
-/* A thumbnail as an RGB texture (made here, in the worker). */
-static GdkTexture *
-texture_from_image (const LsImage *image)
-{
-  gsize n = (gsize) image->width * image->height;
-  guint8 *rgb = g_malloc (n * 3);
-  g_autoptr (GBytes) bytes = NULL;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      guint8 v = (guint8) CLAMP (image->data[i] * 255.0f + 0.5f, 0.0f, 255.0f);
-
-      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = v;
-    }
-  bytes = g_bytes_new_take (rgb, n * 3);
-  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8, bytes,
-                                 (gsize) image->width * 3);
-}
-
 static void
 retrain_worker (GTask *task,
                 gpointer source,
@@ -1252,7 +1258,7 @@ retrain_worker (GTask *task,
         {
           g_autoptr (LsImage) thumb = ls_store_get_thumbnail (store, image, NULL);
 
-          g_ptr_array_add (r->flip_thumbnails, thumb != NULL ? texture_from_image (thumb) : NULL);
+          g_ptr_array_add (r->flip_thumbnails, thumb != NULL ? ls_texture_new_from_gray (thumb) : NULL);
         }
       else
         g_ptr_array_add (r->flip_thumbnails, NULL);

@@ -61,7 +61,8 @@ const char *ls_session_get_model_notice (LsSession *self);
 
 /* Diagnoses a file (@path) or a workspace image (@sha256, when @path is
  * NULL) with the session's model (pipeline/diagnose.h); logged unless
- * @options->log is FALSE. @early (may be NULL) gets the probabilities on
+ * @options->log is FALSE. With @options->keep_values a DICOM image comes
+ * back over its full value range (for a viewer; its window in the facts). @early (may be NULL) gets the probabilities on
  * the main context before the saliency map is done. */
 void ls_session_diagnose_async (LsSession *self,
                                 const char *path,

@@ -13,6 +13,7 @@
 #include "ls-image-item-private.h"
 #include "ls-store-pool.h"
 #include "ls-thumbnail-loader.h"
+#include "ls-texture.h"
 
 struct _LsThumbnailLoader
 {
@@ -183,26 +184,6 @@ load_free (Load *load)
   g_free (load);
 }
 
-/* An 8-bit RGB texture of a gray thumbnail (GTK 4.8 has no gray format). */
-static GdkTexture *
-texture_from_image (const LsImage *image)
-{
-  gsize n = (gsize) image->width * image->height;
-  guint8 *rgb = g_malloc (n * 3);
-  g_autoptr (GBytes) bytes = NULL;
-
-  for (gsize i = 0; i < n; i++)
-    {
-      float v = CLAMP (image->data[i], 0.0f, 1.0f);
-      guint8 g = (guint8) lrintf (v * 255.0f);
-
-      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
-    }
-  bytes = g_bytes_new_take (rgb, n * 3);
-  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8, bytes,
-                                 (gsize) image->width * 3);
-}
-
 static LsImage *
 thumbnail_with (LsStorePool *pool,
                 const LsStoreImage *image,
@@ -260,7 +241,7 @@ load_worker (GTask *task,
       ls_image_free (thumb);
       thumb = smaller;
     }
-  g_task_return_pointer (task, texture_from_image (thumb), g_object_unref);
+  g_task_return_pointer (task, ls_texture_new_from_gray (thumb), g_object_unref);
 }
 
 static void pump (LsThumbnailLoader *loader);

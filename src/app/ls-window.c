@@ -291,47 +291,28 @@ typedef struct
   gboolean new_image; /* a new image, not another map of the same */
 } DiagnoseCall;
 
-/* The viewer gets the image as a radiologist sees it. A DICOM file with
- * its full-precision values: all of them, scaled over their range (and
- * inverted for MONOCHROME1), with the file's window as the viewer's
- * default, so window/level can reach values outside the file's window.
- * Other images: as decoded. */
+/* The viewer gets the image as a radiologist sees it. A DICOM file comes
+ * from the session over its full value range (ls_session_diagnose_async
+ * with keep_values), so its own window becomes the viewer's default and
+ * window/level can reach values outside it. Other images: as decoded. */
 static void
 set_viewer_image (LsWindow *self,
                   LsImage *image)
 {
   const LsDicomFacts *f = image->dicom;
   double range, center, width;
-  LsImage *full;
-  gsize n;
 
-  if (f == NULL || f->values == NULL || f->window_source == LS_WINDOW_SOURCE_NONE ||
-      f->value_max <= f->value_min)
-    {
-      ls_viewer_set_image (self->viewer, image);
-      return;
-    }
+  ls_viewer_set_image (self->viewer, image);
+  if (f == NULL || f->window_source == LS_WINDOW_SOURCE_NONE || f->value_max <= f->value_min)
+    return;
   range = f->value_max - f->value_min;
-  full = ls_image_new (image->orig_width, image->orig_height);
-  n = (gsize) full->width * full->height;
-  for (gsize i = 0; i < n; i++)
-    {
-      float v = (float) ((f->values[i] - f->value_min) / range);
-
-      full->data[i] = f->monochrome1 ? 1.0f - v : v;
-    }
-  full->orig_width = image->orig_width;
-  full->orig_height = image->orig_height;
-  full->bit_depth = image->bit_depth;
-  full->format = image->format;
   center = (f->window_center - f->value_min) / range;
   if (f->monochrome1)
     center = 1.0 - center;
+  center = CLAMP (center, 0.0, 1.0);
   width = CLAMP (f->window_width / range, 1e-4, 1.0);
-  ls_image_free (image);
-  ls_viewer_set_image (self->viewer, full);
-  ls_viewer_set_default_window (self->viewer, CLAMP (center, 0.0, 1.0), width);
-  ls_viewer_set_window_center (self->viewer, CLAMP (center, 0.0, 1.0));
+  ls_viewer_set_default_window (self->viewer, center, width);
+  ls_viewer_set_window_center (self->viewer, center);
   ls_viewer_set_window_width (self->viewer, width);
 }
 
@@ -462,6 +443,8 @@ ls_window_diagnose_file (LsWindow *self,
     {
       g_autofree char *name = NULL;
 
+      /* A new image for the viewer: a DICOM file with all its values. */
+      options.keep_values = TRUE;
       self->request_time = g_get_monotonic_time ();
       self->probabilities_ms = NAN;
       self->overlay_ms = NAN;
@@ -537,34 +520,20 @@ import_progress_cb (double fraction,
     }
 }
 
+/* A load or an update of the gallery's list finished. */
 static void
-list_update_cb (GObject *source,
-                GAsyncResult *result,
-                gpointer user_data)
+list_changed_cb (GObject *source,
+                 GAsyncResult *result,
+                 gpointer user_data)
 {
   g_autoptr (LsWindow) self = user_data;
   g_autoptr (GError) error = NULL;
+  LsImageList *list = LS_IMAGE_LIST (source);
+  gboolean ok = g_async_result_is_tagged (result, ls_image_list_load_async)
+                    ? ls_image_list_load_finish (list, result, &error)
+                    : ls_image_list_update_finish (list, result, &error);
 
-  if (!ls_image_list_update_finish (LS_IMAGE_LIST (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        ls_window_show_toast (self, error->message);
-      return;
-    }
-  update_count (self);
-  if (self->current_sha256 != NULL)
-    ls_gallery_set_selected_sha256 (self->gallery, self->current_sha256);
-}
-
-static void
-list_reload_cb (GObject *source,
-                GAsyncResult *result,
-                gpointer user_data)
-{
-  g_autoptr (LsWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (!ls_image_list_load_finish (LS_IMAGE_LIST (source), result, &error))
+  if (!ok)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         ls_window_show_toast (self, error->message);
@@ -629,13 +598,13 @@ import_cb (GObject *source,
            * read with the whole list. */
           if (import->sha256 != NULL && import->sha256[0] != NULL && import->added <= 1000)
             ls_image_list_update_async (self->list, (const char *const *) import->sha256,
-                                        self->cancellable, list_update_cb, g_object_ref (self));
+                                        self->cancellable, list_changed_cb, g_object_ref (self));
           if (import->added > g_strv_length (import->sha256) && import->added <= 1000)
             ls_image_list_load_async (self->list, ls_session_get_path (self->session),
-                                      self->cancellable, list_reload_cb, g_object_ref (self));
+                                      self->cancellable, list_changed_cb, g_object_ref (self));
           if (import->added > 1000)
             ls_image_list_load_async (self->list, ls_session_get_path (self->session),
-                                      self->cancellable, list_reload_cb, g_object_ref (self));
+                                      self->cancellable, list_changed_cb, g_object_ref (self));
         }
     }
   ls_window_update_actions (self);
@@ -1323,21 +1292,6 @@ set_strings (GtkDropDown *dropdown,
   gtk_drop_down_set_model (dropdown, G_LIST_MODEL (list));
 }
 
-static GSettings *
-settings_new (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr (GSettingsSchema) schema = NULL;
-
-  /* Uninstalled runs without the compiled schema still work, without
-   * remembering anything. */
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
-  if (schema == NULL)
-    return NULL;
-  return g_settings_new_full (schema, NULL, NULL);
-}
-
 static void
 ls_window_init (LsWindow *self)
 {
@@ -1355,7 +1309,7 @@ ls_window_init (LsWindow *self)
   self->cancellable = g_cancellable_new ();
   self->probabilities_ms = NAN;
   self->overlay_ms = NAN;
-  self->settings = settings_new ();
+  self->settings = ls_application_settings_new ();
   g_signal_connect (self->notice_bar, "response", G_CALLBACK (notice_response_cb), self);
 
   set_strings (self->method_dropdown, methods);
