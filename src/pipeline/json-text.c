@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "pipeline/json-text.h"
@@ -58,4 +60,25 @@ ls_json_to_string (JsonNode *node,
   g_autofree char *text = json_to_string (node, pretty);
 
   return ls_json_repair_numbers (text);
+}
+
+void
+ls_json_add_number (JsonBuilder *b,
+                    const char *key,
+                    double value)
+{
+  json_builder_set_member_name (b, key);
+  if (isfinite (value))
+    json_builder_add_double_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+ls_json_add_int (JsonBuilder *b,
+                 const char *key,
+                 gint64 value)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, value);
 }

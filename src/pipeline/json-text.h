@@ -21,4 +21,13 @@ char *ls_json_to_string (JsonNode *node,
 /* Repairs a text json-glib generated (see above); returns a new string. */
 char *ls_json_repair_numbers (const char *text);
 
+/* A member @key with @value: a number, or null when it is not finite. */
+void ls_json_add_number (JsonBuilder *b,
+                         const char *key,
+                         double value);
+/* A member @key with an integer. */
+void ls_json_add_int (JsonBuilder *b,
+                      const char *key,
+                      gint64 value);
+
 G_END_DECLS

@@ -11,27 +11,6 @@
 
 #include <math.h>
 
-static void
-add_number (JsonBuilder *b,
-            const char *key,
-            double value)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (value))
-    json_builder_add_double_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_int (JsonBuilder *b,
-         const char *key,
-         gint64 value)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, value);
-}
-
 /**
  * ls_metrics_to_json_node:
  *
@@ -62,13 +41,13 @@ ls_metrics_to_json_node (const LsMetrics *m)
   g_return_val_if_fail (m != NULL, NULL);
   k = m->n_classes;
   json_builder_begin_object (b);
-  add_int (b, "n_samples", m->n_samples);
+  ls_json_add_int (b, "n_samples", m->n_samples);
   json_builder_set_member_name (b, "classes");
   json_builder_begin_array (b);
   for (int c = 0; c < k; c++)
     json_builder_add_string_value (b, m->class_names[c]);
   json_builder_end_array (b);
-  add_number (b, "accuracy", m->accuracy);
+  ls_json_add_number (b, "accuracy", m->accuracy);
 
   json_builder_set_member_name (b, "per_class");
   json_builder_begin_array (b);
@@ -77,21 +56,21 @@ ls_metrics_to_json_node (const LsMetrics *m)
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "class");
       json_builder_add_string_value (b, m->class_names[c]);
-      add_number (b, "precision", m->precision[c]);
-      add_number (b, "recall", m->recall[c]);
-      add_number (b, "f1", m->f1[c]);
-      add_number (b, "auc", m->auc[c]);
-      add_int (b, "support", m->support[c]);
+      ls_json_add_number (b, "precision", m->precision[c]);
+      ls_json_add_number (b, "recall", m->recall[c]);
+      ls_json_add_number (b, "f1", m->f1[c]);
+      ls_json_add_number (b, "auc", m->auc[c]);
+      ls_json_add_int (b, "support", m->support[c]);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
 
   json_builder_set_member_name (b, "macro");
   json_builder_begin_object (b);
-  add_number (b, "precision", m->macro_precision);
-  add_number (b, "recall", m->macro_recall);
-  add_number (b, "f1", m->macro_f1);
-  add_number (b, "auc", m->macro_auc);
+  ls_json_add_number (b, "precision", m->macro_precision);
+  ls_json_add_number (b, "recall", m->macro_recall);
+  ls_json_add_number (b, "f1", m->macro_f1);
+  ls_json_add_number (b, "auc", m->macro_auc);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "confusion_matrix");
@@ -105,23 +84,23 @@ ls_metrics_to_json_node (const LsMetrics *m)
     }
   json_builder_end_array (b);
 
-  add_number (b, "ece", m->ece);
-  add_int (b, "ece_bins", m->n_bins);
+  ls_json_add_number (b, "ece", m->ece);
+  ls_json_add_int (b, "ece_bins", m->n_bins);
   json_builder_set_member_name (b, "reliability");
   json_builder_begin_array (b);
   for (int i = 0; i < m->n_bins; i++)
     {
       json_builder_begin_object (b);
-      add_number (b, "lower", m->bins[i].lower);
-      add_number (b, "upper", m->bins[i].upper);
-      add_int (b, "count", m->bins[i].count);
-      add_number (b, "confidence", m->bins[i].confidence);
-      add_number (b, "accuracy", m->bins[i].accuracy);
+      ls_json_add_number (b, "lower", m->bins[i].lower);
+      ls_json_add_number (b, "upper", m->bins[i].upper);
+      ls_json_add_int (b, "count", m->bins[i].count);
+      ls_json_add_number (b, "confidence", m->bins[i].confidence);
+      ls_json_add_number (b, "accuracy", m->bins[i].accuracy);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  add_number (b, "nll", m->nll);
-  add_number (b, "brier", m->brier);
+  ls_json_add_number (b, "nll", m->nll);
+  ls_json_add_number (b, "brier", m->brier);
 
   if (m->n_sources > 0)
     {
@@ -132,9 +111,9 @@ ls_metrics_to_json_node (const LsMetrics *m)
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "source");
           json_builder_add_string_value (b, m->sources[s].source);
-          add_int (b, "count", m->sources[s].count);
-          add_int (b, "correct", m->sources[s].correct);
-          add_number (b, "accuracy", m->sources[s].accuracy);
+          ls_json_add_int (b, "count", m->sources[s].count);
+          ls_json_add_int (b, "correct", m->sources[s].correct);
+          ls_json_add_number (b, "accuracy", m->sources[s].accuracy);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

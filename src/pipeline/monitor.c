@@ -536,27 +536,6 @@ ls_monitor_compute (LsStore *store,
 }
 
 static void
-add_number (JsonBuilder *b,
-            const char *key,
-            double value)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (value))
-    json_builder_add_double_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_int (JsonBuilder *b,
-         const char *key,
-         gint64 value)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, value);
-}
-
-static void
 add_time (JsonBuilder *b,
           const char *key,
           gint64 usec)
@@ -581,7 +560,7 @@ add_class_numbers (JsonBuilder *b,
   json_builder_set_member_name (b, key);
   json_builder_begin_object (b);
   for (int c = 0; classes[c] != NULL; c++)
-    add_number (b, classes[c], values[c]);
+    ls_json_add_number (b, classes[c], values[c]);
   json_builder_end_object (b);
 }
 
@@ -594,7 +573,7 @@ add_class_counts (JsonBuilder *b,
   json_builder_set_member_name (b, key);
   json_builder_begin_object (b);
   for (int c = 0; classes[c] != NULL; c++)
-    add_int (b, classes[c], values[c]);
+    ls_json_add_int (b, classes[c], values[c]);
   json_builder_end_object (b);
 }
 
@@ -610,16 +589,16 @@ add_bin (JsonBuilder *b,
       add_time (b, "start", bin->start);
       add_time (b, "end", bin->end);
     }
-  add_int (b, "predictions", bin->n_predictions);
+  ls_json_add_int (b, "predictions", bin->n_predictions);
   add_class_counts (b, "predicted", classes, bin->predicted);
-  add_int (b, "low_confidence", bin->n_low_confidence);
-  add_number (b, "low_confidence_rate", bin->low_confidence_rate);
-  add_int (b, "ood_checked", bin->n_ood_checked);
-  add_int (b, "ood", bin->n_ood);
-  add_number (b, "ood_rate", bin->ood_rate);
-  add_int (b, "labelled", bin->n_labelled);
-  add_number (b, "agreement", bin->agreement);
-  add_number (b, "kappa", bin->kappa);
+  ls_json_add_int (b, "low_confidence", bin->n_low_confidence);
+  ls_json_add_number (b, "low_confidence_rate", bin->low_confidence_rate);
+  ls_json_add_int (b, "ood_checked", bin->n_ood_checked);
+  ls_json_add_int (b, "ood", bin->n_ood);
+  ls_json_add_number (b, "ood_rate", bin->ood_rate);
+  ls_json_add_int (b, "labelled", bin->n_labelled);
+  ls_json_add_number (b, "agreement", bin->agreement);
+  ls_json_add_number (b, "kappa", bin->kappa);
   add_class_numbers (b, "class_agreement", classes, bin->class_agreement);
   json_builder_end_object (b);
 }
@@ -653,9 +632,9 @@ ls_monitor_report_to_json (const LsMonitorReport *r)
   for (int c = 0; c < r->n_classes; c++)
     json_builder_add_string_value (b, r->classes[c]);
   json_builder_end_array (b);
-  add_int (b, "bin_seconds", r->bin_seconds);
-  add_number (b, "low_confidence_threshold", r->low_confidence);
-  add_int (b, "skipped", r->n_skipped);
+  ls_json_add_int (b, "bin_seconds", r->bin_seconds);
+  ls_json_add_number (b, "low_confidence_threshold", r->low_confidence);
+  ls_json_add_int (b, "skipped", r->n_skipped);
   json_builder_set_member_name (b, "total");
   add_bin (b, r->classes, &r->total, FALSE);
   json_builder_set_member_name (b, "bins");
@@ -666,12 +645,12 @@ ls_monitor_report_to_json (const LsMonitorReport *r)
 
   json_builder_set_member_name (b, "class_mix");
   json_builder_begin_object (b);
-  add_int (b, "training_images", r->n_training);
+  ls_json_add_int (b, "training_images", r->n_training);
   json_builder_set_member_name (b, "training_source");
   json_builder_add_string_value (b, r->training_from_split ? "train split" : "all labelled images");
   add_class_numbers (b, "training", r->classes, r->training_mix);
   add_class_numbers (b, "predicted", r->classes, r->predicted_mix);
-  add_number (b, "total_variation", r->class_mix_distance);
+  ls_json_add_number (b, "total_variation", r->class_mix_distance);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "active_model");
@@ -690,18 +669,18 @@ ls_monitor_report_to_json (const LsMonitorReport *r)
           const LsMetrics *m = r->active_metrics;
 
           json_builder_begin_object (b);
-          add_number (b, "accuracy", m->accuracy);
-          add_number (b, "ece", m->ece);
+          ls_json_add_number (b, "accuracy", m->accuracy);
+          ls_json_add_number (b, "ece", m->ece);
           json_builder_set_member_name (b, "bins");
           json_builder_begin_array (b);
           for (int i = 0; i < m->n_bins; i++)
             {
               json_builder_begin_object (b);
-              add_number (b, "lower", m->bins[i].lower);
-              add_number (b, "upper", m->bins[i].upper);
-              add_int (b, "count", m->bins[i].count);
-              add_number (b, "confidence", m->bins[i].confidence);
-              add_number (b, "accuracy", m->bins[i].accuracy);
+              ls_json_add_number (b, "lower", m->bins[i].lower);
+              ls_json_add_number (b, "upper", m->bins[i].upper);
+              ls_json_add_int (b, "count", m->bins[i].count);
+              ls_json_add_number (b, "confidence", m->bins[i].confidence);
+              ls_json_add_number (b, "accuracy", m->bins[i].accuracy);
               json_builder_end_object (b);
             }
           json_builder_end_array (b);
@@ -714,14 +693,14 @@ ls_monitor_report_to_json (const LsMonitorReport *r)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, drift_state_name (d->state));
-  add_int (b, "window", d->window);
-  add_int (b, "predictions", d->n);
-  add_number (b, "ood_rate", d->ood_rate);
-  add_number (b, "ood_rate_bound", d->ood_rate_bound);
+  ls_json_add_int (b, "window", d->window);
+  ls_json_add_int (b, "predictions", d->n);
+  ls_json_add_number (b, "ood_rate", d->ood_rate);
+  ls_json_add_number (b, "ood_rate_bound", d->ood_rate_bound);
   json_builder_set_member_name (b, "ood_exceeded");
   json_builder_add_boolean_value (b, d->ood_exceeded);
-  add_number (b, "class_mix_distance", d->class_mix_distance);
-  add_number (b, "class_mix_bound", d->class_mix_bound);
+  ls_json_add_number (b, "class_mix_distance", d->class_mix_distance);
+  ls_json_add_number (b, "class_mix_bound", d->class_mix_bound);
   json_builder_set_member_name (b, "class_mix_exceeded");
   json_builder_add_boolean_value (b, d->class_mix_exceeded);
   add_class_numbers (b, "recent_mix", r->classes, d->recent_mix);

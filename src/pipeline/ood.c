@@ -551,18 +551,6 @@ shrinkage_to_string (LsOodShrinkage shrinkage)
   return shrinkage == LS_OOD_SHRINKAGE_LEDOIT_WOLF ? "ledoit-wolf" : "ridge";
 }
 
-static void
-add_number (JsonBuilder *b,
-            const char *key,
-            double value)
-{
-  json_builder_set_member_name (b, key);
-  if (isfinite (value))
-    json_builder_add_double_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 /**
  * ls_ood_metadata_to_json:
  *
@@ -599,14 +587,14 @@ ls_ood_metadata_to_json (const LsOod *ood)
       json_builder_add_int_value (b, ood->dim);
       json_builder_set_member_name (b, "shrinkage");
       json_builder_add_string_value (b, shrinkage_to_string (ood->shrinkage));
-      add_number (b, "shrinkage_value", ood->shrinkage_value);
+      ls_json_add_number (b, "shrinkage_value", ood->shrinkage_value);
       json_builder_set_member_name (b, "n_fit");
       json_builder_add_int_value (b, ood->n_fit);
     }
   else
-    add_number (b, "temperature", ood->temperature);
-  add_number (b, "percentile", ood->percentile);
-  add_number (b, "threshold", ood->threshold);
+    ls_json_add_number (b, "temperature", ood->temperature);
+  ls_json_add_number (b, "percentile", ood->percentile);
+  ls_json_add_number (b, "threshold", ood->threshold);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return ls_json_to_string (root, FALSE);

@@ -82,15 +82,6 @@ ls_train_card_add_float (JsonBuilder *b,
 }
 
 static void
-add_int (JsonBuilder *b,
-         const char *key,
-         gint64 v)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, v);
-}
-
-static void
 add_string (JsonBuilder *b,
             const char *key,
             const char *v)
@@ -105,9 +96,9 @@ ls_train_epoch_to_json (const LsTrainEpoch *e)
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  add_int (b, "epoch", e->epoch);
-  add_int (b, "epochs", e->epochs);
-  add_int (b, "images", e->n_images);
+  ls_json_add_int (b, "epoch", e->epoch);
+  ls_json_add_int (b, "epochs", e->epochs);
+  ls_json_add_int (b, "images", e->n_images);
   add_double (b, "train_loss", e->train_loss);
   add_double (b, "train_accuracy", e->train_accuracy);
   add_double (b, "lr", e->lr);
@@ -154,8 +145,8 @@ input_json (const LsTrainRun *run)
   int c = ls_net_get_input_channels (run->net);
 
   json_builder_begin_object (b);
-  add_int (b, "size", ls_net_get_input_size (run->net));
-  add_int (b, "channels", c);
+  ls_json_add_int (b, "size", ls_net_get_input_size (run->net));
+  ls_json_add_int (b, "channels", c);
   add_string (b, "fit", ls_fit_to_string (run->config->fit));
   add_floats (b, "mean", run->config->mean, c);
   add_floats (b, "std", run->config->std, c);
@@ -203,13 +194,13 @@ train_config_json (const LsTrainRun *run)
   add_string (b, "kind", "cosine");
   ls_train_card_add_float (b, "warmup_epochs", cfg->warmup_epochs);
   ls_train_card_add_float (b, "min_lr", cfg->min_lr);
-  add_int (b, "steps", run->total_steps);
+  ls_json_add_int (b, "steps", run->total_steps);
   json_builder_end_object (b);
-  add_int (b, "epochs", cfg->epochs);
-  add_int (b, "epochs_run", run->n_epochs);
-  add_int (b, "best_epoch", run->best_epoch);
-  add_int (b, "patience", cfg->patience);
-  add_int (b, "batch", cfg->batch_size);
+  ls_json_add_int (b, "epochs", cfg->epochs);
+  ls_json_add_int (b, "epochs_run", run->n_epochs);
+  ls_json_add_int (b, "best_epoch", run->best_epoch);
+  ls_json_add_int (b, "patience", cfg->patience);
+  ls_json_add_int (b, "batch", cfg->batch_size);
   ls_train_card_add_float (b, "label_smoothing", cfg->label_smoothing);
   add_string (b, "sampling",
               run->epoch_size > 0 ? "weighted"
@@ -226,8 +217,8 @@ train_config_json (const LsTrainRun *run)
   else
     json_builder_add_null_value (b);
   add_string (b, "augmentation", augment != NULL ? augment : "");
-  add_int (b, "seed", (gint64) cfg->seed);
-  add_int (b, "threads", ls_net_get_threads (run->net));
+  ls_json_add_int (b, "seed", (gint64) cfg->seed);
+  ls_json_add_int (b, "threads", ls_net_get_threads (run->net));
   if (cfg->init != NULL)
     {
       /* transfer: where the weights came from, and whether its head did */
