@@ -315,6 +315,7 @@ typedef struct
   char *sha256;
   LsDiagnoseOptions options;
   LsDiagnoseEarlyFunc early;
+  LsSessionImageFunc decoded;
   gpointer early_data;
   GMainContext *context;
 } DiagnoseData;
@@ -397,6 +398,49 @@ spread_values (LsImage *image)
   g_clear_pointer (&f->values, g_aligned_free);
 }
 
+typedef struct
+{
+  LsSessionImageFunc func;
+  gpointer data;
+  LsImage *image;
+} Decoded;
+
+static gboolean
+decoded_idle_cb (gpointer data)
+{
+  Decoded *e = data;
+
+  e->func (g_steal_pointer (&e->image), e->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+decoded_free (gpointer data)
+{
+  Decoded *e = data;
+
+  g_clear_pointer (&e->image, ls_image_free);
+  g_free (e);
+}
+
+/* In the worker: a copy of the decoded image (its values spread as the
+ * final image's will be) to the main context, while the model runs. */
+static void
+decoded_from_worker (const LsImage *image,
+                     gpointer user_data)
+{
+  GTask *task = user_data;
+  DiagnoseData *d = g_task_get_task_data (task);
+  Decoded *e = g_new0 (Decoded, 1);
+
+  e->func = d->decoded;
+  e->data = d->early_data;
+  e->image = ls_image_copy (image);
+  if (d->options.keep_values)
+    spread_values (e->image);
+  g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, decoded_idle_cb, e, decoded_free);
+}
+
 static void
 diagnose_worker (GTask *task,
                  gpointer source,
@@ -444,6 +488,11 @@ diagnose_worker (GTask *task,
       d->options.early = early_from_worker;
       d->options.early_data = task;
     }
+  if (d->decoded != NULL)
+    {
+      d->options.decoded = decoded_from_worker;
+      d->options.decoded_data = task;
+    }
   g_mutex_lock (&self->model_lock);
   diagnosis = ls_pipeline_diagnose_file (self->choice, self->read_only ? NULL : store, path,
                                          &d->options, cancellable, &error);
@@ -464,6 +513,7 @@ ls_session_diagnose_async (LsSession *self,
                            const char *sha256,
                            const LsDiagnoseOptions *options,
                            LsDiagnoseEarlyFunc early,
+                           LsSessionImageFunc decoded,
                            gpointer early_data,
                            GCancellable *cancellable,
                            GAsyncReadyCallback callback,
@@ -485,6 +535,7 @@ ls_session_diagnose_async (LsSession *self,
   /* The app writes no overlay file: the viewer draws the map. */
   d->options.overlay_path = NULL;
   d->early = early;
+  d->decoded = decoded;
   d->early_data = early_data;
   d->context = g_main_context_ref_thread_default ();
   task = task_new (self, cancellable, NULL, NULL, callback, user_data, NULL);

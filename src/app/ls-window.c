@@ -100,6 +100,8 @@ current_options (LsWindow *self)
   o.predict.method = method == 1 ? LS_SALIENCY_GRADIENT : method == 2 ? LS_SALIENCY_SMOOTHGRAD
                                                                       : LS_SALIENCY_GRADCAM;
   o.predict.target_class = klass == GTK_INVALID_LIST_POSITION || klass == 0 ? -1 : (int) klass - 1;
+  /* The viewer stretches the map over the image and draws it no larger. */
+  o.predict.saliency_max_side = LS_VIEWER_OVERLAY_MAX_SIDE;
   return o;
 }
 
@@ -288,7 +290,8 @@ typedef struct
 {
   LsWindow *self; /* a reference */
   guint serial;
-  gboolean new_image; /* a new image, not another map of the same */
+  gboolean new_image;   /* a new image, not another map of the same */
+  gboolean image_shown; /* the viewer has it, from decoded_cb() */
 } DiagnoseCall;
 
 /* The viewer gets the image as a radiologist sees it. A DICOM file comes
@@ -334,6 +337,25 @@ early_cb (const LsPrediction *prediction,
     return;
   ls_diagnosis_panel_show_probabilities (self->diagnosis_panel, self->current_name, prediction);
   self->probabilities_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
+}
+
+/* The decoded image while the model runs on it: the viewer prepares it
+ * meanwhile. */
+static void
+decoded_cb (LsImage *image,
+            gpointer user_data)
+{
+  DiagnoseCall *call = user_data;
+  LsWindow *self = call->self;
+
+  if (call->serial != self->diagnose_serial || !call->new_image)
+    {
+      ls_image_free (image);
+      return;
+    }
+  set_viewer_image (self, image);
+  gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
+  call->image_shown = TRUE;
 }
 
 static void
@@ -384,7 +406,8 @@ diagnose_cb (GObject *source,
       /* A workspace image is known by its hash until its file is found. */
       g_free (self->current_path);
       self->current_path = g_strdup (d->path);
-      set_viewer_image (self, g_steal_pointer (&d->image));
+      if (!call->image_shown)
+        set_viewer_image (self, g_steal_pointer (&d->image));
       gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
       ls_previews_page_set_file (self->previews_page, d->path);
       if (self->probabilities_ms != self->probabilities_ms)
@@ -479,7 +502,8 @@ ls_window_diagnose_file (LsWindow *self,
         ls_window_refresh_label (self);
     }
   ls_session_diagnose_async (self->session, path, path == NULL ? sha256 : NULL, &options,
-                             call->new_image ? early_cb : NULL, call, self->diagnose_cancellable,
+                             call->new_image ? early_cb : NULL, call->new_image ? decoded_cb : NULL,
+                             call, self->diagnose_cancellable,
                              diagnose_cb, call);
   ls_window_update_actions (self);
 }
