@@ -1431,6 +1431,7 @@ typedef struct
   LsProgressFunc func;
   gpointer data;
   double from, to;
+  const char *title; /* the stage, before the step's own message */
 } Stage;
 
 static void
@@ -1439,9 +1440,14 @@ stage_progress (double fraction,
                 gpointer user_data)
 {
   Stage *s = user_data;
+  g_autofree char *text = NULL;
 
-  if (s->func != NULL)
-    s->func (s->from + (s->to - s->from) * fraction, message, s->data);
+  if (s->func == NULL)
+    return;
+  if (s->title != NULL && message != NULL && *message != '\0')
+    /* Translators: a stage of making the demo workspace, and how far it is. */
+    text = g_strdup_printf (_ ("%s: %s"), s->title, message);
+  s->func (s->from + (s->to - s->from) * fraction, text != NULL ? text : message, s->data);
 }
 
 static void
@@ -1507,6 +1513,7 @@ demo_worker (GTask *task,
     }
   stage.from = 0.0;
   stage.to = 0.4;
+  stage.title = _ ("Making synthetic films");
   /* At the shipped model's input size, as it was trained, from another
    * seed than its training images (2026): images it has never seen. */
   if (!ls_phantom_write_dataset (phantoms, d->per_class, 7, 224, stage_progress, &stage,
@@ -1517,6 +1524,7 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.4;
   stage.to = 0.9;
+  stage.title = _ ("Adding them to the workspace");
   options.author = "lungscope-demo";
   report = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, phantoms, &options, stage_progress,
                             &stage, cancellable, &error);
@@ -1524,6 +1532,7 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.9;
   stage.to = 0.97;
+  stage.title = _ ("Splitting training and test images");
   ls_split_options_init (&split_options);
   split = ls_store_split (store, &split_options, stage_progress, &stage, cancellable, &error);
   if (split == NULL)

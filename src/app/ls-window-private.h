@@ -28,6 +28,7 @@ struct _LsWindow
   AdwToastOverlay *toast_overlay;
   AdwHeaderBar *header_bar;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar *switcher_bar;
   GtkInfoBar *synthetic_bar;
   GtkLabel *synthetic_label;
   GtkInfoBar *notice_bar;

@@ -59,6 +59,15 @@ ls_window_show_notice (LsWindow *self,
 }
 
 static void
+main_page_cb (LsWindow *self)
+{
+  gboolean workspace = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") == 0;
+
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, workspace);
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), workspace);
+}
+
+static void
 notice_response_cb (GtkInfoBar *bar,
                     int response,
                     LsWindow *self)
@@ -1268,6 +1277,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_bar);
@@ -1335,6 +1345,11 @@ ls_window_init (LsWindow *self)
   self->overlay_ms = NAN;
   self->settings = ls_application_settings_new ();
   g_signal_connect (self->notice_bar, "response", G_CALLBACK (notice_response_cb), self);
+  /* The view switcher belongs to an open workspace, not to the welcome or
+   * progress page. */
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child-name",
+                            G_CALLBACK (main_page_cb), self);
+  main_page_cb (self);
 
   set_strings (self->method_dropdown, methods);
   set_strings (self->colormap_dropdown, colormaps);
