@@ -191,6 +191,13 @@ open_worker (GTask *task,
   if (ls_store_get_orphans_removed (store) > 0)
     g_string_append_printf (notice, "%s%s", notice->len > 0 ? " " : "",
                             _ ("Unfinished files of an interrupted import were removed."));
+  /* Before this session starts any run: a run still "running" now was
+   * killed with its process (or runs in another process, which holds its
+   * log's lock). */
+  if (ls_workspace_mark_interrupted_runs (store, NULL) > 0)
+    g_string_append_printf (notice, "%s%s", notice->len > 0 ? " " : "",
+                            _ ("A training run was interrupted when Lungscope or the computer "
+                               "stopped; the model history lists it as interrupted."));
   if (notice->len > 0)
     self->open_notice = g_string_free (notice, FALSE);
   else
