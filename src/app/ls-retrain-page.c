@@ -527,6 +527,13 @@ ls_retrain_page_is_busy (LsRetrainPage *self)
   return self->busy;
 }
 
+double
+ls_retrain_page_get_fraction (LsRetrainPage *self)
+{
+  g_return_val_if_fail (LS_IS_RETRAIN_PAGE (self), 0);
+  return gtk_progress_bar_get_fraction (self->progress_bar);
+}
+
 guint
 ls_retrain_page_get_n_corrections (LsRetrainPage *self)
 {

@@ -32,6 +32,8 @@ void ls_retrain_page_start (LsRetrainPage *self);
  * the finished child awaiting Accept or Discard (NULL otherwise). */
 gboolean ls_retrain_page_is_busy (LsRetrainPage *self);
 guint ls_retrain_page_get_n_corrections (LsRetrainPage *self);
+/* How far the run in progress is, from 0 to 1 (as its progress bar). */
+double ls_retrain_page_get_fraction (LsRetrainPage *self);
 const LsSessionRetrain *ls_retrain_page_get_result (LsRetrainPage *self);
 
 G_END_DECLS
