@@ -122,6 +122,8 @@ main (int argc,
   ls_gui_test_wait_frames (GTK_WIDGET (window), 1);
   app_s = (g_get_monotonic_time () - start) / 1e6;
   stall = ls_gui_test_stall_probe_stop (&cpu);
+  /* Past the page's transition, for the picture. */
+  ls_gui_test_wait_frames (GTK_WIDGET (window), 20);
   g_free (ls_gui_test_save_window_png (GTK_WINDOW (window), "bench-retrain-comparison.png"));
 
   /* The CLI on the copy, the whole process. */
