@@ -35,6 +35,9 @@ void ls_previews_page_reroll (LsPreviewsPage *self);
 const LsTta *ls_previews_page_get_tta (LsPreviewsPage *self);
 gboolean ls_previews_page_is_busy (LsPreviewsPage *self);
 const LsAugmentPipeline *ls_previews_page_get_pipeline (LsPreviewsPage *self);
+/* @pipeline in words: its steps that apply, with how often, or "No
+ * augmentation" (the Train dialog shows it). */
+char *ls_previews_page_describe_pipeline (const LsAugmentPipeline *pipeline);
 /* Turns step @index on or off as its switch does. */
 void ls_previews_page_set_step_enabled (LsPreviewsPage *self,
                                         guint index,
