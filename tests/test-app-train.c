@@ -1,13 +1,16 @@
 /* test-app-train.c — Train from scratch and the retrain comparison's
  * Grad-CAM, under Xvfb, as a person does it: first start makes the demo
- * workspace; the Train dialog opens through its action, takes small
- * values and starts; the progress view shows epochs while the window
- * still diagnoses with the active model; the comparison with the active
- * model shows; Accept makes the new model active (the store's registry,
- * the diagnosis panel); a second run cancelled leaves no model row and no
- * model file; a fine-tune after relabelling training images shows the
- * Grad-CAM of the parent and the child on the images that changed class.
- * Each state is rendered to build/gui-renders/app-train-*.png.
+ * workspace; a fine-tune after relabelling training images (as a labeller
+ * does) shows the Grad-CAM of the parent and the child on the images that
+ * changed class, each map of the class that model answers, then Discard;
+ * the Train dialog opens through its action, takes small values and
+ * starts; the progress view shows epochs while the window still diagnoses
+ * with the active model; the comparison with the active model shows;
+ * Accept makes the new model active (the store's registry, the diagnosis
+ * panel); a second run cancelled leaves no model row and no model file.
+ * The time from the click to the comparison and the longest main-loop
+ * stall are reported (messages, not checks). Each state is rendered to
+ * build/gui-renders/app-train-*.png.
  *
  * The cases run in order on one application and one window.
  *
@@ -155,6 +158,21 @@ render_flips (const char *name)
   gtk_adjustment_set_value (v, 0);
 }
 
+/* From the click to the comparison on screen, and the main loop's longest
+ * stall meanwhile (the probe started before the click). */
+static void
+report_timing (const char *what,
+               gint64 started)
+{
+  double cpu_ms, stall_ms;
+
+  ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 2);
+  stall_ms = ls_gui_test_stall_probe_stop (&cpu_ms);
+  g_test_message ("%s: %.1f s from the click to the comparison; longest main-loop stall %.0f ms "
+                  "(%.0f ms of CPU)",
+                  what, (g_get_monotonic_time () - started) / 1e6, stall_ms, cpu_ms);
+}
+
 static void
 need_window (void)
 {
@@ -267,6 +285,7 @@ test_train (void)
   const LsSessionTrain *t;
   g_autofree char *old_id = NULL, *sha = NULL;
   guint n_models, n_files;
+  gint64 started;
 
   need_window ();
   if (w == NULL)
@@ -294,6 +313,8 @@ test_train (void)
   }
 
   /* Train: the dialog closes, the Retrain page shows the progress. */
+  ls_gui_test_stall_probe_start ();
+  started = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (d), "train.start", NULL);
   ls_gui_test_wait_frames (GTK_WIDGET (w), 3);
   g_assert_null (w->train_dialog);
@@ -315,8 +336,18 @@ test_train (void)
 
   ls_gui_test_wait_for (epochs_seen, GUINT_TO_POINTER (1), 300, "the first epoch");
   if (ls_retrain_page_is_busy (w->retrain_page))
-    render_window (GTK_WINDOW (w), "progress");
+    {
+      /* The render is the test's own work on the main loop: not counted. */
+      double cpu_ms, stall_ms = ls_gui_test_stall_probe_stop (&cpu_ms);
+
+      g_test_message ("train from scratch: longest main-loop stall %.0f ms (%.0f ms of CPU) up to "
+                      "the first epoch, a diagnosis included",
+                      stall_ms, cpu_ms);
+      render_window (GTK_WINDOW (w), "progress");
+      ls_gui_test_stall_probe_start ();
+    }
   ls_gui_test_wait_for (run_done, NULL, 600, "the training");
+  report_timing ("train from scratch (stall after the render)", started);
   t = ls_retrain_page_get_train_result (w->retrain_page);
   g_assert_nonnull (t);
   g_assert_cmpint (t->run->result->n_epochs, >=, 1);
@@ -406,6 +437,7 @@ test_finetune_maps (void)
   const GPtrArray *maps;
   guint n_relabel;
   int n_flips;
+  gint64 started;
 
   need_window ();
   if (w == NULL)
@@ -440,15 +472,21 @@ test_finetune_maps (void)
   ls_gui_test_wait_for (corrections_counted, GUINT_TO_POINTER (n_relabel), 60,
                         "the corrections counted");
 
+  ls_gui_test_stall_probe_start ();
+  started = g_get_monotonic_time ();
   gtk_widget_activate_action (GTK_WIDGET (w->retrain_page), "retrain.start", NULL);
   ls_gui_test_wait_for (run_done, NULL, 600, "the fine-tuning");
+  report_timing ("fine-tune", started);
   r = ls_retrain_page_get_result (w->retrain_page);
   g_assert_nonnull (r);
   g_assert_cmpstr (r->finetune->parent_id, ==, fx.shipped);
   n_flips = r->finetune->result->test.n_flips;
   g_test_message ("fine-tune: %u corrected, %d test images flipped", r->finetune->n_corrected,
                   n_flips);
+  started = g_get_monotonic_time ();
   ls_gui_test_wait_for (maps_done, NULL, 180, "the Grad-CAM maps");
+  g_test_message ("Grad-CAM of both models on %d images: %.2f s after the comparison", MIN (n_flips, 12),
+                  (g_get_monotonic_time () - started) / 1e6);
   maps = ls_retrain_page_get_flip_maps (w->retrain_page);
   if (n_flips == 0)
     g_test_message ("no test image flipped: no maps to check");
