@@ -29,15 +29,15 @@ void ls_previews_page_set_file (LsPreviewsPage *self,
                                 const char *path);
 /* New random versions (another seed). */
 void ls_previews_page_reroll (LsPreviewsPage *self);
+/* @pipeline in words: its steps that apply, with how often, or "No
+ * augmentation" (the Train dialog shows it). */
+char *ls_previews_page_describe_pipeline (const LsAugmentPipeline *pipeline);
 
 /* For tests: the result on screen (NULL while none), whether work is in
  * flight, and the pipeline the page edits (NULL before it is loaded). */
 const LsTta *ls_previews_page_get_tta (LsPreviewsPage *self);
 gboolean ls_previews_page_is_busy (LsPreviewsPage *self);
 const LsAugmentPipeline *ls_previews_page_get_pipeline (LsPreviewsPage *self);
-/* @pipeline in words: its steps that apply, with how often, or "No
- * augmentation" (the Train dialog shows it). */
-char *ls_previews_page_describe_pipeline (const LsAugmentPipeline *pipeline);
 /* Turns step @index on or off as its switch does. */
 void ls_previews_page_set_step_enabled (LsPreviewsPage *self,
                                         guint index,
