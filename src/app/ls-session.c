@@ -13,7 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "ls-session.h"
+#include "ls-session-private.h"
 #include "ls-texture.h"
 
 #include "dataset/import.h"
@@ -1587,4 +1587,25 @@ ls_create_demo_workspace_finish (GAsyncResult *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- for the session's companion files (ls-session-private.h) ---- */
+
+GTask *
+ls_session_task_new (gpointer source,
+                     GCancellable *cancellable,
+                     LsProgressShowFunc progress,
+                     gpointer progress_data,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data,
+                     LsProgressRelay **relay)
+{
+  return task_new (source, cancellable, progress, progress_data, callback, user_data, relay);
+}
+
+GMutex *
+ls_session_get_model_lock (LsSession *self)
+{
+  g_return_val_if_fail (LS_IS_SESSION (self), NULL);
+  return &self->model_lock;
 }

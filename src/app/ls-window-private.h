@@ -65,6 +65,9 @@ struct _LsWindow
   LsLabelBar *label_bar;
   GMenu *recent_section;
 
+  /* Borrowed references */
+  GtkWindow *train_dialog; /* the Train dialog while open (a weak pointer) */
+
   /* Owned references */
   GSettings *settings; /* NULL where the schema is not installed */
   LsSession *session;

@@ -144,6 +144,8 @@ colormap_cb (GtkDropDown *dropdown,
   if (i >= G_N_ELEMENTS (colormap_names) || !ls_colormap_from_string (colormap_names[i], &map))
     return;
   ls_viewer_set_colormap (self->viewer, map);
+  ls_retrain_page_set_overlay_look (self->retrain_page, map,
+                                    ls_viewer_get_overlay_opacity (self->viewer));
   if (self->settings != NULL && !self->updating_controls)
     g_settings_set_string (self->settings, "colormap", colormap_names[i]);
 }
@@ -155,6 +157,7 @@ opacity_cb (GtkAdjustment *adjustment,
   double v = gtk_adjustment_get_value (adjustment);
 
   ls_viewer_set_overlay_opacity (self->viewer, v);
+  ls_retrain_page_set_overlay_look (self->retrain_page, ls_viewer_get_colormap (self->viewer), v);
   if (self->settings != NULL && !self->updating_controls)
     g_settings_set_double (self->settings, "overlay-opacity", v);
 }
@@ -1228,6 +1231,14 @@ ls_window_dispose (GObject *object)
   LsWindow *self = LS_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->train_dialog != NULL)
+    {
+      GtkWindow *dialog = self->train_dialog;
+
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->train_dialog);
+      self->train_dialog = NULL;
+      gtk_window_destroy (dialog);
+    }
   if (self->list != NULL)
     g_signal_handlers_disconnect_by_data (self->list, self);
   if (self->gallery != NULL)

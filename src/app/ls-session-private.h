@@ -1,0 +1,25 @@
+/* ls-session-private.h — what the session's companion files
+ * (ls-session-train.c) share with ls-session.c
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ls-session.h"
+
+G_BEGIN_DECLS
+
+/* A GTask on @source whose progress relay (when @progress is not NULL;
+ * *@relay gets it) is freed on the main thread before @callback runs. */
+GTask *ls_session_task_new (gpointer source,
+                            GCancellable *cancellable,
+                            LsProgressShowFunc progress,
+                            gpointer progress_data,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data,
+                            LsProgressRelay **relay);
+/* The lock a worker holds while it runs the session's model. */
+GMutex *ls_session_get_model_lock (LsSession *self);
+
+G_END_DECLS
