@@ -184,6 +184,33 @@ button_sensitive (const char *action)
   return gtk_widget_is_sensitive (button) && gtk_widget_is_visible (button);
 }
 
+/* Every chart under @widget has an accessible name (a screen reader says
+ * what it shows). */
+static guint
+count_unnamed_charts (GtkWidget *widget,
+                      guint *n_charts)
+{
+  guint n = 0;
+
+  if (GTK_IS_DRAWING_AREA (widget) && gtk_widget_get_visible (widget))
+    {
+      (*n_charts)++;
+      return gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL) ? 0 : 1;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += count_unnamed_charts (c, n_charts);
+  return n;
+}
+
+static void
+check_chart_names (GtkWidget *widget)
+{
+  guint n_charts = 0;
+
+  g_assert_cmpuint (count_unnamed_charts (widget, &n_charts), ==, 0);
+  g_assert_cmpuint (n_charts, >=, 3);
+}
+
 /* Scrolls the page's scrolled window to @fraction of its height. */
 static void
 scroll_page (GtkWidget *page,
@@ -200,12 +227,15 @@ scroll_page (GtkWidget *page,
       break;
     }
   g_assert_nonnull (scroller);
-  ls_gui_test_wait_frames (page, 3);
-  {
-    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  /* Twice: the first scroll lays out what comes into view, which may grow
+   * the page. */
+  for (int i = 0; i < 2; i++)
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
 
-    gtk_adjustment_set_value (adj, fraction * (gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj)));
-  }
+      ls_gui_test_wait_frames (page, 5);
+      gtk_adjustment_set_value (adj, fraction * (gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj)));
+    }
 }
 
 static const LsHistoryEntry *
@@ -429,6 +459,8 @@ test_monitoring (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (
                        GTK_STACK (find_child (GTK_WIDGET (w->monitor_page), GTK_TYPE_STACK))),
                    ==, "report");
+  /* Each chart has a name a screen reader says. */
+  check_chart_names (GTK_WIDGET (w->monitor_page));
   render ("monitoring");
   scroll_page (GTK_WIDGET (w->monitor_page), 1.0);
   render ("monitoring-charts");
@@ -516,9 +548,14 @@ test_child (void)
   g_assert_nonnull (d->curves);
   g_assert_cmpint (d->curves->curves.n_epochs, ==, 1);
   g_assert_nonnull (d->charts);
+  ls_gui_test_check_accessible_names (GTK_WIDGET (w->history_page), "history page");
   render ("child");
   scroll_page (GTK_WIDGET (w->history_page), 0.55);
   render ("child-charts");
+  /* The charts follow the dark style. */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  render ("child-charts-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   scroll_page (GTK_WIDGET (w->history_page), 1.0);
   render ("child-log");
   scroll_page (GTK_WIDGET (w->history_page), 0.0);
@@ -611,7 +648,8 @@ test_actions (void)
   g_assert_true (button_sensitive ("history.delete"));
   gtk_widget_activate_action (GTK_WIDGET (w->history_page), "history.delete", NULL);
   ls_gui_test_wait_for (dialog_shown, NULL, 10, "the confirmation");
-  render ("delete-dialog");
+  ls_gui_test_wait_frames (GTK_WIDGET (find_dialog ()), 20);
+  g_free (ls_gui_test_save_window_png (GTK_WINDOW (find_dialog ()), "app-history-delete-dialog.png"));
   adw_message_dialog_response (find_dialog (), "delete");
   {
     gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -686,6 +724,7 @@ test_drift (void)
   g_assert_true (gtk_info_bar_get_revealed (w->drift_bar));
   g_test_message ("drift bar: %s", gtk_label_get_label (w->drift_label));
   g_assert_nonnull (strstr (gtk_label_get_label (w->drift_label), "bound"));
+  ls_gui_test_check_accessible_names (GTK_WIDGET (w), "window with the drift bar");
   render ("drift-bar");
 
   /* Its button opens the monitoring page. */
