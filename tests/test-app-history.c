@@ -489,6 +489,21 @@ child_listed (gpointer data)
   return e != NULL && history_idle (NULL);
 }
 
+static gboolean
+cancelled_run_listed (gpointer data)
+{
+  GPtrArray *entries = ls_history_page_get_entries (fx.window->history_page);
+
+  for (guint i = 0; entries != NULL && history_idle (NULL) && i < entries->len; i++)
+    {
+      const LsHistoryEntry *e = entries->pdata[i];
+
+      if (e->model_id == NULL && e->status == LS_HISTORY_RUN_CANCELLED)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_child (void)
 {
@@ -516,6 +531,12 @@ test_child (void)
   show_page ("retrain");
   ls_gui_test_wait_for (retrain_counted, NULL, 60, "corrections to train on");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_child (page, GTK_TYPE_SPIN_BUTTON)), 1);
+  /* Retrain, then Cancel: a run without a model, listed as cancelled. */
+  gtk_widget_activate_action (page, "retrain.start", NULL);
+  g_assert_true (ls_retrain_page_is_busy (w->retrain_page));
+  gtk_widget_activate_action (page, "retrain.cancel", NULL);
+  ls_gui_test_wait_for (retrain_done, NULL, 120, "the cancelled retraining");
+  ls_gui_test_wait_for (cancelled_run_listed, NULL, 30, "the cancelled run in the history");
   gtk_widget_activate_action (page, "retrain.start", NULL);
   ls_gui_test_wait_for (retrain_done, NULL, 300, "the retraining");
   r = ls_retrain_page_get_result (w->retrain_page);

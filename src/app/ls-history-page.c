@@ -142,7 +142,12 @@ status_text (LsHistoryPage *self,
     case LS_HISTORY_RUN_CANCELLED:
       return _ ("Cancelled");
     default:
-      g_assert_not_reached ();
+      /* A run's status this page does not know by name ("interrupted",
+       * marked when the workspace opens): the library's word. */
+      *css = "warning";
+      return g_str_equal (ls_history_status_to_string (e->status), "interrupted")
+                 ? _ ("Interrupted")
+                 : ls_history_status_to_string (e->status);
     }
 }
 
@@ -374,7 +379,7 @@ status_detail (LsHistoryPage *self,
     case LS_HISTORY_RUN_CANCELLED:
       return g_strdup (_ ("A training run cancelled by the user: it made no model"));
     default:
-      g_assert_not_reached ();
+      return g_strdup_printf (_ ("A training run that made no model (%s)"), ls_history_status_to_string (e->status));
     }
 }
 
