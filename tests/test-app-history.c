@@ -465,6 +465,24 @@ test_monitoring (void)
   scroll_page (GTK_WIDGET (w->monitor_page), 1.0);
   render ("monitoring-charts");
   scroll_page (GTK_WIDGET (w->monitor_page), 0.0);
+
+  /* The last 24 hours in bins of a day (automatic bins over these minutes
+   * are hours), as the rows choose. */
+  {
+    AdwComboRow *period = ADW_COMBO_ROW (find_child (GTK_WIDGET (w->monitor_page), ADW_TYPE_COMBO_ROW));
+    AdwComboRow *bins = ADW_COMBO_ROW (
+        find_child (gtk_widget_get_next_sibling (GTK_WIDGET (period)), ADW_TYPE_COMBO_ROW));
+
+    adw_combo_row_set_selected (period, 1);
+    adw_combo_row_set_selected (bins, 2);
+    ls_gui_test_wait_for (monitor_idle, NULL, 30, "the report of the last day");
+    r = ls_monitor_page_get_report (w->monitor_page);
+    g_assert_cmpint (r->bin_seconds, ==, LS_MONITOR_BIN_DAY);
+    g_assert_cmpuint (r->total.n_predictions, >=, 47);
+    adw_combo_row_set_selected (period, 0);
+    adw_combo_row_set_selected (bins, 0);
+    ls_gui_test_wait_for (monitor_idle, NULL, 30, "the report of all time");
+  }
 }
 
 /* ---- Retrain (one epoch): the child listed under its parent ---- */
