@@ -237,6 +237,73 @@ ls_gui_test_wait_frames (GtkWidget *widget,
   g_signal_handler_disconnect (clock, id);
 }
 
+/* ---- accessibility ---- */
+
+static gboolean
+has_text_child (GtkWidget *widget)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_LABEL (c) && *gtk_label_get_label (GTK_LABEL (c)) != '\0')
+        return TRUE;
+      if (has_text_child (c))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+interactive (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget) || GTK_IS_DROP_DOWN (widget) ||
+         GTK_IS_RANGE (widget) || GTK_IS_SPIN_BUTTON (widget) || GTK_IS_SWITCH (widget) || GTK_IS_ENTRY (widget) ||
+         GTK_IS_SEARCH_ENTRY (widget) || GTK_IS_CHECK_BUTTON (widget);
+}
+
+static void
+walk_names (GtkWidget *widget,
+            GPtrArray *unnamed,
+            guint *n_checked)
+{
+  if (!gtk_widget_get_visible (widget))
+    return;
+  if (interactive (widget))
+    {
+      GtkAccessible *a = GTK_ACCESSIBLE (widget);
+      gboolean named = gtk_test_accessible_has_property (a, GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+                       gtk_test_accessible_has_relation (a, GTK_ACCESSIBLE_RELATION_LABELLED_BY) ||
+                       has_text_child (widget);
+
+      (*n_checked)++;
+      if (!named)
+        g_ptr_array_add (unnamed,
+                         g_strdup_printf ("%s (%s)", G_OBJECT_TYPE_NAME (widget), gtk_widget_get_name (widget)));
+      /* A composite control's own parts are its business. */
+      return;
+    }
+  /* Window controls are named by GTK; scroll bars are not controls a
+   * person names. */
+  if (GTK_IS_WINDOW_CONTROLS (widget) || GTK_IS_SCROLLBAR (widget))
+    return;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    walk_names (c, unnamed, n_checked);
+}
+
+void
+ls_gui_test_check_accessible_names (GtkWidget *root,
+                                    const char *what)
+{
+  g_autoptr (GPtrArray) unnamed = g_ptr_array_new_with_free_func (g_free);
+  guint n = 0;
+
+  walk_names (root, unnamed, &n);
+  g_test_message ("%s: %u interactive widgets checked", what, n);
+  for (guint i = 0; i < unnamed->len; i++)
+    g_test_message ("no accessible name: %s", (char *) unnamed->pdata[i]);
+  g_assert_cmpuint (n, >=, 3);
+  g_assert_cmpuint (unnamed->len, ==, 0);
+}
+
 /* ---- a big workspace ---- */
 
 #define PHANTOM_MODEL "phantom-test"

@@ -45,6 +45,15 @@ void ls_gui_test_wait_for (LsGuiTestCondition condition,
 void ls_gui_test_wait_frames (GtkWidget *widget,
                               guint n_frames);
 
+/* ---- accessibility ---- */
+
+/* Fails the test when a visible interactive widget under @root (a button,
+ * a drop-down, a range, an entry, a switch…) has no accessible name: no
+ * label property, no labelled-by relation, no text of its own; @what names
+ * @root in the messages. At least three widgets must be checked. */
+void ls_gui_test_check_accessible_names (GtkWidget *root,
+                                         const char *what);
+
 /* ---- a big workspace ---- */
 
 /* The path of a workspace of @n_images phantoms, made once and kept in

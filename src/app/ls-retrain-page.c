@@ -156,6 +156,7 @@ G_DEFINE_FINAL_TYPE (LsRetrainPage, ls_retrain_page, GTK_TYPE_WIDGET)
 enum
 {
   MODEL_CHANGED,
+  MODELS_CHANGED,
   N_SIGNALS
 };
 
@@ -627,6 +628,8 @@ retrain_cb (GObject *source,
   LsSessionRetrain *r = ls_session_retrain_finish (LS_SESSION (source), result, &error);
 
   self->busy = FALSE;
+  /* A run ended: a child (not active yet), or a run without a model. */
+  g_signal_emit (self, signals[MODELS_CHANGED], 0);
   if (r == NULL)
     {
       run_done (self, error);
@@ -721,6 +724,7 @@ resolve_cb (GObject *source,
       return;
     }
   clear_result (self);
+  g_signal_emit (self, signals[MODELS_CHANGED], 0);
   if (accepted)
     g_signal_emit (self, signals[MODEL_CHANGED], 0);
   show_idle (self, NULL);
@@ -804,6 +808,8 @@ ls_retrain_page_class_init (LsRetrainPageClass *klass)
 
   signals[MODEL_CHANGED] = g_signal_new ("model-changed", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[MODELS_CHANGED] = g_signal_new ("models-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/ls-retrain-page.ui");

@@ -24,6 +24,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (LsRetrainPage, ls_retrain_page, LS, RETRAIN_PAGE, GtkWidget)
 
+/* Signals: "model-changed": a child was accepted (it is active now);
+ * "models-changed": the workspace's models or runs changed (a run ended,
+ * a child was accepted or discarded). */
+
 GtkWidget *ls_retrain_page_new (void);
 void ls_retrain_page_set_session (LsRetrainPage *self,
                                   LsSession *session);

@@ -467,4 +467,8 @@ ls_window_class_install_actions (GtkWidgetClass *widget_class)
                                        "previews");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s",
                                        "retrain");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-page", "s",
+                                       "history");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-page", "s",
+                                       "monitoring");
 }

@@ -10,8 +10,10 @@
 
 #include "ls-diagnosis-panel.h"
 #include "ls-gallery.h"
+#include "ls-history-page.h"
 #include "ls-image-list.h"
 #include "ls-label-bar.h"
+#include "ls-monitor-page.h"
 #include "ls-previews-page.h"
 #include "ls-retrain-page.h"
 #include "ls-session.h"
@@ -33,6 +35,8 @@ struct _LsWindow
   GtkLabel *synthetic_label;
   GtkInfoBar *notice_bar;
   GtkLabel *notice_label;
+  GtkInfoBar *drift_bar;
+  GtkLabel *drift_label;
   GtkStack *main_stack;
   AdwStatusPage *welcome_page;
   AdwStatusPage *progress_page;
@@ -61,6 +65,8 @@ struct _LsWindow
   LsPreviewsPage *previews_page;
   LsRetrainPage *retrain_page;
   AdwViewStackPage *retrain_stack_page;
+  LsHistoryPage *history_page;
+  LsMonitorPage *monitor_page;
   LsDiagnosisPanel *diagnosis_panel;
   LsLabelBar *label_bar;
   GMenu *recent_section;
@@ -91,9 +97,21 @@ struct _LsWindow
   gint64 request_time;
   double probabilities_ms;
   double overlay_ms;
+  /* The drift check (the info bar): at most one in flight, and one again
+   * a second after the last logged diagnosis of a burst. */
+  guint drift_timeout;
+  gboolean drift_in_flight;
+  gboolean drift_again;
+  gboolean drift_dismissed; /* closed by the user until drift is gone */
+  LsMonitorDriftState drift_state;
+  guint drift_checks; /* finished, for tests */
 };
 
 /* ls-window.c */
+/* For tests: the last drift verdict of the info bar's check, and how many
+ * checks finished (@n_checks may be NULL). */
+LsMonitorDriftState ls_window_get_drift_state (LsWindow *self,
+                                               guint *n_checks);
 void ls_window_show_toast (LsWindow *self,
                            const char *text);
 void ls_window_show_notice (LsWindow *self,

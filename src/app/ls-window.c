@@ -75,6 +75,108 @@ notice_response_cb (GtkInfoBar *bar,
   gtk_info_bar_set_revealed (bar, FALSE);
 }
 
+/* ---- drift: the info bar ---- */
+
+static void drift_check (LsWindow *self);
+
+static void
+drift_cb (GObject *source,
+          GAsyncResult *result,
+          gpointer user_data)
+{
+  g_autoptr (LsWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsSessionMonitor) m = ls_session_monitor_finish (LS_SESSION (source), result, &error);
+
+  self->drift_in_flight = FALSE;
+  if (m == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("drift check: %s", error->message);
+    }
+  else if (LS_SESSION (source) == self->session)
+    {
+      self->drift_checks++;
+      self->drift_state = m->report->drift.state;
+      if (self->drift_state == LS_MONITOR_DRIFT_DETECTED)
+        {
+          g_autofree char *text = ls_monitor_drift_text (&m->report->drift);
+
+          gtk_label_set_label (self->drift_label, text);
+          gtk_info_bar_set_revealed (self->drift_bar, !self->drift_dismissed);
+        }
+      else
+        {
+          self->drift_dismissed = FALSE;
+          gtk_info_bar_set_revealed (self->drift_bar, FALSE);
+        }
+    }
+  if (self->drift_again && self->session != NULL)
+    {
+      self->drift_again = FALSE;
+      drift_check (self);
+    }
+}
+
+/* Computes the monitor's drift verdict in a worker, or once more after the
+ * one in flight. */
+static void
+drift_check (LsWindow *self)
+{
+  if (self->session == NULL)
+    return;
+  if (self->drift_in_flight)
+    {
+      self->drift_again = TRUE;
+      return;
+    }
+  self->drift_in_flight = TRUE;
+  ls_session_monitor_async (self->session, NULL, self->cancellable, drift_cb, g_object_ref (self));
+}
+
+static gboolean
+drift_timeout_cb (gpointer data)
+{
+  LsWindow *self = data;
+
+  self->drift_timeout = 0;
+  drift_check (self);
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "monitoring") == 0)
+    ls_monitor_page_refresh (self->monitor_page);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a logged prediction: one check within two seconds, however many
+ * predictions come meanwhile (a labeller goes through one a second). */
+static void
+drift_schedule (LsWindow *self)
+{
+  if (self->drift_timeout == 0)
+    self->drift_timeout = g_timeout_add (2000, drift_timeout_cb, self);
+}
+
+static void
+drift_response_cb (GtkInfoBar *bar,
+                   int response,
+                   LsWindow *self)
+{
+  if (response == GTK_RESPONSE_CLOSE)
+    {
+      self->drift_dismissed = TRUE;
+      gtk_info_bar_set_revealed (bar, FALSE);
+    }
+}
+
+LsMonitorDriftState
+ls_window_get_drift_state (LsWindow *self,
+                           guint *n_checks)
+{
+  g_return_val_if_fail (LS_IS_WINDOW (self), LS_MONITOR_DRIFT_TOO_FEW);
+  if (n_checks != NULL)
+    *n_checks = self->drift_checks;
+  return self->drift_state;
+}
+
 /* ---- the viewer's controls ---- */
 
 void
@@ -436,6 +538,8 @@ diagnose_cb (GObject *source,
 
       ls_window_show_notice (self, GTK_MESSAGE_ERROR, text);
     }
+  if (d->log_id > 0)
+    drift_schedule (self);
   if (d->log_id > 0 && self->list != NULL && self->current_sha256 != NULL)
     ls_image_list_reload_item (self->list, self->current_sha256);
   ls_window_update_actions (self);
@@ -940,6 +1044,12 @@ set_session (LsWindow *self,
   ls_diagnosis_panel_set_model (self->diagnosis_panel, choice);
   ls_previews_page_set_session (self->previews_page, session);
   ls_retrain_page_set_session (self->retrain_page, session);
+  ls_history_page_set_session (self->history_page, session);
+  ls_monitor_page_set_session (self->monitor_page, session);
+  self->drift_state = LS_MONITOR_DRIFT_TOO_FEW;
+  self->drift_dismissed = FALSE;
+  gtk_info_bar_set_revealed (self->drift_bar, FALSE);
+  drift_check (self);
   fill_class_dropdown (self);
   fill_filter_dropdown (self);
   ls_label_bar_set_classes (self->label_bar, ls_session_get_classes (session));
@@ -1152,6 +1262,37 @@ model_changed_cb (LsWindow *self)
   ls_window_show_toast (self, _ ("The new model is active"));
 }
 
+/* Make Active on the history page: the workspace again, with that model. */
+static void
+history_model_changed_cb (LsWindow *self,
+                          const char *id)
+{
+  g_autofree char *text = g_strdup_printf (_ ("Model %s is active"), id);
+
+  if (self->session != NULL)
+    ls_window_open_workspace (self, ls_session_get_path (self->session), FALSE);
+  ls_window_show_toast (self, text);
+}
+
+/* A retraining ended, or its child was accepted or discarded. */
+static void
+retrain_models_changed_cb (LsWindow *self)
+{
+  ls_history_page_set_run_in_progress (self->history_page, ls_retrain_page_is_busy (self->retrain_page));
+  ls_history_page_refresh (self->history_page);
+}
+
+static void
+visible_page_cb (LsWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (g_strcmp0 (name, "history") == 0)
+    retrain_models_changed_cb (self);
+  else if (g_strcmp0 (name, "monitoring") == 0)
+    ls_monitor_page_refresh (self->monitor_page);
+}
+
 /* Arrow keys over the viewer move through the gallery (in the gallery the
  * grid moves itself). */
 static gboolean
@@ -1239,6 +1380,7 @@ ls_window_dispose (GObject *object)
       self->train_dialog = NULL;
       gtk_window_destroy (dialog);
     }
+  g_clear_handle_id (&self->drift_timeout, g_source_remove);
   if (self->list != NULL)
     g_signal_handlers_disconnect_by_data (self->list, self);
   if (self->gallery != NULL)
@@ -1283,6 +1425,8 @@ ls_window_class_init (LsWindowClass *klass)
   g_type_ensure (LS_TYPE_DIAGNOSIS_PANEL);
   g_type_ensure (LS_TYPE_LABEL_BAR);
   g_type_ensure (LS_TYPE_RETRAIN_PAGE);
+  g_type_ensure (LS_TYPE_HISTORY_PAGE);
+  g_type_ensure (LS_TYPE_MONITOR_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
@@ -1293,6 +1437,8 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, drift_bar);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, drift_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, progress_page);
@@ -1318,6 +1464,8 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, previews_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, retrain_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, retrain_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, history_page);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, monitor_page);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, diagnosis_panel);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, label_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, recent_section);
@@ -1361,6 +1509,7 @@ ls_window_init (LsWindow *self)
   g_signal_connect_swapped (self->main_stack, "notify::visible-child-name",
                             G_CALLBACK (main_page_cb), self);
   main_page_cb (self);
+  g_signal_connect (self->drift_bar, "response", G_CALLBACK (drift_response_cb), self);
 
   set_strings (self->method_dropdown, methods);
   set_strings (self->colormap_dropdown, colormaps);
@@ -1378,6 +1527,9 @@ ls_window_init (LsWindow *self)
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_cb), self);
   g_signal_connect (self->gallery, "notify::selected-sha256", G_CALLBACK (selected_cb), self);
   g_signal_connect_swapped (self->retrain_page, "model-changed", G_CALLBACK (model_changed_cb), self);
+  g_signal_connect_swapped (self->retrain_page, "models-changed", G_CALLBACK (retrain_models_changed_cb), self);
+  g_signal_connect_swapped (self->history_page, "model-changed", G_CALLBACK (history_model_changed_cb), self);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
   g_signal_connect (self->viewer, "notify::zoom", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::best-fit", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::busy", G_CALLBACK (viewer_zoom_cb), self);

@@ -69,6 +69,21 @@ ls_metrics_json_number (const char *metrics_json,
     }
 }
 
+LsMetrics *
+ls_metrics_from_model_json (const char *metrics_json)
+{
+  g_autoptr (JsonNode) root = metrics_json != NULL ? json_from_string (metrics_json, NULL) : NULL;
+  JsonObject *o;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  o = json_node_get_object (root);
+  if (!json_object_has_member (o, "confusion_matrix") && json_object_has_member (o, "test") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "test")))
+    return ls_metrics_from_json_node (json_object_get_member (o, "test"), NULL);
+  return ls_metrics_from_json_node (root, NULL);
+}
+
 char *
 ls_model_class_list (const LsModel *model)
 {

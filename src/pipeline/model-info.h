@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "engine/saliency.h"
+#include "pipeline/metrics.h"
 #include "pipeline/model-source.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,11 @@ const char *ls_saliency_method_title (LsSaliencyMethod method);
  * when the text, the member or a numeric value is missing. */
 double ls_metrics_json_number (const char *metrics_json,
                                const char *name);
+
+/* The full metrics (confusion matrix, reliability bins) of a model's
+ * metrics JSON: the top level, else its "test" object as training cards
+ * keep it; NULL when the text is missing or is not metrics. */
+LsMetrics *ls_metrics_from_model_json (const char *metrics_json);
 
 /* "normal, pneumonia, covid" */
 char *ls_model_class_list (const LsModel *model);

@@ -13,6 +13,7 @@
 
 #include "dataset/split.h"
 #include "pipeline/json-text.h"
+#include "pipeline/model-info.h"
 
 G_DEFINE_QUARK (ls - monitor - error - quark, ls_monitor_error)
 
@@ -322,22 +323,6 @@ read_labels (LsStore *store,
   return TRUE;
 }
 
-static LsMetrics *
-card_metrics (const char *text)
-{
-  g_autoptr (JsonNode) root = text != NULL ? json_from_string (text, NULL) : NULL;
-  JsonObject *o;
-
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  o = json_node_get_object (root);
-  /* Top level, or under "test" as train cards keep it. */
-  if (!json_object_has_member (o, "confusion_matrix") && json_object_has_member (o, "test") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "test")))
-    return ls_metrics_from_json_node (json_object_get_member (o, "test"), NULL);
-  return ls_metrics_from_json_node (root, NULL);
-}
-
 static void
 drift_verdict (LsMonitorReport *report,
                const LsMonitorOptions *o,
@@ -460,7 +445,7 @@ ls_monitor_compute (LsStore *store,
   if (active != NULL)
     {
       report->active_model_id = g_strdup (active->id);
-      report->active_metrics = card_metrics (active->metrics_json);
+      report->active_metrics = ls_metrics_from_model_json (active->metrics_json);
     }
 
   predictions = ls_store_list_predictions (store, o.model_id, NULL, error);
