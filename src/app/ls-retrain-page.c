@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-retrain-page.h"
 
 #include "pipeline/charts.h"
@@ -37,6 +38,7 @@ struct _LsRetrainPage
   GtkFlowBox *flips_box;
 
   /* Owned */
+  GSettings *settings; /* NULL where the schema is not installed */
   LsSession *session;
   GCancellable *cancellable;
   LsSessionCorrections *corrections;
@@ -448,6 +450,7 @@ ls_retrain_page_finalize (GObject *object)
   g_clear_pointer (&self->before, ls_metric_charts_free);
   g_clear_pointer (&self->after, ls_metric_charts_free);
   g_array_unref (self->epochs);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (ls_retrain_page_parent_class)->finalize (object);
 }
 
@@ -491,6 +494,10 @@ ls_retrain_page_init (LsRetrainPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->epochs = g_array_new (FALSE, TRUE, sizeof (LsTrainEpoch));
+  /* The epochs are the "finetune-epochs" setting (also in Preferences). */
+  self->settings = ls_application_settings_new ();
+  if (self->settings != NULL)
+    g_settings_bind (self->settings, "finetune-epochs", self->epochs_spin, "value", G_SETTINGS_BIND_DEFAULT);
   gtk_drawing_area_set_draw_func (self->curves_area, curves_draw, self, NULL);
   gtk_drawing_area_set_draw_func (self->confusion_before, confusion_draw, &self->before, NULL);
   gtk_drawing_area_set_draw_func (self->confusion_after, confusion_draw, &self->after, NULL);

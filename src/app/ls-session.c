@@ -21,8 +21,11 @@
 #include "dataset/split.h"
 #include "dataset/store.h"
 #include "dataset/thumbnail.h"
+#include "engine/blas.h"
 #include "imaging/decode.h"
+#include "pipeline/info.h"
 #include "pipeline/model-info.h"
+#include "pipeline/params.h"
 #include "pipeline/registry.h"
 #include "pipeline/workspace-paths.h"
 
@@ -42,6 +45,7 @@ struct _LsSession
   gboolean synthetic;
   /* The model's net is used by one worker at a time. */
   GMutex model_lock;
+  int threads; /* engine threads (0: one a core); atomic, workers read it */
 };
 
 G_DEFINE_FINAL_TYPE (LsSession, ls_session, G_TYPE_OBJECT)
@@ -244,6 +248,21 @@ ls_session_open_finish (GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+void
+ls_session_set_threads (LsSession *self,
+                        int threads)
+{
+  g_return_if_fail (LS_IS_SESSION (self));
+  g_atomic_int_set (&self->threads, MAX (threads, 0));
+}
+
+int
+ls_session_get_threads (LsSession *self)
+{
+  g_return_val_if_fail (LS_IS_SESSION (self), 0);
+  return g_atomic_int_get (&self->threads);
+}
+
 const char *
 ls_session_get_path (LsSession *self)
 {
@@ -397,6 +416,20 @@ spread_values (LsImage *image)
   g_clear_pointer (&f->values, g_aligned_free);
 }
 
+/* The engine's threads for a prediction (the model lock held): the model's
+ * net runs on one thread and its matrix products on OpenBLAS's, whose count
+ * is the process's. */
+static void
+use_threads (LsSession *self)
+{
+  int threads = g_atomic_int_get (&self->threads);
+
+  if (threads <= 0)
+    threads = ls_default_threads ();
+  if (ls_engine_blas_get_threads () != threads)
+    ls_engine_blas_set_threads (threads);
+}
+
 static void
 diagnose_worker (GTask *task,
                  gpointer source,
@@ -445,6 +478,7 @@ diagnose_worker (GTask *task,
       d->options.early_data = task;
     }
   g_mutex_lock (&self->model_lock);
+  use_threads (self);
   diagnosis = ls_pipeline_diagnose_file (self->choice, self->read_only ? NULL : store, path,
                                          &d->options, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
@@ -830,6 +864,7 @@ tta_worker (GTask *task,
       return;
     }
   g_mutex_lock (&self->model_lock);
+  use_threads (self);
   tta = ls_pipeline_tta (self->choice->model, image, pipeline, d->n, d->seed, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
   if (tta == NULL)
@@ -1228,7 +1263,7 @@ retrain_worker (GTask *task,
   ls_workspace_finetune_options_init (&options);
   if (d->epochs > 0)
     options.finetune.epochs = d->epochs;
-  options.finetune.threads = 0; /* the cores */
+  options.finetune.threads = g_atomic_int_get (&self->threads); /* 0: the cores */
   r->finetune = ls_workspace_finetune (store, &options, progress, progress_data, epoch_from_worker,
                                        d, cancellable, &error);
   if (r->finetune == NULL)
@@ -1520,4 +1555,40 @@ ls_create_demo_workspace_finish (GAsyncResult *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- the facts for a bug report ---- */
+
+static void
+info_worker (GTask *task,
+             gpointer source,
+             gpointer task_data,
+             GCancellable *cancellable)
+{
+  const char *workspace = task_data;
+  g_autoptr (JsonNode) info = ls_pipeline_info (workspace, workspace != NULL ? LS_WORKSPACE_ORIGIN_APP
+                                                                             : LS_WORKSPACE_ORIGIN_NONE);
+
+  g_task_return_pointer (task, ls_pipeline_info_to_text (info), g_free);
+}
+
+void
+ls_info_text_async (const char *workspace,
+                    GCancellable *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer user_data)
+{
+  g_autoptr (GTask) task = task_new (NULL, cancellable, NULL, NULL, callback, user_data, NULL);
+
+  g_task_set_source_tag (task, ls_info_text_async);
+  g_task_set_task_data (task, g_strdup (workspace), g_free);
+  g_task_run_in_thread (task, info_worker);
+}
+
+char *
+ls_info_text_finish (GAsyncResult *result,
+                     GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -58,6 +58,7 @@ typedef struct
   gboolean saliency; /* compute a map */
   LsSaliencyMethod method;
   int target_class; /* −1: the predicted class */
+  int n_samples;    /* SmoothGrad's noisy copies (0: the default, 16) */
 } LsPredictOptions;
 
 typedef struct
