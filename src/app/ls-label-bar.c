@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-label-bar.h"
 
 #include "report/report.h"
@@ -100,7 +101,7 @@ ls_label_bar_set_classes (LsLabelBar *self,
     gtk_flow_box_remove (self->class_buttons, child);
   for (guint k = 0; classes != NULL && classes[k] != NULL; k++)
     {
-      const char *name = ls_report_class_display_name (classes[k]);
+      const char *name = ls_application_class_name (classes[k]);
       g_autofree char *text = k < 9 ? g_strdup_printf ("%u  %s", k + 1, name) : g_strdup (name);
       g_autofree char *tip = k < 9 ? g_strdup_printf (_ ("Label %s (%u)"), name, k + 1)
                                    : g_strdup_printf (_ ("Label %s"), name);
@@ -153,8 +154,8 @@ event_text (const LsLabelEvent *e)
 {
   g_autoptr (GDateTime) t = g_date_time_new_from_unix_local (e->time / G_USEC_PER_SEC);
   g_autofree char *when = g_date_time_format (t, "%Y-%m-%d %H:%M");
-  const char *old_label = e->old_label ? ls_report_class_display_name (e->old_label) : _ ("unlabelled");
-  const char *new_label = e->new_label ? ls_report_class_display_name (e->new_label) : _ ("unlabelled");
+  const char *old_label = e->old_label ? ls_application_class_name (e->old_label) : _ ("unlabelled");
+  const char *new_label = e->new_label ? ls_application_class_name (e->new_label) : _ ("unlabelled");
   const char *kind = e->kind == LS_LABEL_KIND_UNDO   ? _ (", undo")
                      : e->kind == LS_LABEL_KIND_REDO ? _ (", redo")
                                                      : "";
@@ -203,7 +204,7 @@ ls_label_bar_set_history (LsLabelBar *self,
 
       if (self->shown_label != NULL)
         /* Translators: the committed label, "Pneumonia, saved" */
-        text = g_strdup_printf (_ ("%s, saved"), ls_report_class_display_name (self->shown_label));
+        text = g_strdup_printf (_ ("%s, saved"), ls_application_class_name (self->shown_label));
       else
         text = g_strdup (_ ("unlabelled"));
       gtk_label_set_label (self->status_label, text);
@@ -218,7 +219,7 @@ ls_label_bar_set_saving (LsLabelBar *self,
 
   g_return_if_fail (LS_IS_LABEL_BAR (self));
 
-  text = g_strdup_printf (_ ("%s, saving…"), label ? ls_report_class_display_name (label) : _ ("unlabelled"));
+  text = g_strdup_printf (_ ("%s, saving…"), label ? ls_application_class_name (label) : _ ("unlabelled"));
   gtk_label_set_label (self->status_label, text);
 }
 

@@ -102,6 +102,29 @@ choice_set_mapping (const GValue *value,
   return g_variant_new_string (values[i]);
 }
 
+/* The rows' choices never cut short (the default factory ellipsizes the
+ * chosen one beside a long description): a plain label each. */
+static void
+choice_setup_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem *item,
+                 gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+choice_bind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem *item,
+                gpointer user_data)
+{
+  GtkStringObject *choice = gtk_list_item_get_item (item);
+
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (choice));
+}
+
 static void
 setup_choices (LsPreferencesWindow *self,
                AdwComboRow *row,
@@ -109,6 +132,11 @@ setup_choices (LsPreferencesWindow *self,
 {
   g_autoptr (GtkStringList) list = gtk_string_list_new (NULL);
 
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (choice_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (choice_bind_cb), NULL);
+  adw_combo_row_set_factory (row, factory);
   for (guint i = 0; choices->names[i] != NULL; i++)
     gtk_string_list_append (list, _ (choices->names[i]));
   adw_combo_row_set_model (row, G_LIST_MODEL (list));

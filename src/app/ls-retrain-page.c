@@ -249,6 +249,16 @@ add_metric (GtkGrid *grid,
   add_row (grid, row, name, ta, tb);
 }
 
+/* The charts' class names (the report layer's, in English) as the app
+ * shows them. */
+static void
+translate_class_names (LsMetricCharts *charts,
+                       int n_classes)
+{
+  for (int k = 0; k < n_classes; k++)
+    charts->names[k] = ls_application_class_name (charts->names[k]);
+}
+
 static void
 show_result (LsRetrainPage *self)
 {
@@ -281,11 +291,13 @@ show_result (LsRetrainPage *self)
     {
       self->before = ls_metric_charts_new (r->test.before);
       self->before->confusion.title = _ ("Parent (test part)");
+      translate_class_names (self->before, r->test.before->n_classes);
     }
   if (r->test.after != NULL)
     {
       self->after = ls_metric_charts_new (r->test.after);
       self->after->confusion.title = _ ("New model (test part)");
+      translate_class_names (self->after, r->test.after->n_classes);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion_before));
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion_after));
@@ -305,8 +317,8 @@ show_result (LsRetrainPage *self)
                                 : NULL;
       char **classes = ft->result->model->classes;
       g_autofree char *text = g_strdup_printf ("%s\n%s → %s", self->result->flip_names[i],
-                                               ls_report_class_display_name (classes[f->pred_a]),
-                                               ls_report_class_display_name (classes[f->pred_b]));
+                                               ls_application_class_name (classes[f->pred_a]),
+                                               ls_application_class_name (classes[f->pred_b]));
       GtkWidget *label = gtk_label_new (text);
 
       if (texture != NULL)

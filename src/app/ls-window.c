@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-window-private.h"
 
 #include "pipeline/model-info.h"
@@ -182,7 +183,7 @@ fill_class_dropdown (LsWindow *self)
   gtk_string_list_append (list, _ ("Predicted class"));
   if (choice != NULL)
     for (int k = 0; k < choice->model->n_classes; k++)
-      gtk_string_list_append (list, ls_report_class_display_name (choice->model->classes[k]));
+      gtk_string_list_append (list, ls_application_class_name (choice->model->classes[k]));
   self->updating_controls = TRUE;
   gtk_drop_down_set_model (self->class_dropdown, G_LIST_MODEL (list));
   gtk_drop_down_set_selected (self->class_dropdown, 0);
@@ -201,7 +202,7 @@ fill_filter_dropdown (LsWindow *self)
     {
       /* Translators: a gallery filter, "Labelled Pneumonia" */
       g_autofree char *text = g_strdup_printf (_ ("Labelled %s"),
-                                               ls_report_class_display_name (classes[k]));
+                                               ls_application_class_name (classes[k]));
 
       gtk_string_list_append (list, text);
     }
@@ -725,7 +726,7 @@ label_cb (GObject *source,
           self->list && ls_image_list_lookup (self->list, e->sha256)
               ? ls_image_item_get_name (ls_image_list_lookup (self->list, e->sha256))
               : e->sha256,
-          e->new_label ? ls_report_class_display_name (e->new_label) : _ ("unlabelled"));
+          e->new_label ? ls_application_class_name (e->new_label) : _ ("unlabelled"));
 
       ls_window_show_toast (self, text);
       /* Show the image whose label changed. */
