@@ -267,7 +267,9 @@ show_result (LsRetrainPage *self)
   GtkWidget *child;
   g_autofree char *title = NULL, *flips = NULL;
 
-  title = g_strdup_printf (_ ("New model %.8s… from %.8s…, trained on %u corrected labels"),
+  title = g_strdup_printf (ngettext ("New model %.8s… from %.8s…, trained on %u corrected label",
+                                     "New model %.8s… from %.8s…, trained on %u corrected labels",
+                                     ft->n_corrected),
                            ft->model_id, ft->parent_id, ft->n_corrected);
   gtk_label_set_label (self->result_title, title);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->metrics_grid))) != NULL)
