@@ -925,6 +925,12 @@ test_preferences (void)
       gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
     }
   ls_gui_test_wait_for (diagnosed, NULL, 60, "an image");
+  /* Ctrl+comma opens it. */
+  {
+    g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fx.app), "app.preferences");
+
+    g_assert_true (g_strv_contains ((const char *const *) accels, "<Control>comma"));
+  }
   prefs = open_app_window ("preferences", LS_TYPE_PREFERENCES_WINDOW);
   g_assert_true (gtk_window_get_transient_for (prefs) == GTK_WINDOW (w));
   render_other (prefs, "preferences");

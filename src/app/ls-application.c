@@ -148,7 +148,6 @@ about_info_cb (GObject *source,
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", window,
                         "modal", TRUE,
-                        "application", self,
                         "application-name", _ ("Lungscope"),
                         "application-icon", APPLICATION_ID,
                         "developer-name", _ ("The Lungscope developers"),
@@ -163,6 +162,8 @@ about_info_cb (GObject *source,
                         "copyright", "© 2026 The Lungscope developers",
                         "debug-info", debug_info,
                         "debug-info-filename", "lungscope-debug-info.txt",
+                        /* last: the window is complete when the app adds it */
+                        "application", self,
                         NULL);
   gtk_window_present (GTK_WINDOW (about));
 }

@@ -418,14 +418,20 @@ spread_values (LsImage *image)
 
 /* The engine's threads for a prediction (the model lock held): the model's
  * net runs on one thread and its matrix products on OpenBLAS's, whose count
- * is the process's. */
+ * is the process's. 0 (the setting's default) is OpenBLAS's own default:
+ * $OPENBLAS_NUM_THREADS, else one a core. */
 static void
 use_threads (LsSession *self)
 {
   int threads = g_atomic_int_get (&self->threads);
 
   if (threads <= 0)
-    threads = ls_default_threads ();
+    {
+      const char *env = g_getenv ("OPENBLAS_NUM_THREADS");
+
+      threads = env != NULL && g_ascii_strtoll (env, NULL, 10) > 0 ? (int) g_ascii_strtoll (env, NULL, 10)
+                                                                   : ls_default_threads ();
+    }
   if (ls_engine_blas_get_threads () != threads)
     ls_engine_blas_set_threads (threads);
 }
