@@ -1,6 +1,6 @@
 /* test-app-danish.c — the app in Danish (LANGUAGE=da), under Xvfb: the first
- * start's demo workspace, an image diagnosed, the Retrain page and
- * Preferences; every text on screen that the catalog translates is shown
+ * start's demo workspace, an image diagnosed, the Retrain page,
+ * Preferences and About; every text on screen that the catalog translates is shown
  * translated (no English left), the class names are Danish, and no
  * translated text is cut short. Rendered to build/gui-renders/app-danish*.png.
  *
@@ -54,13 +54,31 @@ diagnosed (gpointer data)
          ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 && ls_viewer_get_image (w->viewer) != NULL;
 }
 
-static gboolean
-preferences_shown (gpointer data)
+static GtkWindow *
+app_window_of_type (GType type)
 {
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fx.app)); l != NULL; l = l->next)
-    if (LS_IS_PREFERENCES_WINDOW (l->data) && gtk_widget_get_mapped (l->data))
-      return TRUE;
-  return FALSE;
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+window_of_type_shown (gpointer data)
+{
+  GtkWindow *window = app_window_of_type ((GType) GPOINTER_TO_SIZE (data));
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+/* Activates app.@action and waits for the window of @type it opens. */
+static GtkWindow *
+open_app_window (const char *action,
+                 GType type)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (fx.app), action, NULL);
+  ls_gui_test_wait_for (window_of_type_shown, GSIZE_TO_POINTER (type), 10, action);
+  return app_window_of_type (type);
 }
 
 static void
@@ -241,7 +259,7 @@ test_window (void)
 static void
 test_preferences (void)
 {
-  GtkWindow *prefs = NULL;
+  GtkWindow *prefs;
   g_autofree char *all = NULL;
 
   if (fx.window == NULL)
@@ -249,16 +267,30 @@ test_preferences (void)
       g_test_skip ("the window case did not run");
       return;
     }
-  g_action_group_activate_action (G_ACTION_GROUP (fx.app), "preferences", NULL);
-  ls_gui_test_wait_for (preferences_shown, NULL, 10, "Preferences");
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fx.app)); l != NULL; l = l->next)
-    if (LS_IS_PREFERENCES_WINDOW (l->data))
-      prefs = l->data;
+  prefs = open_app_window ("preferences", LS_TYPE_PREFERENCES_WINDOW);
   render (prefs, "preferences");
   all = check_danish (GTK_WIDGET (prefs), "preferences");
   assert_shown (all, "Indstillinger");
   assert_shown (all, "Salienskortets uigennemsigtighed");
   gtk_window_destroy (prefs);
+}
+
+/* About: ours in Danish, libadwaita's from the system's catalog. */
+static void
+test_about (void)
+{
+  GtkWindow *about;
+
+  if (fx.window == NULL)
+    {
+      g_test_skip ("the window case did not run");
+      return;
+    }
+  about = open_app_window ("about", ADW_TYPE_ABOUT_WINDOW);
+  g_assert_cmpstr (adw_about_window_get_developer_name (ADW_ABOUT_WINDOW (about)), ==, "Lungscope-udviklerne");
+  render (about, "about");
+  g_free (check_danish (GTK_WIDGET (about), "about"));
+  gtk_window_destroy (about);
 }
 
 int
@@ -287,6 +319,7 @@ main (int argc,
 
   g_test_add_func ("/lungscope/app-danish/window", test_window);
   g_test_add_func ("/lungscope/app-danish/preferences", test_preferences);
+  g_test_add_func ("/lungscope/app-danish/about", test_about);
   rc = g_test_run ();
 
   if (fx.window != NULL)

@@ -142,7 +142,7 @@ about_info_cb (GObject *source,
   g_autoptr (LsApplication) self = user_data;
   g_autofree char *debug_info = ls_info_text_finish (result, NULL);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  static const char *developers[] = { "The Lungscope developers", NULL };
+  const char *developers[] = { _ ("The Lungscope developers"), NULL };
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
@@ -159,7 +159,7 @@ about_info_cb (GObject *source,
                         "website", "https://github.com/lungscope/lungscope",
                         "issue-url", "https://github.com/lungscope/lungscope/issues",
                         "license-type", GTK_LICENSE_GPL_3_0,
-                        "copyright", "© 2026 The Lungscope developers",
+                        "copyright", _ ("© 2026 The Lungscope developers"),
                         "debug-info", debug_info,
                         "debug-info-filename", "lungscope-debug-info.txt",
                         /* last: the window is complete when the app adds it */

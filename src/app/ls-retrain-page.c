@@ -163,6 +163,42 @@ curves_draw (GtkDrawingArea *area,
   ls_report_curves_draw (&chart->curves, cr, width, height);
 }
 
+/* What the fine-tuning says it does (pipeline/finetune.c, train.c,
+ * workspace-finetune.c, in English for the CLI), marked here so that the
+ * app shows it translated. */
+static const char *const finetune_steps[] = {
+  N_ ("preparing"),
+  N_ ("scoring the validation part"),
+  N_ ("scoring the replay sample"),
+  N_ ("scoring the test part with the parent"),
+  N_ ("scoring the corrected images with the parent"),
+  N_ ("scoring the corrected images with the child"),
+  N_ ("scoring the test part with the child"),
+  N_ ("calibrating"),
+  N_ ("fitting out-of-distribution statistics"),
+  N_ ("evaluating on the test part"),
+  N_ ("writing the model card"),
+  N_ ("saving the model"),
+  N_ ("registering the fine-tuned model"),
+  N_ ("done"),
+};
+
+static char *
+step_text (LsRetrainPage *self,
+           const char *message)
+{
+  if (message == NULL)
+    return g_strdup ("");
+  /* "epoch 2/3, batch 4/30, loss …": the epoch, from the page's count. */
+  if (g_str_has_prefix (message, "epoch "))
+    return g_strdup_printf (_ ("training, epoch %u of %d"), MIN (self->epochs->len + 1, (guint) MAX (self->n_epochs, 1)),
+                            MAX (self->n_epochs, 1));
+  for (guint i = 0; i < G_N_ELEMENTS (finetune_steps); i++)
+    if (g_str_equal (message, finetune_steps[i]))
+      return g_strdup (_ (finetune_steps[i]));
+  return g_strdup (_ ("fine-tuning"));
+}
+
 static void
 progress_cb (double fraction,
              const char *message,
@@ -172,14 +208,14 @@ progress_cb (double fraction,
   double elapsed = (g_get_monotonic_time () - self->started) / 1e6;
   g_autofree char *text = NULL;
   g_autofree char *percent = g_strdup_printf ("%.0f %%", 100 * fraction);
+  g_autofree char *step = step_text (self, message);
 
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, percent);
   if (fraction > 0.02 && fraction < 1)
-    text = g_strdup_printf (_ ("%s — about %.0f s left"), message ? message : "",
-                            elapsed * (1 - fraction) / fraction);
+    text = g_strdup_printf (_ ("%s — about %.0f s left"), step, elapsed * (1 - fraction) / fraction);
   else
-    text = g_strdup (message ? message : "");
+    text = g_strdup (step);
   gtk_label_set_label (self->progress_label, text);
 }
 
@@ -375,13 +411,14 @@ ls_retrain_page_start (LsRetrainPage *self)
     return;
   self->busy = TRUE;
   g_array_set_size (self->epochs, 0);
+  self->n_epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
   self->started = g_get_monotonic_time ();
   g_clear_pointer (&self->result, ls_session_retrain_free);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_label_set_label (self->progress_label, _ ("Reading the images…"));
   gtk_stack_set_visible_child_name (self->stack, "running");
   update_actions (self);
-  ls_session_retrain_async (self->session, gtk_spin_button_get_value_as_int (self->epochs_spin),
+  ls_session_retrain_async (self->session, self->n_epochs,
                             progress_cb, epoch_cb, self, self->cancellable, retrain_cb,
                             g_object_ref (self));
 }

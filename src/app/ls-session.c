@@ -1416,11 +1416,15 @@ demo_data_free (DemoData *d)
   g_free (d);
 }
 
+/* A stage of the demo's making: its part of the progress, and what it
+ * says (the app's words, translated, not the library's). */
 typedef struct
 {
   LsProgressFunc func;
   gpointer data;
   double from, to;
+  const char *what;
+  guint total; /* the images the stage makes, counted in its message; or 0 */
 } Stage;
 
 static void
@@ -1429,9 +1433,14 @@ stage_progress (double fraction,
                 gpointer user_data)
 {
   Stage *s = user_data;
+  g_autofree char *text = NULL;
 
-  if (s->func != NULL)
-    s->func (s->from + (s->to - s->from) * fraction, message, s->data);
+  if (s->func == NULL)
+    return;
+  if (s->total > 0)
+    /* Translators: "Drawing synthetic chest films…: 80 of 300" */
+    text = g_strdup_printf (_ ("%s %u of %u"), s->what, (guint) (fraction * s->total + 0.5), s->total);
+  s->func (s->from + (s->to - s->from) * fraction, text != NULL ? text : s->what, s->data);
 }
 
 static void
@@ -1497,6 +1506,8 @@ demo_worker (GTask *task,
     }
   stage.from = 0.0;
   stage.to = 0.4;
+  stage.what = _ ("Drawing synthetic chest films…");
+  stage.total = ls_phantom_get_n_classes () * d->per_class;
   /* At the shipped model's input size, as it was trained, from another
    * seed than its training images (2026): images it has never seen. */
   if (!ls_phantom_write_dataset (phantoms, d->per_class, 7, 224, stage_progress, &stage,
@@ -1507,6 +1518,8 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.4;
   stage.to = 0.9;
+  stage.what = _ ("Importing the films…");
+  stage.total = 0;
   options.author = "lungscope-demo";
   report = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, phantoms, &options, stage_progress,
                             &stage, cancellable, &error);
@@ -1514,6 +1527,7 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.9;
   stage.to = 0.97;
+  stage.what = _ ("Setting test images aside…");
   ls_split_options_init (&split_options);
   split = ls_store_split (store, &split_options, stage_progress, &stage, cancellable, &error);
   if (split == NULL)
