@@ -149,6 +149,27 @@ ls_label_bar_set_image (LsLabelBar *self,
                                        : "");
 }
 
+/* Where a label came from, in the person's language (the store's names
+ * are English words). */
+static const char *
+source_text (LsLabelSource source)
+{
+  switch (source)
+    {
+    case LS_LABEL_SOURCE_IMPORT:
+      /* Translators: where a label came from: imported with the image */
+      return C_ ("label source", "import");
+    case LS_LABEL_SOURCE_USER:
+      /* Translators: where a label came from: a person set it */
+      return C_ ("label source", "user");
+    case LS_LABEL_SOURCE_MODEL:
+      /* Translators: where a label came from: the model proposed it */
+      return C_ ("label source", "model");
+    default:
+      return ls_label_source_to_string (source);
+    }
+}
+
 static char *
 event_text (const LsLabelEvent *e)
 {
@@ -163,7 +184,7 @@ event_text (const LsLabelEvent *e)
   /* Translators: "Normal → Pneumonia, by anna, 2026-12-07 18:52 (user)" */
   return g_strdup_printf (_ ("%s → %s, by %s, %s (%s%s)%s%s"), old_label, new_label,
                           e->author ? e->author : _ ("unknown"), when,
-                          ls_label_source_to_string (e->source), kind, e->note ? ": " : "",
+                          source_text (e->source), kind, e->note ? ": " : "",
                           e->note ? e->note : "");
 }
 
