@@ -25,6 +25,7 @@
 #include "imaging/png-write.h"
 #include "ls-application.h"
 #include "ls-gui-test.h"
+#include "ls-preferences-window.h"
 #include "ls-test.h"
 #include "ls-window-private.h"
 #include "pipeline/model-source.h"
@@ -670,6 +671,45 @@ count_models (void)
   return models->len;
 }
 
+/* The shown toast's widget under @widget, or NULL. */
+static GtkWidget *
+find_toast (GtkWidget *widget)
+{
+  if (g_str_equal (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget"))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_toast (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Closes the notice bar and every toast queued by earlier cases, as a
+ * person clicks their close buttons: a render for the store's screenshot
+ * shows the page alone. */
+static void
+dismiss_messages (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  GtkWidget *toast;
+
+  if (gtk_info_bar_get_revealed (fx.window->notice_bar))
+    gtk_info_bar_response (fx.window->notice_bar, GTK_RESPONSE_CLOSE);
+  while ((toast = find_toast (GTK_WIDGET (fx.window->toast_overlay))) != NULL)
+    {
+      GtkWidget *close = gtk_widget_get_last_child (toast);
+
+      g_assert_true (g_get_monotonic_time () < deadline);
+      g_assert_true (GTK_IS_BUTTON (close));
+      if (gtk_widget_get_mapped (close))
+        g_signal_emit_by_name (close, "clicked");
+      ls_gui_test_wait_frames (GTK_WIDGET (fx.window), 5);
+    }
+}
+
 static void
 test_retrain (void)
 {
@@ -718,6 +758,9 @@ test_retrain (void)
   g_assert_cmpstr (r->finetune->parent_id, ==, old_id);
   g_assert_cmpuint (count_models (), ==, n_models + 1);
   child = g_strdup (r->finetune->model_id);
+  /* The comparison alone on screen: data/screenshots/finetune.png is this
+   * render. */
+  dismiss_messages ();
   render ("retrain-comparison");
 
   /* Accept: the child is active and the diagnosis panel uses it. */
@@ -788,6 +831,188 @@ test_damaged_model (void)
   ls_window_open_workspace (w, fx.workspace, FALSE);
   ls_gui_test_wait_for (session_is, fx.workspace, 60, "the demo workspace again");
   ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+}
+
+/* ---- Preferences: each setting takes effect in the open window ---- */
+
+static GtkWindow *
+app_window_of_type (GType type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fx.app)); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+window_of_type_shown (gpointer data)
+{
+  GtkWindow *window = app_window_of_type ((GType) GPOINTER_TO_SIZE (data));
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+/* Activates app.@action and waits for the window of @type it opens. */
+static GtkWindow *
+open_app_window (const char *action,
+                 GType type)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (fx.app), action, NULL);
+  ls_gui_test_wait_for (window_of_type_shown, GSIZE_TO_POINTER (type), 10, action);
+  return app_window_of_type (type);
+}
+
+static void
+render_other (GtkWindow *window,
+              const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("app-%s.png", name);
+
+  ls_gui_test_wait_frames (GTK_WIDGET (window), 20);
+  g_free (ls_gui_test_save_window_png (window, file));
+}
+
+static GtkWidget *
+find_row (GtkWidget *root,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_row (c, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+row_control (GtkWindow *window,
+             const char *title)
+{
+  GtkWidget *row = find_row (GTK_WIDGET (window), title);
+
+  g_assert_nonnull (row);
+  if (ADW_IS_COMBO_ROW (row))
+    return row;
+  return adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row));
+}
+
+static gboolean
+method_is (gpointer data)
+{
+  return diagnosed (NULL) && gtk_drop_down_get_selected (fx.window->method_dropdown) == GPOINTER_TO_UINT (data);
+}
+
+static void
+test_preferences (void)
+{
+  LsWindow *w = fx.window;
+  g_autoptr (GSettings) settings = ls_application_settings_new ();
+  const char *keys[] = { "colormap", "overlay-opacity", "overlay-visible", "saliency-method",
+                         "smoothgrad-samples", "engine-threads", "finetune-epochs", "color-scheme",
+                         "recent-workspaces-limit" };
+  GtkWindow *prefs;
+  GtkSpinButton *spin;
+  GtkSwitch *toggle;
+
+  need_window ();
+  if (w == NULL)
+    return;
+  g_assert_nonnull (settings);
+  if (ls_window_get_current_path (w) == NULL)
+    {
+      ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+      gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
+    }
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "an image");
+  /* Ctrl+comma opens it. */
+  {
+    g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fx.app), "app.preferences");
+
+    g_assert_true (g_strv_contains ((const char *const *) accels, "<Control>comma"));
+  }
+  prefs = open_app_window ("preferences", LS_TYPE_PREFERENCES_WINDOW);
+  g_assert_true (gtk_window_get_transient_for (prefs) == GTK_WINDOW (w));
+  render_other (prefs, "preferences");
+
+  /* The colour map: the window's drop-down and the viewer follow. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row_control (prefs, "Overlay colormap")), 2);
+  {
+    g_autofree char *colormap = g_settings_get_string (settings, "colormap");
+
+    g_assert_cmpstr (colormap, ==, "viridis");
+  }
+  g_assert_cmpuint (gtk_drop_down_get_selected (w->colormap_dropdown), ==, 2);
+  g_assert_cmpint (ls_viewer_get_colormap (w->viewer), ==, LS_COLORMAP_VIRIDIS);
+  /* The opacity. */
+  spin = GTK_SPIN_BUTTON (row_control (prefs, "Overlay opacity"));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin)), ==, 1.0);
+  gtk_spin_button_set_value (spin, 0.8);
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "overlay-opacity"), 0.8, 1e-9);
+  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (w->opacity_adjustment), 0.8, 1e-9);
+  g_assert_cmpfloat_with_epsilon (ls_viewer_get_overlay_opacity (w->viewer), 0.8, 1e-6);
+  /* The overlay off here, on again with O in the window: both ways. */
+  toggle = GTK_SWITCH (row_control (prefs, "Show the saliency overlay"));
+  gtk_switch_set_active (toggle, FALSE);
+  g_assert_false (ls_viewer_get_overlay_visible (w->viewer));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.overlay", NULL);
+  g_assert_true (ls_viewer_get_overlay_visible (w->viewer));
+  g_assert_true (gtk_switch_get_active (toggle));
+  /* The method: a new map of the image on screen. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row_control (prefs, "Saliency method")), 1);
+  ls_gui_test_wait_for (method_is, GUINT_TO_POINTER (1), 60, "the input gradient's map");
+  g_assert_true (ls_viewer_has_overlay (w->viewer));
+  /* SmoothGrad's copies, the engine's threads and the fine-tuning epochs. */
+  spin = GTK_SPIN_BUTTON (row_control (prefs, "SmoothGrad samples"));
+  gtk_spin_button_set_value (spin, 4);
+  g_assert_cmpint (g_settings_get_int (settings, "smoothgrad-samples"), ==, 4);
+  spin = GTK_SPIN_BUTTON (row_control (prefs, "Engine threads"));
+  gtk_spin_button_set_value (spin, 1);
+  g_assert_cmpint (ls_session_get_threads (ls_window_get_session (w)), ==, 1);
+  spin = GTK_SPIN_BUTTON (row_control (prefs, "Fine-tuning epochs"));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin)), ==, 100);
+  gtk_spin_button_set_value (spin, 5);
+  g_assert_cmpint (g_settings_get_int (settings, "finetune-epochs"), ==, 5);
+  /* Fewer recent workspaces: the list is cut at once. */
+  {
+    const char *recent[] = { "/a.lungscope", "/b.lungscope", "/c.lungscope", NULL };
+    g_auto (GStrv) now = NULL;
+
+    g_settings_set_strv (settings, "recent-workspaces", recent);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_control (prefs, "Number of recent workspaces")), 2);
+    now = g_settings_get_strv (settings, "recent-workspaces");
+    g_assert_cmpuint (g_strv_length (now), ==, 2);
+    g_assert_cmpuint (g_menu_model_get_n_items (G_MENU_MODEL (w->recent_section)), ==, 2);
+  }
+  /* The style: dark. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row_control (prefs, "Style")), 2);
+  g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  render_other (prefs, "preferences-dark");
+  render ("dark");
+
+  /* Back to the defaults: the window follows, and so do the rows. */
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (settings, keys[i]);
+  g_assert_false (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  g_assert_cmpuint (gtk_drop_down_get_selected (w->colormap_dropdown), ==, 0);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row_control (prefs, "Overlay colormap"))), ==, 0);
+  g_assert_cmpfloat_with_epsilon (ls_viewer_get_overlay_opacity (w->viewer), 0.45, 1e-6);
+  ls_gui_test_wait_for (method_is, GUINT_TO_POINTER (0), 60, "the Grad-CAM map again");
+  gtk_window_destroy (prefs);
+
+  /* Without the schema (run from the tree uncompiled): the defaults shown,
+   * fixed, and why. */
+  prefs = GTK_WINDOW (ls_preferences_window_new (GTK_WINDOW (w), NULL));
+  gtk_window_present (prefs);
+  ls_gui_test_wait_frames (GTK_WIDGET (prefs), 3);
+  g_assert_false (gtk_widget_is_sensitive (row_control (prefs, "Overlay opacity")));
+  g_assert_cmpfloat (gtk_spin_button_get_value (GTK_SPIN_BUTTON (row_control (prefs, "Overlay opacity"))), ==, 0.45);
+  render_other (prefs, "preferences-no-schema");
+  gtk_window_destroy (prefs);
 }
 
 /* ---- accessibility: every interactive widget has a name ---- */
@@ -882,6 +1107,34 @@ test_accessible_names (void)
   ls_gui_test_wait_frames (GTK_WIDGET (w), 3);
   check_named (GTK_WIDGET (gtk_menu_button_get_popover (w->overlay_menu_button)), "overlay options");
   gtk_menu_button_popdown (w->overlay_menu_button);
+
+  /* The Preferences window, opened as a person does (Ctrl+comma). */
+  {
+    GtkWindow *prefs = open_app_window ("preferences", LS_TYPE_PREFERENCES_WINDOW);
+
+    check_named (GTK_WIDGET (prefs), "preferences");
+    gtk_window_destroy (prefs);
+  }
+  /* The About window, on its first page and on its troubleshooting page
+   * with the debug information. */
+  {
+    GtkWindow *about = open_app_window ("about", ADW_TYPE_ABOUT_WINDOW);
+    const char *debug_info = adw_about_window_get_debug_info (ADW_ABOUT_WINDOW (about));
+
+    g_assert_nonnull (strstr (debug_info, "Lungscope " PACKAGE_VERSION));
+    g_assert_nonnull (strstr (debug_info, "\nBLAS\n"));
+    g_assert_nonnull (strstr (debug_info, fx.workspace));
+    g_assert_nonnull (strstr (debug_info, "(app)"));
+    g_assert_nonnull (strstr (debug_info, "\nSandbox\n  flatpak        "));
+    check_named (GTK_WIDGET (about), "about");
+    render_other (about, "about");
+    gtk_widget_activate_action (GTK_WIDGET (about), "about.subpage", "s", "troubleshooting");
+    gtk_widget_activate_action (GTK_WIDGET (about), "about.debug", NULL);
+    ls_gui_test_wait_frames (GTK_WIDGET (about), 30);
+    check_named (GTK_WIDGET (about), "about: debugging information");
+    render_other (about, "about-debug-info");
+    gtk_window_destroy (about);
+  }
 }
 
 int
@@ -911,6 +1164,7 @@ main (int argc,
   g_test_add_func ("/lungscope/app/previews", test_previews);
   g_test_add_func ("/lungscope/app/label", test_label);
   g_test_add_func ("/lungscope/app/retrain", test_retrain);
+  g_test_add_func ("/lungscope/app/preferences", test_preferences);
   g_test_add_func ("/lungscope/app/accessible-names", test_accessible_names);
   g_test_add_func ("/lungscope/app/damaged-model", test_damaged_model);
   rc = g_test_run ();

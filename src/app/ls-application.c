@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "ls-application.h"
+#include "ls-preferences-window.h"
 #include "ls-window.h"
 
 #include "report/report.h"
@@ -17,6 +18,8 @@
 struct _LsApplication
 {
   AdwApplication parent_instance;
+
+  GSettings *settings; /* NULL where the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (LsApplication, ls_application, ADW_TYPE_APPLICATION)
@@ -26,6 +29,29 @@ static char *
 demo_workspace_path (void)
 {
   return g_build_filename (g_get_user_data_dir (), "lungscope", "Demo.lungscope", NULL);
+}
+
+/* The classes the report layer names (report.h), marked for translation
+ * here: the app shows them in the person's language, while the CLI and the
+ * PDF report keep them as the workspace and the model card spell them. */
+static const char *const class_display_names[] = {
+  /* Translators: a diagnosis class, shown on bars, badges and buttons */
+  NC_ ("class", "Normal"),
+  /* Translators: a diagnosis class (lung infection) */
+  NC_ ("class", "Pneumonia"),
+  /* Translators: a diagnosis class */
+  NC_ ("class", "COVID-19"),
+};
+
+const char *
+ls_application_class_name (const char *class_name)
+{
+  const char *display = ls_report_class_display_name (class_name);
+
+  for (guint i = 0; i < G_N_ELEMENTS (class_display_names); i++)
+    if (g_str_equal (display, class_display_names[i]))
+      return g_dpgettext2 (GETTEXT_PACKAGE, "class", class_display_names[i]);
+  return display;
 }
 
 GSettings *
@@ -106,14 +132,17 @@ load_class_css (void)
   g_string_free (css, TRUE);
 }
 
+/* The About window opens once its debug information (what `lungscope-cli
+ * info` prints) is read, in a worker: a moment. */
 static void
-ls_application_about_action (GSimpleAction *action,
-                             GVariant *parameter,
-                             gpointer user_data)
+about_info_cb (GObject *source,
+               GAsyncResult *result,
+               gpointer user_data)
 {
-  LsApplication *self = user_data;
+  g_autoptr (LsApplication) self = user_data;
+  g_autofree char *debug_info = ls_info_text_finish (result, NULL);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  static const char *developers[] = { "The Lungscope developers", NULL };
+  const char *developers[] = { _ ("The Lungscope developers"), NULL };
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
@@ -127,10 +156,42 @@ ls_application_about_action (GSimpleAction *action,
                         "comments", _ ("Read, label and re-teach a chest X-ray classifier.\n\n"
                                        "Lungscope is not a medical device. Its probabilities and "
                                        "overlays are not a diagnosis."),
+                        "website", "https://github.com/lungscope/lungscope",
+                        "issue-url", "https://github.com/lungscope/lungscope/issues",
                         "license-type", GTK_LICENSE_GPL_3_0,
-                        "copyright", "© 2026 The Lungscope developers",
+                        "copyright", _ ("© 2026 The Lungscope developers"),
+                        "debug-info", debug_info,
+                        "debug-info-filename", "lungscope-debug-info.txt",
+                        /* last: the window is complete when the app adds it */
+                        "application", self,
                         NULL);
   gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+ls_application_about_action (GSimpleAction *action,
+                             GVariant *parameter,
+                             gpointer user_data)
+{
+  LsApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  LsSession *session = LS_IS_WINDOW (window) ? ls_window_get_session (LS_WINDOW (window)) : NULL;
+
+  ls_info_text_async (session != NULL ? ls_session_get_path (session) : NULL, NULL, about_info_cb,
+                      g_object_ref (self));
+}
+
+static void
+ls_application_preferences_action (GSimpleAction *action,
+                                   GVariant *parameter,
+                                   gpointer user_data)
+{
+  LsApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *preferences = ls_preferences_window_new (window, self->settings);
+
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static void
@@ -156,26 +217,64 @@ ls_application_quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "about", ls_application_about_action },
+  { "preferences", ls_application_preferences_action },
   { "quit", ls_application_quit_action },
 };
+
+/* The "color-scheme" setting: the system's style, or light or dark. */
+static void
+color_scheme_cb (GSettings *settings,
+                 const char *key,
+                 LsApplication *self)
+{
+  g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+  AdwColorScheme color_scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_str_equal (scheme, "light"))
+    color_scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (scheme, "dark"))
+    color_scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), color_scheme);
+}
 
 static void
 ls_application_startup (GApplication *app)
 {
+  LsApplication *self = LS_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (ls_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   load_class_css ();
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+  self->settings = ls_application_settings_new ();
+  if (self->settings != NULL)
+    {
+      g_signal_connect_object (self->settings, "changed::color-scheme", G_CALLBACK (color_scheme_cb),
+                               self, 0);
+      color_scheme_cb (self->settings, "color-scheme", self);
+    }
+}
+
+static void
+ls_application_dispose (GObject *object)
+{
+  LsApplication *self = LS_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (ls_application_parent_class)->dispose (object);
 }
 
 static void
 ls_application_class_init (LsApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = ls_application_dispose;
   app_class->activate = ls_application_activate;
   app_class->open = ls_application_open;
   app_class->startup = ls_application_startup;

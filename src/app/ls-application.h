@@ -20,4 +20,8 @@ LsApplication *ls_application_new (void) G_GNUC_WARN_UNUSED_RESULT;
  * remembering anything). */
 GSettings *ls_application_settings_new (void) G_GNUC_WARN_UNUSED_RESULT;
 
+/* A class as the app shows it: the report layer's display name
+ * (ls_report_class_display_name), translated. */
+const char *ls_application_class_name (const char *class_name);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-diagnosis-panel.h"
 
 #include "report/report.h"
@@ -127,7 +128,7 @@ rebuild_bars (LsDiagnosisPanel *self)
   self->shown = g_new (double, MAX (n, 1));
   for (int k = 0; k < n; k++)
     {
-      const char *shown = ls_report_class_display_name (self->classes[k]);
+      const char *shown = ls_application_class_name (self->classes[k]);
       GtkWidget *name = gtk_label_new (shown);
       GtkWidget *bar = gtk_progress_bar_new ();
       GtkWidget *value = gtk_label_new ("–");
@@ -214,7 +215,7 @@ show_probabilities (LsDiagnosisPanel *self,
       self->shown[k] = p->probs[k];
     }
   self->predicted = p->predicted;
-  top = ls_report_class_display_name (self->classes[p->predicted]);
+  top = ls_application_class_name (self->classes[p->predicted]);
   gtk_label_set_label (self->top_label, top);
   /* Translators: "the model's most likely class, 87.3 %" */
   detail = g_strdup_printf (_ ("The model’s most likely class, %.1f %%"),

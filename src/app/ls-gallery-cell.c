@@ -21,6 +21,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "ls-application.h"
 #include "ls-gallery-cell.h"
 #include "report/report.h"
 
@@ -145,7 +146,7 @@ class_title (LsGalleryCell *self,
 {
   if (index < 0 || self->classes == NULL || index >= (int) g_strv_length (self->classes))
     return NULL;
-  return ls_report_class_display_name (self->classes[index]);
+  return ls_application_class_name (self->classes[index]);
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-label-bar.h"
 
 #include "report/report.h"
@@ -100,7 +101,7 @@ ls_label_bar_set_classes (LsLabelBar *self,
     gtk_flow_box_remove (self->class_buttons, child);
   for (guint k = 0; classes != NULL && classes[k] != NULL; k++)
     {
-      const char *name = ls_report_class_display_name (classes[k]);
+      const char *name = ls_application_class_name (classes[k]);
       g_autofree char *text = k < 9 ? g_strdup_printf ("%u  %s", k + 1, name) : g_strdup (name);
       g_autofree char *tip = k < 9 ? g_strdup_printf (_ ("Label %s (%u)"), name, k + 1)
                                    : g_strdup_printf (_ ("Label %s"), name);
@@ -148,13 +149,34 @@ ls_label_bar_set_image (LsLabelBar *self,
                                        : "");
 }
 
+/* Where a label came from, in the person's language (the store's names
+ * are English words). */
+static const char *
+source_text (LsLabelSource source)
+{
+  switch (source)
+    {
+    case LS_LABEL_SOURCE_IMPORT:
+      /* Translators: where a label came from: imported with the image */
+      return C_ ("label source", "import");
+    case LS_LABEL_SOURCE_USER:
+      /* Translators: where a label came from: a person set it */
+      return C_ ("label source", "user");
+    case LS_LABEL_SOURCE_MODEL:
+      /* Translators: where a label came from: the model proposed it */
+      return C_ ("label source", "model");
+    default:
+      return ls_label_source_to_string (source);
+    }
+}
+
 static char *
 event_text (const LsLabelEvent *e)
 {
   g_autoptr (GDateTime) t = g_date_time_new_from_unix_local (e->time / G_USEC_PER_SEC);
   g_autofree char *when = g_date_time_format (t, "%Y-%m-%d %H:%M");
-  const char *old_label = e->old_label ? ls_report_class_display_name (e->old_label) : _ ("unlabelled");
-  const char *new_label = e->new_label ? ls_report_class_display_name (e->new_label) : _ ("unlabelled");
+  const char *old_label = e->old_label ? ls_application_class_name (e->old_label) : _ ("unlabelled");
+  const char *new_label = e->new_label ? ls_application_class_name (e->new_label) : _ ("unlabelled");
   const char *kind = e->kind == LS_LABEL_KIND_UNDO   ? _ (", undo")
                      : e->kind == LS_LABEL_KIND_REDO ? _ (", redo")
                                                      : "";
@@ -162,7 +184,7 @@ event_text (const LsLabelEvent *e)
   /* Translators: "Normal → Pneumonia, by anna, 2026-12-07 18:52 (user)" */
   return g_strdup_printf (_ ("%s → %s, by %s, %s (%s%s)%s%s"), old_label, new_label,
                           e->author ? e->author : _ ("unknown"), when,
-                          ls_label_source_to_string (e->source), kind, e->note ? ": " : "",
+                          source_text (e->source), kind, e->note ? ": " : "",
                           e->note ? e->note : "");
 }
 
@@ -203,7 +225,7 @@ ls_label_bar_set_history (LsLabelBar *self,
 
       if (self->shown_label != NULL)
         /* Translators: the committed label, "Pneumonia, saved" */
-        text = g_strdup_printf (_ ("%s, saved"), ls_report_class_display_name (self->shown_label));
+        text = g_strdup_printf (_ ("%s, saved"), ls_application_class_name (self->shown_label));
       else
         text = g_strdup (_ ("unlabelled"));
       gtk_label_set_label (self->status_label, text);
@@ -218,7 +240,7 @@ ls_label_bar_set_saving (LsLabelBar *self,
 
   g_return_if_fail (LS_IS_LABEL_BAR (self));
 
-  text = g_strdup_printf (_ ("%s, saving…"), label ? ls_report_class_display_name (label) : _ ("unlabelled"));
+  text = g_strdup_printf (_ ("%s, saving…"), label ? ls_application_class_name (label) : _ ("unlabelled"));
   gtk_label_set_label (self->status_label, text);
 }
 

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-previews-page.h"
 #include "ls-texture.h"
 
@@ -415,7 +416,7 @@ show_tta (LsPreviewsPage *self)
 
   g_return_if_fail (choice != NULL);
   classes = choice->model->classes;
-  plain = ls_report_class_display_name (classes[t->plain_predicted]);
+  plain = ls_application_class_name (classes[t->plain_predicted]);
   summary = g_string_new (NULL);
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->grid))) != NULL)
@@ -436,7 +437,7 @@ show_tta (LsPreviewsPage *self)
       for (int k = 1; k < t->n_classes; k++)
         if (row[k] > row[top])
           top = k;
-      answer_text = g_strdup_printf ("%s %.0f %%", ls_report_class_display_name (classes[top]),
+      answer_text = g_strdup_printf ("%s %.0f %%", ls_application_class_name (classes[top]),
                                      100.0 * row[top]);
       answer = gtk_label_new (answer_text);
       gtk_widget_add_css_class (card, "card");
@@ -476,7 +477,7 @@ show_tta (LsPreviewsPage *self)
   g_string_append (summary, _ ("Mean over the versions: "));
   for (int k = 0; k < t->n_classes; k++)
     g_string_append_printf (summary, "%s%s %.0f ± %.0f %%", k ? ", " : "",
-                            ls_report_class_display_name (classes[k]), 100.0 * t->mean[k],
+                            ls_application_class_name (classes[k]), 100.0 * t->mean[k],
                             100.0 * t->std[k]);
   g_string_append (summary, ".");
   gtk_label_set_label (self->summary_label, summary->str);

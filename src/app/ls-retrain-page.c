@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-retrain-page.h"
 
 #include "pipeline/charts.h"
@@ -43,6 +44,7 @@ struct _LsRetrainPage
   GtkLabel *flips_more;
 
   /* Owned */
+  GSettings *settings; /* NULL where the schema is not installed */
   LsSession *session;
   GCancellable *cancellable;
   LsSessionCorrections *corrections;
@@ -271,6 +273,42 @@ curves_draw (GtkDrawingArea *area,
   ls_report_curves_draw (&chart->curves, cr, width, height);
 }
 
+/* What the fine-tuning says it does (pipeline/finetune.c, train.c,
+ * workspace-finetune.c, in English for the CLI), marked here so that the
+ * app shows it translated. */
+static const char *const finetune_steps[] = {
+  N_ ("preparing"),
+  N_ ("scoring the validation part"),
+  N_ ("scoring the replay sample"),
+  N_ ("scoring the test part with the parent"),
+  N_ ("scoring the corrected images with the parent"),
+  N_ ("scoring the corrected images with the child"),
+  N_ ("scoring the test part with the child"),
+  N_ ("calibrating"),
+  N_ ("fitting out-of-distribution statistics"),
+  N_ ("evaluating on the test part"),
+  N_ ("writing the model card"),
+  N_ ("saving the model"),
+  N_ ("registering the fine-tuned model"),
+  N_ ("done"),
+};
+
+static char *
+step_text (LsRetrainPage *self,
+           const char *message)
+{
+  if (message == NULL)
+    return g_strdup ("");
+  /* "epoch 2/3, batch 4/30, loss …": the epoch, from the page's count. */
+  if (g_str_has_prefix (message, "epoch "))
+    return g_strdup_printf (_ ("training, epoch %u of %d"), MIN (self->epochs->len + 1, (guint) MAX (self->n_epochs, 1)),
+                            MAX (self->n_epochs, 1));
+  for (guint i = 0; i < G_N_ELEMENTS (finetune_steps); i++)
+    if (g_str_equal (message, finetune_steps[i]))
+      return g_strdup (_ (finetune_steps[i]));
+  return g_strdup (_ ("fine-tuning"));
+}
+
 static void
 progress_cb (double fraction,
              const char *message,
@@ -280,14 +318,14 @@ progress_cb (double fraction,
   double elapsed = (g_get_monotonic_time () - self->started) / 1e6;
   g_autofree char *text = NULL;
   g_autofree char *percent = g_strdup_printf ("%.0f %%", 100 * fraction);
+  g_autofree char *step = step_text (self, message);
 
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, percent);
   if (fraction > 0.02 && fraction < 1)
-    text = g_strdup_printf (_ ("%s — about %.0f s left"), message ? message : "",
-                            elapsed * (1 - fraction) / fraction);
+    text = g_strdup_printf (_ ("%s — about %.0f s left"), step, elapsed * (1 - fraction) / fraction);
   else
-    text = g_strdup (message ? message : "");
+    text = g_strdup (step);
   gtk_label_set_label (self->progress_label, text);
 }
 
@@ -362,7 +400,7 @@ class_name (char **classes,
             int k)
 {
   return k >= 0 && classes != NULL && k < (int) g_strv_length (classes)
-             ? ls_report_class_display_name (classes[k])
+             ? ls_application_class_name (classes[k])
              : "–";
 }
 
@@ -523,6 +561,16 @@ flip_card_new (LsRetrainPage *self,
   return card;
 }
 
+/* The charts' class names (the report layer's, in English) as the app
+ * shows them. */
+static void
+translate_class_names (LsMetricCharts *charts,
+                       int n_classes)
+{
+  for (int k = 0; k < n_classes; k++)
+    charts->names[k] = ls_application_class_name (charts->names[k]);
+}
+
 static void
 show_result (LsRetrainPage *self)
 {
@@ -535,7 +583,9 @@ show_result (LsRetrainPage *self)
   if (!get_comparison (self, &c))
     return;
   if (self->result != NULL)
-    title = g_strdup_printf (_ ("New model %.8s… from %.8s…, trained on %u corrected labels"),
+    title = g_strdup_printf (ngettext ("New model %.8s… from %.8s…, trained on %u corrected label",
+                                       "New model %.8s… from %.8s…, trained on %u corrected labels",
+                                       self->result->finetune->n_corrected),
                              c.model_id, c.parent_id, self->result->finetune->n_corrected);
   else if (c.parent_id != NULL)
     title = g_strdup_printf (_ ("New model %.8s…, trained from scratch for %d epochs, beside the "
@@ -568,11 +618,13 @@ show_result (LsRetrainPage *self)
       self->before = ls_metric_charts_new (c.test_before);
       self->before->confusion.title = self->result != NULL ? _ ("Parent (test part)")
                                                            : _ ("Active model (test part)");
+      translate_class_names (self->before, c.test_before->n_classes);
     }
   if (c.test_after != NULL)
     {
       self->after = ls_metric_charts_new (c.test_after);
       self->after->confusion.title = _ ("New model (test part)");
+      translate_class_names (self->after, c.test_after->n_classes);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion_before));
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion_after));
@@ -688,7 +740,8 @@ ls_retrain_page_start (LsRetrainPage *self)
   if (self->session == NULL || self->busy)
     return;
   begin_run (self, FALSE);
-  ls_session_retrain_async (self->session, gtk_spin_button_get_value_as_int (self->epochs_spin),
+  self->n_epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
+  ls_session_retrain_async (self->session, self->n_epochs,
                             progress_cb, epoch_cb, self, self->cancellable, retrain_cb,
                             g_object_ref (self));
 }
@@ -703,6 +756,7 @@ ls_retrain_page_train (LsRetrainPage *self,
   if (self->session == NULL || self->busy || ls_session_is_read_only (self->session))
     return FALSE;
   begin_run (self, TRUE);
+  self->n_epochs = options->epochs;
   ls_session_train_async (self->session, options, progress_cb, epoch_cb, self, self->cancellable,
                           train_cb, g_object_ref (self));
   return TRUE;
@@ -794,6 +848,7 @@ ls_retrain_page_finalize (GObject *object)
   g_clear_pointer (&self->before, ls_metric_charts_free);
   g_clear_pointer (&self->after, ls_metric_charts_free);
   g_array_unref (self->epochs);
+  g_clear_object (&self->settings);
   G_OBJECT_CLASS (ls_retrain_page_parent_class)->finalize (object);
 }
 
@@ -845,6 +900,10 @@ ls_retrain_page_init (LsRetrainPage *self)
   self->map_pictures = g_ptr_array_new ();
   self->colormap = LS_DIAGNOSE_DEFAULT_COLORMAP;
   self->opacity = 0.6; /* the viewer's default; the window sets its own */
+  /* The epochs are the "finetune-epochs" setting (also in Preferences). */
+  self->settings = ls_application_settings_new ();
+  if (self->settings != NULL)
+    g_settings_bind (self->settings, "finetune-epochs", self->epochs_spin, "value", G_SETTINGS_BIND_DEFAULT);
   gtk_drawing_area_set_draw_func (self->curves_area, curves_draw, self, NULL);
   gtk_drawing_area_set_draw_func (self->confusion_before, confusion_draw, &self->before, NULL);
   gtk_drawing_area_set_draw_func (self->confusion_after, confusion_draw, &self->after, NULL);

@@ -21,8 +21,11 @@
 #include "dataset/split.h"
 #include "dataset/store.h"
 #include "dataset/thumbnail.h"
+#include "engine/blas.h"
 #include "imaging/decode.h"
+#include "pipeline/info.h"
 #include "pipeline/model-info.h"
+#include "pipeline/params.h"
 #include "pipeline/registry.h"
 #include "pipeline/workspace-paths.h"
 
@@ -42,6 +45,7 @@ struct _LsSession
   gboolean synthetic;
   /* The model's net is used by one worker at a time. */
   GMutex model_lock;
+  int threads; /* engine threads (0: one a core); atomic, workers read it */
 };
 
 G_DEFINE_FINAL_TYPE (LsSession, ls_session, G_TYPE_OBJECT)
@@ -251,6 +255,21 @@ ls_session_open_finish (GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+void
+ls_session_set_threads (LsSession *self,
+                        int threads)
+{
+  g_return_if_fail (LS_IS_SESSION (self));
+  g_atomic_int_set (&self->threads, MAX (threads, 0));
+}
+
+int
+ls_session_get_threads (LsSession *self)
+{
+  g_return_val_if_fail (LS_IS_SESSION (self), 0);
+  return g_atomic_int_get (&self->threads);
+}
+
 const char *
 ls_session_get_path (LsSession *self)
 {
@@ -448,6 +467,26 @@ decoded_from_worker (const LsImage *image,
   g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, decoded_idle_cb, e, decoded_free);
 }
 
+/* The engine's threads for a prediction (the model lock held): the model's
+ * net runs on one thread and its matrix products on OpenBLAS's, whose count
+ * is the process's. 0 (the setting's default) is OpenBLAS's own default:
+ * $OPENBLAS_NUM_THREADS, else one a core. */
+static void
+use_threads (LsSession *self)
+{
+  int threads = g_atomic_int_get (&self->threads);
+
+  if (threads <= 0)
+    {
+      const char *env = g_getenv ("OPENBLAS_NUM_THREADS");
+
+      threads = env != NULL && g_ascii_strtoll (env, NULL, 10) > 0 ? (int) g_ascii_strtoll (env, NULL, 10)
+                                                                   : ls_default_threads ();
+    }
+  if (ls_engine_blas_get_threads () != threads)
+    ls_engine_blas_set_threads (threads);
+}
+
 static void
 diagnose_worker (GTask *task,
                  gpointer source,
@@ -501,6 +540,7 @@ diagnose_worker (GTask *task,
       d->options.decoded_data = task;
     }
   g_mutex_lock (&self->model_lock);
+  use_threads (self);
   diagnosis = ls_pipeline_diagnose_file (self->choice, self->read_only ? NULL : store, path,
                                          &d->options, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
@@ -888,6 +928,7 @@ tta_worker (GTask *task,
       return;
     }
   g_mutex_lock (&self->model_lock);
+  use_threads (self);
   tta = ls_pipeline_tta (self->choice->model, image, pipeline, d->n, d->seed, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
   if (tta == NULL)
@@ -1286,7 +1327,7 @@ retrain_worker (GTask *task,
   ls_workspace_finetune_options_init (&options);
   if (d->epochs > 0)
     options.finetune.epochs = d->epochs;
-  options.finetune.threads = 0; /* the cores */
+  options.finetune.threads = g_atomic_int_get (&self->threads); /* 0: the cores */
   r->finetune = ls_workspace_finetune (store, &options, progress, progress_data, epoch_from_worker,
                                        d, cancellable, &error);
   if (r->finetune == NULL)
@@ -1433,12 +1474,15 @@ demo_data_free (DemoData *d)
   g_free (d);
 }
 
+/* A stage of the demo's making: its part of the progress, and what it
+ * says (the app's words, translated, not the library's). */
 typedef struct
 {
   LsProgressFunc func;
   gpointer data;
   double from, to;
-  const char *title; /* the stage, before the step's own message */
+  const char *what;
+  guint total; /* the images the stage makes, counted in its message; or 0 */
 } Stage;
 
 static void
@@ -1451,10 +1495,10 @@ stage_progress (double fraction,
 
   if (s->func == NULL)
     return;
-  if (s->title != NULL && message != NULL && *message != '\0')
-    /* Translators: a stage of making the demo workspace, and how far it is. */
-    text = g_strdup_printf (_ ("%s: %s"), s->title, message);
-  s->func (s->from + (s->to - s->from) * fraction, text != NULL ? text : message, s->data);
+  if (s->total > 0)
+    /* Translators: "Drawing synthetic chest films…: 80 of 300" */
+    text = g_strdup_printf (_ ("%s %u of %u"), s->what, (guint) (fraction * s->total + 0.5), s->total);
+  s->func (s->from + (s->to - s->from) * fraction, text != NULL ? text : s->what, s->data);
 }
 
 static void
@@ -1520,7 +1564,8 @@ demo_worker (GTask *task,
     }
   stage.from = 0.0;
   stage.to = 0.4;
-  stage.title = _ ("Making synthetic films");
+  stage.what = _ ("Drawing synthetic chest films…");
+  stage.total = ls_phantom_get_n_classes () * d->per_class;
   /* At the shipped model's input size, as it was trained, from another
    * seed than its training images (2026): images it has never seen. */
   if (!ls_phantom_write_dataset (phantoms, d->per_class, 7, 224, stage_progress, &stage,
@@ -1531,7 +1576,8 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.4;
   stage.to = 0.9;
-  stage.title = _ ("Adding them to the workspace");
+  stage.what = _ ("Importing the films…");
+  stage.total = 0;
   options.author = "lungscope-demo";
   report = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, phantoms, &options, stage_progress,
                             &stage, cancellable, &error);
@@ -1539,7 +1585,7 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.9;
   stage.to = 0.97;
-  stage.title = _ ("Splitting training and test images");
+  stage.what = _ ("Setting test images aside…");
   ls_split_options_init (&split_options);
   split = ls_store_split (store, &split_options, stage_progress, &stage, cancellable, &error);
   if (split == NULL)
@@ -1608,4 +1654,40 @@ ls_session_get_model_lock (LsSession *self)
 {
   g_return_val_if_fail (LS_IS_SESSION (self), NULL);
   return &self->model_lock;
+}
+
+/* ---- the facts for a bug report ---- */
+
+static void
+info_worker (GTask *task,
+             gpointer source,
+             gpointer task_data,
+             GCancellable *cancellable)
+{
+  const char *workspace = task_data;
+  g_autoptr (JsonNode) info = ls_pipeline_info (workspace, workspace != NULL ? LS_WORKSPACE_ORIGIN_APP
+                                                                             : LS_WORKSPACE_ORIGIN_NONE);
+
+  g_task_return_pointer (task, ls_pipeline_info_to_text (info), g_free);
+}
+
+void
+ls_info_text_async (const char *workspace,
+                    GCancellable *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer user_data)
+{
+  g_autoptr (GTask) task = task_new (NULL, cancellable, NULL, NULL, callback, user_data, NULL);
+
+  g_task_set_source_tag (task, ls_info_text_async);
+  g_task_set_task_data (task, g_strdup (workspace), g_free);
+  g_task_run_in_thread (task, info_worker);
+}
+
+char *
+ls_info_text_finish (GAsyncResult *result,
+                     GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -41,6 +41,11 @@ void ls_session_open_async (const char *path,
 LsSession *ls_session_open_finish (GAsyncResult *result,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* How many threads predictions and fine-tuning use (the "engine-threads"
+ * setting; 0: one a processor core); takes effect from the next call. */
+void ls_session_set_threads (LsSession *self,
+                             int threads);
+int ls_session_get_threads (LsSession *self);
 const char *ls_session_get_path (LsSession *self);
 /* The folder's name without ".lungscope". */
 const char *ls_session_get_title (LsSession *self);
@@ -268,5 +273,15 @@ void ls_create_demo_workspace_async (const char *path,
                                      gpointer user_data);
 gboolean ls_create_demo_workspace_finish (GAsyncResult *result,
                                           GError **error);
+
+/* What `lungscope-cli info` prints (pipeline/info.h: versions, BLAS core and
+ * threads, paths, sandbox), with @workspace (may be NULL) as the app's open
+ * workspace: the About window's debug information. */
+void ls_info_text_async (const char *workspace,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data);
+char *ls_info_text_finish (GAsyncResult *result,
+                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

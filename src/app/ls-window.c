@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-window-private.h"
 
 #include "pipeline/model-info.h"
@@ -213,6 +214,8 @@ current_options (LsWindow *self)
   o.predict.target_class = klass == GTK_INVALID_LIST_POSITION || klass == 0 ? -1 : (int) klass - 1;
   /* The viewer stretches the map over the image and draws it no larger. */
   o.predict.saliency_max_side = LS_VIEWER_OVERLAY_MAX_SIDE;
+  if (self->settings != NULL)
+    o.predict.n_samples = g_settings_get_int (self->settings, "smoothgrad-samples");
   return o;
 }
 
@@ -265,6 +268,18 @@ opacity_cb (GtkAdjustment *adjustment,
 }
 
 static void
+overlay_visible_cb (LsViewer *viewer,
+                    GParamSpec *pspec,
+                    LsWindow *self)
+{
+  gboolean visible = ls_viewer_get_overlay_visible (viewer);
+
+  if (self->settings != NULL && !self->updating_controls &&
+      g_settings_get_boolean (self->settings, "overlay-visible") != visible)
+    g_settings_set_boolean (self->settings, "overlay-visible", visible);
+}
+
+static void
 window_preset_cb (GtkDropDown *dropdown,
                   GParamSpec *pspec,
                   LsWindow *self)
@@ -284,7 +299,7 @@ fill_class_dropdown (LsWindow *self)
   gtk_string_list_append (list, _ ("Predicted class"));
   if (choice != NULL)
     for (int k = 0; k < choice->model->n_classes; k++)
-      gtk_string_list_append (list, ls_report_class_display_name (choice->model->classes[k]));
+      gtk_string_list_append (list, ls_application_class_name (choice->model->classes[k]));
   self->updating_controls = TRUE;
   gtk_drop_down_set_model (self->class_dropdown, G_LIST_MODEL (list));
   gtk_drop_down_set_selected (self->class_dropdown, 0);
@@ -303,7 +318,7 @@ fill_filter_dropdown (LsWindow *self)
     {
       /* Translators: a gallery filter, "Labelled Pneumonia" */
       g_autofree char *text = g_strdup_printf (_ ("Labelled %s"),
-                                               ls_report_class_display_name (classes[k]));
+                                               ls_application_class_name (classes[k]));
 
       gtk_string_list_append (list, text);
     }
@@ -851,7 +866,7 @@ label_cb (GObject *source,
           self->list && ls_image_list_lookup (self->list, e->sha256)
               ? ls_image_item_get_name (ls_image_list_lookup (self->list, e->sha256))
               : e->sha256,
-          e->new_label ? ls_report_class_display_name (e->new_label) : _ ("unlabelled"));
+          e->new_label ? ls_application_class_name (e->new_label) : _ ("unlabelled"));
 
       ls_window_show_toast (self, text);
       /* Show the image whose label changed. */
@@ -962,7 +977,8 @@ ls_window_add_recent (LsWindow *self,
   g_settings_set_string (self->settings, "last-workspace", path);
   old = g_settings_get_strv (self->settings, "recent-workspaces");
   limit = g_settings_get_uint (self->settings, "recent-workspaces-limit");
-  g_strv_builder_add (b, path);
+  if (limit > 0)
+    g_strv_builder_add (b, path);
   for (guint i = 0; old[i] != NULL && n < limit; i++)
     if (g_strcmp0 (old[i], path) != 0)
       {
@@ -993,12 +1009,70 @@ fill_recent_menu (LsWindow *self)
     }
 }
 
+/* The recent workspaces cut to the limit's length (a lower limit set in
+ * Preferences). */
 static void
-recent_changed_cb (GSettings *settings,
-                   const char *key,
-                   LsWindow *self)
+trim_recent (LsWindow *self)
 {
-  fill_recent_menu (self);
+  g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-workspaces");
+  guint limit = g_settings_get_uint (self->settings, "recent-workspaces-limit");
+
+  if (g_strv_length (recent) <= limit)
+    return;
+  for (guint i = limit; recent[i] != NULL; i++)
+    g_clear_pointer (&recent[i], g_free);
+  g_settings_set_strv (self->settings, "recent-workspaces", (const char *const *) recent);
+}
+
+/* One overlay setting into its control and the viewer. With @quiet (at
+ * start) the image on screen keeps its map; otherwise a new method means
+ * a new map, as when it is chosen in the window. */
+static void
+apply_overlay_setting (LsWindow *self,
+                       const char *key,
+                       gboolean quiet)
+{
+  gboolean was_updating = self->updating_controls;
+
+  self->updating_controls = quiet;
+  if (g_str_equal (key, "saliency-method") || g_str_equal (key, "colormap"))
+    {
+      gboolean method = g_str_equal (key, "saliency-method");
+      const char *const *names = method ? method_names : colormap_names;
+      guint n = method ? G_N_ELEMENTS (method_names) : G_N_ELEMENTS (colormap_names);
+      g_autofree char *value = g_settings_get_string (self->settings, key);
+
+      for (guint i = 0; i < n; i++)
+        if (g_str_equal (value, names[i]))
+          gtk_drop_down_set_selected (method ? self->method_dropdown : self->colormap_dropdown, i);
+    }
+  else if (g_str_equal (key, "overlay-opacity"))
+    gtk_adjustment_set_value (self->opacity_adjustment, g_settings_get_double (self->settings, key));
+  else if (g_str_equal (key, "overlay-visible"))
+    ls_viewer_set_overlay_visible (self->viewer, g_settings_get_boolean (self->settings, key));
+  self->updating_controls = was_updating;
+}
+
+/* A setting changed, here or in Preferences: it takes effect at once. */
+static void
+settings_changed_cb (GSettings *settings,
+                     const char *key,
+                     LsWindow *self)
+{
+  if (g_str_equal (key, "recent-workspaces"))
+    fill_recent_menu (self);
+  else if (g_str_equal (key, "recent-workspaces-limit"))
+    trim_recent (self);
+  else if (g_str_equal (key, "saliency-method") || g_str_equal (key, "colormap") ||
+           g_str_equal (key, "overlay-opacity") || g_str_equal (key, "overlay-visible"))
+    apply_overlay_setting (self, key, FALSE);
+  else if (g_str_equal (key, "engine-threads") && self->session != NULL)
+    ls_session_set_threads (self->session, g_settings_get_int (settings, key));
+  else if (g_str_equal (key, "smoothgrad-samples") &&
+           gtk_drop_down_get_selected (self->method_dropdown) == LS_SALIENCY_SMOOTHGRAD &&
+           (self->current_path != NULL || self->current_sha256 != NULL))
+    /* The same image, a map from more or fewer copies: not logged again. */
+    ls_window_diagnose_file (self, NULL, NULL);
 }
 
 static void
@@ -1036,6 +1110,8 @@ set_session (LsWindow *self,
   GString *notice = g_string_new (NULL);
 
   g_set_object (&self->session, session);
+  if (self->settings != NULL)
+    ls_session_set_threads (session, g_settings_get_int (self->settings, "engine-threads"));
   g_clear_pointer (&self->current_path, g_free);
   g_clear_pointer (&self->current_sha256, g_free);
   ls_viewer_set_image (self->viewer, NULL);
@@ -1322,7 +1398,7 @@ viewer_key_cb (GtkEventControllerKey *controller,
 static void
 restore_settings (LsWindow *self)
 {
-  g_autofree char *method = NULL, *colormap = NULL;
+  const char *overlay_keys[] = { "saliency-method", "colormap", "overlay-opacity", "overlay-visible" };
 
   if (self->settings == NULL)
     return;
@@ -1330,20 +1406,8 @@ restore_settings (LsWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  method = g_settings_get_string (self->settings, "saliency-method");
-  colormap = g_settings_get_string (self->settings, "colormap");
-  self->updating_controls = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (method_names); i++)
-    if (g_str_equal (method, method_names[i]))
-      gtk_drop_down_set_selected (self->method_dropdown, i);
-  for (guint i = 0; i < G_N_ELEMENTS (colormap_names); i++)
-    if (g_str_equal (colormap, colormap_names[i]))
-      gtk_drop_down_set_selected (self->colormap_dropdown, i);
-  gtk_adjustment_set_value (self->opacity_adjustment,
-                            g_settings_get_double (self->settings, "overlay-opacity"));
-  ls_viewer_set_overlay_visible (self->viewer,
-                                 g_settings_get_boolean (self->settings, "overlay-visible"));
-  self->updating_controls = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (overlay_keys); i++)
+    apply_overlay_setting (self, overlay_keys[i], TRUE);
 }
 
 static gboolean
@@ -1533,6 +1597,7 @@ ls_window_init (LsWindow *self)
   g_signal_connect (self->viewer, "notify::zoom", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::best-fit", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::busy", G_CALLBACK (viewer_zoom_cb), self);
+  g_signal_connect (self->viewer, "notify::overlay-visible", G_CALLBACK (overlay_visible_cb), self);
   g_object_bind_property (self->viewer, "overlay-visible", self->overlay_toggle, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->viewer, "inverted", self->invert_toggle, "active",
@@ -1546,8 +1611,7 @@ ls_window_init (LsWindow *self)
   }
   restore_settings (self);
   if (self->settings != NULL)
-    g_signal_connect_object (self->settings, "changed::recent-workspaces",
-                             G_CALLBACK (recent_changed_cb), self, 0);
+    g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self, 0);
   fill_recent_menu (self);
   ls_window_setup_drop (self);
   ls_window_update_zoom_label (self);

@@ -417,6 +417,8 @@ ls_pipeline_predict (LsModel *model,
 
       ls_saliency_config_init (&cfg, options->method);
       cfg.target_class = options->target_class >= 0 ? options->target_class : p->predicted;
+      if (options->n_samples > 0)
+        cfg.n_samples = options->n_samples;
       if (options->method == LS_SALIENCY_GRADCAM && ls_net_infer_can_backward_to (model->net, ls_net_get_cam_layer (model->net)))
         {
           /* from the forward above: only the head and the target block run */

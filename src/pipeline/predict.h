@@ -62,6 +62,7 @@ typedef struct
    * same aspect (a display stretches it over the image: the map has no
    * finer detail than the model's input). */
   int saliency_max_side;
+  int n_samples; /* SmoothGrad's noisy copies (0: the default, 16) */
 } LsPredictOptions;
 
 typedef struct

@@ -20,6 +20,8 @@ ls_workspace_origin_to_string (LsWorkspaceOrigin origin)
       return "environment";
     case LS_WORKSPACE_ORIGIN_LAST:
       return "last";
+    case LS_WORKSPACE_ORIGIN_APP:
+      return "app";
     default:
       g_return_val_if_reached ("none");
     }

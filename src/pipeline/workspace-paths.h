@@ -28,9 +28,10 @@ typedef enum
   LS_WORKSPACE_ORIGIN_OPTION, /* given on the command line */
   LS_WORKSPACE_ORIGIN_ENV,    /* $LUNGSCOPE_WORKSPACE */
   LS_WORKSPACE_ORIGIN_LAST,   /* the app's last workspace */
+  LS_WORKSPACE_ORIGIN_APP,    /* open in the app's window */
 } LsWorkspaceOrigin;
 
-/* "none", "option", "environment", "last" */
+/* "none", "option", "environment", "last", "app" */
 const char *ls_workspace_origin_to_string (LsWorkspaceOrigin origin);
 
 /* The app's last workspace, or NULL (no schema installed, unset, or the

@@ -67,7 +67,14 @@ echo "test-install: installed into $tmp/root ($(du -sh "$tmp/root" | cut -f1))"
 
 cli=$bindir/lungscope-cli
 model=$datadir/lungscope/models/lungnet-s-phantoms.safetensors
-for f in "$cli" "$model"; do
+catalogs=()
+if [ -d "$build/po" ]; then
+  # Each translation of po/LINGUAS, as its compiled catalog.
+  for lang in $(grep -v '^#' "$src/po/LINGUAS"); do
+    catalogs+=("$(installed_dir localedir)/$lang/LC_MESSAGES/lungscope.mo")
+  done
+fi
+for f in "$cli" "$model" "${catalogs[@]}"; do
   [ -e "$f" ] || {
     echo "test-install: $f was not installed"
     exit 1

@@ -1,0 +1,333 @@
+/* test-app-danish.c — the app in Danish (LANGUAGE=da), under Xvfb: the first
+ * start's demo workspace, an image diagnosed, the Retrain page,
+ * Preferences and About; every text on screen that the catalog translates is shown
+ * translated (no English left), the class names are Danish, and no
+ * translated text is cut short. Rendered to build/gui-renders/app-danish*.png.
+ *
+ * The catalog is the build folder's (po/da/LC_MESSAGES/lungscope.mo), bound
+ * before GTK starts, as main.c binds the installed one.
+ *
+ * Copyright 2026 The Lungscope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+#include "ls-application.h"
+#include "ls-gui-test.h"
+#include "ls-preferences-window.h"
+#include "ls-test.h"
+#include "ls-window-private.h"
+
+static struct
+{
+  char *home;
+  LsApplication *app;
+  LsWindow *window;
+} fx;
+
+/* ---- waiting ---- */
+
+static gboolean
+on_page (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (fx.window->main_stack), data) == 0;
+}
+
+static gboolean
+list_loaded (gpointer data)
+{
+  LsWindow *w = fx.window;
+
+  return w->list != NULL && !ls_image_list_get_loading (w->list) && ls_image_list_get_n_total (w->list) > 0;
+}
+
+static gboolean
+diagnosed (gpointer data)
+{
+  LsWindow *w = fx.window;
+
+  return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer) &&
+         ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 && ls_viewer_get_image (w->viewer) != NULL;
+}
+
+static GtkWindow *
+app_window_of_type (GType type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (fx.app)); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+window_of_type_shown (gpointer data)
+{
+  GtkWindow *window = app_window_of_type ((GType) GPOINTER_TO_SIZE (data));
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+/* Activates app.@action and waits for the window of @type it opens. */
+static GtkWindow *
+open_app_window (const char *action,
+                 GType type)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (fx.app), action, NULL);
+  ls_gui_test_wait_for (window_of_type_shown, GSIZE_TO_POINTER (type), 10, action);
+  return app_window_of_type (type);
+}
+
+static void
+render (GtkWindow *window,
+        const char *name)
+{
+  g_autofree char *file = g_strdup_printf ("app-danish%s%s.png", *name ? "-" : "", name);
+
+  /* Past the stacks' and info bars' transitions (about 250 ms). */
+  ls_gui_test_wait_frames (GTK_WIDGET (window), 25);
+  g_free (ls_gui_test_save_window_png (window, file));
+}
+
+/* ---- what is on screen ---- */
+
+typedef struct
+{
+  GPtrArray *english; /* texts shown that the catalog would translate */
+  GPtrArray *cut;     /* translated texts shown ellipsized */
+  GString *all;       /* every text shown, one a line */
+  guint n_texts;
+} Seen;
+
+/* @text is shown: it is English if the catalog has a translation for it
+ * (the translated text is what should have been shown). */
+static void
+see (Seen *seen,
+     const char *text,
+     const char *where)
+{
+  const char *translated;
+
+  if (text == NULL || *text == '\0')
+    return;
+  seen->n_texts++;
+  g_string_append_printf (seen->all, "%s\n", text);
+  translated = g_dgettext (GETTEXT_PACKAGE, text);
+  if (translated != text && strcmp (translated, text) != 0)
+    g_ptr_array_add (seen->english, g_strdup_printf ("%s “%s” (Danish: “%s”)", where, text, translated));
+}
+
+static void
+see_list (Seen *seen,
+          GListModel *model,
+          const char *where)
+{
+  for (guint i = 0; model != NULL && GTK_IS_STRING_LIST (model) && i < g_list_model_get_n_items (model); i++)
+    see (seen, gtk_string_list_get_string (GTK_STRING_LIST (model), i), where);
+}
+
+static void
+walk (GtkWidget *widget,
+      Seen *seen)
+{
+  if (!gtk_widget_get_visible (widget))
+    return;
+  see (seen, gtk_widget_get_tooltip_text (widget), "tooltip");
+  if (GTK_IS_LABEL (widget))
+    {
+      GtkLabel *label = GTK_LABEL (widget);
+      const char *text = gtk_label_get_text (label);
+
+      see (seen, gtk_label_get_label (label), "label");
+      /* A label cut short on a page on screen: a Danish word too long for
+       * its place. File names and paths are cut on purpose. */
+      if (gtk_widget_get_mapped (widget) && gtk_label_get_ellipsize (label) != PANGO_ELLIPSIZE_NONE &&
+          pango_layout_is_ellipsized (gtk_label_get_layout (label)) && text != NULL &&
+          strchr (text, '/') == NULL && !g_str_has_suffix (text, ".png") && !g_str_has_suffix (text, ".dcm"))
+        g_ptr_array_add (seen->cut, g_strdup_printf ("“%s” (%s)", text, G_OBJECT_TYPE_NAME (gtk_widget_get_parent (widget))));
+    }
+  else if (GTK_IS_DROP_DOWN (widget))
+    see_list (seen, gtk_drop_down_get_model (GTK_DROP_DOWN (widget)), "drop-down item");
+  else if (ADW_IS_COMBO_ROW (widget))
+    see_list (seen, adw_combo_row_get_model (ADW_COMBO_ROW (widget)), "combo row item");
+  else if (ADW_IS_STATUS_PAGE (widget))
+    {
+      see (seen, adw_status_page_get_title (ADW_STATUS_PAGE (widget)), "status page");
+      see (seen, adw_status_page_get_description (ADW_STATUS_PAGE (widget)), "status page");
+    }
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    see (seen, adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "row title");
+  if (ADW_IS_ACTION_ROW (widget))
+    see (seen, adw_action_row_get_subtitle (ADW_ACTION_ROW (widget)), "row subtitle");
+  if (ADW_IS_PREFERENCES_GROUP (widget))
+    see (seen, adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), "group title");
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    walk (c, seen);
+}
+
+/* Walks @root; fails on English left or Danish cut short. Returns every
+ * text shown (for the checks of particular words). */
+static char *
+check_danish (GtkWidget *root,
+              const char *what)
+{
+  Seen seen = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free), g_string_new (NULL), 0 };
+
+  walk (root, &seen);
+  g_test_message ("%s: %u texts shown", what, seen.n_texts);
+  for (guint i = 0; i < seen.english->len; i++)
+    g_test_message ("%s: English: %s", what, (char *) seen.english->pdata[i]);
+  for (guint i = 0; i < seen.cut->len; i++)
+    g_test_message ("%s: cut short: %s", what, (char *) seen.cut->pdata[i]);
+  g_assert_cmpuint (seen.n_texts, >=, 5);
+  g_assert_cmpuint (seen.english->len, ==, 0);
+  g_assert_cmpuint (seen.cut->len, ==, 0);
+  g_ptr_array_unref (seen.english);
+  g_ptr_array_unref (seen.cut);
+  return g_string_free (seen.all, FALSE);
+}
+
+static void
+assert_shown (const char *all,
+              const char *text)
+{
+  g_autofree char *line = g_strdup_printf ("\n%s\n", text);
+  g_autofree char *padded = g_strdup_printf ("\n%s", all);
+
+  if (strstr (padded, line) == NULL)
+    g_error ("“%s” is not on screen; shown:\n%s", text, all);
+}
+
+/* ---- the cases ---- */
+
+static void
+test_window (void)
+{
+  LsWindow *w;
+  g_autofree char *all = NULL;
+  GListModel *pages;
+  const char *titles[] = { "Billede", "Augmenterede versioner", "Genoptræn" };
+
+  /* The catalog is there and used: a string of each kind of file. */
+  g_assert_cmpstr (_ ("Calibrated probabilities"), ==, "Kalibrerede sandsynligheder");
+  g_assert_cmpstr (g_dpgettext2 (GETTEXT_PACKAGE, "class", "Pneumonia"), ==, "Lungebetændelse");
+
+  g_application_activate (G_APPLICATION (fx.app));
+  fx.window = w = LS_WINDOW (gtk_application_get_windows (GTK_APPLICATION (fx.app))->data);
+  gtk_window_set_default_size (GTK_WINDOW (w), 1280, 800);
+  /* The first start makes the demo workspace: its progress page. */
+  ls_gui_test_wait_for (on_page, (gpointer) "progress", 10, "the first-start progress page");
+  render (GTK_WINDOW (w), "first-start");
+  g_free (check_danish (GTK_WIDGET (w->progress_page), "progress page"));
+  ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
+  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "the first image's diagnosis");
+
+  /* The page titles. */
+  pages = G_LIST_MODEL (adw_view_stack_get_pages (w->view_stack));
+  g_assert_cmpuint (g_list_model_get_n_items (pages), ==, G_N_ELEMENTS (titles));
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr (AdwViewStackPage) page = g_list_model_get_item (pages, i);
+
+      g_assert_cmpstr (adw_view_stack_page_get_title (page), ==, titles[i]);
+    }
+  g_object_unref (pages);
+  /* The diagnosis panel: its heading and the class names on its bars. */
+  render (GTK_WINDOW (w), "");
+  all = check_danish (GTK_WIDGET (w), "main window");
+  assert_shown (all, "Kalibrerede sandsynligheder");
+  assert_shown (all, "Normal");
+  assert_shown (all, "Lungebetændelse");
+  assert_shown (all, "COVID-19");
+  g_assert_null (strstr (all, "\nPneumonia\n"));
+  assert_shown (all, "Mærkat");
+
+  /* The Retrain page. */
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "retrain");
+  ls_gui_test_wait_frames (GTK_WIDGET (w), 10);
+  ls_gui_test_wait_for (diagnosed, NULL, 60, "the window idle");
+  render (GTK_WINDOW (w), "retrain");
+  g_free (check_danish (GTK_WIDGET (w->retrain_page), "retrain page"));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
+}
+
+static void
+test_preferences (void)
+{
+  GtkWindow *prefs;
+  g_autofree char *all = NULL;
+
+  if (fx.window == NULL)
+    {
+      g_test_skip ("the window case did not run");
+      return;
+    }
+  prefs = open_app_window ("preferences", LS_TYPE_PREFERENCES_WINDOW);
+  render (prefs, "preferences");
+  all = check_danish (GTK_WIDGET (prefs), "preferences");
+  assert_shown (all, "Indstillinger");
+  assert_shown (all, "Salienskortets uigennemsigtighed");
+  gtk_window_destroy (prefs);
+}
+
+/* About: ours in Danish, libadwaita's from the system's catalog. */
+static void
+test_about (void)
+{
+  GtkWindow *about;
+
+  if (fx.window == NULL)
+    {
+      g_test_skip ("the window case did not run");
+      return;
+    }
+  about = open_app_window ("about", ADW_TYPE_ABOUT_WINDOW);
+  g_assert_cmpstr (adw_about_window_get_developer_name (ADW_ABOUT_WINDOW (about)), ==, "Lungscope-udviklerne");
+  render (about, "about");
+  g_free (check_danish (GTK_WIDGET (about), "about"));
+  gtk_window_destroy (about);
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *catalog = g_build_filename (g_getenv ("LS_BUILD_ROOT"), "po", NULL);
+  int rc;
+
+  ls_test_init (&argc, &argv);
+  /* As main.c does, with the build folder's catalog. */
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, catalog);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_assert_cmpstr (g_getenv ("LANGUAGE"), ==, "da");
+
+  /* A first start: a home of its own, empty. */
+  fx.home = g_dir_make_tmp ("ls-app-da-XXXXXX", NULL);
+  data = g_build_filename (fx.home, "data", NULL);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  gtk_init ();
+  fx.app = ls_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (fx.app), NULL, NULL));
+
+  g_test_add_func ("/lungscope/app-danish/window", test_window);
+  g_test_add_func ("/lungscope/app-danish/preferences", test_preferences);
+  g_test_add_func ("/lungscope/app-danish/about", test_about);
+  rc = g_test_run ();
+
+  if (fx.window != NULL)
+    gtk_window_destroy (GTK_WINDOW (fx.window));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_clear_object (&fx.app);
+  ls_test_remove_tree (fx.home);
+  g_free (fx.home);
+  return rc;
+}
