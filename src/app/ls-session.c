@@ -13,7 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "ls-session.h"
+#include "ls-session-private.h"
 #include "ls-texture.h"
 
 #include "dataset/import.h"
@@ -117,6 +117,18 @@ task_new (gpointer source,
   if (relay != NULL)
     *relay = done->relay;
   return g_task_new (source, cancellable, task_done_cb, done);
+}
+
+GTask *
+ls_session_task_new (gpointer source,
+                     GCancellable *cancellable,
+                     LsProgressShowFunc progress,
+                     gpointer progress_data,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data,
+                     LsProgressRelay **relay)
+{
+  return task_new (source, cancellable, progress, progress_data, callback, user_data, relay);
 }
 
 static void
