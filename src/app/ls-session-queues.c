@@ -255,8 +255,9 @@ ls_session_save_report_async (LsSession *self,
   g_task_set_task_data (task, d, (GDestroyNotify) report_data_free);
   if (ls_session_get_model (self) == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _ ("No model to read the image with: %s"), ls_session_get_model_notice (self));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s",
+                               ls_session_get_model_notice (self) != NULL ? ls_session_get_model_notice (self)
+                                                                          : _ ("No model to read the image with"));
       g_object_unref (task);
       return;
     }

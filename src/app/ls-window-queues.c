@@ -38,6 +38,22 @@ cancel_crossval_action (GtkWidget *widget,
 
 /* ---- the PDF reading ---- */
 
+/* The outcome of what was just asked for: shown at once, before any
+ * toast waiting. */
+static void
+show_toast_now (LsWindow *self,
+                const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 typedef struct
 {
   LsWindow *self; /* a reference */
@@ -64,7 +80,7 @@ report_cb (GObject *source,
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     text = g_strdup_printf (_ ("The report was not saved: %s"), error->message);
   if (text != NULL)
-    ls_window_show_toast (self, text);
+    show_toast_now (self, text);
   g_object_unref (call->self);
   g_free (call->path);
   g_free (call);

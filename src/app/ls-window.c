@@ -417,7 +417,11 @@ diagnose_cb (GObject *source,
       ls_window_show_notice (self, GTK_MESSAGE_ERROR, text);
     }
   if (d->log_id > 0 && self->list != NULL && self->current_sha256 != NULL)
-    ls_image_list_reload_item (self->list, self->current_sha256);
+    {
+      ls_image_list_reload_item (self->list, self->current_sha256);
+      /* A new prediction can move the image between queues. */
+      ls_queue_bar_refresh (self->queue_bar);
+    }
   ls_window_update_actions (self);
   diagnose_call_free (call);
 }
@@ -607,6 +611,8 @@ import_cb (GObject *source,
           ls_label_bar_set_image (self->label_bar, self->current_sha256, TRUE);
           ls_window_refresh_label (self);
         }
+      if (import->added > 0)
+        ls_queue_bar_refresh (self->queue_bar);
       if (self->list != NULL)
         {
           /* The files given are updated; a folder's many new images are
