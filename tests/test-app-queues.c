@@ -38,6 +38,7 @@ static struct
   char *workspace;
   guint n_flipped;
   guint n_unlabelled;
+  GHashTable *flipped; /* sha256 of the images relabelled on purpose */
 } fx;
 
 /* ---- waiting ---- */
@@ -152,6 +153,7 @@ add_mistakes_and_predict (void)
                                                "test", NULL, &error),
                            >, 0);
           g_assert_no_error (error);
+          g_hash_table_add (fx.flipped, g_strdup (image->sha256));
           fx.n_flipped++;
         }
       else if (i % 10 == 7)
@@ -263,6 +265,29 @@ choose_queue (LsQueueKind kind)
   ls_gui_test_wait_for (queue_shown, GINT_TO_POINTER (kind), 60, "the queue in the gallery");
 }
 
+/* How many of the images relabelled on purpose the label-error queue
+ * finds: the share of them in its first tenth of the workspace (precision)
+ * and the share of them found there (recall). */
+static void
+report_label_errors (const LsQueue *q,
+                     const char *how)
+{
+  guint top = MIN (q->n_entries, MAX (1u, ls_image_list_get_n_total (fx.window->list) / 10));
+  guint hits = 0, all_hits = 0;
+
+  for (guint i = 0; i < q->n_entries; i++)
+    if (g_hash_table_contains (fx.flipped, q->entries[i].sha256))
+      {
+        all_hits++;
+        if (i < top)
+          hits++;
+      }
+  g_test_message ("label errors %s: %u candidates, %u of the %u flipped labels among them; top %u: "
+                  "precision %.2f, recall %.2f",
+                  how, q->n_total, all_hits, fx.n_flipped, top, top > 0 ? (double) hits / top : 0.0,
+                  fx.n_flipped > 0 ? (double) hits / fx.n_flipped : 0.0);
+}
+
 static void
 test_each_queue (void)
 {
@@ -295,6 +320,7 @@ test_each_queue (void)
 
     g_assert_true (q->in_sample);
     g_assert_nonnull (strstr (ls_queue_bar_get_note (w->queue_bar), "in-sample"));
+    report_label_errors (q, "in-sample");
   }
   /* The chosen queue's button again: the whole gallery. */
   g_signal_emit_by_name (ls_queue_bar_get_button (w->queue_bar, LS_QUEUE_LABEL_ERRORS), "clicked");
@@ -429,7 +455,17 @@ test_crossval (void)
   ls_gui_test_wait_for (crossval_past, &fraction, 300, "the cross-validation under way");
   if (ls_queue_bar_is_busy (w->queue_bar))
     render ("crossval-progress");
+  /* The rest of the run, the window idle but for its progress (a render
+   * would count as a stall). */
+  ls_gui_test_stall_probe_start ();
   ls_gui_test_wait_for (crossval_done, NULL, 600, "the cross-validation");
+  {
+    double cpu_ms = 0, stall_ms = ls_gui_test_stall_probe_stop (&cpu_ms);
+
+    /* Shared cores: a figure, not a bound. */
+    g_test_message ("longest main-loop stall during the cross-validation: %.1f ms (%.1f ms of CPU)", stall_ms,
+                    cpu_ms);
+  }
   g_test_message ("toast: %s", w->last_toast);
   g_assert_nonnull (strstr (w->last_toast, "Cross-validation done"));
   ls_gui_test_wait_for (queue_shown, GINT_TO_POINTER (LS_QUEUE_LABEL_ERRORS), 60, "the queue ranked again");
@@ -444,6 +480,7 @@ test_crossval (void)
   g_assert_nonnull (strstr (ls_queue_bar_get_note (w->queue_bar), "out of fold"));
   g_assert_cmpuint (shown_count (LS_QUEUE_LABEL_ERRORS), ==, want->n_total);
   assert_list_is (want);
+  report_label_errors (want, "out of fold (2 folds of 1 epoch)");
   render ("queue-label-errors-out-of-fold");
 }
 
@@ -508,6 +545,25 @@ test_report (void)
       eof = memcmp (contents + i, "%%EOF", 5) == 0;
     g_assert_true (eof);
   }
+  /* The page names the image as the gallery does, not by its file in the
+   * workspace. */
+  {
+    g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+
+    if (pdftotext != NULL)
+      {
+        const char *argv[] = { pdftotext, "-layout", pdf, "-", NULL };
+        g_autofree char *text = NULL, *err = NULL;
+        int status = -1;
+
+        g_assert_true (ls_test_run (argv, &text, &err, &status));
+        g_assert_cmpint (status, ==, 0);
+        g_assert_nonnull (strstr (text, w->current_name));
+        g_assert_nonnull (strstr (text, "This is not a diagnosis"));
+      }
+    else
+      g_test_message ("no pdftotext: the page's text is not checked");
+  }
   render ("report-saved");
 
   /* A read-only folder: one line saying why, nothing written. Root
@@ -548,6 +604,7 @@ main (int argc,
   data = g_build_filename (fx.home, "data", NULL);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
   gtk_init ();
+  fx.flipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fx.app = ls_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (fx.app), NULL, NULL));
 
@@ -571,5 +628,6 @@ main (int argc,
   ls_test_remove_tree (fx.home);
   g_free (fx.home);
   g_free (fx.workspace);
+  g_hash_table_unref (fx.flipped);
   return rc;
 }

@@ -566,6 +566,17 @@ ls_queue_bar_is_refreshing (LsQueueBar *self)
 
 /* ---- GObject ---- */
 
+/* Out of the window (it closes): nothing of its workspace goes on. */
+static void
+ls_queue_bar_unroot (GtkWidget *widget)
+{
+  LsQueueBar *self = LS_QUEUE_BAR (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  GTK_WIDGET_CLASS (ls_queue_bar_parent_class)->unroot (widget);
+}
+
 static void
 ls_queue_bar_dispose (GObject *object)
 {
@@ -627,6 +638,7 @@ ls_queue_bar_class_init (LsQueueBarClass *klass)
   object_class->dispose = ls_queue_bar_dispose;
   object_class->finalize = ls_queue_bar_finalize;
   object_class->get_property = ls_queue_bar_get_property;
+  widget_class->unroot = ls_queue_bar_unroot;
 
   properties[PROP_QUEUE] = g_param_spec_int ("queue", NULL, NULL, LS_QUEUE_BAR_NONE, LS_QUEUE_N_KINDS - 1,
                                              LS_QUEUE_BAR_NONE, ro);

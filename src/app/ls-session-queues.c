@@ -168,6 +168,7 @@ typedef struct
   LsSaliencyMethod method;
   LsColormap colormap;
   float opacity;
+  char *name;
   char *out;
   LsDiagnosis *diagnosis;
 } ReportData;
@@ -175,6 +176,7 @@ typedef struct
 static void
 report_data_free (ReportData *d)
 {
+  g_free (d->name);
   g_free (d->out);
   ls_diagnosis_free (d->diagnosis);
   g_free (d);
@@ -192,7 +194,7 @@ report_worker (GTask *task,
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (!ls_pipeline_save_reading_pdf (ls_session_get_model (self), d->diagnosis, d->method, NULL, d->colormap,
+  if (!ls_pipeline_save_reading_pdf (ls_session_get_model (self), d->diagnosis, d->method, d->name, d->colormap,
                                      d->opacity, d->out, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -221,6 +223,7 @@ void
 ls_session_save_report_async (LsSession *self,
                               const char *path,
                               const char *sha256,
+                              const char *name,
                               const LsDiagnoseOptions *options,
                               LsColormap colormap,
                               float opacity,
@@ -249,6 +252,7 @@ ls_session_save_report_async (LsSession *self,
   d->method = o.predict.method;
   d->colormap = colormap;
   d->opacity = opacity;
+  d->name = g_strdup (name);
   d->out = g_strdup (out);
   task = ls_session_task_new (self, cancellable, NULL, NULL, callback, user_data, NULL);
   g_task_set_source_tag (task, ls_session_save_report_async);

@@ -57,12 +57,13 @@ LsCrossval *ls_session_crossval_finish (LsSession *self,
                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The PDF reading (pipeline/reading.h) of a file (@path) or a workspace
- * image (@sha256 when @path is NULL) with the session's model, @options'
- * saliency method and class, drawn in @colormap at @opacity, to @out
- * (atomic). Nothing is logged. */
+ * image (@sha256 when @path is NULL), named @name on the page (NULL: the
+ * file's), with the session's model, @options' saliency method and class,
+ * drawn in @colormap at @opacity, to @out (atomic). Nothing is logged. */
 void ls_session_save_report_async (LsSession *self,
                                    const char *path,
                                    const char *sha256,
+                                   const char *name,
                                    const LsDiagnoseOptions *options,
                                    LsColormap colormap,
                                    float opacity,

@@ -102,7 +102,7 @@ ls_window_save_report (LsWindow *self,
   call = g_new0 (ReportCall, 1);
   call->self = g_object_ref (self);
   call->path = g_strdup (path);
-  ls_session_save_report_async (self->session, self->current_path, self->current_sha256, &options,
+  ls_session_save_report_async (self->session, self->current_path, self->current_sha256, self->current_name, &options,
                                 ls_viewer_get_colormap (self->viewer),
                                 (float) ls_viewer_get_overlay_opacity (self->viewer), path, self->cancellable,
                                 report_cb, call);
