@@ -503,6 +503,46 @@ save_report (const char *path)
   g_test_message ("toast: %s", fx.window->last_toast);
 }
 
+/* The file chooser Save Report opens (GtkFileChooserNative without a
+ * portal: a GtkFileChooserDialog). */
+static GtkWidget *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  GtkWidget *chooser = find_chooser ();
+
+  return chooser != NULL && gtk_widget_get_mapped (chooser);
+}
+
+static gboolean
+chooser_gone (gpointer data)
+{
+  return find_chooser () == NULL;
+}
+
+static gboolean
+chooser_in (gpointer data)
+{
+  GtkWidget *chooser = find_chooser ();
+  g_autoptr (GFile) folder = chooser != NULL ? gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser)) : NULL;
+
+  return folder != NULL && g_file_equal (folder, data);
+}
+
 /* A file can be made in @dir (root's access () says yes to everything). */
 static gboolean
 folder_takes_files (const char *dir)
@@ -565,6 +605,62 @@ test_report (void)
       g_test_message ("no pdftotext: the page's text is not checked");
   }
   render ("report-saved");
+
+  /* Through the file chooser, as a person saves it: the name it
+   * suggests, in the folder chosen. */
+  {
+    g_autoptr (GFile) folder = g_file_new_for_path (dir);
+    g_autoptr (GError) error = NULL;
+    g_autofree char *before = g_strdup (w->last_toast);
+    g_autofree char *stem = g_strndup (w->current_name, strrchr (w->current_name, '.') - w->current_name);
+    g_autofree char *want = g_strdup_printf ("%s reading.pdf", stem);
+    g_autofree char *want_path = g_build_filename (dir, want, NULL);
+    g_autofree char *toast = g_strdup_printf ("Report saved as %s", want);
+    g_autofree char *name = NULL;
+    GtkWidget *chooser;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.save-report", NULL));
+    ls_gui_test_wait_for (chooser_shown, NULL, 30, "the file chooser");
+    chooser = find_chooser ();
+    name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
+    g_assert_cmpstr (name, ==, want);
+    g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, &error));
+    g_assert_no_error (error);
+    ls_gui_test_wait_for (chooser_in, folder, 30, "the chosen folder");
+    ls_gui_test_wait_frames (chooser, 10);
+    g_free (ls_gui_test_save_window_png (GTK_WINDOW (chooser), "queues-report-chooser.png"));
+    /* The whole path typed into the name field: where it goes whatever
+     * the chooser's folder view loaded. */
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), want_path);
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+    ls_gui_test_wait_for (toast_changed, before, 60, "the report's toast");
+    g_test_message ("toast: %s", w->last_toast);
+    g_assert_cmpstr (w->last_toast, ==, toast);
+    g_assert_true (g_file_test (want_path, G_FILE_TEST_IS_REGULAR));
+  }
+  /* The chooser again: the last report's folder. */
+  {
+    g_autoptr (GFile) folder = g_file_new_for_path (dir);
+    g_autofree char *before = g_strdup (w->last_toast);
+    GtkWidget *chooser;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.save-report", NULL));
+    ls_gui_test_wait_for (chooser_shown, NULL, 30, "the file chooser again");
+    ls_gui_test_wait_for (chooser_in, folder, 30, "the last report's folder");
+    chooser = find_chooser ();
+    ls_gui_test_wait_frames (chooser, 30);
+    g_free (ls_gui_test_save_window_png (GTK_WINDOW (chooser), "queues-report-chooser-again.png"));
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "second.pdf");
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+    ls_gui_test_wait_for (chooser_gone, NULL, 30, "the file chooser closed");
+    ls_gui_test_wait_for (toast_changed, before, 60, "the second report's toast");
+    {
+      g_autofree char *second = g_build_filename (dir, "second.pdf", NULL);
+
+      g_assert_cmpstr (w->last_toast, ==, "Report saved as second.pdf");
+      g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
+    }
+  }
 
   /* A read-only folder: one line saying why, nothing written. Root
    * writes into a folder without write permission: then sysfs, which

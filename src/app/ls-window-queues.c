@@ -38,6 +38,9 @@ cancel_crossval_action (GtkWidget *widget,
 
 /* ---- the PDF reading ---- */
 
+/* Where the last report of this window went (object data, a string). */
+#define REPORT_FOLDER "ls-report-folder"
+
 /* The outcome of what was just asked for: shown at once, before any
  * toast waiting. */
 static void
@@ -74,6 +77,9 @@ report_cb (GObject *source,
     {
       g_autofree char *base = g_path_get_basename (call->path);
       g_autofree char *shown = g_filename_display_name (base);
+
+      /* The next report is offered the same folder. */
+      g_object_set_data_full (G_OBJECT (self), REPORT_FOLDER, g_path_get_dirname (call->path), g_free);
 
       text = g_strdup_printf (_ ("Report saved as %s"), shown);
     }
@@ -150,6 +156,19 @@ save_report_action (GtkWidget *widget,
   /* Translators: the suggested file name of a report, from the image's */
   suggested = g_strdup_printf (_ ("%s reading.pdf"), stem);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested);
+  /* The last report's folder, else Documents, else home: never the
+   * process's working folder. */
+  {
+    const char *folder = g_object_get_data (G_OBJECT (self), REPORT_FOLDER);
+    g_autoptr (GFile) file = NULL;
+
+    if (folder == NULL || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+      folder = g_get_user_special_dir (G_USER_DIRECTORY_DOCUMENTS);
+    if (folder == NULL || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+      folder = g_get_home_dir ();
+    file = g_file_new_for_path (folder);
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), file, NULL);
+  }
   g_signal_connect (dialog, "response", G_CALLBACK (report_chooser_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
