@@ -119,8 +119,12 @@ test_first_start (void)
   fx.window = LS_WINDOW (windows->data);
   gtk_window_set_default_size (GTK_WINDOW (fx.window), 1280, 800);
   ls_gui_test_wait_for (on_page, (gpointer) "progress", 10, "the first-start progress page");
+  /* No view switcher over the progress page: there is no view yet. */
+  g_assert_false (adw_view_switcher_title_get_view_switcher_enabled (fx.window->switcher_title));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (fx.window->switcher_bar)));
   render ("first-start");
   ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
+  g_assert_true (adw_view_switcher_title_get_view_switcher_enabled (fx.window->switcher_title));
   ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
   demo = g_build_filename (fx.home, "data", "lungscope", "Demo.lungscope", NULL);
   g_assert_cmpstr (ls_session_get_path (ls_window_get_session (fx.window)), ==, demo);

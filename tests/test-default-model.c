@@ -171,6 +171,51 @@ test_figures (void)
   g_assert_cmpfloat ((double) within / disease, >=, MIN_WITHIN);
 }
 
+/* A map asked at most N pixels long (a viewer's) is the full map at a
+ * smaller size, same aspect, same place: each of its pixels near the full
+ * map's value at the pixel's centre. */
+static void
+test_saliency_max_side (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsModel) model = NULL;
+  g_autoptr (LsPhantom) ph = NULL;
+  g_autoptr (LsImage) wide = NULL;
+  g_autoptr (LsPrediction) full = NULL, small = NULL;
+  LsPhantomParams params;
+  LsPredictOptions opt;
+  double sum = 0;
+
+  if (ls_test_skip_under_valgrind ("too slow under valgrind (ASan covers it)"))
+    return;
+  model = load_default ();
+  ls_phantom_params_init (&params);
+  params.size = 800;
+  ph = ls_phantom_generate (&params, SEED, 2, FIRST);
+  /* 800 × 560: letterboxed by the model, so the crop is checked too */
+  wide = ls_image_new (800, 560);
+  for (int y = 0; y < 560; y++)
+    memcpy (wide->data + (gsize) y * 800, ph->image->data + (gsize) (y + 120) * 800,
+            800 * sizeof (float));
+  ls_predict_options_init (&opt);
+  opt.saliency = TRUE;
+  full = ls_pipeline_predict (model, wide, &opt, &error);
+  g_assert_no_error (error);
+  opt.saliency_max_side = 200;
+  small = ls_pipeline_predict (model, wide, &opt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (full->saliency_width, ==, 800);
+  g_assert_cmpint (full->saliency_height, ==, 560);
+  g_assert_cmpint (small->saliency_width, ==, 200);
+  g_assert_cmpint (small->saliency_height, ==, 140);
+  g_assert_cmpint (small->predicted, ==, full->predicted);
+  for (int y = 0; y < 140; y++)
+    for (int x = 0; x < 200; x++)
+      sum += fabs (small->saliency[y * 200 + x] - full->saliency[(4 * y + 2) * 800 + 4 * x + 2]);
+  g_test_message ("map at 200 × 140 against the full map: mean |difference| %.4f", sum / (200 * 140));
+  g_assert_cmpfloat (sum / (200 * 140), <, 0.02);
+}
+
 int
 main (int argc,
       char **argv)
@@ -178,5 +223,6 @@ main (int argc,
   ls_test_init (&argc, &argv);
   g_test_add_func ("/lungscope/models/default/figures", test_figures);
   g_test_add_func ("/lungscope/models/default/calibration", test_calibration);
+  g_test_add_func ("/lungscope/models/default/saliency-max-side", test_saliency_max_side);
   return g_test_run ();
 }

@@ -9,10 +9,15 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "dataset/store.h"
 #include "ls-test.h"
 #include "pipeline/history.h"
+#include "pipeline/workspace.h"
 #include "store-test-util.h"
 
 static void
@@ -138,6 +143,50 @@ test_history (void)
   remove_tree (tmp);
 }
 
+/* A run still "running" is interrupted when nobody holds its log's lock
+ * (its process is gone), running while somebody does. */
+static void
+test_interrupted (void)
+{
+  g_autofree char *tmp = make_temp_dir ();
+  g_autoptr (LsStore) store = make_history (tmp);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autofree char *log = g_strdup_printf ("%s/runs/run-live.jsonl", ls_store_get_path (store));
+  int fd;
+
+  g_assert_true (ls_store_run_begin (store, "run-live", "child", NULL, &error));
+  g_assert_no_error (error);
+  fd = g_open (log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
+  /* flock() locks belong to an open file: the marking's own open of the
+   * log conflicts with this one as another process's would. */
+  g_assert_cmpuint (ls_workspace_mark_interrupted_runs (store, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ls_workspace_mark_interrupted_runs (store, &error), ==, 0);
+  history = ls_model_history (store, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < history->len; i++)
+    {
+      LsHistoryEntry *e = history->pdata[i];
+
+      if (g_strcmp0 (e->run_id, "run-killed") == 0)
+        {
+          g_assert_cmpint (e->status, ==, LS_HISTORY_RUN_INTERRUPTED);
+          g_assert_cmpstr (ls_history_status_to_string (e->status), ==, "interrupted");
+          g_assert_cmpint (e->run_finished, >, 0);
+        }
+      else if (g_strcmp0 (e->run_id, "run-live") == 0)
+        g_assert_cmpint (e->status, ==, LS_HISTORY_RUN_UNFINISHED);
+    }
+  /* The lock gone with its holder: interrupted. */
+  close (fd);
+  g_assert_cmpuint (ls_workspace_mark_interrupted_runs (store, &error), ==, 1);
+  g_clear_pointer (&store, ls_store_close);
+  remove_tree (tmp);
+}
+
 static void
 test_empty (void)
 {
@@ -191,10 +240,12 @@ test_cli (void)
   g_clear_pointer (&store, ls_store_close);
   g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "history", NULL), ==, 0);
   /* Children indented under their parents. */
-  g_assert_nonnull (strstr (out, "active       child  parent root"));
-  g_assert_nonnull (strstr (out, "deleted        grandchild  parent child"));
+  g_assert_nonnull (strstr (out, "active        child  parent root"));
+  g_assert_nonnull (strstr (out, "deleted         grandchild  parent child"));
   g_assert_nonnull (strstr (out, "run run-child, 2 epochs"));
-  g_assert_nonnull (strstr (out, "unfinished     (no model)  parent child"));
+  /* The run nobody runs any more: the CLI marked it when it opened the
+   * workspace. */
+  g_assert_nonnull (strstr (out, "interrupted     (no model)  parent child"));
   g_assert_nonnull (strstr (out, "run run-killed, 1 epoch\n"));
   g_assert_cmpint (cli (&out, &err, "-w", ws, "models", "history", "--json", NULL), ==, 0);
   root = json_from_string (out, &error);
@@ -221,5 +272,6 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/history/lineage-status-runs", test_history);
   g_test_add_func ("/lungscope/pipeline/history/empty", test_empty);
   g_test_add_func ("/lungscope/pipeline/history/cli", test_cli);
+  g_test_add_func ("/lungscope/pipeline/history/interrupted", test_interrupted);
   return g_test_run ();
 }

@@ -306,3 +306,10 @@ ls_diagnosis_panel_get_ood_shown (LsDiagnosisPanel *self)
   g_return_val_if_fail (LS_IS_DIAGNOSIS_PANEL (self), FALSE);
   return gtk_widget_get_visible (GTK_WIDGET (self->ood_box));
 }
+
+const char *
+ls_diagnosis_panel_get_model_id (LsDiagnosisPanel *self)
+{
+  g_return_val_if_fail (LS_IS_DIAGNOSIS_PANEL (self), NULL);
+  return self->model_id;
+}

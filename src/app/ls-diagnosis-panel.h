@@ -43,5 +43,7 @@ double ls_diagnosis_panel_get_probability (LsDiagnosisPanel *self,
                                            int k);
 int ls_diagnosis_panel_get_predicted (LsDiagnosisPanel *self);
 gboolean ls_diagnosis_panel_get_ood_shown (LsDiagnosisPanel *self);
+/* The id of the model whose readings are shown, or NULL (tests). */
+const char *ls_diagnosis_panel_get_model_id (LsDiagnosisPanel *self);
 
 G_END_DECLS

@@ -265,11 +265,14 @@ refresh (LsGalleryCell *self)
     /* Translators: no prediction of the model is logged for the image. */
     predicted_text = g_strdup (_ ("No prediction"));
   gtk_label_set_label (self->predicted_badge, predicted_text);
-  /* A dim pill rather than none, so every cell has the same height. */
+  /* No pill where the model has not read the image (a grid of "No
+   * prediction" pills is noise), but its room kept, so every cell has the
+   * same height; the words stay for the tooltip and screen readers. */
   if (predicted != NULL)
     gtk_widget_remove_css_class (GTK_WIDGET (self->predicted_badge), "ls-unread");
   else
     gtk_widget_add_css_class (GTK_WIDGET (self->predicted_badge), "ls-unread");
+  gtk_widget_set_opacity (GTK_WIDGET (self->predicted_badge), predicted != NULL ? 1.0 : 0.0);
   gtk_widget_set_visible (GTK_WIDGET (self->ood_mark), ood);
 
   label_tip = label_words (self);

@@ -709,3 +709,27 @@ ls_previews_page_set_step_enabled (LsPreviewsPage *self,
       gtk_switch_set_active (GTK_SWITCH (sw), enabled);
     }
 }
+
+char *
+ls_previews_page_describe_pipeline (const LsAugmentPipeline *pipeline)
+{
+  GString *text = g_string_new (NULL);
+  guint n = pipeline != NULL ? ls_augment_pipeline_get_n_steps (pipeline) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LsAugmentSpec *spec = ls_augment_pipeline_get_step (pipeline, i);
+      StepInfo info;
+
+      if (!(spec->p > 0))
+        continue;
+      info = step_info (spec->kind);
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      /* Translators: an augmentation step and how often it applies */
+      g_string_append_printf (text, _ ("%s (%.0f\u00a0%%)"), _ (info.title), 100 * spec->p);
+    }
+  if (text->len == 0)
+    g_string_append (text, _ ("No augmentation"));
+  return g_string_free (text, FALSE);
+}

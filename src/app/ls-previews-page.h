@@ -29,6 +29,9 @@ void ls_previews_page_set_file (LsPreviewsPage *self,
                                 const char *path);
 /* New random versions (another seed). */
 void ls_previews_page_reroll (LsPreviewsPage *self);
+/* @pipeline in words: its steps that apply, with how often, or "No
+ * augmentation" (the Train dialog shows it). */
+char *ls_previews_page_describe_pipeline (const LsAugmentPipeline *pipeline);
 
 /* For tests: the result on screen (NULL while none), whether work is in
  * flight, and the pipeline the page edits (NULL before it is loaded). */

@@ -1,5 +1,5 @@
-/* ls-session-private.h — what the session's companions (ls-session-*.c)
- * share with ls-session.c
+/* ls-session-private.h — what the session's companion files
+ * (ls-session-train.c) share with ls-session.c
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,8 +10,8 @@
 
 G_BEGIN_DECLS
 
-/* A GTask whose progress relay (when @progress is not NULL; *@relay gets
- * it, for the worker) is freed on the main thread before @callback runs. */
+/* A GTask on @source whose progress relay (when @progress is not NULL;
+ * *@relay gets it) is freed on the main thread before @callback runs. */
 GTask *ls_session_task_new (gpointer source,
                             GCancellable *cancellable,
                             LsProgressShowFunc progress,
@@ -19,5 +19,7 @@ GTask *ls_session_task_new (gpointer source,
                             GAsyncReadyCallback callback,
                             gpointer user_data,
                             LsProgressRelay **relay);
+/* The lock a worker holds while it runs the session's model. */
+GMutex *ls_session_get_model_lock (LsSession *self);
 
 G_END_DECLS

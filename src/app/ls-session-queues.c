@@ -265,7 +265,7 @@ ls_session_save_report_async (LsSession *self,
       g_object_unref (task);
       return;
     }
-  ls_session_diagnose_async (self, path, path == NULL ? sha256 : NULL, &o, NULL, NULL, cancellable,
+  ls_session_diagnose_async (self, path, path == NULL ? sha256 : NULL, &o, NULL, NULL, NULL, cancellable,
                              report_diagnosed_cb, task);
 }
 

@@ -119,18 +119,6 @@ task_new (gpointer source,
   return g_task_new (source, cancellable, task_done_cb, done);
 }
 
-GTask *
-ls_session_task_new (gpointer source,
-                     GCancellable *cancellable,
-                     LsProgressShowFunc progress,
-                     gpointer progress_data,
-                     GAsyncReadyCallback callback,
-                     gpointer user_data,
-                     LsProgressRelay **relay)
-{
-  return task_new (source, cancellable, progress, progress_data, callback, user_data, relay);
-}
-
 static void
 progress_of (LsProgressRelay *relay,
              LsProgressFunc *func,
@@ -203,6 +191,13 @@ open_worker (GTask *task,
   if (ls_store_get_orphans_removed (store) > 0)
     g_string_append_printf (notice, "%s%s", notice->len > 0 ? " " : "",
                             _ ("Unfinished files of an interrupted import were removed."));
+  /* Before this session starts any run: a run still "running" now was
+   * killed with its process (or runs in another process, which holds its
+   * log's lock). */
+  if (ls_workspace_mark_interrupted_runs (store, NULL) > 0)
+    g_string_append_printf (notice, "%s%s", notice->len > 0 ? " " : "",
+                            _ ("A training run was interrupted when Lungscope or the computer "
+                               "stopped; the model history lists it as interrupted."));
   if (notice->len > 0)
     self->open_notice = g_string_free (notice, FALSE);
   else
@@ -327,6 +322,7 @@ typedef struct
   char *sha256;
   LsDiagnoseOptions options;
   LsDiagnoseEarlyFunc early;
+  LsSessionImageFunc decoded;
   gpointer early_data;
   GMainContext *context;
 } DiagnoseData;
@@ -409,6 +405,49 @@ spread_values (LsImage *image)
   g_clear_pointer (&f->values, g_aligned_free);
 }
 
+typedef struct
+{
+  LsSessionImageFunc func;
+  gpointer data;
+  LsImage *image;
+} Decoded;
+
+static gboolean
+decoded_idle_cb (gpointer data)
+{
+  Decoded *e = data;
+
+  e->func (g_steal_pointer (&e->image), e->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+decoded_free (gpointer data)
+{
+  Decoded *e = data;
+
+  g_clear_pointer (&e->image, ls_image_free);
+  g_free (e);
+}
+
+/* In the worker: a copy of the decoded image (its values spread as the
+ * final image's will be) to the main context, while the model runs. */
+static void
+decoded_from_worker (const LsImage *image,
+                     gpointer user_data)
+{
+  GTask *task = user_data;
+  DiagnoseData *d = g_task_get_task_data (task);
+  Decoded *e = g_new0 (Decoded, 1);
+
+  e->func = d->decoded;
+  e->data = d->early_data;
+  e->image = ls_image_copy (image);
+  if (d->options.keep_values)
+    spread_values (e->image);
+  g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, decoded_idle_cb, e, decoded_free);
+}
+
 static void
 diagnose_worker (GTask *task,
                  gpointer source,
@@ -456,6 +495,11 @@ diagnose_worker (GTask *task,
       d->options.early = early_from_worker;
       d->options.early_data = task;
     }
+  if (d->decoded != NULL)
+    {
+      d->options.decoded = decoded_from_worker;
+      d->options.decoded_data = task;
+    }
   g_mutex_lock (&self->model_lock);
   diagnosis = ls_pipeline_diagnose_file (self->choice, self->read_only ? NULL : store, path,
                                          &d->options, cancellable, &error);
@@ -476,6 +520,7 @@ ls_session_diagnose_async (LsSession *self,
                            const char *sha256,
                            const LsDiagnoseOptions *options,
                            LsDiagnoseEarlyFunc early,
+                           LsSessionImageFunc decoded,
                            gpointer early_data,
                            GCancellable *cancellable,
                            GAsyncReadyCallback callback,
@@ -497,6 +542,7 @@ ls_session_diagnose_async (LsSession *self,
   /* The app writes no overlay file: the viewer draws the map. */
   d->options.overlay_path = NULL;
   d->early = early;
+  d->decoded = decoded;
   d->early_data = early_data;
   d->context = g_main_context_ref_thread_default ();
   task = task_new (self, cancellable, NULL, NULL, callback, user_data, NULL);
@@ -1392,6 +1438,7 @@ typedef struct
   LsProgressFunc func;
   gpointer data;
   double from, to;
+  const char *title; /* the stage, before the step's own message */
 } Stage;
 
 static void
@@ -1400,9 +1447,14 @@ stage_progress (double fraction,
                 gpointer user_data)
 {
   Stage *s = user_data;
+  g_autofree char *text = NULL;
 
-  if (s->func != NULL)
-    s->func (s->from + (s->to - s->from) * fraction, message, s->data);
+  if (s->func == NULL)
+    return;
+  if (s->title != NULL && message != NULL && *message != '\0')
+    /* Translators: a stage of making the demo workspace, and how far it is. */
+    text = g_strdup_printf (_ ("%s: %s"), s->title, message);
+  s->func (s->from + (s->to - s->from) * fraction, text != NULL ? text : message, s->data);
 }
 
 static void
@@ -1468,6 +1520,7 @@ demo_worker (GTask *task,
     }
   stage.from = 0.0;
   stage.to = 0.4;
+  stage.title = _ ("Making synthetic films");
   /* At the shipped model's input size, as it was trained, from another
    * seed than its training images (2026): images it has never seen. */
   if (!ls_phantom_write_dataset (phantoms, d->per_class, 7, 224, stage_progress, &stage,
@@ -1478,6 +1531,7 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.4;
   stage.to = 0.9;
+  stage.title = _ ("Adding them to the workspace");
   options.author = "lungscope-demo";
   report = ls_store_import (store, LS_IMPORT_CLASS_FOLDERS, phantoms, &options, stage_progress,
                             &stage, cancellable, &error);
@@ -1485,6 +1539,7 @@ demo_worker (GTask *task,
     goto failed;
   stage.from = 0.9;
   stage.to = 0.97;
+  stage.title = _ ("Splitting training and test images");
   ls_split_options_init (&split_options);
   split = ls_store_split (store, &split_options, stage_progress, &stage, cancellable, &error);
   if (split == NULL)
@@ -1532,4 +1587,25 @@ ls_create_demo_workspace_finish (GAsyncResult *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- for the session's companion files (ls-session-private.h) ---- */
+
+GTask *
+ls_session_task_new (gpointer source,
+                     GCancellable *cancellable,
+                     LsProgressShowFunc progress,
+                     gpointer progress_data,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data,
+                     LsProgressRelay **relay)
+{
+  return task_new (source, cancellable, progress, progress_data, callback, user_data, relay);
+}
+
+GMutex *
+ls_session_get_model_lock (LsSession *self)
+{
+  g_return_val_if_fail (LS_IS_SESSION (self), NULL);
+  return &self->model_lock;
 }

@@ -59,16 +59,24 @@ gboolean ls_session_is_synthetic_model (LsSession *self);
  * NULL. */
 const char *ls_session_get_model_notice (LsSession *self);
 
+/* Gets a decoded image (transfer full) on the main context. */
+typedef void (*LsSessionImageFunc) (LsImage *image,
+                                    gpointer user_data);
+
 /* Diagnoses a file (@path) or a workspace image (@sha256, when @path is
  * NULL) with the session's model (pipeline/diagnose.h); logged unless
  * @options->log is FALSE. With @options->keep_values a DICOM image comes
- * back over its full value range (for a viewer; its window in the facts). @early (may be NULL) gets the probabilities on
- * the main context before the saliency map is done. */
+ * back over its full value range (for a viewer; its window in the facts).
+ * On the main context, before the result and each with @early_data:
+ * @early (may be NULL) gets the first probabilities before the saliency map
+ * is done, @decoded (may be NULL) the whole image (as the result's) while
+ * the model runs on it. */
 void ls_session_diagnose_async (LsSession *self,
                                 const char *path,
                                 const char *sha256,
                                 const LsDiagnoseOptions *options,
                                 LsDiagnoseEarlyFunc early,
+                                LsSessionImageFunc decoded,
                                 gpointer early_data,
                                 GCancellable *cancellable,
                                 GAsyncReadyCallback callback,

@@ -9,11 +9,14 @@
 
 #include "ls-texture.h"
 
+/* Opaque BGRA, premultiplied (GDK_MEMORY_DEFAULT): the format the Cairo
+ * renderer draws from without a per-pixel conversion at every frame, which
+ * a 3-byte RGB texture costs it. */
 GdkTexture *
 ls_texture_new_from_gray (const LsImage *image)
 {
   gsize n = (gsize) image->width * image->height;
-  guint8 *rgb = g_malloc (n * 3);
+  guint8 *bgra = g_malloc (n * 4);
   g_autoptr (GBytes) bytes = NULL;
 
   for (gsize i = 0; i < n; i++)
@@ -21,9 +24,10 @@ ls_texture_new_from_gray (const LsImage *image)
       float v = CLAMP (image->data[i], 0.0f, 1.0f);
       guint8 g = (guint8) lrintf (v * 255.0f);
 
-      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
+      bgra[4 * i] = bgra[4 * i + 1] = bgra[4 * i + 2] = g;
+      bgra[4 * i + 3] = 255;
     }
-  bytes = g_bytes_new_take (rgb, n * 3);
-  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8, bytes,
-                                 (gsize) image->width * 3);
+  bytes = g_bytes_new_take (bgra, n * 4);
+  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
+                                 bytes, (gsize) image->width * 4);
 }

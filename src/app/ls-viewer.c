@@ -30,7 +30,6 @@
 #include "ls-viewer-private.h"
 
 #define PYRAMID_MIN_SIDE 256
-#define OVERLAY_MAX_SIDE 2048
 #define WINDOW_WIDTH_MIN (1.0 / 1024.0)
 #define COLORBAR_HEIGHT 140.0
 #define COLORBAR_WIDTH 14.0
@@ -382,7 +381,7 @@ render_worker (GTask *task,
 
   if (job->map != NULL)
     bytes = ls_viewer_render_overlay (g_bytes_get_data (job->map, NULL), job->map_width, job->map_height,
-                                      job->colormap, OVERLAY_MAX_SIDE, &job->out_width, &job->out_height,
+                                      job->colormap, LS_VIEWER_OVERLAY_MAX_SIDE, &job->out_width, &job->out_height,
                                       cancellable);
   else if (job->region.width > 0)
     {
@@ -488,6 +487,7 @@ detail_timeout_cb (gpointer user_data)
   LsViewer *self = user_data;
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
   double tx, ty, dz, x0, y0, x1, y1;
+  int level;
   Job *job;
 
   self->detail_timeout_id = 0;
@@ -498,6 +498,15 @@ detail_timeout_cb (gpointer user_data)
     }
   origin (self, &tx, &ty);
   dz = self->zoom * scale;
+  /* The preview already gives a texel or more per device pixel: a sharper
+   * layer would show nothing more. */
+  level = ls_viewer_source_preview_level (self->source, LS_VIEWER_PREVIEW_MAX_SIDE);
+  if ((double) self->source->width[level] / self->source->width[0] >= dz)
+    {
+      layer_clear (&self->detail);
+      update_busy (self);
+      return G_SOURCE_REMOVE;
+    }
   /* the visible part of the image, in whole device pixels */
   x0 = MAX (0.0, floor (tx * scale));
   y0 = MAX (0.0, floor (ty * scale));

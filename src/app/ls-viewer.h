@@ -64,6 +64,10 @@ G_BEGIN_DECLS
 #define LS_VIEWER_OVERLAY_LOW 0.2
 #define LS_VIEWER_OVERLAY_HIGH 0.6
 #define LS_VIEWER_PREVIEW_MAX_SIDE 1024
+/* The overlay layer's longer side at most: a model's map has no finer
+ * detail (its input is smaller), and GTK 4.8's Cairo renderer converts a
+ * texture's every pixel at every frame it draws. */
+#define LS_VIEWER_OVERLAY_MAX_SIDE 512
 #define LS_VIEWER_ZOOM_STEP 1.3         /* a wheel notch */
 #define LS_VIEWER_ZOOM_STEP_PIXEL 1.005 /* a pixel of Ctrl + touchpad scroll */
 #define LS_VIEWER_ZOOM_MAX 32.0

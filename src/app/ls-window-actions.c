@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-train-dialog.h"
 #include "ls-window-private.h"
 
 /* ---- files through the portal-friendly native chooser ---- */
@@ -290,6 +291,49 @@ search_action (GtkWidget *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* ---- train from scratch ---- */
+
+static void
+train_cb (LsTrainDialog *dialog,
+          const LsSessionTrainOptions *options,
+          LsWindow *self)
+{
+  if (!ls_retrain_page_train (self->retrain_page, options))
+    {
+      ls_window_show_toast (self, _ ("A training is already running"));
+      return;
+    }
+  adw_view_stack_set_visible_child_name (self->view_stack, "retrain");
+}
+
+static void
+train_from_scratch_action (GtkWidget *widget,
+                           const char *name,
+                           GVariant *parameter)
+{
+  LsWindow *self = LS_WINDOW (widget);
+  GtkWidget *dialog;
+
+  if (self->session == NULL || ls_session_is_read_only (self->session))
+    return;
+  if (ls_retrain_page_is_busy (self->retrain_page))
+    {
+      ls_window_show_toast (self, _ ("A training is already running"));
+      return;
+    }
+  if (self->train_dialog != NULL)
+    {
+      gtk_window_present (self->train_dialog);
+      return;
+    }
+  dialog = ls_train_dialog_new (GTK_WINDOW (self), self->session,
+                                ls_previews_page_get_pipeline (self->previews_page));
+  g_signal_connect_object (dialog, "train", G_CALLBACK (train_cb), self, 0);
+  self->train_dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->train_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* ---- labels ---- */
 
 static void
@@ -341,6 +385,7 @@ ls_window_update_actions (LsWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-folder", writable);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.train-from-scratch", writable);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-import",
                                  self->import_cancellable != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-progress",
@@ -377,6 +422,8 @@ ls_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.next-image", NULL, next_image_action);
   gtk_widget_class_install_action (widget_class, "win.previous-image", NULL, previous_image_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.train-from-scratch", NULL,
+                                   train_from_scratch_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.label", "i", label_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);

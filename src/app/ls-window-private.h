@@ -29,6 +29,7 @@ struct _LsWindow
   AdwToastOverlay *toast_overlay;
   AdwHeaderBar *header_bar;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar *switcher_bar;
   GtkInfoBar *synthetic_bar;
   GtkLabel *synthetic_label;
   GtkInfoBar *notice_bar;
@@ -65,6 +66,9 @@ struct _LsWindow
   LsDiagnosisPanel *diagnosis_panel;
   LsLabelBar *label_bar;
   GMenu *recent_section;
+
+  /* Borrowed references */
+  GtkWindow *train_dialog; /* the Train dialog while open (a weak pointer) */
 
   /* Owned references */
   GSettings *settings; /* NULL where the schema is not installed */

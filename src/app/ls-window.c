@@ -63,6 +63,15 @@ ls_window_show_notice (LsWindow *self,
 }
 
 static void
+main_page_cb (LsWindow *self)
+{
+  gboolean workspace = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "workspace") == 0;
+
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, workspace);
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), workspace);
+}
+
+static void
 notice_response_cb (GtkInfoBar *bar,
                     int response,
                     LsWindow *self)
@@ -104,6 +113,8 @@ ls_window_get_diagnose_options (LsWindow *self)
   o.predict.method = method == 1 ? LS_SALIENCY_GRADIENT : method == 2 ? LS_SALIENCY_SMOOTHGRAD
                                                                       : LS_SALIENCY_GRADCAM;
   o.predict.target_class = klass == GTK_INVALID_LIST_POSITION || klass == 0 ? -1 : (int) klass - 1;
+  /* The viewer stretches the map over the image and draws it no larger. */
+  o.predict.saliency_max_side = LS_VIEWER_OVERLAY_MAX_SIDE;
   return o;
 }
 
@@ -137,6 +148,8 @@ colormap_cb (GtkDropDown *dropdown,
   if (i >= G_N_ELEMENTS (colormap_names) || !ls_colormap_from_string (colormap_names[i], &map))
     return;
   ls_viewer_set_colormap (self->viewer, map);
+  ls_retrain_page_set_overlay_look (self->retrain_page, map,
+                                    ls_viewer_get_overlay_opacity (self->viewer));
   if (self->settings != NULL && !self->updating_controls)
     g_settings_set_string (self->settings, "colormap", colormap_names[i]);
 }
@@ -148,6 +161,7 @@ opacity_cb (GtkAdjustment *adjustment,
   double v = gtk_adjustment_get_value (adjustment);
 
   ls_viewer_set_overlay_opacity (self->viewer, v);
+  ls_retrain_page_set_overlay_look (self->retrain_page, ls_viewer_get_colormap (self->viewer), v);
   if (self->settings != NULL && !self->updating_controls)
     g_settings_set_double (self->settings, "overlay-opacity", v);
 }
@@ -303,7 +317,8 @@ typedef struct
 {
   LsWindow *self; /* a reference */
   guint serial;
-  gboolean new_image; /* a new image, not another map of the same */
+  gboolean new_image;   /* a new image, not another map of the same */
+  gboolean image_shown; /* the viewer has it, from decoded_cb() */
 } DiagnoseCall;
 
 /* The viewer gets the image as a radiologist sees it. A DICOM file comes
@@ -349,6 +364,25 @@ early_cb (const LsPrediction *prediction,
     return;
   ls_diagnosis_panel_show_probabilities (self->diagnosis_panel, self->current_name, prediction);
   self->probabilities_ms = (g_get_monotonic_time () - self->request_time) / 1000.0;
+}
+
+/* The decoded image while the model runs on it: the viewer prepares it
+ * meanwhile. */
+static void
+decoded_cb (LsImage *image,
+            gpointer user_data)
+{
+  DiagnoseCall *call = user_data;
+  LsWindow *self = call->self;
+
+  if (call->serial != self->diagnose_serial || !call->new_image)
+    {
+      ls_image_free (image);
+      return;
+    }
+  set_viewer_image (self, image);
+  gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
+  call->image_shown = TRUE;
 }
 
 static void
@@ -399,7 +433,8 @@ diagnose_cb (GObject *source,
       /* A workspace image is known by its hash until its file is found. */
       g_free (self->current_path);
       self->current_path = g_strdup (d->path);
-      set_viewer_image (self, g_steal_pointer (&d->image));
+      if (!call->image_shown)
+        set_viewer_image (self, g_steal_pointer (&d->image));
       gtk_widget_set_visible (GTK_WIDGET (self->viewer_empty), FALSE);
       ls_previews_page_set_file (self->previews_page, d->path);
       if (self->probabilities_ms != self->probabilities_ms)
@@ -498,7 +533,8 @@ ls_window_diagnose_file (LsWindow *self,
         ls_window_refresh_label (self);
     }
   ls_session_diagnose_async (self->session, path, path == NULL ? sha256 : NULL, &options,
-                             call->new_image ? early_cb : NULL, call, self->diagnose_cancellable,
+                             call->new_image ? early_cb : NULL, call->new_image ? decoded_cb : NULL,
+                             call, self->diagnose_cancellable,
                              diagnose_cb, call);
   ls_window_update_actions (self);
 }
@@ -1220,6 +1256,14 @@ ls_window_dispose (GObject *object)
   LsWindow *self = LS_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->train_dialog != NULL)
+    {
+      GtkWindow *dialog = self->train_dialog;
+
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->train_dialog);
+      self->train_dialog = NULL;
+      gtk_window_destroy (dialog);
+    }
   if (self->list != NULL)
     g_signal_handlers_disconnect_by_data (self->list, self);
   if (self->gallery != NULL)
@@ -1271,6 +1315,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, synthetic_label);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, notice_bar);
@@ -1339,6 +1384,11 @@ ls_window_init (LsWindow *self)
   self->overlay_ms = NAN;
   self->settings = ls_application_settings_new ();
   g_signal_connect (self->notice_bar, "response", G_CALLBACK (notice_response_cb), self);
+  /* The view switcher belongs to an open workspace, not to the welcome or
+   * progress page. */
+  g_signal_connect_swapped (self->main_stack, "notify::visible-child-name",
+                            G_CALLBACK (main_page_cb), self);
+  main_page_cb (self);
 
   set_strings (self->method_dropdown, methods);
   set_strings (self->colormap_dropdown, colormaps);

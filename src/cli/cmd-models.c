@@ -279,7 +279,7 @@ models_history (const LsCliCommand *sub,
                                                                   e->n_epochs == 1 ? "" : "s")
                                                : g_strdup ("");
 
-      printf ("%s  %-10s %s%s  parent %s  data %.12s  accuracy %s  predictions %u%s\n", time,
+      printf ("%s  %-11s %s%s  parent %s  data %.12s  accuracy %s  predictions %u%s\n", time,
               ls_history_status_to_string (e->status), indent, e->model_id != NULL ? e->model_id : "(no model)",
               e->parent_id != NULL ? e->parent_id : "-",
               e->dataset_version != NULL && *e->dataset_version ? e->dataset_version : "-", acc,
@@ -545,9 +545,9 @@ static const ModelsSub subs[] = {
     models_list },
   { { "models history", "[--json]", "Every model and training run, oldest first, with its lineage",
       "Status is active, available, deleted (row, lineage and predictions kept), or for a\n"
-      "run that registered no model: failed, cancelled, or unfinished (running now, or\n"
-      "interrupted). Children are indented under their parents; --json adds each run's\n"
-      "configuration and epochs.",
+      "run that registered no model: failed, cancelled, interrupted (its process was\n"
+      "killed or crashed), or unfinished (running now). Children are indented under their\n"
+      "parents; --json adds each run's configuration and epochs.",
       NULL },
     models_history },
   { { "models show", "[MODEL] [--json]",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ls-cli.h"
+#include "pipeline/workspace.h"
 #include "pipeline/json-text.h"
 
 /**
@@ -164,7 +165,13 @@ ls_cli_open_workspace (const LsCliCommand *command,
     }
   store = ls_store_open (global->workspace, flags, &error);
   if (store == NULL)
-    *exit_code = ls_cli_failure ("%s", error->message);
+    {
+      *exit_code = ls_cli_failure ("%s", error->message);
+      return NULL;
+    }
+  /* Runs whose process was killed say so from now on (not worth failing
+   * the command for). */
+  ls_workspace_mark_interrupted_runs (store, NULL);
   return store;
 }
 

@@ -378,7 +378,8 @@ typedef struct
   char *parent_model_id; /* or NULL */
   char *model_id;        /* the model it registered, or NULL */
   char *config_json;     /* or NULL */
-  char *status;          /* "running" (or killed while running), "done", "failed", "cancelled" */
+  char *status;          /* "running" (or killed while running), "done", "failed", "cancelled",
+                          * "interrupted" (found killed) */
   gint64 started;        /* µs since the epoch */
   gint64 finished;       /* 0 while unfinished */
 } LsStoreRun;

@@ -217,6 +217,8 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
       options = &defaults;
     }
   g_return_val_if_fail (options->overlay_path == NULL || options->predict.saliency, NULL);
+  g_return_val_if_fail (options->overlay_path == NULL || options->predict.saliency_max_side == 0,
+                        NULL);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
@@ -269,6 +271,8 @@ ls_pipeline_diagnose_file (const LsModelChoice *choice,
     }
   if (d->image == NULL)
     return NULL;
+  if (options->decoded != NULL)
+    options->decoded (d->image, options->decoded_data);
   d->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
   g_clear_pointer (&bytes, g_free);
   d->read_seconds = (g_get_monotonic_time () - start) / 1e6;

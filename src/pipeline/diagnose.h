@@ -47,6 +47,10 @@ GQuark ls_diagnose_error_quark (void);
  * few thousandths of the final probabilities, which follow. */
 typedef void (*LsDiagnoseEarlyFunc) (const LsPrediction *prediction,
                                      gpointer user_data);
+/* Called from the worker with the whole decoded image (borrowed for the
+ * call) before the model runs on it, so a viewer can show it meanwhile. */
+typedef void (*LsDiagnoseImageFunc) (const LsImage *image,
+                                     gpointer user_data);
 
 typedef struct
 {
@@ -73,6 +77,9 @@ typedef struct
    * none. */
   LsDiagnoseEarlyFunc early;
   gpointer early_data;
+  /* The decoded image before the model runs on it; NULL: none. */
+  LsDiagnoseImageFunc decoded;
+  gpointer decoded_data;
 } LsDiagnoseOptions;
 
 typedef struct

@@ -27,6 +27,8 @@ ls_history_status_to_string (LsHistoryStatus status)
       return "failed";
     case LS_HISTORY_RUN_CANCELLED:
       return "cancelled";
+    case LS_HISTORY_RUN_INTERRUPTED:
+      return "interrupted";
     default:
       g_assert_not_reached ();
     }
@@ -191,6 +193,8 @@ ls_model_history (LsStore *store,
             e->status = LS_HISTORY_RUN_FAILED;
           else if (g_strcmp0 (run->status, "cancelled") == 0)
             e->status = LS_HISTORY_RUN_CANCELLED;
+          else if (g_strcmp0 (run->status, "interrupted") == 0)
+            e->status = LS_HISTORY_RUN_INTERRUPTED;
           else
             e->status = LS_HISTORY_RUN_UNFINISHED; /* "running", or "done" with no model left */
           e->parent_id = g_strdup (run->parent_model_id);

@@ -21,12 +21,15 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  LS_HISTORY_ACTIVE,         /* the active model */
-  LS_HISTORY_AVAILABLE,      /* registered, not active */
-  LS_HISTORY_DELETED,        /* deleted: row, lineage and predictions kept, file gone */
-  LS_HISTORY_RUN_UNFINISHED, /* a run with no end recorded: running or interrupted */
-  LS_HISTORY_RUN_FAILED,     /* a run that ended in an error */
-  LS_HISTORY_RUN_CANCELLED,  /* a run cancelled by the user */
+  LS_HISTORY_ACTIVE,          /* the active model */
+  LS_HISTORY_AVAILABLE,       /* registered, not active */
+  LS_HISTORY_DELETED,         /* deleted: row, lineage and predictions kept, file gone */
+  LS_HISTORY_RUN_UNFINISHED,  /* a run with no end recorded: running, or interrupted and not
+                               * yet marked so */
+  LS_HISTORY_RUN_FAILED,      /* a run that ended in an error */
+  LS_HISTORY_RUN_CANCELLED,   /* a run cancelled by the user */
+  LS_HISTORY_RUN_INTERRUPTED, /* its process was killed or crashed, or the computer stopped
+                               * (ls_workspace_mark_interrupted_runs) */
 } LsHistoryStatus;
 
 const char *ls_history_status_to_string (LsHistoryStatus status);
@@ -47,7 +50,7 @@ typedef struct
   guint n_predictions; /* logged with this model */
   /* The run that made it; all NULL/0 for a model added from a file. */
   char *run_id;
-  char *run_status; /* "running", "done", "failed", "cancelled" as stored */
+  char *run_status; /* "running", "done", "failed", "cancelled", "interrupted" as stored */
   char *run_config_json;
   gint64 run_started;
   gint64 run_finished; /* 0 when unfinished */

@@ -425,9 +425,16 @@ ls_pipeline_predict (LsModel *model,
         }
       else
         p->saliency_class = ls_engine_saliency (model->net, input, &cfg, map, NULL);
-      p->saliency = map_to_image (map, model->size, model->fit, image->width, image->height);
       p->saliency_width = image->width;
       p->saliency_height = image->height;
+      if (options->saliency_max_side > 0 && MAX (image->width, image->height) > options->saliency_max_side)
+        {
+          double f = (double) options->saliency_max_side / MAX (image->width, image->height);
+
+          p->saliency_width = MAX (1, (int) lround (image->width * f));
+          p->saliency_height = MAX (1, (int) lround (image->height * f));
+        }
+      p->saliency = map_to_image (map, model->size, model->fit, p->saliency_width, p->saliency_height);
     }
   p->seconds = (g_get_monotonic_time () - start) / 1e6;
   return g_steal_pointer (&p);

@@ -58,6 +58,10 @@ typedef struct
   gboolean saliency; /* compute a map */
   LsSaliencyMethod method;
   int target_class; /* −1: the predicted class */
+  /* 0: the map at the image's size; else its longer side at most this,
+   * same aspect (a display stretches it over the image: the map has no
+   * finer detail than the model's input). */
+  int saliency_max_side;
 } LsPredictOptions;
 
 typedef struct

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "pipeline/registry.h"
@@ -391,8 +392,12 @@ forward_cancel (GCancellable *cancellable,
   g_cancellable_cancel (stop);
 }
 
+/* The run's log, locked while it is open: a run whose log nobody holds
+ * is not running (ls_workspace_mark_interrupted_runs). The lock goes with
+ * the descriptor, also when the process is killed. */
 static int
 open_log (const char *path,
+          gboolean lock,
           GError **error)
 {
   int fd = g_open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -403,8 +408,57 @@ open_log (const char *path,
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: cannot open the log: %s", path,
                    g_strerror (e));
+      return -1;
+    }
+  if (lock && flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int e = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "%s: cannot lock the log: %s", path,
+                   g_strerror (e));
+      close (fd);
+      return -1;
     }
   return fd;
+}
+
+guint
+ls_workspace_mark_interrupted_runs (LsStore *store,
+                                    GError **error)
+{
+  g_autoptr (GPtrArray) runs = NULL;
+  guint marked = 0;
+
+  g_return_val_if_fail (store != NULL, 0);
+  if (ls_store_is_read_only (store))
+    return 0;
+  runs = ls_store_list_runs (store, error);
+  if (runs == NULL)
+    return 0;
+  for (guint i = 0; i < runs->len; i++)
+    {
+      LsStoreRun *run = runs->pdata[i];
+      g_autofree char *path = NULL;
+      int fd;
+      gboolean free_lock;
+
+      if (g_strcmp0 (run->status, "running") != 0)
+        continue;
+      path = g_strdup_printf ("%s/runs/%s.jsonl", ls_store_get_path (store), run->id);
+      fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+      /* No log: made before logs were locked, or its process died first. */
+      free_lock = fd < 0 || flock (fd, LOCK_EX | LOCK_NB) == 0;
+      if (free_lock && !ls_store_run_finish (store, run->id, "interrupted", NULL, error))
+        {
+          if (fd >= 0)
+            close (fd);
+          return marked;
+        }
+      if (fd >= 0)
+        close (fd);
+      marked += free_lock;
+    }
+  return marked;
 }
 
 gboolean
@@ -432,15 +486,24 @@ ls_run_log_begin (LsRunLog *log,
   log->epoch_data = epoch_data;
   log->user_path = user_path;
   log->log_path = g_strdup_printf ("%s/runs/%s.jsonl", ls_store_get_path (store), log->run_id);
+  /* The log locked before the row says "running", so no other process can
+   * take the run for an interrupted one. */
+  log->log_fd = open_log (log->log_path, TRUE, &log->error);
   if (!ls_store_run_begin (store, log->run_id, parent_id, config_json, error))
     {
+      if (log->log_fd >= 0)
+        {
+          close (log->log_fd);
+          g_unlink (log->log_path);
+        }
+      log->log_fd = -1;
+      g_clear_error (&log->error);
       g_clear_pointer (&log->run_id, g_free);
       g_clear_pointer (&log->log_path, g_free);
       return FALSE;
     }
-  log->log_fd = open_log (log->log_path, &log->error);
   if (log->log_fd >= 0 && user_path != NULL)
-    log->user_fd = open_log (user_path, &log->error);
+    log->user_fd = open_log (user_path, FALSE, &log->error);
   /* A logging failure stops the work through its own cancellable, which
    * also follows the caller's. */
   log->stop = g_cancellable_new ();

@@ -197,6 +197,12 @@ LsWorkspaceFinetune *ls_workspace_finetune (LsStore *store,
                                             GCancellable *cancellable,
                                             GError **error);
 
+/* Marks each run still "running" whose process is gone (killed, crashed,
+ * the computer stopped: its log is not locked) as "interrupted"; returns
+ * how many. Nothing on a read-only workspace. */
+guint ls_workspace_mark_interrupted_runs (LsStore *store,
+                                          GError **error);
+
 /* How many training images' labels changed since model @parent (NULL: the
  * active one) was registered — what a fine-tune would train on — and how
  * many of the validation and test parts (never trained on). *@parent_id
