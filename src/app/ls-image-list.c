@@ -48,7 +48,8 @@ struct _LsImageList
   int filter_class;
   LsImageSort sort;
   char *search;
-  char *search_key; /* case-folded, or NULL for none */
+  char *search_key;  /* case-folded, or NULL for none */
+  GHashTable *queue; /* queue mode: sha256 (owned) → rank + 1; else NULL */
 };
 
 static void ls_image_list_model_init (GListModelInterface *iface);
@@ -149,6 +150,8 @@ filter_func (gpointer object,
 
   if (self->search_key != NULL && strstr (ls_image_item_get_search_key (item), self->search_key) == NULL)
     return FALSE;
+  if (self->queue != NULL)
+    return g_hash_table_contains (self->queue, ls_image_item_get_sha256 (item));
   switch (self->filter_kind)
     {
     case LS_IMAGE_FILTER_ALL:
@@ -190,6 +193,14 @@ sort_func (gconstpointer pa,
   gint64 ta, tb;
   double ua, ub;
 
+  if (self->queue != NULL)
+    {
+      guint ra = GPOINTER_TO_UINT (g_hash_table_lookup (self->queue, ls_image_item_get_sha256 (a)));
+      guint rb = GPOINTER_TO_UINT (g_hash_table_lookup (self->queue, ls_image_item_get_sha256 (b)));
+
+      if (ra != rb)
+        return ra < rb ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
+    }
   switch (self->sort)
     {
     case LS_IMAGE_SORT_NAME:
@@ -683,6 +694,7 @@ ls_image_list_finalize (GObject *object)
   g_strfreev (self->classes);
   g_free (self->search);
   g_free (self->search_key);
+  g_clear_pointer (&self->queue, g_hash_table_unref);
   G_OBJECT_CLASS (ls_image_list_parent_class)->finalize (object);
 }
 
@@ -992,4 +1004,36 @@ ls_image_list_set_search (LsImageList *self,
   self->search_key = g_steal_pointer (&key);
   gtk_filter_changed (GTK_FILTER (self->filter), change);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH]);
+}
+
+void
+ls_image_list_set_queue (LsImageList *self,
+                         const char *const *sha256)
+{
+  g_autoptr (GHashTable) queue = NULL;
+
+  g_return_if_fail (LS_IS_IMAGE_LIST (self));
+
+  if (sha256 == NULL && self->queue == NULL)
+    return;
+  if (sha256 != NULL)
+    {
+      queue = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; sha256[i] != NULL; i++)
+        if (!g_hash_table_contains (queue, sha256[i]))
+          g_hash_table_insert (queue, g_strdup (sha256[i]), GUINT_TO_POINTER (i + 1));
+    }
+  g_clear_pointer (&self->queue, g_hash_table_unref);
+  self->queue = g_steal_pointer (&queue);
+  /* One change for both: the sorter first, so the filter's change is
+   * announced in the new order. */
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+gboolean
+ls_image_list_get_in_queue_mode (LsImageList *self)
+{
+  g_return_val_if_fail (LS_IS_IMAGE_LIST (self), FALSE);
+  return self->queue != NULL;
 }

@@ -118,6 +118,12 @@ void ls_image_list_set_filter (LsImageList *self,
 LsImageSort ls_image_list_get_sort (LsImageList *self);
 void ls_image_list_set_sort (LsImageList *self,
                              LsImageSort sort);
+/* Queue mode: only the images @sha256 (full hashes, a review queue), in
+ * that order, whatever the filter and sort (the search still applies);
+ * NULL leaves queue mode. Hashes that name no image are skipped. */
+void ls_image_list_set_queue (LsImageList *self,
+                              const char *const *sha256);
+gboolean ls_image_list_get_in_queue_mode (LsImageList *self);
 const char *ls_image_list_get_search (LsImageList *self);
 /* Keeps the images whose file name contains @search (case-insensitive);
  * NULL or "" keeps all. */

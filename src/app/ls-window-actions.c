@@ -401,6 +401,7 @@ ls_window_update_actions (LsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", writable && self->can_undo);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo", writable && self->can_redo);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.previous-image", open);
+  ls_window_queues_update_actions (self);
 }
 
 void
@@ -430,6 +431,8 @@ ls_window_class_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.cancel-import", NULL, cancel_import_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-progress", NULL,
                                    cancel_progress_action);
+
+  ls_window_queues_install_actions (widget_class);
 
   /* Keys: the window's own, in the bubble phase, so a focused text field
    * keeps its letters. */

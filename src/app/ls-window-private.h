@@ -15,6 +15,7 @@
 #include "ls-label-bar.h"
 #include "ls-monitor-page.h"
 #include "ls-previews-page.h"
+#include "ls-queue-bar.h"
 #include "ls-retrain-page.h"
 #include "ls-session.h"
 #include "ls-viewer.h"
@@ -46,6 +47,7 @@ struct _LsWindow
   GtkDropDown *filter_dropdown;
   GtkDropDown *sort_dropdown;
   GtkLabel *count_label;
+  LsQueueBar *queue_bar;
   LsGallery *gallery;
   GtkRevealer *import_revealer;
   GtkLabel *import_label;
@@ -85,6 +87,7 @@ struct _LsWindow
   char *current_path;                 /* the file on screen */
   char *current_sha256;               /* its workspace image, or NULL */
   char *current_name;
+  char *last_toast;         /* the latest toast's text (tests read it) */
   GPtrArray *pending_files; /* opened before the workspace was ready */
   guint diagnose_serial;
   gboolean updating_controls;
@@ -140,6 +143,17 @@ void ls_window_undo_label (LsWindow *self,
 /* ls-window-actions.c */
 void ls_window_class_install_actions (GtkWidgetClass *widget_class);
 void ls_window_update_actions (LsWindow *self);
+
+/* The saliency choices of the viewer's controls (method, class). */
+LsDiagnoseOptions ls_window_get_diagnose_options (LsWindow *self);
+
+/* ls-window-queues.c: review queues, cross-validation, the PDF reading */
+void ls_window_queues_install_actions (GtkWidgetClass *widget_class);
+void ls_window_queues_update_actions (LsWindow *self);
+/* Writes the PDF reading of the image on screen to @path (what the file
+ * chooser's Save does); a toast names the file, or says why not. */
+void ls_window_save_report (LsWindow *self,
+                            const char *path);
 
 /* ls-window-dnd.c */
 void ls_window_setup_drop (LsWindow *self);

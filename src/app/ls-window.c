@@ -38,8 +38,12 @@ void
 ls_window_show_toast (LsWindow *self,
                       const char *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  /* A toast's title is markup: a file name with "&" is text. */
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (escaped);
 
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -200,8 +204,8 @@ viewer_zoom_cb (LsViewer *viewer,
   ls_window_update_zoom_label (self);
 }
 
-static LsDiagnoseOptions
-current_options (LsWindow *self)
+LsDiagnoseOptions
+ls_window_get_diagnose_options (LsWindow *self)
 {
   LsDiagnoseOptions o;
   guint method = gtk_drop_down_get_selected (self->method_dropdown);
@@ -403,6 +407,17 @@ search_cb (GtkSearchEntry *entry,
   update_count (self);
 }
 
+/* A review queue replaces the filter and the order while it is chosen. */
+static void
+queue_changed_cb (LsWindow *self)
+{
+  gboolean no_queue = ls_queue_bar_get_queue (self->queue_bar) == LS_QUEUE_BAR_NONE;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->filter_dropdown), no_queue);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sort_dropdown), no_queue);
+  update_count (self);
+}
+
 static void
 list_items_changed_cb (GListModel *model,
                        guint position,
@@ -556,7 +571,11 @@ diagnose_cb (GObject *source,
   if (d->log_id > 0)
     drift_schedule (self);
   if (d->log_id > 0 && self->list != NULL && self->current_sha256 != NULL)
-    ls_image_list_reload_item (self->list, self->current_sha256);
+    {
+      ls_image_list_reload_item (self->list, self->current_sha256);
+      /* A new prediction can move the image between queues. */
+      ls_queue_bar_refresh (self->queue_bar);
+    }
   ls_window_update_actions (self);
   diagnose_call_free (call);
 }
@@ -570,7 +589,7 @@ ls_window_diagnose_file (LsWindow *self,
                          const char *sha256)
 {
   DiagnoseCall *call;
-  LsDiagnoseOptions options = current_options (self);
+  LsDiagnoseOptions options = ls_window_get_diagnose_options (self);
   gboolean again = path == NULL && sha256 == NULL;
 
   if (self->session == NULL)
@@ -747,6 +766,8 @@ import_cb (GObject *source,
           ls_label_bar_set_image (self->label_bar, self->current_sha256, TRUE);
           ls_window_refresh_label (self);
         }
+      if (import->added > 0)
+        ls_queue_bar_refresh (self->queue_bar);
       if (self->list != NULL)
         {
           /* The files given are updated; a folder's many new images are
@@ -857,7 +878,10 @@ label_cb (GObject *source,
   if (sha256 != NULL && self->list != NULL)
     ls_image_list_reload_item (self->list, sha256);
   if (label->event != NULL)
-    ls_retrain_page_refresh (self->retrain_page);
+    {
+      ls_retrain_page_refresh (self->retrain_page);
+      ls_queue_bar_refresh (self->queue_bar);
+    }
   if (call->op != LS_SESSION_LABEL_SET && label->event != NULL)
     {
       const LsLabelEvent *e = label->event;
@@ -1171,6 +1195,7 @@ set_session (LsWindow *self,
   self->list = ls_image_list_new ();
   g_signal_connect_object (self->list, "items-changed", G_CALLBACK (list_items_changed_cb), self, 0);
   ls_gallery_set_list (self->gallery, self->list);
+  ls_queue_bar_set_workspace (self->queue_bar, session, self->list);
   ls_image_list_load_async (self->list, ls_session_get_path (session), self->cancellable,
                             list_load_cb, g_object_ref (self));
   gtk_stack_set_visible_child_name (self->main_stack, "workspace");
@@ -1469,6 +1494,7 @@ ls_window_finalize (GObject *object)
   g_free (self->current_path);
   g_free (self->current_sha256);
   g_free (self->current_name);
+  g_free (self->last_toast);
   G_OBJECT_CLASS (ls_window_parent_class)->finalize (object);
 }
 
@@ -1491,6 +1517,7 @@ ls_window_class_init (LsWindowClass *klass)
   g_type_ensure (LS_TYPE_RETRAIN_PAGE);
   g_type_ensure (LS_TYPE_HISTORY_PAGE);
   g_type_ensure (LS_TYPE_MONITOR_PAGE);
+  g_type_ensure (LS_TYPE_QUEUE_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/ls-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LsWindow, toast_overlay);
@@ -1512,6 +1539,7 @@ ls_window_class_init (LsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsWindow, filter_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, count_label);
+  gtk_widget_class_bind_template_child (widget_class, LsWindow, queue_bar);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, gallery);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, import_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsWindow, import_label);
@@ -1594,6 +1622,9 @@ ls_window_init (LsWindow *self)
   g_signal_connect_swapped (self->retrain_page, "models-changed", G_CALLBACK (retrain_models_changed_cb), self);
   g_signal_connect_swapped (self->history_page, "model-changed", G_CALLBACK (history_model_changed_cb), self);
   g_signal_connect_swapped (self->view_stack, "notify::visible-child-name", G_CALLBACK (visible_page_cb), self);
+  g_signal_connect_swapped (self->queue_bar, "message", G_CALLBACK (ls_window_show_toast), self);
+  g_signal_connect_swapped (self->queue_bar, "notify::queue", G_CALLBACK (queue_changed_cb), self);
+  g_signal_connect_swapped (self->queue_bar, "notify::busy", G_CALLBACK (ls_window_update_actions), self);
   g_signal_connect (self->viewer, "notify::zoom", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::best-fit", G_CALLBACK (viewer_zoom_cb), self);
   g_signal_connect (self->viewer, "notify::busy", G_CALLBACK (viewer_zoom_cb), self);

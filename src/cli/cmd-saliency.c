@@ -13,6 +13,7 @@
 #include "engine/saliency.h"
 #include "imaging/png-write.h"
 #include "ls-cli-predict.h"
+#include "pipeline/reading.h"
 #include "report/report.h"
 
 /* One image through the model with a saliency map, in a worker. */
@@ -44,82 +45,14 @@ reading_clear (Reading *r)
   r->prediction = NULL;
 }
 
-/* The overlay for the PDF: a translucent layer over the radiograph, at
- * most 1024 pixels on its long side (the page stretches it). */
-static guint8 *
-report_overlay (const Reading *r,
-                int *width,
-                int *height)
-{
-  const LsPrediction *p = r->prediction;
-  int w = p->saliency_width, h = p->saliency_height;
-  int side = MAX (w, h);
-  g_autofree float *small = NULL;
-  const float *map = p->saliency;
-  guint8 *out;
-
-  if (side > 1024)
-    {
-      int ow = MAX (1, (int) lround ((double) w * 1024 / side));
-      int oh = MAX (1, (int) lround ((double) h * 1024 / side));
-
-      small = g_new (float, (gsize) ow *oh);
-      ls_engine_resize_bilinear (p->saliency, h, w, small, oh, ow);
-      for (gsize i = 0; i < (gsize) ow * oh; i++)
-        small[i] = CLAMP (small[i], 0.0f, 1.0f);
-      map = small;
-      w = ow;
-      h = oh;
-    }
-  out = g_malloc ((gsize) w * h * 4);
-  ls_render_heatmap_layer_argb32 (map, w, h, r->colormap, r->opacity, out, w * 4);
-  *width = w;
-  *height = h;
-  return out;
-}
-
 static gboolean
 write_report (Reading *r,
               GError **error)
 {
-  const LsModel *model = r->choice->model;
-  const LsPrediction *p = r->prediction;
-  g_auto (GStrv) lines = ls_model_card_lines (r->choice);
-  g_autofree const char **names = g_new0 (const char *, model->n_classes + 1);
-  g_autofree double *probs = g_new0 (double, model->n_classes);
-  g_autofree guint8 *overlay = NULL;
-  g_autofree char *caption = NULL;
   g_autofree char *name = g_path_get_basename (r->image_path);
-  const char *dataset = ls_model_card_get (model, "dataset_version");
-  LsReportDiagnosis d = { 0 };
 
-  for (int i = 0; i < model->n_classes; i++)
-    {
-      names[i] = ls_report_class_display_name (model->classes[i]);
-      probs[i] = CLAMP (p->probs[i], 0.0f, 1.0f);
-    }
-  d.image = r->image->data;
-  d.width = r->image->width;
-  d.height = r->image->height;
-  overlay = report_overlay (r, &d.overlay_width, &d.overlay_height);
-  d.overlay = overlay;
-  caption = g_strdup_printf ("%s, %s", ls_saliency_method_title (r->method), names[p->saliency_class]);
-  d.overlay_caption = caption;
-  d.n_classes = model->n_classes;
-  d.class_names = names;
-  d.probabilities = probs;
-  d.predicted = p->predicted;
-  d.ood_score = p->ood_score;
-  d.ood_threshold = model->ood != NULL ? model->ood->threshold : NAN;
-  d.ood_flagged = p->ood_flag;
-  d.model_id = model->id;
-  d.model_name = *model->name ? model->name : NULL;
-  d.dataset_version = dataset;
-  d.card_lines = (const char *const *) lines;
-  d.synthetic_training = ls_model_choice_is_synthetic (r->choice);
-  d.image_name = name;
-  d.image_sha256 = r->sha256;
-  return ls_report_diagnosis_save_pdf (&d, r->out, error);
+  return ls_pipeline_save_reading_pdf (r->choice, r->diagnosis, r->method, name, r->colormap, r->opacity,
+                                       r->out, error);
 }
 
 static gboolean
