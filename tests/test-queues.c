@@ -431,6 +431,28 @@ watch_epoch (const LsTrainEpoch *epoch,
   w->n_epochs++;
 }
 
+/* Threads 0 (train.h's "the default") through to the folds' evaluation,
+ * which takes a count. */
+static void
+test_default_threads (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsCrossval) cv = NULL;
+  LsCrossvalOptions o;
+
+  make_flipped_workspace ();
+  store = ls_store_open (fx.ws, LS_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  crossval_options (&o);
+  o.folds = 2;
+  o.train.epochs = 1;
+  o.train.threads = 0;
+  cv = ls_workspace_crossval (store, &o, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cv);
+}
+
 static void
 test_cancel (void)
 {
@@ -637,6 +659,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/queues/folds", test_folds);
   g_test_add_func ("/lungscope/pipeline/queues/rules", test_rules);
   g_test_add_func ("/lungscope/pipeline/crossval/cancel", test_cancel);
+  g_test_add_func ("/lungscope/pipeline/crossval/default-threads", test_default_threads);
   g_test_add_func ("/lungscope/pipeline/crossval/label-errors", test_label_errors);
   g_test_add_func ("/lungscope/pipeline/crossval/cli", test_cli);
   result = g_test_run ();

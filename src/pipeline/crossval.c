@@ -378,7 +378,8 @@ run_fold (const LsCrossvalOptions *options,
                           NULL, 0, fold_progress, fc, fold_epoch, fc, cancellable, &result, error))
     return FALSE;
   ls_evaluate_options_init (&eo);
-  eo.threads = config->threads;
+  /* 0 is the training's "the default" (train.h); evaluation wants a count. */
+  eo.threads = config->threads > 0 ? config->threads : ls_default_threads ();
   eo.loader_workers = config->loader_workers;
   fc->from = fc->to;
   fc->to = (f + 1) * per_fold;
