@@ -4,17 +4,23 @@
  * p(x, y) = 8 (x + y), stored as x = 8 p + 500 with Rescale Slope 2,
  * Intercept −1024 and the window 2016.5/4081, which shows exactly p / 255;
  * the MONOCHROME1, 12-bit signed and every compressed copy show the same.
- * Here they are decoded in-process (so the unit suite runs them under ASan,
- * UBSan and valgrind), with their facts and full-precision values, and cut
- * or corrupted copies are refused with one line.
+ * Here they are decoded (GDCM in the decoder process, the rest in this one,
+ * so the unit suite runs it under ASan, UBSan and valgrind), with their
+ * facts and full-precision values, and cut or corrupted copies are refused
+ * with one line. A stand-in decoder (dicom-decoder-fake.c) that crashes,
+ * hangs or answers wrongly gives one line too, and leaves no descriptor or
+ * process behind.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imaging/decode.h"
 #include "ls-test.h"
@@ -229,6 +235,188 @@ test_issue17_gdcm_findings (void)
   check_refused ("issue17-jpeg-precision.dcm");
 }
 
+static char *
+data_path (const char *name)
+{
+  return g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "tests", "data", name, NULL);
+}
+
+/* A fuzzer finding that passes our checks and makes GDCM 3.0.21 assert
+ * (gdcmPixmapReader.cxx:960, assert(0)): the decoder process dies, the
+ * caller gets one line — through the library and through the real CLI,
+ * which exits 1, not by a signal. */
+static void
+test_issue17_decoder_crash (void)
+{
+  g_autofree char *path = data_path ("issue17-gdcm-pixmap-assert.dcm");
+  g_autofree char *expect = g_strdup_printf ("%s: not a readable DICOM image (the decoder crashed)", path);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsImage) image = ls_image_load (path, NULL, &error);
+  const char *argv[] = { g_getenv ("LS_CLI"), "predict", path, NULL };
+  g_auto (GStrv) lines = NULL;
+  LsImageInfo info;
+  int status = -1, naming = 0;
+
+  g_assert_null (image);
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT);
+  g_assert_cmpstr (error->message, ==, expect);
+  g_clear_error (&error);
+  g_assert_false (ls_image_probe (path, &info, &error));
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT);
+  g_assert_cmpstr (error->message, ==, expect);
+
+  g_assert_true (ls_test_run (argv, &out, &err, &status));
+  g_test_message ("lungscope-cli predict: exit %d, stderr: %s", status, err);
+  g_assert_cmpint (status, ==, 1);
+  lines = g_strsplit (err, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], path) != NULL)
+      {
+        naming++;
+        g_assert_nonnull (strstr (lines[i], expect));
+      }
+  g_assert_cmpint (naming, ==, 1);
+}
+
+/* The decoder as a stand-in that misbehaves as @mode says. */
+static GError *
+decode_with_fake (const char *mode,
+                  const char *pidfile)
+{
+  g_autofree char *real = g_strdup (g_getenv ("LUNGSCOPE_DICOM_DECODER"));
+  g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+  GError *error = NULL;
+  LsImage *image;
+
+  g_assert_nonnull (g_getenv ("LS_DICOM_DECODER_FAKE"));
+  g_setenv ("LUNGSCOPE_DICOM_DECODER", g_getenv ("LS_DICOM_DECODER_FAKE"), TRUE);
+  g_setenv ("LS_FAKE_DECODER_MODE", mode, TRUE);
+  if (pidfile != NULL)
+    g_setenv ("LS_FAKE_DECODER_PIDFILE", pidfile, TRUE);
+  image = load (bytes, NULL, &error);
+  g_unsetenv ("LS_FAKE_DECODER_PIDFILE");
+  g_unsetenv ("LS_FAKE_DECODER_MODE");
+  g_setenv ("LUNGSCOPE_DICOM_DECODER", real, TRUE);
+  g_assert_null (image);
+  g_assert_nonnull (error);
+  g_test_message ("%s: %s", mode, error->message);
+  g_assert_true (g_str_has_prefix (error->message, "seed.dcm: "));
+  g_assert_null (strchr (error->message, '\n'));
+  return error;
+}
+
+static void
+assert_fake (const char *mode,
+             const char *expect)
+{
+  g_autoptr (GError) error = decode_with_fake (mode, NULL);
+
+  g_assert_nonnull (strstr (error->message, expect));
+}
+
+static void
+test_decoder_failures (void)
+{
+  assert_fake ("abort", "(the decoder crashed)");
+  assert_fake ("garbage", "the decoder's answer is malformed: it does not start with the expected magic");
+  assert_fake ("lie", "the decoder's answer is malformed: 1000 bytes of pixels for an image of 512");
+  assert_fake ("short", "(the decoder's answer is cut short)");
+  assert_fake ("long", "the decoder's answer is malformed: it is longer than its header says");
+  assert_fake ("silent", "(the decoder's answer is cut short)");
+  assert_fake ("exit7", "(the decoder failed with exit status 7)");
+  {
+    g_autoptr (GError) error = decode_with_fake ("chatty", NULL);
+
+    /* The refusal is the decoder's last line, whatever came before; exit
+     * status 11 is 10 + LS_IMAGE_ERROR_FORMAT. */
+    g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_FORMAT);
+    g_assert_cmpstr (error->message, ==, "seed.dcm: the real reason");
+  }
+  {
+    g_autofree char *real = g_strdup (g_getenv ("LUNGSCOPE_DICOM_DECODER"));
+    g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsImage) image = NULL;
+
+    g_setenv ("LUNGSCOPE_DICOM_DECODER", "/nonexistent/lungscope-dicom-decode", TRUE);
+    image = load (bytes, NULL, &error);
+    g_setenv ("LUNGSCOPE_DICOM_DECODER", real, TRUE);
+    g_assert_null (image);
+    g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO);
+    g_assert_true (g_str_has_prefix (error->message, "seed.dcm: cannot start the DICOM decoder /nonexistent/"));
+  }
+}
+
+/* A decoder that hangs is killed at the time limit (and reaped). */
+static void
+test_decoder_time_limit (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ls-dicom-XXXXXX", NULL);
+  g_autofree char *pidfile = g_build_filename (dir, "pid", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 t0, elapsed;
+  int pid;
+
+  g_setenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT", "0.5", TRUE);
+  t0 = g_get_monotonic_time ();
+  error = decode_with_fake ("hang", pidfile);
+  elapsed = g_get_monotonic_time () - t0;
+  g_unsetenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT");
+  g_assert_cmpstr (error->message, ==, "seed.dcm: not a readable DICOM image (the decoder took too long)");
+  g_test_message ("killed after %.2f s", elapsed / 1e6);
+  g_assert_cmpint (elapsed, >=, 500000);
+  g_assert_cmpint (elapsed, <, 10000000);
+  g_assert_true (g_file_get_contents (pidfile, &text, NULL, NULL));
+  pid = atoi (text);
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (kill (pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  ls_test_remove_tree (dir);
+}
+
+static int
+open_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  int n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+/* Decodes that succeed, fail, crash or time out leave no descriptor open. */
+static void
+test_decoder_no_fd_leak (void)
+{
+  g_autoptr (GBytes) bytes = seed ("jpegls-16.dcm");
+  int before;
+
+  /* Once, so that anything GLib opens for good (its worker, the child
+   * watch) is open before counting. */
+  ls_image_free (load (bytes, NULL, NULL));
+  before = open_fds ();
+  g_setenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT", "0.3", TRUE);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsImage) image = load (bytes, NULL, &error);
+
+      g_assert_no_error (error);
+      g_clear_error (&error);
+      g_clear_error (&(GError *){ decode_with_fake ("abort", NULL) });
+      g_clear_error (&(GError *){ decode_with_fake ("hang", NULL) });
+      g_clear_error (&(GError *){ decode_with_fake ("chatty", NULL) });
+      g_clear_error (&(GError *){ decode_with_fake ("long", NULL) });
+    }
+  g_unsetenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT");
+  g_assert_cmpint (open_fds (), ==, before);
+}
+
 static void
 test_hostile (void)
 {
@@ -329,5 +517,9 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/fast-path", test_fast_path);
   g_test_add_func ("/lungscope/imaging/dicom/hostile", test_hostile);
   g_test_add_func ("/lungscope/imaging/dicom/issue17-gdcm-findings", test_issue17_gdcm_findings);
+  g_test_add_func ("/lungscope/imaging/dicom/issue17-decoder-crash", test_issue17_decoder_crash);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/failures", test_decoder_failures);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/time-limit", test_decoder_time_limit);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/no-fd-leak", test_decoder_no_fd_leak);
   return g_test_run ();
 }

@@ -26,6 +26,7 @@
 #include <cstring>
 #include <istream>
 #include <mutex>
+#include <new>
 #include <streambuf>
 #include <vector>
 
@@ -339,6 +340,10 @@ ls_dicom_file_parse (const guint8 *data, gsize size, char **message)
         }
       return file;
     }
+  catch (const std::bad_alloc &)
+    {
+      *message = g_strdup ("GDCM needs more memory than its decoder may use to read it");
+    }
   catch (const std::exception &e)
     {
       *message = g_strdup_printf ("malformed DICOM data set (%s)", e.what ());
@@ -443,6 +448,10 @@ ls_dicom_file_decode (LsDicomFile *file, guint8 *out, gsize out_size, char **mes
           return FALSE;
         }
       return TRUE;
+    }
+  catch (const std::bad_alloc &)
+    {
+      *message = g_strdup ("its pixel data needs more memory than the decoder may use");
     }
   catch (const std::exception &e)
     {
