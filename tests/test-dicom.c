@@ -376,6 +376,71 @@ test_decoder_time_limit (void)
   ls_test_remove_tree (dir);
 }
 
+/* The seed made 2048 × 2048 (zeros): its rows and columns patched, its
+ * pixel data (the last element) replaced. */
+static GBytes *
+big_seed (void)
+{
+  g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+  gsize n, at = 0;
+  const guint8 *d = g_bytes_get_data (bytes, &n);
+  const guint8 pixel_tag[] = { 0xe0, 0x7f, 0x10, 0x00, 'O', 'W' };
+  const guint8 rows_tag[] = { 0x28, 0x00, 0x10, 0x00, 'U', 'S', 0x02, 0x00 };
+  const guint8 cols_tag[] = { 0x28, 0x00, 0x11, 0x00, 'U', 'S', 0x02, 0x00 };
+  const guint32 side = 2048, len = side * side * 2;
+  GByteArray *out = g_byte_array_new ();
+  guint8 element[12] = { 0xe0, 0x7f, 0x10, 0x00, 'O', 'W', 0, 0 };
+  int patched = 0;
+
+  for (gsize i = 0; i + sizeof pixel_tag <= n; i++)
+    if (memcmp (d + i, pixel_tag, sizeof pixel_tag) == 0)
+      at = i;
+  g_assert_cmpuint (at, >, 0);
+  g_byte_array_append (out, d, (guint) at);
+  for (gsize i = 0; i + sizeof rows_tag + 2 <= at; i++)
+    if (memcmp (d + i, rows_tag, sizeof rows_tag) == 0 || memcmp (d + i, cols_tag, sizeof cols_tag) == 0)
+      {
+        out->data[i + 8] = side & 0xff;
+        out->data[i + 9] = side >> 8;
+        patched++;
+      }
+  g_assert_cmpint (patched, ==, 2);
+  for (int k = 0; k < 4; k++)
+    element[8 + k] = (guint8) (len >> (8 * k));
+  g_byte_array_append (out, element, sizeof element);
+  g_byte_array_set_size (out, out->len + len);
+  memset (out->data + out->len - len, 0, len);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* The decoder's address space is limited: over it, one line saying so. */
+static void
+test_decoder_memory_limit (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_skip ("AddressSanitizer needs terabytes of address space: the decoder sets no limit under it");
+#else
+  g_autoptr (GBytes) bytes = big_seed ();
+  g_autoptr (GError) error = NULL;
+  LsDecodeOptions small = { 0, 0, 64, FALSE };
+  LsImage *image;
+
+  g_setenv ("LUNGSCOPE_DICOM_DECODE_MEMORY_MB", "16", TRUE);
+  image = load (bytes, &small, &error);
+  g_unsetenv ("LUNGSCOPE_DICOM_DECODE_MEMORY_MB");
+  g_assert_null (image);
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_TOO_LARGE);
+  g_assert_cmpstr (error->message, ==,
+                   "seed.dcm: decoding it needs more memory than the DICOM decoder may use (16 MiB)");
+  g_clear_error (&error);
+  /* Within the default limit (512 MiB + 4 × the file + 4 × the image). */
+  image = load (bytes, &small, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (image->orig_width, ==, 2048);
+  ls_image_free (image);
+#endif
+}
+
 static int
 open_fds (void)
 {
@@ -521,5 +586,6 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/decoder/failures", test_decoder_failures);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/time-limit", test_decoder_time_limit);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/no-fd-leak", test_decoder_no_fd_leak);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/memory-limit", test_decoder_memory_limit);
   return g_test_run ();
 }

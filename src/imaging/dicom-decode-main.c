@@ -104,9 +104,20 @@ number (const char *text,
   return v;
 }
 
+G_NORETURN static void
+out_of_memory (const char *name,
+               guint64 memory)
+{
+  fprintf (stderr, "%s: decoding it needs more memory than the DICOM decoder may use (%" G_GUINT64_FORMAT " MiB)\n",
+           name, memory >> 20);
+  _exit (LS_DICOM_WIRE_EXIT_REFUSED + LS_IMAGE_ERROR_TOO_LARGE);
+}
+
 /* stdin: mapped when it is a file (the parent's memory file), else read. */
 static const guint8 *
-read_input (gsize *size)
+read_input (gsize *size,
+            const char *name,
+            guint64 memory)
 {
   struct stat st;
   GByteArray *bytes;
@@ -122,6 +133,8 @@ read_input (gsize *size)
       p = mmap (NULL, *size, PROT_READ, MAP_PRIVATE, 0, 0);
       if (p != MAP_FAILED)
         return p;
+      if (errno == ENOMEM)
+        out_of_memory (name, memory);
     }
   bytes = g_byte_array_new ();
   for (;;)
@@ -179,10 +192,13 @@ main (int argc,
   if (memory > 0 && !UNDER_ASAN)
     limit (RLIMIT_AS, (rlim_t) memory);
 
-  data = read_input (&size);
+  data = read_input (&size, name, memory);
   if (!ls_dicom_decode_here (data, size, name, &limits, probe, 1, &error))
     {
       int code = error->domain == LS_IMAGE_ERROR ? error->code : LS_IMAGE_ERROR_CORRUPT;
+
+      if (ls_dicom_ran_out_of_memory ())
+        out_of_memory (name, memory);
 
       fprintf (stderr, "%s\n", error->message);
       fflush (stderr);

@@ -23,6 +23,7 @@
 #define NDEBUG 1
 #endif
 
+#include <atomic>
 #include <cstring>
 #include <istream>
 #include <mutex>
@@ -82,6 +83,18 @@ protected:
   }
 };
 
+std::atomic<bool> ran_out_of_memory (false);
+
+/* GDCM catches std::bad_alloc itself in places and just fails: this is how
+ * the decoder process learns that its memory limit, not the file, was the
+ * reason. */
+void
+note_no_memory (void)
+{
+  ran_out_of_memory = true;
+  throw std::bad_alloc ();
+}
+
 void
 quiet_gdcm (void)
 {
@@ -92,6 +105,7 @@ quiet_gdcm (void)
     gdcm::Trace::SetDebug (false);
     gdcm::Trace::SetWarning (false);
     gdcm::Trace::SetError (false);
+    std::set_new_handler (note_no_memory);
   });
 }
 
@@ -523,6 +537,12 @@ void
 ls_dicom_file_free (LsDicomFile *file)
 {
   delete file;
+}
+
+gboolean
+ls_dicom_ran_out_of_memory (void)
+{
+  return ran_out_of_memory;
 }
 
 void
