@@ -430,6 +430,11 @@ ls_dicom_run_decoder (const guint8 *data,
       else
         g_set_error (&fail, LS_IMAGE_ERROR, code, "%s: %s", name, line);
     }
+  else if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
+    /* What a spawned child exits with when exec fails (under valgrind,
+     * posix_spawn cannot report it to the parent). */
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO,
+                 "%s: cannot start the DICOM decoder %s (exit status 127)", name, path);
   else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
                  "%s: not a readable DICOM image (the decoder failed with exit status %d)", name,
