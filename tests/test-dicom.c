@@ -418,13 +418,21 @@ static void
 test_decoder_memory_limit (void)
 {
 #if defined(__SANITIZE_ADDRESS__)
-  g_test_skip ("AddressSanitizer needs terabytes of address space: the decoder sets no limit under it");
+  const gboolean under_asan = TRUE;
 #else
-  g_autoptr (GBytes) bytes = big_seed ();
+  const gboolean under_asan = FALSE;
+#endif
+  g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
   LsDecodeOptions small = { 0, 0, 64, FALSE };
   LsImage *image;
 
+  if (under_asan)
+    {
+      g_test_skip ("AddressSanitizer needs terabytes of address space: the decoder sets no limit under it");
+      return;
+    }
+  bytes = big_seed ();
   g_setenv ("LUNGSCOPE_DICOM_DECODE_MEMORY_MB", "16", TRUE);
   image = load (bytes, &small, &error);
   g_unsetenv ("LUNGSCOPE_DICOM_DECODE_MEMORY_MB");
@@ -438,7 +446,6 @@ test_decoder_memory_limit (void)
   g_assert_no_error (error);
   g_assert_cmpint (image->orig_width, ==, 2048);
   ls_image_free (image);
-#endif
 }
 
 static int
