@@ -241,14 +241,14 @@ data_path (const char *name)
   return g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "tests", "data", name, NULL);
 }
 
-/* A fuzzer finding that passes our checks and makes GDCM 3.0.21 assert
- * (gdcmPixmapReader.cxx:960, assert(0)): the decoder process dies, the
- * caller gets one line — through the library and through the real CLI,
- * which exits 1, not by a signal. */
+/* Fuzzer findings that pass our checks and make GDCM 3.0.21 assert
+ * (gdcmPixmapReader.cxx:960 assert(0); gdcm::Attribute's VR assert): the
+ * decoder process dies, the caller gets one line — through the library and
+ * through the real CLI, which exits 1, not by a signal. */
 static void
-test_issue17_decoder_crash (void)
+check_decoder_crash (const char *name)
 {
-  g_autofree char *path = data_path ("issue17-gdcm-pixmap-assert.dcm");
+  g_autofree char *path = data_path (name);
   g_autofree char *expect = g_strdup_printf ("%s: not a readable DICOM image (the decoder crashed)", path);
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr (GError) error = NULL;
@@ -277,6 +277,13 @@ test_issue17_decoder_crash (void)
         g_assert_nonnull (strstr (lines[i], expect));
       }
   g_assert_cmpint (naming, ==, 1);
+}
+
+static void
+test_issue17_decoder_crash (void)
+{
+  check_decoder_crash ("issue17-gdcm-pixmap-assert.dcm");
+  check_decoder_crash ("issue17-gdcm-attribute-vr.dcm");
 }
 
 /* The decoder as a stand-in that misbehaves as @mode says. */
