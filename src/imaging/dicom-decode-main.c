@@ -1,11 +1,12 @@
 /* dicom-decode-main.c — lungscope-dicom-decode, GDCM in a process of its own
  *
- *   lungscope-dicom-decode --name NAME [--max-side N] [--max-pixels N]
+ *   lungscope-dicom-decode [--name NAME] [--max-side N] [--max-pixels N]
  *                          [--memory-limit BYTES] [--probe]  < FILE
  *
  * Reads one DICOM file on stdin, runs our checks and GDCM on it and writes
  * the header and decoded pixels to stdout (dicom-wire.h); a refusal is one
- * line on stderr naming NAME and exit status 10 + its LsImageError code.
+ * line on stderr naming NAME (default "-", which Lungscope replaces with the
+ * file's name) and exit status 10 + its LsImageError code.
  * Started by dicom-spawn.c, installed in libexecdir; not for people.
  *
  * Before it reads anything it closes every descriptor but 0, 1 and 2 (the
@@ -157,7 +158,7 @@ int
 main (int argc,
       char **argv)
 {
-  const char *name = NULL;
+  const char *name = LS_DICOM_WIRE_NAME;
   LsDecodeLimits limits;
   gboolean probe = FALSE;
   guint64 memory = 0;
@@ -187,8 +188,6 @@ main (int argc,
       else
         usage ("unknown option");
     }
-  if (name == NULL)
-    usage ("no --name");
   if (memory > 0 && !UNDER_ASAN)
     limit (RLIMIT_AS, (rlim_t) memory);
 

@@ -314,7 +314,10 @@ ls_dicom_run_decoder (const guint8 *data,
   g_autofree char *max_side = g_strdup_printf ("%d", limits->max_side);
   g_autofree char *max_pixels = g_strdup_printf ("%" G_GINT64_FORMAT, limits->max_pixels);
   g_autofree char *memory = g_strdup_printf ("%" G_GUINT64_FORMAT, memory_limit (size, image_bytes));
-  const char *argv[] = { path, "--name", name, "--max-side", max_side, "--max-pixels", max_pixels,
+  /* Not the file's name: a command line is visible to every local user,
+   * and a file may be named after its patient. The decoder's messages start
+   * with "-: " instead, which is replaced here. */
+  const char *argv[] = { path, "--max-side", max_side, "--max-pixels", max_pixels,
                          "--memory-limit", memory, probe ? "--probe" : NULL, NULL };
   Reader r = { name, limits, probe, { 0 }, 0, 0, out, NULL, NULL };
   char err_text[1024];
@@ -424,11 +427,9 @@ ls_dicom_run_decoder (const guint8 *data,
       g_autofree char *line = last_line (err_text, err_len);
       int code = WEXITSTATUS (status) - LS_DICOM_WIRE_EXIT_REFUSED;
 
-      /* The decoder names the file itself (it was given the name). */
-      if (g_str_has_prefix (line, name) && line[strlen (name)] == ':')
-        g_set_error_literal (&fail, LS_IMAGE_ERROR, code, line);
-      else
-        g_set_error (&fail, LS_IMAGE_ERROR, code, "%s: %s", name, line);
+      g_set_error (&fail, LS_IMAGE_ERROR, code, "%s: %s", name,
+                   g_str_has_prefix (line, LS_DICOM_WIRE_NAME ": ") ? line + strlen (LS_DICOM_WIRE_NAME ": ")
+                                                                    : line);
     }
   else if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
     /* What a spawned child exits with when exec fails (under valgrind,

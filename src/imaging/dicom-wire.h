@@ -13,6 +13,8 @@
  *
  * Errors: one line on stderr and exit status LS_DICOM_WIRE_EXIT_REFUSED +
  * the LsImageError code; LS_DICOM_WIRE_EXIT_USAGE for a bad command line.
+ * The line names the file LS_DICOM_WIRE_NAME (the parent puts the real name
+ * in its place: the child's command line does not carry it).
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -27,6 +29,7 @@ G_BEGIN_DECLS
 
 #define LS_DICOM_WIRE_HEADER_SIZE 368
 #define LS_DICOM_WIRE_EXIT_USAGE 2
+#define LS_DICOM_WIRE_NAME "-"
 #define LS_DICOM_WIRE_EXIT_REFUSED 10 /* + LsImageError (0 … 6) */
 
 typedef struct
