@@ -10,7 +10,7 @@
  * is ours. Each input starts the decoder up to three times, so this runs at
  * tens of inputs a second; fuzz-dicom-gdcm-direct.c runs GDCM in-process
  * (thousands a second) to find the inputs that make GDCM itself abort.
- * Run by hand: fuzz/run.sh dicom-gdcm 1200.
+ * CI runs it for 60 s; longer by hand: fuzz/run.sh dicom-gdcm 1200.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
