@@ -473,27 +473,36 @@ static void
 test_decoder_no_fd_leak (void)
 {
   g_autoptr (GBytes) bytes = seed ("jpegls-16.dcm");
-  int before;
+  int before = 0;
 
-  /* Once, so that anything GLib opens for good (its worker, the child
-   * watch) is open before counting. */
-  ls_image_free (load (bytes, NULL, NULL));
-  before = open_fds ();
+  /* Round 0 is not counted: anything GLib opens for good the first time
+   * (its worker, a context it keeps) is open before counting. */
   g_setenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT", "0.3", TRUE);
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (LsImage) image = load (bytes, NULL, &error);
+      g_autoptr (LsImage) image = NULL;
 
+      if (i == 1)
+        {
+          /* The fewest seen in 0.2 s: a wait's context may still be open. */
+          before = open_fds ();
+          for (int k = 0; k < 20; k++, g_usleep (10000))
+            before = MIN (before, open_fds ());
+        }
+      image = load (bytes, NULL, &error);
       g_assert_no_error (error);
-      g_clear_error (&error);
       g_clear_error (&(GError *){ decode_with_fake ("abort", NULL) });
       g_clear_error (&(GError *){ decode_with_fake ("hang", NULL) });
       g_clear_error (&(GError *){ decode_with_fake ("chatty", NULL) });
       g_clear_error (&(GError *){ decode_with_fake ("long", NULL) });
     }
   g_unsetenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT");
-  g_assert_cmpint (open_fds (), ==, before);
+  /* GLib's worker thread lets go of the last wait's main context (an
+   * eventfd) a moment after the wait returns: a leak is what stays. */
+  for (int i = 0; i < 200 && open_fds () > before; i++)
+    g_usleep (10000);
+  g_assert_cmpint (open_fds (), <=, before);
 }
 
 static void

@@ -544,10 +544,3 @@ ls_dicom_ran_out_of_memory (void)
 {
   return ran_out_of_memory;
 }
-
-void
-ls_dicom_header_clear (LsDicomHeader *header)
-{
-  g_clear_pointer (&header->voi_lut, g_free);
-  header->voi_lut_entries = 0;
-}

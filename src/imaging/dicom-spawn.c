@@ -406,6 +406,10 @@ ls_dicom_run_decoder (const guint8 *data,
     }
   if (timed_out || stopped || !out_eof || !err_eof)
     g_subprocess_force_exit (child);
+  /* Closed here, not when the last reference to the child goes: GLib's
+   * worker thread may hold one for a moment after the child is reaped. */
+  g_input_stream_close (g_subprocess_get_stdout_pipe (child), NULL, NULL);
+  g_input_stream_close (g_subprocess_get_stderr_pipe (child), NULL, NULL);
   g_subprocess_wait (child, NULL, NULL);
   err_text[err_len] = '\0';
   status = g_subprocess_get_status (child);

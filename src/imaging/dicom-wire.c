@@ -247,3 +247,10 @@ ls_dicom_wire_decode (const guint8 block[LS_DICOM_WIRE_HEADER_SIZE],
   wire->photometric = (LsDicomPhotometric) decoded;
   return TRUE;
 }
+
+void
+ls_dicom_header_clear (LsDicomHeader *header)
+{
+  g_clear_pointer (&header->voi_lut, g_free);
+  header->voi_lut_entries = 0;
+}
