@@ -26,7 +26,12 @@ if [ ! -f "$builddir/build.ninja" ]; then
   CC=clang-14 CXX=clang++-14 meson setup "$builddir" -Dfuzzing=true -Dgui=false -Dtests=false \
     -Db_lundef=false -Dbuildtype=debugoptimized
 fi
+# dicom-gdcm runs GDCM in the build's decoder process.
 meson compile -C "$builddir" "fuzz-$target"
+if [ "$target" = dicom-gdcm ]; then
+  meson compile -C "$builddir" src/lungscope-dicom-decode
+  export LUNGSCOPE_DICOM_DECODER="$PWD/$builddir/src/lungscope-dicom-decode"
+fi
 exe="$builddir/fuzz/fuzz-$target"
 
 corpus="$builddir/fuzz-corpus/$target"
@@ -34,8 +39,8 @@ artifacts="$builddir/fuzz-artifacts/$target"
 mkdir -p "$corpus" "$artifacts"
 seeds=()
 [ -d "fuzz/corpus/$target" ] && seeds+=("fuzz/corpus/$target")
-# dicom-gdcm starts from the dicom seeds.
-[ "$target" = dicom-gdcm ] && seeds+=("fuzz/corpus/dicom")
+# dicom-gdcm and dicom-gdcm-direct start from the dicom seeds.
+case "$target" in dicom-gdcm*) seeds+=("fuzz/corpus/dicom") ;; esac
 
 flags=(
   -max_total_time="$seconds"
@@ -44,19 +49,22 @@ flags=(
   -print_final_stats=1
   -artifact_prefix="$artifacts/"
 )
-[ -f "fuzz/$target.dict" ] && flags+=(-dict="fuzz/$target.dict")
-if [ -f "fuzz/$target.options" ]; then
+# dicom-gdcm-direct shares dicom-gdcm's dictionary, options and suppressions.
+extras=$target
+[ "$target" = dicom-gdcm-direct ] && extras=dicom-gdcm
+[ -f "fuzz/$extras.dict" ] && flags+=(-dict="fuzz/$extras.dict")
+if [ -f "fuzz/$extras.options" ]; then
   while read -r flag; do
     case "$flag" in ''|'#'*) ;; *) flags+=("$flag") ;; esac
-  done < "fuzz/$target.options"
+  done < "fuzz/$extras.options"
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}
 # GDCM's codecs leak on some error paths (e.g. OpenJPEG's decoder when a
 # JPEG 2000 header is refused): fuzz/TARGET.lsan lists such third-party
 # leaks, never one of ours.
-if [ -f "fuzz/$target.lsan" ]; then
-  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/$target.lsan}
+if [ -f "fuzz/$extras.lsan" ]; then
+  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/$extras.lsan}
 fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export OPENBLAS_NUM_THREADS=1

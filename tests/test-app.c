@@ -471,6 +471,8 @@ test_dicom (void)
   g_assert_cmpfloat_with_epsilon (ls_viewer_get_window_center (w->viewer), CLAMP (center, 0, 1), 1e-6);
   g_assert_cmpfloat_with_epsilon (ls_viewer_get_window_width (w->viewer),
                                   CLAMP (f->window_width / range, 1e-4, 1.0), 1e-6);
+  /* Decoded by the DICOM decoder process: the gradient, inverted. */
+  render ("dicom");
   /* Back to the full range for the images that follow. */
   ls_viewer_set_window_preset (w->viewer, "full");
 }

@@ -4,17 +4,23 @@
  * p(x, y) = 8 (x + y), stored as x = 8 p + 500 with Rescale Slope 2,
  * Intercept −1024 and the window 2016.5/4081, which shows exactly p / 255;
  * the MONOCHROME1, 12-bit signed and every compressed copy show the same.
- * Here they are decoded in-process (so the unit suite runs them under ASan,
- * UBSan and valgrind), with their facts and full-precision values, and cut
- * or corrupted copies are refused with one line.
+ * Here they are decoded (GDCM in the decoder process, the rest in this one,
+ * so the unit suite runs it under ASan, UBSan and valgrind), with their
+ * facts and full-precision values, and cut or corrupted copies are refused
+ * with one line. A stand-in decoder (dicom-decoder-fake.c) that crashes,
+ * hangs or answers wrongly gives one line too, and leaves no descriptor or
+ * process behind.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "imaging/decode.h"
 #include "ls-test.h"
@@ -229,6 +235,276 @@ test_issue17_gdcm_findings (void)
   check_refused ("issue17-jpeg-precision.dcm");
 }
 
+static char *
+data_path (const char *name)
+{
+  return g_build_filename (g_getenv ("LS_SOURCE_ROOT"), "tests", "data", name, NULL);
+}
+
+/* Fuzzer findings that pass our checks and make GDCM 3.0.21 assert
+ * (gdcmPixmapReader.cxx:960 assert(0); gdcm::Attribute's VR assert): the
+ * decoder process dies, the caller gets one line — through the library and
+ * through the real CLI, which exits 1, not by a signal. */
+static void
+check_decoder_crash (const char *name)
+{
+  g_autofree char *path = data_path (name);
+  g_autofree char *expect = g_strdup_printf ("%s: not a readable DICOM image (the decoder crashed)", path);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsImage) image = ls_image_load (path, NULL, &error);
+  const char *argv[] = { g_getenv ("LS_CLI"), "predict", path, NULL };
+  g_auto (GStrv) lines = NULL;
+  LsImageInfo info;
+  int status = -1, naming = 0;
+
+  g_assert_null (image);
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT);
+  g_assert_cmpstr (error->message, ==, expect);
+  g_clear_error (&error);
+  g_assert_false (ls_image_probe (path, &info, &error));
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT);
+  g_assert_cmpstr (error->message, ==, expect);
+
+  g_assert_true (ls_test_run (argv, &out, &err, &status));
+  g_test_message ("lungscope-cli predict: exit %d, stderr: %s", status, err);
+  g_assert_cmpint (status, ==, 1);
+  lines = g_strsplit (err, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], path) != NULL)
+      {
+        naming++;
+        g_assert_nonnull (strstr (lines[i], expect));
+      }
+  g_assert_cmpint (naming, ==, 1);
+}
+
+static void
+test_issue17_decoder_crash (void)
+{
+  check_decoder_crash ("issue17-gdcm-pixmap-assert.dcm");
+  check_decoder_crash ("issue17-gdcm-attribute-vr.dcm");
+}
+
+/* The decoder as a stand-in that misbehaves as @mode says. */
+static GError *
+decode_with_fake (const char *mode,
+                  const char *pidfile)
+{
+  g_autofree char *real = g_strdup (g_getenv ("LUNGSCOPE_DICOM_DECODER"));
+  g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+  GError *error = NULL;
+  LsImage *image;
+
+  g_assert_nonnull (g_getenv ("LS_DICOM_DECODER_FAKE"));
+  g_setenv ("LUNGSCOPE_DICOM_DECODER", g_getenv ("LS_DICOM_DECODER_FAKE"), TRUE);
+  g_setenv ("LS_FAKE_DECODER_MODE", mode, TRUE);
+  if (pidfile != NULL)
+    g_setenv ("LS_FAKE_DECODER_PIDFILE", pidfile, TRUE);
+  image = load (bytes, NULL, &error);
+  g_unsetenv ("LS_FAKE_DECODER_PIDFILE");
+  g_unsetenv ("LS_FAKE_DECODER_MODE");
+  g_setenv ("LUNGSCOPE_DICOM_DECODER", real, TRUE);
+  g_assert_null (image);
+  g_assert_nonnull (error);
+  g_test_message ("%s: %s", mode, error->message);
+  g_assert_true (g_str_has_prefix (error->message, "seed.dcm: "));
+  g_assert_null (strchr (error->message, '\n'));
+  return error;
+}
+
+static void
+assert_fake (const char *mode,
+             const char *expect)
+{
+  g_autoptr (GError) error = decode_with_fake (mode, NULL);
+
+  g_assert_nonnull (strstr (error->message, expect));
+}
+
+static void
+test_decoder_failures (void)
+{
+  assert_fake ("abort", "(the decoder crashed)");
+  assert_fake ("garbage", "the decoder's answer is malformed: it does not start with the expected magic");
+  assert_fake ("lie", "the decoder's answer is malformed: 1000 bytes of pixels for an image of 512");
+  assert_fake ("short", "(the decoder's answer is cut short)");
+  assert_fake ("long", "the decoder's answer is malformed: it is longer than its header says");
+  assert_fake ("silent", "(the decoder's answer is cut short)");
+  assert_fake ("exit7", "(the decoder failed with exit status 7)");
+  {
+    g_autoptr (GError) error = decode_with_fake ("chatty", NULL);
+
+    /* The refusal is the decoder's last line, whatever came before; exit
+     * status 11 is 10 + LS_IMAGE_ERROR_FORMAT. */
+    g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_FORMAT);
+    g_assert_cmpstr (error->message, ==, "seed.dcm: the real reason");
+  }
+  {
+    g_autofree char *real = g_strdup (g_getenv ("LUNGSCOPE_DICOM_DECODER"));
+    g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsImage) image = NULL;
+
+    g_setenv ("LUNGSCOPE_DICOM_DECODER", "/nonexistent/lungscope-dicom-decode", TRUE);
+    image = load (bytes, NULL, &error);
+    g_setenv ("LUNGSCOPE_DICOM_DECODER", real, TRUE);
+    g_assert_null (image);
+    g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO);
+    g_assert_true (g_str_has_prefix (error->message, "seed.dcm: cannot start the DICOM decoder /nonexistent/"));
+  }
+}
+
+/* A decoder that hangs is killed at the time limit (and reaped). */
+static void
+test_decoder_time_limit (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ls-dicom-XXXXXX", NULL);
+  g_autofree char *pidfile = g_build_filename (dir, "pid", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 t0, elapsed;
+  int pid;
+
+  g_setenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT", "0.5", TRUE);
+  t0 = g_get_monotonic_time ();
+  error = decode_with_fake ("hang", pidfile);
+  elapsed = g_get_monotonic_time () - t0;
+  g_unsetenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT");
+  g_assert_cmpstr (error->message, ==, "seed.dcm: not a readable DICOM image (the decoder took too long)");
+  g_test_message ("killed after %.2f s", elapsed / 1e6);
+  g_assert_cmpint (elapsed, >=, 500000);
+  g_assert_cmpint (elapsed, <, 10000000);
+  g_assert_true (g_file_get_contents (pidfile, &text, NULL, NULL));
+  pid = atoi (text);
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (kill (pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  ls_test_remove_tree (dir);
+}
+
+/* The seed made 2048 × 2048 (zeros): its rows and columns patched, its
+ * pixel data (the last element) replaced. */
+static GBytes *
+big_seed (void)
+{
+  g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+  gsize n, at = 0;
+  const guint8 *d = g_bytes_get_data (bytes, &n);
+  const guint8 pixel_tag[] = { 0xe0, 0x7f, 0x10, 0x00, 'O', 'W' };
+  const guint8 rows_tag[] = { 0x28, 0x00, 0x10, 0x00, 'U', 'S', 0x02, 0x00 };
+  const guint8 cols_tag[] = { 0x28, 0x00, 0x11, 0x00, 'U', 'S', 0x02, 0x00 };
+  const guint32 side = 2048, len = side * side * 2;
+  GByteArray *out = g_byte_array_new ();
+  guint8 element[12] = { 0xe0, 0x7f, 0x10, 0x00, 'O', 'W', 0, 0 };
+  int patched = 0;
+
+  for (gsize i = 0; i + sizeof pixel_tag <= n; i++)
+    if (memcmp (d + i, pixel_tag, sizeof pixel_tag) == 0)
+      at = i;
+  g_assert_cmpuint (at, >, 0);
+  g_byte_array_append (out, d, (guint) at);
+  for (gsize i = 0; i + sizeof rows_tag + 2 <= at; i++)
+    if (memcmp (d + i, rows_tag, sizeof rows_tag) == 0 || memcmp (d + i, cols_tag, sizeof cols_tag) == 0)
+      {
+        out->data[i + 8] = side & 0xff;
+        out->data[i + 9] = side >> 8;
+        patched++;
+      }
+  g_assert_cmpint (patched, ==, 2);
+  for (int k = 0; k < 4; k++)
+    element[8 + k] = (guint8) (len >> (8 * k));
+  g_byte_array_append (out, element, sizeof element);
+  g_byte_array_set_size (out, out->len + len);
+  memset (out->data + out->len - len, 0, len);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* The decoder's address space is limited: over it, one line saying so. */
+static void
+test_decoder_memory_limit (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  const gboolean under_asan = TRUE;
+#else
+  const gboolean under_asan = FALSE;
+#endif
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  LsDecodeOptions small = { 0, 0, 64, FALSE };
+  LsImage *image;
+
+  if (under_asan)
+    {
+      g_test_skip ("AddressSanitizer needs terabytes of address space: the decoder sets no limit under it");
+      return;
+    }
+  bytes = big_seed ();
+  g_setenv ("LUNGSCOPE_DICOM_DECODE_MEMORY_MB", "16", TRUE);
+  image = load (bytes, &small, &error);
+  g_unsetenv ("LUNGSCOPE_DICOM_DECODE_MEMORY_MB");
+  g_assert_null (image);
+  g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_TOO_LARGE);
+  g_assert_cmpstr (error->message, ==,
+                   "seed.dcm: decoding it needs more memory than the DICOM decoder may use (16 MiB)");
+  g_clear_error (&error);
+  /* Within the default limit (512 MiB + 4 × the file + 4 × the image). */
+  image = load (bytes, &small, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (image->orig_width, ==, 2048);
+  ls_image_free (image);
+}
+
+static int
+open_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  int n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  g_dir_close (dir);
+  return n;
+}
+
+/* Decodes that succeed, fail, crash or time out leave no descriptor open. */
+static void
+test_decoder_no_fd_leak (void)
+{
+  g_autoptr (GBytes) bytes = seed ("jpegls-16.dcm");
+  int before = 0;
+
+  /* Round 0 is not counted: anything GLib opens for good the first time
+   * (its worker, a context it keeps) is open before counting. */
+  g_setenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT", "0.3", TRUE);
+  for (int i = 0; i < 4; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsImage) image = NULL;
+
+      if (i == 1)
+        {
+          /* The fewest seen in 0.2 s: a wait's context may still be open. */
+          before = open_fds ();
+          for (int k = 0; k < 20; k++, g_usleep (10000))
+            before = MIN (before, open_fds ());
+        }
+      image = load (bytes, NULL, &error);
+      g_assert_no_error (error);
+      g_clear_error (&(GError *){ decode_with_fake ("abort", NULL) });
+      g_clear_error (&(GError *){ decode_with_fake ("hang", NULL) });
+      g_clear_error (&(GError *){ decode_with_fake ("chatty", NULL) });
+      g_clear_error (&(GError *){ decode_with_fake ("long", NULL) });
+    }
+  g_unsetenv ("LUNGSCOPE_DICOM_DECODE_TIMEOUT");
+  /* GLib's worker thread lets go of the last wait's main context (an
+   * eventfd) a moment after the wait returns: a leak is what stays. */
+  for (int i = 0; i < 200 && open_fds () > before; i++)
+    g_usleep (10000);
+  g_assert_cmpint (open_fds (), <=, before);
+}
+
 static void
 test_hostile (void)
 {
@@ -329,5 +605,10 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/fast-path", test_fast_path);
   g_test_add_func ("/lungscope/imaging/dicom/hostile", test_hostile);
   g_test_add_func ("/lungscope/imaging/dicom/issue17-gdcm-findings", test_issue17_gdcm_findings);
+  g_test_add_func ("/lungscope/imaging/dicom/issue17-decoder-crash", test_issue17_decoder_crash);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/failures", test_decoder_failures);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/time-limit", test_decoder_time_limit);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/no-fd-leak", test_decoder_no_fd_leak);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/memory-limit", test_decoder_memory_limit);
   return g_test_run ();
 }

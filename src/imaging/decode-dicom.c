@@ -12,6 +12,14 @@
  * Colour images are turned to gray as PNG's are (0.299 R + 0.587 G +
  * 0.114 B on value / (2^bits − 1)), YBR ones by their Y sample.
  *
+ * GDCM itself runs in a child process, lungscope-dicom-decode (see
+ * dicom-spawn.c and dicom-decode-main.c): Debian's GDCM keeps its asserts
+ * and aborts on some hostile files our checks let through, which must not
+ * end the app or the CLI. The child runs ls_dicom_decode_here
+ * (dicom-decode-here.c; GDCM is linked into that program only) and sends
+ * the header and the decoded pixels; this process checks them again and
+ * does everything after (rescale, window, gray, the model's size).
+ *
  * Built without GDCM (meson -Ddicom=disabled), a DICOM file gets a one-line
  * "built without DICOM support" error.
  *
@@ -26,7 +34,7 @@
 #include "imaging/decode-private.h"
 
 #if LS_HAVE_DICOM
-#include "imaging/dicom-gdcm.h"
+#include "imaging/dicom-private.h"
 #endif
 
 /* Part 10 with its preamble ("DICM" at 128), or without it: "DICM" at 0, or
@@ -108,12 +116,12 @@ color_type_of (const LsDicomHeader *h)
 }
 
 /* What we decode; a one-line reason for the rest. */
-static gboolean
-check_header (const LsDicomHeader *h,
-              const char *name,
-              const LsDecodeLimits *limits,
-              gsize *pixel_bytes,
-              GError **error)
+gboolean
+ls_dicom_check_header (const LsDicomHeader *h,
+                       const char *name,
+                       const LsDecodeLimits *limits,
+                       gsize *pixel_bytes,
+                       GError **error)
 {
   gboolean gray = h->photometric == LS_DICOM_PHOTOMETRIC_MONOCHROME1 ||
                   h->photometric == LS_DICOM_PHOTOMETRIC_MONOCHROME2;
@@ -160,33 +168,6 @@ check_header (const LsDicomHeader *h,
     }
   *pixel_bytes = n;
   return TRUE;
-}
-
-/* A compressed image whose codestream disagrees with the header would make
- * the codec allocate (or write) for another size: refused before decoding. */
-static gboolean
-check_codestream (LsDicomFile *file,
-                  const LsDicomHeader *h,
-                  const char *name,
-                  GError **error)
-{
-  const guint8 *d;
-  const char *kind = NULL;
-  gsize n;
-  gint64 w = 0, ht = 0;
-  int comps = 0;
-
-  if (!h->encapsulated || !ls_dicom_file_first_fragment (file, &d, &n) ||
-      !ls_dicom_codestream_size (d, n, &kind, &w, &ht, &comps))
-    return TRUE;
-  if (w == h->width && (ht == h->height || ht == 0) && comps == h->samples)
-    return TRUE;
-  g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
-               "%s: its %s data is %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
-               " with %d components, the DICOM header says %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
-               " with %d",
-               name, kind, w, ht, comps, h->width, h->height, h->samples);
-  return FALSE;
 }
 
 typedef struct
@@ -406,25 +387,6 @@ facts_new (const LsDicomHeader *h)
   return facts;
 }
 
-static LsDicomFile *
-parse (const guint8 *data,
-       gsize size,
-       const char *name,
-       const LsDecodeLimits *limits,
-       GError **error)
-{
-  g_autofree char *message = NULL;
-  LsDicomFile *file;
-
-  if (!ls_dicom_check_structure (data, size, name, limits, error))
-    return NULL;
-  file = ls_dicom_file_parse (data, size, &message);
-
-  if (file == NULL)
-    g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT, "%s: %s", name, message);
-  return file;
-}
-
 LsImage *
 ls_decode_dicom (const guint8 *data,
                  gsize size,
@@ -432,68 +394,44 @@ ls_decode_dicom (const guint8 *data,
                  const LsDecodeLimits *limits,
                  GError **error)
 {
-  g_autofree char *message = NULL;
-  g_autofree guint8 *decoded = NULL;
-  const guint8 *pixels = NULL;
-  gsize native_size = 0;
-  LsDicomHeader h;
-  LsDicomFile *file;
+  LsDicomDecoded d = { 0 };
+  const LsDicomHeader *h = &d.wire.header;
   LsDicomFacts *facts = NULL;
   LsGraySink sink;
   LsImage *image = NULL;
-  gsize bytes = 0;
+  gsize image_bytes = 0;
   gboolean gray;
 
-  file = parse (data, size, name, limits, error);
-  if (file == NULL)
+  /* Our checks first: better messages, and no process for a broken file. */
+  if (!ls_dicom_check_structure (data, size, name, limits, &image_bytes, error) ||
+      !ls_dicom_run_decoder (data, size, name, limits, FALSE, image_bytes, &d, error))
     return NULL;
-  ls_dicom_file_header (file, &h);
-  if (!check_header (&h, name, limits, &bytes, error) || !check_codestream (file, &h, name, error))
-    goto out;
-  /* Native data is read where GDCM holds it; compressed data is decoded
-   * into a buffer of the size the header gives. */
-  if (!ls_dicom_file_native_pixels (file, &pixels, &native_size) || native_size < bytes)
-    {
-      pixels = decoded = g_try_malloc (bytes);
-      if (decoded == NULL)
-        {
-          g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_TOO_LARGE,
-                       "%s: no memory for %" G_GSIZE_FORMAT " bytes of DICOM pixel data", name, bytes);
-          goto out;
-        }
-      if (!ls_dicom_file_decode (file, decoded, bytes, &message))
-        {
-          g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT, "%s: %s", name, message);
-          goto out;
-        }
-    }
-  if (!ls_gray_sink_init (&sink, (int) h.width, (int) h.height,
-                          ls_decode_box_factor ((int) h.width, (int) h.height, limits->target_size),
+  if (!ls_gray_sink_init (&sink, (int) h->width, (int) h->height,
+                          ls_decode_box_factor ((int) h->width, (int) h->height, limits->target_size),
                           name, error))
     goto out;
 
-  facts = facts_new (&h);
-  gray = h.samples == 1;
+  facts = facts_new (h);
+  gray = h->samples == 1;
   if (gray && limits->keep_values)
-    facts->values = g_aligned_alloc ((gsize) h.width * h.height, sizeof (float), 64);
+    facts->values = g_aligned_alloc ((gsize) h->width * h->height, sizeof (float), 64);
   if (gray)
-    gray_rows (&h, pixels, &sink, facts);
+    gray_rows (h, d.pixels, &sink, facts);
   else
-    colour_rows (&h, pixels, ls_dicom_file_photometric (file), &sink);
+    colour_rows (h, d.pixels, d.wire.photometric, &sink);
 
   image = ls_gray_sink_steal (&sink);
   ls_gray_sink_clear (&sink);
-  image->orig_width = (int) h.width;
-  image->orig_height = (int) h.height;
-  image->bit_depth = h.bits_stored;
-  image->color_type = color_type_of (&h);
+  image->orig_width = (int) h->width;
+  image->orig_height = (int) h->height;
+  image->bit_depth = h->bits_stored;
+  image->color_type = color_type_of (h);
   image->format = LS_IMAGE_FORMAT_DICOM;
   image->dicom = g_steal_pointer (&facts);
 
 out:
   ls_dicom_facts_free (facts);
-  ls_dicom_header_clear (&h);
-  ls_dicom_file_free (file);
+  ls_dicom_decoded_clear (&d);
   return image;
 }
 
@@ -504,34 +442,25 @@ ls_probe_dicom (const guint8 *data,
                 LsImageInfo *info,
                 GError **error)
 {
-  LsDicomHeader h;
-  LsDicomFile *file;
+  LsDicomDecoded d = { 0 };
+  const LsDicomHeader *h = &d.wire.header;
   LsDecodeLimits limits;
-  gsize bytes;
-  gboolean ok;
+  gsize image_bytes = 0;
 
   ls_decode_limits_init (&limits, NULL);
-  file = parse (data, size, name, &limits, error);
-  if (file == NULL)
+  if (!ls_dicom_check_structure (data, size, name, &limits, &image_bytes, error) ||
+      !ls_dicom_run_decoder (data, size, name, &limits, TRUE, image_bytes, &d, error))
     return FALSE;
-  ls_dicom_file_header (file, &h);
-  limits.max_side = G_MAXINT;
-  limits.max_pixels = G_MAXINT64;
-  ok = check_header (&h, name, &limits, &bytes, error);
-  if (ok)
-    {
-      info->format = LS_IMAGE_FORMAT_DICOM;
-      info->width = (int) h.width;
-      info->height = (int) h.height;
-      info->bit_depth = h.bits_stored;
-      info->color_type = color_type_of (&h);
-      info->interlaced = FALSE;
-      info->has_alpha = FALSE;
-      info->orientation = 1;
-    }
-  ls_dicom_header_clear (&h);
-  ls_dicom_file_free (file);
-  return ok;
+  info->format = LS_IMAGE_FORMAT_DICOM;
+  info->width = (int) h->width;
+  info->height = (int) h->height;
+  info->bit_depth = h->bits_stored;
+  info->color_type = color_type_of (h);
+  info->interlaced = FALSE;
+  info->has_alpha = FALSE;
+  info->orientation = 1;
+  ls_dicom_decoded_clear (&d);
+  return TRUE;
 }
 
 #endif

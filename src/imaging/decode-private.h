@@ -129,11 +129,13 @@ gboolean ls_dicom_sniff (const guint8 *data,
                          gsize size);
 /* dicom-check.c: every element's length fits, down through sequences, the
  * image is within @limits and single-frame, and RLE data decodes to its
- * size, before GDCM reads the file. */
+ * size, before GDCM reads the file. @image_bytes (nullable) gets an upper
+ * bound of its decoded pixels' size in bytes. */
 gboolean ls_dicom_check_structure (const guint8 *data,
                                    gsize size,
                                    const char *name,
                                    const LsDecodeLimits *limits,
+                                   gsize *image_bytes,
                                    GError **error);
 /* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
  * in its first bytes; FALSE when none is found. */

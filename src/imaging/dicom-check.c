@@ -766,6 +766,7 @@ ls_dicom_check_structure (const guint8 *data,
                           gsize size,
                           const char *name,
                           const LsDecodeLimits *limits,
+                          gsize *image_bytes,
                           GError **error)
 {
   Walk w = { data, name, error, "", FALSE, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
@@ -815,5 +816,8 @@ ls_dicom_check_structure (const guint8 *data,
   /* GDCM asserts on a file that ends before its data set does. */
   if (!w.saw_pixels)
     return bad (&w, LS_IMAGE_ERROR_TRUNCATED, size, "the data set ends without pixel data");
+  /* Within the size limits, so no overflow: at most 3 samples of 2 bytes. */
+  if (image_bytes != NULL)
+    *image_bytes = (gsize) w.rows * w.columns * CLAMP (w.samples, 1, 3) * 2;
   return TRUE;
 }

@@ -23,9 +23,11 @@
 #define NDEBUG 1
 #endif
 
+#include <atomic>
 #include <cstring>
 #include <istream>
 #include <mutex>
+#include <new>
 #include <streambuf>
 #include <vector>
 
@@ -81,6 +83,18 @@ protected:
   }
 };
 
+std::atomic<bool> ran_out_of_memory (false);
+
+/* GDCM catches std::bad_alloc itself in places and just fails: this is how
+ * the decoder process learns that its memory limit, not the file, was the
+ * reason. */
+void
+note_no_memory (void)
+{
+  ran_out_of_memory = true;
+  throw std::bad_alloc ();
+}
+
 void
 quiet_gdcm (void)
 {
@@ -91,6 +105,7 @@ quiet_gdcm (void)
     gdcm::Trace::SetDebug (false);
     gdcm::Trace::SetWarning (false);
     gdcm::Trace::SetError (false);
+    std::set_new_handler (note_no_memory);
   });
 }
 
@@ -339,6 +354,10 @@ ls_dicom_file_parse (const guint8 *data, gsize size, char **message)
         }
       return file;
     }
+  catch (const std::bad_alloc &)
+    {
+      *message = g_strdup ("GDCM needs more memory than its decoder may use to read it");
+    }
   catch (const std::exception &e)
     {
       *message = g_strdup_printf ("malformed DICOM data set (%s)", e.what ());
@@ -444,6 +463,10 @@ ls_dicom_file_decode (LsDicomFile *file, guint8 *out, gsize out_size, char **mes
         }
       return TRUE;
     }
+  catch (const std::bad_alloc &)
+    {
+      *message = g_strdup ("its pixel data needs more memory than the decoder may use");
+    }
   catch (const std::exception &e)
     {
       *message = g_strdup_printf ("its pixel data cannot be decoded (%s)", e.what ());
@@ -516,9 +539,8 @@ ls_dicom_file_free (LsDicomFile *file)
   delete file;
 }
 
-void
-ls_dicom_header_clear (LsDicomHeader *header)
+gboolean
+ls_dicom_ran_out_of_memory (void)
 {
-  g_clear_pointer (&header->voi_lut, g_free);
-  header->voi_lut_entries = 0;
+  return ran_out_of_memory;
 }

@@ -94,6 +94,10 @@ gboolean ls_dicom_file_first_fragment (LsDicomFile *file,
  * turn YBR into RGB). */
 LsDicomPhotometric ls_dicom_file_photometric (LsDicomFile *file);
 void ls_dicom_file_free (LsDicomFile *file);
+/* TRUE once a C++ allocation in this process has failed (the decoder
+ * process's memory limit). */
+gboolean ls_dicom_ran_out_of_memory (void);
+/* In dicom-wire.c: the caller's process has no GDCM. */
 void ls_dicom_header_clear (LsDicomHeader *header);
 
 G_END_DECLS

@@ -10,7 +10,10 @@
 # model, and `phantoms` + `predict` must work with it. The default model's
 # path is compiled in (PKGDATADIR); a DESTDIR install is not at that path, so
 # $LUNGSCOPE_DEFAULT_MODEL names the installed copy, as the code allows for
-# tests. When the app was built, the installed app also runs under Xvfb until
+# tests; likewise $LUNGSCOPE_DICOM_DECODER names the installed DICOM decoder
+# process (libexecdir), which decodes a DICOM file for the installed CLI and
+# turns a file that makes GDCM abort into one line and exit status 1. When
+# the app was built, the installed app also runs under Xvfb until
 # its first frame, with the installed schema, icons and resources
 # (screenshot: BUILD_ROOT/shipping/installed-app.png).
 set -euo pipefail
@@ -57,6 +60,10 @@ installed_dir() {
 }
 bindir=$(installed_dir bindir)
 datadir=$(installed_dir datadir)
+libexecdir=$(installed_dir libexecdir)
+decoder=$libexecdir/lungscope-dicom-decode
+with_dicom=0
+grep -q '^#define LS_HAVE_DICOM 1' "$build/config.h" && with_dicom=1
 
 meson install -C "$build" --no-rebuild --destdir "$tmp/root" >"$tmp/install.log" ||
   {
@@ -89,7 +96,7 @@ case $build/ in
 esac
 installed() {
   env -u LS_SOURCE_ROOT -u LS_BUILD_ROOT -u LS_CLI -u LS_SHARED_DATA \
-    LUNGSCOPE_DEFAULT_MODEL="$model" "${hide[@]}" "$@"
+    LUNGSCOPE_DEFAULT_MODEL="$model" LUNGSCOPE_DICOM_DECODER="$decoder" "${hide[@]}" "$@"
 }
 
 installed "$cli" info >"$tmp/info.txt"
@@ -115,6 +122,31 @@ jq -e --arg model "$model" '.model.file == $model and .model.source == "default"
     echo "test-install: predict did not read the pneumonia phantom with the installed model"
     exit 1
   }
+
+if [ $with_dicom = 1 ]; then
+  [ -x "$decoder" ] || {
+    echo "test-install: the DICOM decoder $decoder was not installed"
+    exit 1
+  }
+  # The files go outside the hidden trees.
+  cp "$src/fuzz/corpus/dicom/jpegls-16.dcm" "$src/tests/data/issue17-gdcm-pixmap-assert.dcm" "$tmp/"
+  installed "$cli" predict --json "$tmp/jpegls-16.dcm" >"$tmp/dicom.json"
+  jq -e '(.predictions | length) == 1 and .predictions[0].width == 16' "$tmp/dicom.json" >/dev/null ||
+    {
+      cat "$tmp/dicom.json"
+      echo "test-install: the installed CLI did not decode a DICOM file"
+      exit 1
+    }
+  rc=0
+  installed "$cli" predict "$tmp/issue17-gdcm-pixmap-assert.dcm" >/dev/null 2>"$tmp/crash.txt" || rc=$?
+  cat "$tmp/crash.txt"
+  [ $rc = 1 ] && grep -q "issue17-gdcm-pixmap-assert.dcm: not a readable DICOM image (the decoder crashed)" \
+    "$tmp/crash.txt" ||
+    {
+      echo "test-install: a file that makes GDCM abort gave exit status $rc, not 1 and one line"
+      exit 1
+    }
+fi
 
 if [ -x "$bindir/lungscope" ]; then
   for tool in xvfb-run dbus-run-session xwininfo import glib-compile-schemas; do
