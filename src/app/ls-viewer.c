@@ -30,6 +30,7 @@
 #include "ls-viewer-private.h"
 
 #define PYRAMID_MIN_SIDE 256
+#define SURFACE_KEY "ls-viewer-surface"
 #define WINDOW_WIDTH_MIN (1.0 / 1024.0)
 #define COLORBAR_HEIGHT 140.0
 #define COLORBAR_WIDTH 14.0
@@ -367,7 +368,18 @@ texture_from_bytes (GBytes *bytes,
                     int width,
                     int height)
 {
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, bytes, (gsize) width * 4);
+  static const cairo_user_data_key_t bytes_key;
+  GdkTexture *texture = gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, bytes,
+                                                (gsize) width * 4);
+  /* The same pixels as a Cairo surface (ARGB32 is B, G, R, A premultiplied
+   * in memory here), no copy: what the Cairo renderer draws from (see
+   * append_layer()). Never written to. */
+  cairo_surface_t *surface = cairo_image_surface_create_for_data ((unsigned char *) g_bytes_get_data (bytes, NULL),
+                                                                  CAIRO_FORMAT_ARGB32, width, height, width * 4);
+
+  cairo_surface_set_user_data (surface, &bytes_key, g_bytes_ref (bytes), (cairo_destroy_func_t) g_bytes_unref);
+  g_object_set_data_full (G_OBJECT (texture), SURFACE_KEY, surface, (GDestroyNotify) cairo_surface_destroy);
+  return texture;
 }
 
 static void
@@ -692,6 +704,46 @@ append_colorbar (LsViewer *self,
   gtk_snapshot_restore (snapshot);
 }
 
+/* Draws a layer over @rect. GTK 4.8's Cairo renderer (software, as under
+ * Xvfb or without GL) converts a texture's every pixel into a new surface
+ * at every frame it draws, in the main loop, even in its own format: there
+ * the layer is drawn from its Cairo surface instead (texture_from_bytes()),
+ * scaled by pixman and clipped to what changed, and the overlay's opacity
+ * is a paint's alpha rather than an offscreen group. The GL renderer keeps
+ * the texture (uploaded once). */
+static void
+append_layer (LsViewer *self,
+              GtkSnapshot *snapshot,
+              GdkTexture *texture,
+              const graphene_rect_t *rect,
+              double opacity)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  GskRenderer *renderer = native != NULL ? gtk_native_get_renderer (native) : NULL;
+  cairo_surface_t *surface = g_object_get_data (G_OBJECT (texture), SURFACE_KEY);
+
+  if (surface != NULL && renderer != NULL && GSK_IS_CAIRO_RENDERER (renderer))
+    {
+      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, rect);
+      int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
+
+      cairo_translate (cr, rect->origin.x, rect->origin.y);
+      cairo_scale (cr, rect->size.width / w, rect->size.height / h);
+      cairo_rectangle (cr, 0, 0, w, h);
+      cairo_clip (cr);
+      cairo_set_source_surface (cr, surface, 0, 0);
+      cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+      cairo_paint_with_alpha (cr, opacity);
+      cairo_destroy (cr);
+      return;
+    }
+  if (opacity < 1.0)
+    gtk_snapshot_push_opacity (snapshot, opacity);
+  gtk_snapshot_append_texture (snapshot, texture, rect);
+  if (opacity < 1.0)
+    gtk_snapshot_pop (snapshot);
+}
+
 static void
 ls_viewer_snapshot (GtkWidget *widget,
                     GtkSnapshot *snapshot)
@@ -723,17 +775,15 @@ ls_viewer_snapshot (GtkWidget *widget,
 
       graphene_rect_intersection (&image_rect, &GRAPHENE_RECT_INIT (0, 0, w, h), &visible);
       if (self->preview.texture != NULL && !graphene_rect_contains_rect (&detail_rect, &visible))
-        gtk_snapshot_append_texture (snapshot, self->preview.texture, &image_rect);
-      gtk_snapshot_append_texture (snapshot, self->detail.texture, &detail_rect);
+        append_layer (self, snapshot, self->preview.texture, &image_rect, 1.0);
+      append_layer (self, snapshot, self->detail.texture, &detail_rect, 1.0);
     }
   else if (self->preview.texture != NULL)
-    gtk_snapshot_append_texture (snapshot, self->preview.texture, &image_rect);
+    append_layer (self, snapshot, self->preview.texture, &image_rect, 1.0);
 
   if (self->overlay_visible && self->overlay_texture != NULL)
     {
-      gtk_snapshot_push_opacity (snapshot, self->overlay_opacity);
-      gtk_snapshot_append_texture (snapshot, self->overlay_texture, &image_rect);
-      gtk_snapshot_pop (snapshot);
+      append_layer (self, snapshot, self->overlay_texture, &image_rect, self->overlay_opacity);
       append_colorbar (self, snapshot);
     }
   gtk_snapshot_pop (snapshot);
