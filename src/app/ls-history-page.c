@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "ls-application.h"
 #include "ls-history-page.h"
 
 #include "report/report.h"
@@ -392,7 +393,7 @@ class_names (GStrv classes)
   GString *s = g_string_new (NULL);
 
   for (guint i = 0; classes != NULL && classes[i] != NULL; i++)
-    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", ls_report_class_display_name (classes[i]));
+    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", ls_application_class_name (classes[i]));
   return g_string_free (s, FALSE);
 }
 
