@@ -1,5 +1,6 @@
 /* test-app-danish.c — the app in Danish (LANGUAGE=da), under Xvfb: the first
- * start's demo workspace, an image diagnosed, the Retrain page,
+ * start's demo workspace, an image diagnosed, the Retrain page, the Model
+ * History and Monitoring pages, the review queues in the gallery's sidebar,
  * Preferences and About; every text on screen that the catalog translates is shown
  * translated (no English left), the class names are Danish, and no
  * translated text is cut short. Rendered to build/gui-renders/app-danish*.png.
@@ -52,6 +53,42 @@ diagnosed (gpointer data)
 
   return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer) &&
          ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 && ls_viewer_get_image (w->viewer) != NULL;
+}
+
+/* The history page read the store and the selection's card. */
+static gboolean
+history_idle (gpointer data)
+{
+  LsHistoryPage *page = fx.window->history_page;
+
+  return !ls_history_page_is_busy (page) && ls_history_page_get_entries (page) != NULL &&
+         (ls_history_page_get_selected (page) == NULL || ls_history_page_get_details (page) != NULL);
+}
+
+static gboolean
+monitor_idle (gpointer data)
+{
+  return !ls_monitor_page_is_busy (fx.window->monitor_page) &&
+         ls_monitor_page_get_report (fx.window->monitor_page) != NULL;
+}
+
+/* The queue bar read its counts and the chosen queue (@data: its kind). */
+static gboolean
+queue_shown (gpointer data)
+{
+  LsQueueBar *bar = fx.window->queue_bar;
+  const LsQueue *q = ls_queue_bar_get_current (bar);
+  LsQueueCounts counts;
+
+  return diagnosed (NULL) && !ls_queue_bar_is_refreshing (bar) && ls_queue_bar_get_counts (bar, &counts) &&
+         q != NULL && (int) q->kind == GPOINTER_TO_INT (data) && ls_image_list_get_in_queue_mode (fx.window->list);
+}
+
+static gboolean
+queue_left (gpointer data)
+{
+  return !ls_queue_bar_is_refreshing (fx.window->queue_bar) && !ls_image_list_get_in_queue_mode (fx.window->list) &&
+         list_loaded (NULL);
 }
 
 static GtkWindow *
@@ -209,7 +246,7 @@ test_window (void)
   LsWindow *w;
   g_autofree char *all = NULL;
   GListModel *pages;
-  const char *titles[] = { "Billede", "Augmenterede versioner", "Genoptræn" };
+  const char *titles[] = { "Billede", "Augmenterede versioner", "Genoptræn", "Modelhistorik", "Overvågning" };
 
   /* The catalog is there and used: a string of each kind of file. */
   g_assert_cmpstr (_ ("Calibrated probabilities"), ==, "Kalibrerede sandsynligheder");
@@ -254,6 +291,111 @@ test_window (void)
   render (GTK_WINDOW (w), "retrain");
   g_free (check_danish (GTK_WIDGET (w->retrain_page), "retrain page"));
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
+}
+
+/* The first descendant of @widget of @type (depth first), or NULL. */
+static GtkWidget *
+find_child (GtkWidget *widget,
+            GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_child (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Scrolls every scrolled window in @widget to its end. */
+static void
+scroll_all_to_end (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (widget));
+
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    scroll_all_to_end (c);
+}
+
+/* Scrolls @page to its end (twice: what comes into view may grow the
+ * page), for the render of its lower part. */
+static void
+scroll_to_end (GtkWidget *page)
+{
+  g_assert_nonnull (find_child (page, GTK_TYPE_SCROLLED_WINDOW));
+  for (int i = 0; i < 2; i++)
+    {
+      ls_gui_test_wait_frames (page, 5);
+      scroll_all_to_end (page);
+    }
+}
+
+/* The Model History and Monitoring pages, and the review queues in the
+ * gallery's sidebar with a queue chosen (its note shown). */
+static void
+test_pages (void)
+{
+  LsWindow *w = fx.window;
+  g_autofree char *history = NULL, *monitoring = NULL, *queues = NULL;
+
+  if (w == NULL)
+    {
+      g_test_skip ("the window case did not run");
+      return;
+    }
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "history");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (w->view_stack), ==, "history");
+  ls_gui_test_wait_for (history_idle, NULL, 30, "the model history");
+  g_assert_nonnull (ls_history_page_get_selected (w->history_page));
+  render (GTK_WINDOW (w), "history");
+  history = check_danish (GTK_WIDGET (w->history_page), "model history");
+  assert_shown (history, "Modeller");
+  assert_shown (history, "Status");
+  assert_shown (history, "Aktiv");
+  assert_shown (history, "Afstamning");
+  assert_shown (history, "Netværk");
+  g_assert_null (strstr (history, " layers, "));
+  /* The card's classes in Danish, as on the bars. */
+  assert_shown (history, "Normal, Lungebetændelse, COVID-19");
+  g_assert_null (strstr (history, "Pneumonia"));
+  scroll_to_end (GTK_WIDGET (w->history_page));
+  render (GTK_WINDOW (w), "history-end");
+
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "monitoring");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (w->view_stack), ==, "monitoring");
+  ls_gui_test_wait_for (monitor_idle, NULL, 30, "the monitoring report");
+  render (GTK_WINDOW (w), "monitoring");
+  monitoring = check_danish (GTK_WIDGET (w->monitor_page), "monitoring");
+  assert_shown (monitoring, "Overvågning");
+  assert_shown (monitoring, "Periode");
+  assert_shown (monitoring, "Afdrift");
+  assert_shown (monitoring, "Klassefordeling");
+  g_assert_null (strstr (monitoring, "Pneumonia"));
+  scroll_to_end (GTK_WIDGET (w->monitor_page));
+  render (GTK_WINDOW (w), "monitoring-end");
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
+
+  /* The queues: the uncertain one chosen, its note under the buttons. */
+  ls_queue_bar_set_queue (w->queue_bar, LS_QUEUE_UNCERTAIN);
+  ls_gui_test_wait_for (queue_shown, GINT_TO_POINTER (LS_QUEUE_UNCERTAIN), 60, "the uncertain queue");
+  render (GTK_WINDOW (w), "queues");
+  queues = check_danish (GTK_WIDGET (w->queue_bar), "review queues");
+  assert_shown (queues, "Uden mærkat");
+  assert_shown (queues, "Uenige");
+  assert_shown (queues, "Usikre");
+  assert_shown (queues, "Mærkatfejl");
+  assert_shown (queues, ls_queue_bar_get_note (w->queue_bar));
+  g_assert_cmpstr (ls_queue_bar_get_note (w->queue_bar), !=, "");
+  g_assert_nonnull (strstr (ls_queue_bar_get_note (w->queue_bar), "usikre"));
+  ls_queue_bar_set_queue (w->queue_bar, LS_QUEUE_BAR_NONE);
+  ls_gui_test_wait_for (queue_left, NULL, 60, "the gallery without a queue");
 }
 
 static void
@@ -318,6 +460,7 @@ main (int argc,
   g_assert_true (g_application_register (G_APPLICATION (fx.app), NULL, NULL));
 
   g_test_add_func ("/lungscope/app-danish/window", test_window);
+  g_test_add_func ("/lungscope/app-danish/pages", test_pages);
   g_test_add_func ("/lungscope/app-danish/preferences", test_preferences);
   g_test_add_func ("/lungscope/app-danish/about", test_about);
   rc = g_test_run ();

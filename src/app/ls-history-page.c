@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "ls-application.h"
 #include "ls-history-page.h"
 
 #include "report/report.h"
@@ -392,7 +393,7 @@ class_names (GStrv classes)
   GString *s = g_string_new (NULL);
 
   for (guint i = 0; classes != NULL && classes[i] != NULL; i++)
-    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", ls_report_class_display_name (classes[i]));
+    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", ls_application_class_name (classes[i]));
   return g_string_free (s, FALSE);
 }
 
@@ -495,8 +496,30 @@ fill_log (LsHistoryPage *self,
   if (e->run_config_json != NULL)
     g_string_append_printf (s, _ ("Configuration: %s\n"), e->run_config_json);
   if (e->n_epochs > 0)
-    g_string_append_printf (s, "\n%-6s %10s %9s %9s %9s %10s %7s\n", _ ("epoch"), _ ("train loss"),
-                            _ ("train acc"), _ ("val loss"), _ ("val acc"), _ ("lr"), _ ("s"));
+    {
+      /* The headers over the columns below, padded by characters, not
+       * bytes: a translation's æ or ø must not shift the columns. */
+      const char *headers[] = { _ ("epoch"), _ ("train loss"), _ ("train acc"), _ ("val loss"),
+                                _ ("val acc"), _ ("lr"), _ ("s") };
+      const int widths[] = { -6, 10, 9, 9, 9, 10, 7 };
+
+      g_string_append_c (s, '\n');
+      for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+        {
+          long pad = MAX (0, ABS (widths[i]) - g_utf8_strlen (headers[i], -1));
+
+          if (i > 0)
+            g_string_append_c (s, ' ');
+          if (widths[i] > 0)
+            for (long k = 0; k < pad; k++)
+              g_string_append_c (s, ' ');
+          g_string_append (s, headers[i]);
+          if (widths[i] < 0)
+            for (long k = 0; k < pad; k++)
+              g_string_append_c (s, ' ');
+        }
+      g_string_append_c (s, '\n');
+    }
   for (int i = 0; i < e->n_epochs; i++)
     {
       const LsTrainEpoch *ep = &e->epochs[i];
@@ -562,8 +585,8 @@ fill_details (LsHistoryPage *self)
     {
       g_autofree char *classes = class_names (card->classes);
       g_autofree char *network =
-          g_strdup_printf (_ ("%d layers, %" G_GSIZE_FORMAT " parameters, input %d×%d×%d"), card->n_layers,
-                           card->n_params, card->input_channels, card->input_size, card->input_size);
+          g_strdup_printf (_ ("%d layers, %lu parameters, input %d×%d×%d"), card->n_layers,
+                           (gulong) card->n_params, card->input_channels, card->input_size, card->input_size);
       g_autofree char *training = training_summary (card->train_config);
 
       add_detail (self, _ ("Classes"), classes);

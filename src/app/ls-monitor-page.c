@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-monitor-page.h"
 
 #include "report/report.h"
@@ -79,7 +80,7 @@ class_shares (const LsMonitorReport *r,
     {
       g_autofree char *p = percent (mix[c]);
 
-      g_string_append_printf (s, "%s%s %s", c > 0 ? ", " : "", ls_report_class_display_name (r->classes[c]), p);
+      g_string_append_printf (s, "%s%s %s", c > 0 ? ", " : "", ls_application_class_name (r->classes[c]), p);
     }
   return g_string_free (s, FALSE);
 }
@@ -217,7 +218,7 @@ fill_summary (LsMonitorPage *self,
           g_autofree char *p = percent (t->class_agreement[c]);
 
           g_string_append_printf (per_class, "%s%s %s", per_class->len ? ", " : "",
-                                  ls_report_class_display_name (r->classes[c]), p);
+                                  ls_application_class_name (r->classes[c]), p);
         }
     if (t->n_labelled > 0)
       text = g_strdup_printf (ngettext ("%s of %u prediction of a labelled image agrees with its final label (%s)",
