@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -475,6 +476,7 @@ test_finetune_maps (void)
   g_autoptr (LsWorkspacePart) train = NULL;
   const LsSessionRetrain *r;
   const GPtrArray *maps;
+  g_autofree char *child = NULL;
   guint n_relabel;
   int n_flips;
   gint64 started;
@@ -550,13 +552,42 @@ test_finetune_maps (void)
     }
   render_window (GTK_WINDOW (w), "finetune-comparison");
   render_flips ("finetune-maps");
+  /* A prediction logged with the child (as another program may have done
+   * with a model not yet accepted): Discard keeps it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsStore) store = ls_store_open (fx.workspace, LS_STORE_OPEN_DEFAULT, &error);
+    g_autoptr (GPtrArray) images = ls_store_list_images (store, &error);
+    LsStorePrediction p = { 0 };
+
+    g_assert_no_error (error);
+    child = g_strdup (r->finetune->model_id);
+    p.sha256 = ((LsStoreImage *) images->pdata[0])->sha256;
+    p.name = ((LsStoreImage *) images->pdata[0])->original_name;
+    p.model_id = child;
+    p.probabilities_json = (char *) "[0.2,0.3,0.5]";
+    p.predicted = (char *) "COVID-19";
+    p.ood_score = NAN;
+    p.latency_ms = NAN;
+    g_assert_cmpint (ls_store_log_prediction (store, &p, &error), >, 0);
+    g_assert_no_error (error);
+  }
   /* Discard: the child goes, the shipped model stays active. */
   gtk_widget_activate_action (GTK_WIDGET (w->retrain_page), "retrain.discard", NULL);
   ls_gui_test_wait_for (run_done, NULL, 60, "the discard");
   {
     g_autofree char *active = active_model_id ();
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsStore) store = ls_store_open (fx.workspace, LS_STORE_OPEN_READ_ONLY, &error);
+    g_autoptr (LsStoreModel) gone = NULL;
 
     g_assert_cmpstr (active, ==, fx.shipped);
+    /* Listed as deleted, its prediction kept. */
+    gone = ls_store_get_model (store, child, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (gone->deleted, >, 0);
+    g_assert_cmpuint (ls_store_count_predictions (store, child, &error), ==, 1);
+    g_assert_no_error (error);
   }
 }
 
