@@ -86,7 +86,7 @@ def main():
                 kinds[name].append(dst)
         blobs = {k: [open(f, "rb").read() for f in fs] for k, fs in kinds.items()}
         print("%d cxr-real radiographs as 16-bit DICOM, %.2f Mpixel on average; medians of %d passes, "
-              "process CPU time" % (len(srcs), pixels / len(srcs) / 1e6, passes))
+              "process CPU time (lungscope: its decoder processes included)" % (len(srcs), pixels / len(srcs) / 1e6, passes))
         print("pydicom %s, numpy %s, PIL %s; pydicom's handlers in order: %s"
               % (pydicom.__version__, np.__version__, Image.__version__,
                  ", ".join("%s %s" % (h.__name__.split(".")[-1], "available" if h.is_available() else "missing")
