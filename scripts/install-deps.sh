@@ -18,7 +18,7 @@ build+=(g++ libgdcm-dev)
 run=(dbus dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core libgl1-mesa-dri)
 # Headless GUI tests, sanitizers, fuzzing, profiling, format check, report checks.
 test=(xvfb xauth imagemagick jq clang-14 libclang-rt-14-dev llvm-14 clang-format valgrind
-  hyperfine linux-perf poppler-utils librsvg2-bin)
+  hyperfine linux-perf poppler-utils librsvg2-bin xdotool)
 # The flatpak suite: a stand-in GNOME Platform/Sdk from Debian packages, the
 # app built, bundled, installed and run in the sandbox (eu-strip, SVG icon checks,
 # xwininfo to see the window).

@@ -467,6 +467,33 @@ ls_gallery_class_init (LsGalleryClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, grid_activate_cb);
 }
 
+/* Tab leaves the gallery: GtkGridView 4.8 moves the focus from cell to
+ * cell on Tab, so a keyboard user would press it once an image to get past
+ * the gallery (arrows and Page Up/Down move within it). */
+static gboolean
+grid_key_cb (GtkEventControllerKey *controller,
+             guint keyval,
+             guint keycode,
+             GdkModifierType state,
+             LsGallery *self)
+{
+  GtkWidget *grid = GTK_WIDGET (self->grid_view);
+  GtkRoot *root = gtk_widget_get_root (grid);
+  GtkDirectionType direction;
+  gboolean moved;
+
+  if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_KP_Tab && keyval != GDK_KEY_ISO_Left_Tab) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0 || root == NULL)
+    return GDK_EVENT_PROPAGATE;
+  direction = keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK) != 0 ? GTK_DIR_TAB_BACKWARD
+                                                                              : GTK_DIR_TAB_FORWARD;
+  /* The focus moves on from the grid as a whole. */
+  gtk_widget_set_can_focus (grid, FALSE);
+  moved = gtk_widget_child_focus (GTK_WIDGET (root), direction);
+  gtk_widget_set_can_focus (grid, TRUE);
+  return moved ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+}
+
 static void
 ls_gallery_init (LsGallery *self)
 {
@@ -485,6 +512,13 @@ ls_gallery_init (LsGallery *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), self);
   gtk_grid_view_set_factory (self->grid_view, factory);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (grid_key_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->grid_view), keys);
+  }
 
   display = gtk_widget_get_display (GTK_WIDGET (self));
   ensure_static_css (display);
