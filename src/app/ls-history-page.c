@@ -568,7 +568,14 @@ fill_details (LsHistoryPage *self)
   when = format_time (e->time);
   add_detail (self, e->model_id != NULL ? _ ("Registered") : _ ("Started"), when);
   if (card != NULL && card->created != NULL)
-    add_detail (self, _ ("Created"), card->created);
+    {
+      /* The card's ISO 8601 time, as the other times on the page. */
+      g_autoptr (GDateTime) created = g_date_time_new_from_iso8601 (card->created, NULL);
+      g_autoptr (GDateTime) local = created != NULL ? g_date_time_to_local (created) : NULL;
+      g_autofree char *text = local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M") : NULL;
+
+      add_detail (self, _ ("Created"), text != NULL ? text : card->created);
+    }
   lineage = lineage_text (self, e);
   add_detail (self, _ ("Lineage"), lineage);
   if (e->model_id != NULL)

@@ -50,6 +50,7 @@ struct _LsRetrainPage
   LsSessionCorrections *corrections;
   GArray *epochs; /* LsTrainEpoch so far */
   int n_epochs;
+  char *last_step; /* the last step named by the progress, for updates that name none */
   gint64 started;
   gboolean from_scratch;        /* the run in flight or on screen */
   char *notice;                 /* how the last run ended, shown until the next one */
@@ -318,8 +319,15 @@ progress_cb (double fraction,
   double elapsed = (g_get_monotonic_time () - self->started) / 1e6;
   g_autofree char *text = NULL;
   g_autofree char *percent = g_strdup_printf ("%.0f %%", 100 * fraction);
-  g_autofree char *step = step_text (self, message);
+  g_autofree char *step = NULL;
 
+  /* A fraction alone keeps the step on screen. */
+  if (message != NULL && *message != '\0')
+    {
+      g_free (self->last_step);
+      self->last_step = step_text (self, message);
+    }
+  step = g_strdup (self->last_step != NULL ? self->last_step : "");
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, percent);
   if (fraction > 0.02 && fraction < 1)
@@ -719,6 +727,7 @@ begin_run (LsRetrainPage *self,
   self->busy = TRUE;
   self->from_scratch = from_scratch;
   g_clear_pointer (&self->notice, g_free);
+  g_clear_pointer (&self->last_step, g_free);
   g_array_set_size (self->epochs, 0);
   self->started = g_get_monotonic_time ();
   clear_result (self);
@@ -842,6 +851,7 @@ ls_retrain_page_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_free (self->notice);
+  g_free (self->last_step);
   g_clear_pointer (&self->corrections, ls_session_corrections_free);
   clear_result (self);
   g_ptr_array_unref (self->map_pictures);
