@@ -18,8 +18,6 @@
 #include "ls-texture.h"
 #include "ls-viewer-render.h"
 
-#include "dataset/thumbnail.h"
-#include "engine/spec.h"
 #include "pipeline/params.h"
 #include "pipeline/registry.h"
 
@@ -120,35 +118,17 @@ epoch_from_worker (const LsTrainEpoch *epoch,
   g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, epoch_idle_cb, e, g_free);
 }
 
-static void
-unref_nullable (gpointer object)
-{
-  if (object != NULL)
-    g_object_unref (object);
-}
-
 /* The names and thumbnails of the images whose class flipped. */
 static void
 load_flips (LsStore *store,
             LsSessionTrain *t)
 {
   guint n = t->comparison != NULL ? (guint) t->comparison->n_flips : 0;
+  g_autoptr (GPtrArray) thumbnails = NULL;
 
-  t->flip_names = g_new0 (char *, n + 1);
-  t->flip_thumbnails = g_ptr_array_new_with_free_func (unref_nullable);
-  for (guint i = 0; i < n; i++)
-    {
-      const char *sha256 = t->comparison->flip_sha256[i];
-      g_autoptr (LsStoreImage) image = ls_store_find_image (store, sha256, NULL);
-      g_autoptr (LsImage) thumb = NULL;
-
-      t->flip_names[i] = g_strdup (image != NULL && image->original_name != NULL
-                                       ? image->original_name
-                                       : sha256);
-      if (image != NULL && i < 24)
-        thumb = ls_store_get_thumbnail (store, image, NULL);
-      g_ptr_array_add (t->flip_thumbnails, thumb != NULL ? ls_texture_new_from_gray (thumb) : NULL);
-    }
+  ls_workspace_image_names (store, (const char *const *) (t->comparison != NULL ? t->comparison->flip_sha256 : NULL),
+                            n, 24, &t->flip_names, &thumbnails);
+  t->flip_thumbnails = ls_textures_new_from_gray (thumbnails);
 }
 
 static void
@@ -184,8 +164,7 @@ train_worker (GTask *task,
   ls_workspace_train_options_init (&options);
   if (d->options.size > 0)
     {
-      arch = ls_net_spec_text_resize (ls_engine_default_arch (), d->options.size, 0, &error);
-      if (arch == NULL)
+      if (!ls_train_check_arch (NULL, d->options.size, &arch, &error))
         {
           g_task_return_new_error (task, LS_TRAIN_ERROR, LS_TRAIN_ERROR_INVALID,
                                    _ ("An input size of %d pixels does not fit the network: %s"),

@@ -20,8 +20,6 @@
 #include "dataset/phantom.h"
 #include "dataset/split.h"
 #include "dataset/store.h"
-#include "dataset/thumbnail.h"
-#include "engine/blas.h"
 #include "imaging/decode.h"
 #include "pipeline/info.h"
 #include "pipeline/model-info.h"
@@ -467,26 +465,6 @@ decoded_from_worker (const LsImage *image,
   g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, decoded_idle_cb, e, decoded_free);
 }
 
-/* The engine's threads for a prediction (the model lock held): the model's
- * net runs on one thread and its matrix products on OpenBLAS's, whose count
- * is the process's. 0 (the setting's default) is OpenBLAS's own default:
- * $OPENBLAS_NUM_THREADS, else one a core. */
-static void
-use_threads (LsSession *self)
-{
-  int threads = g_atomic_int_get (&self->threads);
-
-  if (threads <= 0)
-    {
-      const char *env = g_getenv ("OPENBLAS_NUM_THREADS");
-
-      threads = env != NULL && g_ascii_strtoll (env, NULL, 10) > 0 ? (int) g_ascii_strtoll (env, NULL, 10)
-                                                                   : ls_default_threads ();
-    }
-  if (ls_engine_blas_get_threads () != threads)
-    ls_engine_blas_set_threads (threads);
-}
-
 static void
 diagnose_worker (GTask *task,
                  gpointer source,
@@ -540,7 +518,7 @@ diagnose_worker (GTask *task,
       d->options.decoded_data = task;
     }
   g_mutex_lock (&self->model_lock);
-  use_threads (self);
+  ls_use_engine_threads (g_atomic_int_get (&self->threads));
   diagnosis = ls_pipeline_diagnose_file (self->choice, self->read_only ? NULL : store, path,
                                          &d->options, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
@@ -928,7 +906,7 @@ tta_worker (GTask *task,
       return;
     }
   g_mutex_lock (&self->model_lock);
-  use_threads (self);
+  ls_use_engine_threads (g_atomic_int_get (&self->threads));
   tta = ls_pipeline_tta (self->choice->model, image, pipeline, d->n, d->seed, cancellable, &error);
   g_mutex_unlock (&self->model_lock);
   if (tta == NULL)
@@ -1294,13 +1272,6 @@ epoch_from_worker (const LsTrainEpoch *epoch,
 }
 
 static void
-unref_nullable (gpointer object)
-{
-  if (object != NULL)
-    g_object_unref (object);
-}
-
-static void
 retrain_worker (GTask *task,
                 gpointer source,
                 gpointer task_data,
@@ -1340,28 +1311,21 @@ retrain_worker (GTask *task,
   test = ls_workspace_load_part (store, LS_SPLIT_TEST, &error);
   n = test != NULL ? (guint) cmp->n_flips : 0;
   r->flip_sha256 = g_new0 (char *, n + 1);
-  r->flip_names = g_new0 (char *, n + 1);
-  r->flip_thumbnails = g_ptr_array_new_with_free_func (unref_nullable);
   for (guint i = 0; i < n; i++)
     {
       guint item = (guint) cmp->flips[i].index;
-      g_autoptr (LsStoreImage) image = NULL;
 
       if (item >= test->n_items)
         break;
       r->flip_sha256[i] = g_strdup (test->sha256[item]);
-      image = ls_store_find_image (store, test->sha256[item], NULL);
-      r->flip_names[i] = g_strdup (image != NULL && image->original_name ? image->original_name
-                                                                         : test->sha256[item]);
-      if (image != NULL && i < 24)
-        {
-          g_autoptr (LsImage) thumb = ls_store_get_thumbnail (store, image, NULL);
-
-          g_ptr_array_add (r->flip_thumbnails, thumb != NULL ? ls_texture_new_from_gray (thumb) : NULL);
-        }
-      else
-        g_ptr_array_add (r->flip_thumbnails, NULL);
     }
+  {
+    g_autoptr (GPtrArray) thumbnails = NULL;
+
+    ls_workspace_image_names (store, (const char *const *) r->flip_sha256, g_strv_length (r->flip_sha256), 24,
+                              &r->flip_names, &thumbnails);
+    r->flip_thumbnails = ls_textures_new_from_gray (thumbnails);
+  }
   g_task_return_pointer (task, g_steal_pointer (&r), (GDestroyNotify) ls_session_retrain_free);
 }
 

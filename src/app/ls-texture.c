@@ -31,3 +31,20 @@ ls_texture_new_from_gray (const LsImage *image)
   return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
                                  bytes, (gsize) image->width * 4);
 }
+
+static void
+unref_nullable (gpointer object)
+{
+  if (object != NULL)
+    g_object_unref (object);
+}
+
+GPtrArray *
+ls_textures_new_from_gray (GPtrArray *images)
+{
+  GPtrArray *textures = g_ptr_array_new_full (images->len, unref_nullable);
+
+  for (guint i = 0; i < images->len; i++)
+    g_ptr_array_add (textures, images->pdata[i] != NULL ? ls_texture_new_from_gray (images->pdata[i]) : NULL);
+  return textures;
+}

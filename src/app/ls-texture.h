@@ -11,8 +11,11 @@
 
 G_BEGIN_DECLS
 
-/* An 8-bit RGB texture of @image's values in [0, 1] (GTK 4.8 has no gray
- * memory format). Safe in a worker thread. */
+/* An opaque 8-bit BGRA texture of @image's values in [0, 1] (GTK 4.8 has
+ * no gray memory format). Safe in a worker thread. */
 GdkTexture *ls_texture_new_from_gray (const LsImage *image) G_GNUC_WARN_UNUSED_RESULT;
+/* (element-type GdkTexture) a texture for each image of @images (LsImage),
+ * NULL for NULL. Safe in a worker thread. */
+GPtrArray *ls_textures_new_from_gray (GPtrArray *images) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -12,7 +12,7 @@
 #include "ls-previews-page.h"
 #include "ls-train-dialog-private.h"
 
-#include "engine/spec.h"
+#include "pipeline/train.h"
 #include "pipeline/params.h"
 
 G_DEFINE_FINAL_TYPE (LsTrainDialog, ls_train_dialog, ADW_TYPE_WINDOW)
@@ -207,7 +207,6 @@ setup_spin (GtkSpinButton *spin,
 static void
 ls_train_dialog_init (LsTrainDialog *self)
 {
-  g_autoptr (LsNetSpec) spec = ls_net_spec_parse (ls_engine_default_arch (), NULL);
   const LsParam *epochs = ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_EPOCHS);
   const LsParam *seed = ls_params_find (LS_PARAMS_TRAIN, LS_PARAM_SEED_NAME);
 
@@ -215,7 +214,7 @@ ls_train_dialog_init (LsTrainDialog *self)
   self->cancellable = g_cancellable_new ();
   setup_spin (self->epochs_spin, LS_PARAM_EPOCHS, 0, 0, epochs->default_value);
   /* 0 ("the spec's") is not offered: the spin shows the size it means. */
-  setup_spin (self->size_spin, LS_PARAM_SIZE, 0, 0, spec != NULL ? spec->size : 224);
+  setup_spin (self->size_spin, LS_PARAM_SIZE, 0, 0, ls_train_default_input_size ());
   setup_spin (self->seed_spin, LS_PARAM_SEED_NAME, 0, G_MAXUINT32, seed->default_value);
   update_augment (self);
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/spec.h"
 #include "ls-cli.h"
 #include "pipeline/crossval.h"
 #include "pipeline/queues.h"
@@ -155,17 +154,8 @@ ls_cli_cmd_crossval (const LsCliCommand *command,
     return ls_cli_usage_error (command, "--seed: %s", error->message);
   if (arch_file != NULL && !g_file_get_contents (arch_file, &arch, NULL, &error))
     return ls_cli_failure ("%s", error->message);
-  {
-    const char *text = arch != NULL ? arch : ls_engine_default_arch ();
-    g_autoptr (LsNetSpec) spec = NULL;
-
-    if (size != 0)
-      sized = ls_net_spec_text_resize (text, size, 0, &error);
-    else
-      spec = ls_net_spec_parse (text, &error);
-    if (sized == NULL && spec == NULL)
-      return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
-  }
+  if (!ls_train_check_arch (arch, size, &sized, &error))
+    return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
   store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (store == NULL)
     return exit_code;

@@ -13,7 +13,6 @@
 
 #include <glib/gstdio.h>
 
-#include "engine/spec.h"
 #include "imaging/augment.h"
 #include "ls-cli.h"
 #include "pipeline/charts.h"
@@ -223,18 +222,9 @@ ls_cli_cmd_train (const LsCliCommand *command,
       if (check == NULL)
         return ls_cli_failure ("%s: %s", augment_file, error->message);
     }
-  {
-    /* Check the spec before the workspace: its errors name the line. */
-    const char *text = arch != NULL ? arch : ls_engine_default_arch ();
-    g_autoptr (LsNetSpec) spec = NULL;
-
-    if (size != 0)
-      sized = ls_net_spec_text_resize (text, size, 0, &error);
-    else
-      spec = ls_net_spec_parse (text, &error);
-    if (sized == NULL && spec == NULL)
-      return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
-  }
+  /* Check the spec before the workspace: its errors name the line. */
+  if (!ls_train_check_arch (arch, size, &sized, &error))
+    return ls_cli_failure ("%s: %s", arch_file != NULL ? arch_file : "lungnet-s", error->message);
   probe = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);
   if (probe == NULL)
     return exit_code;

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/blas.h"
 #include "pipeline/finetune.h"
 
 #define MAX_THREADS 256
@@ -169,4 +170,18 @@ int
 ls_default_threads (void)
 {
   return (int) MIN (g_get_num_processors (), MAX_DEFAULT_THREADS);
+}
+
+void
+ls_use_engine_threads (int threads)
+{
+  if (threads <= 0)
+    {
+      const char *env = g_getenv ("OPENBLAS_NUM_THREADS");
+      gint64 n = env != NULL ? g_ascii_strtoll (env, NULL, 10) : 0;
+
+      threads = n > 0 && n <= G_MAXINT ? (int) n : ls_default_threads ();
+    }
+  if (ls_engine_blas_get_threads () != threads)
+    ls_engine_blas_set_threads (threads);
 }

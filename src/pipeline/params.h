@@ -104,5 +104,10 @@ gboolean ls_param_check (const LsParam *param,
 /* The engine thread count when none is given (threads 0): the processors,
  * at most 64. */
 int ls_default_threads (void);
+/* Sets the engine's matrix-product threads (the process's: OpenBLAS's) to
+ * @threads; 0 is OpenBLAS's own default, $OPENBLAS_NUM_THREADS, else
+ * ls_default_threads (). Call it from the thread that runs the model, with
+ * the model to itself. */
+void ls_use_engine_threads (int threads);
 
 G_END_DECLS

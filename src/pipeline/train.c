@@ -17,6 +17,30 @@
 G_DEFINE_QUARK (ls-train-error-quark, ls_train_error)
 /* clang-format on */
 
+gboolean
+ls_train_check_arch (const char *arch,
+                     int size,
+                     char **sized,
+                     GError **error)
+{
+  const char *text = arch != NULL ? arch : ls_engine_default_arch ();
+  g_autoptr (LsNetSpec) spec = NULL;
+
+  *sized = NULL;
+  if (size != 0)
+    return (*sized = ls_net_spec_text_resize (text, size, 0, error)) != NULL;
+  spec = ls_net_spec_parse (text, error);
+  return spec != NULL;
+}
+
+int
+ls_train_default_input_size (void)
+{
+  g_autoptr (LsNetSpec) spec = ls_net_spec_parse (ls_engine_default_arch (), NULL);
+
+  return spec != NULL ? spec->size : 224;
+}
+
 void
 ls_train_config_init (LsTrainConfig *config)
 {

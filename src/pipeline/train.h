@@ -130,6 +130,16 @@ typedef struct
 GQuark ls_train_error_quark (void);
 void ls_train_config_init (LsTrainConfig *config);
 
+/* Checks a network spec to train (@arch; NULL: the default network) before
+ * any work; with @size other than 0, *@sized gets the spec resized to that
+ * input size (else NULL). FALSE with @error (the spec's own message). */
+gboolean ls_train_check_arch (const char *arch,
+                              int size,
+                              char **sized,
+                              GError **error);
+/* The default network's input size, pixels. */
+int ls_train_default_input_size (void);
+
 gboolean ls_pipeline_train (const LsTrainConfig *config,
                             const LsLoaderItem *train,
                             guint n_train,

@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "dataset/thumbnail.h"
 #include "pipeline/registry.h"
 #include "pipeline/json-text.h"
 #include "pipeline/workspace-paths.h"
@@ -420,6 +421,33 @@ open_log (const char *path,
       return -1;
     }
   return fd;
+}
+
+static void
+image_free_nullable (gpointer image)
+{
+  if (image != NULL)
+    ls_image_free (image);
+}
+
+void
+ls_workspace_image_names (LsStore *store,
+                          const char *const *sha256,
+                          guint n,
+                          guint n_thumbnails,
+                          char ***names,
+                          GPtrArray **thumbnails)
+{
+  *names = g_new0 (char *, n + 1);
+  *thumbnails = g_ptr_array_new_full (n, image_free_nullable);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (LsStoreImage) image = ls_store_find_image (store, sha256[i], NULL);
+
+      (*names)[i] = g_strdup (image != NULL && image->original_name != NULL ? image->original_name : sha256[i]);
+      g_ptr_array_add (*thumbnails,
+                       image != NULL && i < n_thumbnails ? ls_store_get_thumbnail (store, image, NULL) : NULL);
+    }
 }
 
 guint

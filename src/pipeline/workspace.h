@@ -197,6 +197,18 @@ LsWorkspaceFinetune *ls_workspace_finetune (LsStore *store,
                                             GCancellable *cancellable,
                                             GError **error);
 
+/* For a list of @n workspace images (by hash): *@names their file names as
+ * imported (the hash where the store has none), NULL-terminated; and
+ * *@thumbnails (LsImage, entries NULL where there is none) their cached
+ * thumbnails, the first @n_thumbnails of them only. For lists of images in
+ * a window. */
+void ls_workspace_image_names (LsStore *store,
+                               const char *const *sha256,
+                               guint n,
+                               guint n_thumbnails,
+                               char ***names,
+                               GPtrArray **thumbnails);
+
 /* Marks each run still "running" whose process is gone (killed, crashed,
  * the computer stopped: its log is not locked) as "interrupted"; returns
  * how many. Nothing on a read-only workspace. */
