@@ -15,6 +15,7 @@
 #include "dataset/phantom.h"
 #include "imaging/png-write.h"
 #include "ls-gui-test.h"
+#include "ls-window-private.h"
 #include "ls-test.h"
 
 typedef struct
@@ -489,4 +490,51 @@ ls_gui_test_phantom_workspace (guint n_images)
   g_test_message ("made the workspace in %.1f s",
                   (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
   return path;
+}
+
+/* ---- the app's window ---- */
+
+static LsWindow *app_window;
+
+void
+ls_gui_test_set_window (GtkWindow *window)
+{
+  app_window = LS_WINDOW (window);
+}
+
+gboolean
+ls_gui_test_window_idle (gpointer unused)
+{
+  LsWindow *w = app_window;
+
+  return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer) && !ls_queue_bar_is_refreshing (w->queue_bar);
+}
+
+gboolean
+ls_gui_test_on_page (gpointer name)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (app_window->main_stack), name) == 0;
+}
+
+gboolean
+ls_gui_test_list_loaded (gpointer unused)
+{
+  LsWindow *w = app_window;
+
+  return w->list != NULL && !ls_image_list_get_loading (w->list) && ls_image_list_get_n_total (w->list) > 0;
+}
+
+gboolean
+ls_gui_test_diagnosed (gpointer unused)
+{
+  LsWindow *w = app_window;
+
+  return ls_gui_test_window_idle (NULL) && ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 &&
+         ls_viewer_get_image (w->viewer) != NULL;
+}
+
+gboolean
+ls_gui_test_current_changed (gpointer sha256)
+{
+  return g_strcmp0 (app_window->current_sha256, sha256) != 0 && ls_gui_test_diagnosed (NULL);
 }

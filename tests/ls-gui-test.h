@@ -54,6 +54,22 @@ void ls_gui_test_wait_frames (GtkWidget *widget,
 void ls_gui_test_check_accessible_names (GtkWidget *root,
                                          const char *what);
 
+/* ---- the app's window: conditions for ls_gui_test_wait_for ---- */
+
+/* The window (an LsWindow) the conditions below look at. */
+void ls_gui_test_set_window (GtkWindow *window);
+/* Nothing in flight: no work of the window's, the viewer and the queue
+ * counts settled. */
+gboolean ls_gui_test_window_idle (gpointer unused);
+/* The main stack shows the page named @name (a string). */
+gboolean ls_gui_test_on_page (gpointer name);
+/* The gallery's list is loaded and holds images. */
+gboolean ls_gui_test_list_loaded (gpointer unused);
+/* Idle, with a diagnosis and an image on screen. */
+gboolean ls_gui_test_diagnosed (gpointer unused);
+/* Diagnosed, and the image on screen is no longer @sha256 (a string). */
+gboolean ls_gui_test_current_changed (gpointer sha256);
+
 /* ---- a big workspace ---- */
 
 /* The path of a workspace of @n_images phantoms, made once and kept in

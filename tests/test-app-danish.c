@@ -1,5 +1,5 @@
 /* test-app-danish.c — the app in Danish (LANGUAGE=da), under Xvfb: the first
- * start's demo workspace, an image diagnosed, the Retrain page, the Model
+ * start's demo workspace, an image ls_gui_test_diagnosed, the Retrain page, the Model
  * History and Monitoring pages, the review queues in the gallery's sidebar,
  * Preferences and About; every text on screen that the catalog translates is shown
  * translated (no English left), the class names are Danish, and no
@@ -32,29 +32,6 @@ static struct
 
 /* ---- waiting ---- */
 
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (gtk_stack_get_visible_child_name (fx.window->main_stack), data) == 0;
-}
-
-static gboolean
-list_loaded (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return w->list != NULL && !ls_image_list_get_loading (w->list) && ls_image_list_get_n_total (w->list) > 0;
-}
-
-static gboolean
-diagnosed (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer) &&
-         ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 && ls_viewer_get_image (w->viewer) != NULL;
-}
-
 /* The history page read the store and the selection's card. */
 static gboolean
 history_idle (gpointer data)
@@ -80,7 +57,7 @@ queue_shown (gpointer data)
   const LsQueue *q = ls_queue_bar_get_current (bar);
   LsQueueCounts counts;
 
-  return diagnosed (NULL) && !ls_queue_bar_is_refreshing (bar) && ls_queue_bar_get_counts (bar, &counts) &&
+  return ls_gui_test_diagnosed (NULL) && !ls_queue_bar_is_refreshing (bar) && ls_queue_bar_get_counts (bar, &counts) &&
          q != NULL && (int) q->kind == GPOINTER_TO_INT (data) && ls_image_list_get_in_queue_mode (fx.window->list);
 }
 
@@ -88,7 +65,7 @@ static gboolean
 queue_left (gpointer data)
 {
   return !ls_queue_bar_is_refreshing (fx.window->queue_bar) && !ls_image_list_get_in_queue_mode (fx.window->list) &&
-         list_loaded (NULL);
+         ls_gui_test_list_loaded (NULL);
 }
 
 static GtkWindow *
@@ -254,15 +231,16 @@ test_window (void)
 
   g_application_activate (G_APPLICATION (fx.app));
   fx.window = w = LS_WINDOW (gtk_application_get_windows (GTK_APPLICATION (fx.app))->data);
+  ls_gui_test_set_window (GTK_WINDOW (fx.window));
   gtk_window_set_default_size (GTK_WINDOW (w), 1280, 800);
   /* The first start makes the demo workspace: its progress page. */
-  ls_gui_test_wait_for (on_page, (gpointer) "progress", 10, "the first-start progress page");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "progress", 10, "the first-start progress page");
   render (GTK_WINDOW (w), "first-start");
   g_free (check_danish (GTK_WIDGET (w->progress_page), "progress page"));
-  ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "workspace", 240, "the demo workspace");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
   gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the first image's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the first image's diagnosis");
 
   /* The page titles. */
   pages = G_LIST_MODEL (adw_view_stack_get_pages (w->view_stack));
@@ -287,7 +265,7 @@ test_window (void)
   /* The Retrain page. */
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "retrain");
   ls_gui_test_wait_frames (GTK_WIDGET (w), 10);
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the window idle");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the window idle");
   render (GTK_WINDOW (w), "retrain");
   g_free (check_danish (GTK_WIDGET (w->retrain_page), "retrain page"));
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");

@@ -43,43 +43,6 @@ static struct
 
 /* ---- waiting ---- */
 
-static gboolean
-window_idle (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer);
-}
-
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (gtk_stack_get_visible_child_name (fx.window->main_stack), data) == 0;
-}
-
-static gboolean
-list_loaded (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return w->list != NULL && !ls_image_list_get_loading (w->list) && ls_image_list_get_n_total (w->list) > 0;
-}
-
-static gboolean
-diagnosed (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return window_idle (NULL) && ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 &&
-         ls_viewer_get_image (w->viewer) != NULL;
-}
-
-static gboolean
-current_changed (gpointer data)
-{
-  return g_strcmp0 (fx.window->current_sha256, data) != 0 && diagnosed (NULL);
-}
-
 /* The history page read the store and the selection's card. */
 static gboolean
 history_idle (gpointer data)
@@ -285,8 +248,8 @@ session_model_is (gpointer data)
   LsSession *session = ls_window_get_session (fx.window);
   const LsModelChoice *choice = session != NULL ? ls_session_get_model (session) : NULL;
 
-  return choice != NULL && g_strcmp0 (choice->model->id, data) == 0 && window_idle (NULL) &&
-         list_loaded (NULL);
+  return choice != NULL && g_strcmp0 (choice->model->id, data) == 0 && ls_gui_test_window_idle (NULL) &&
+         ls_gui_test_list_loaded (NULL);
 }
 
 /* Diagnoses the next image of the gallery, as Page Down does. */
@@ -296,7 +259,7 @@ diagnose_next (void)
   g_autofree char *before = g_strdup (fx.window->current_sha256);
 
   gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.next-image", NULL);
-  ls_gui_test_wait_for (current_changed, before, 60, "the next image's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_current_changed, before, 60, "the next image's diagnosis");
 }
 
 /* The drift check the window runs after a logged diagnosis has finished. */
@@ -370,9 +333,10 @@ test_first_start (void)
   windows = gtk_application_get_windows (GTK_APPLICATION (fx.app));
   g_assert_nonnull (windows);
   fx.window = LS_WINDOW (windows->data);
+  ls_gui_test_set_window (GTK_WINDOW (fx.window));
   gtk_window_set_default_size (GTK_WINDOW (fx.window), 1280, 800);
-  ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "workspace", 240, "the demo workspace");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
   fx.workspace = g_strdup (ls_session_get_path (ls_window_get_session (fx.window)));
   fx.demo_model = g_strdup (ls_session_get_model (ls_window_get_session (fx.window))->model->id);
 }
@@ -430,7 +394,7 @@ test_monitoring (void)
 
   if (!need_window ())
     return;
-  /* Six images diagnosed in the app, as a reader goes through them. */
+  /* Six images ls_gui_test_diagnosed in the app, as a reader goes through them. */
   show_page ("image");
   ls_gallery_set_selected_sha256 (w->gallery, NULL);
   for (int i = 0; i < 6; i++)
@@ -544,7 +508,7 @@ test_child (void)
       g_autofree char *before = g_strdup (w->current_sha256);
 
       gtk_widget_activate_action (GTK_WIDGET (w), "win.label", "i", 0);
-      ls_gui_test_wait_for (current_changed, before, 60, "the next image after a label");
+      ls_gui_test_wait_for (ls_gui_test_current_changed, before, 60, "the next image after a label");
     }
   show_page ("retrain");
   ls_gui_test_wait_for (retrain_counted, NULL, 60, "corrections to train on");

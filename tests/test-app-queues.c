@@ -44,37 +44,6 @@ static struct
 /* ---- waiting ---- */
 
 static gboolean
-window_idle (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer) && !ls_queue_bar_is_refreshing (w->queue_bar);
-}
-
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (gtk_stack_get_visible_child_name (fx.window->main_stack), data) == 0;
-}
-
-static gboolean
-list_loaded (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return w->list != NULL && !ls_image_list_get_loading (w->list) && ls_image_list_get_n_total (w->list) > 0;
-}
-
-static gboolean
-diagnosed (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return window_idle (NULL) && ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 &&
-         ls_viewer_get_image (w->viewer) != NULL;
-}
-
-static gboolean
 thumbnails_loaded (gpointer data)
 {
   LsThumbnailLoaderStats stats;
@@ -88,7 +57,7 @@ counts_read (gpointer data)
 {
   LsQueueCounts counts;
 
-  return window_idle (NULL) && ls_queue_bar_get_counts (fx.window->queue_bar, &counts);
+  return ls_gui_test_window_idle (NULL) && ls_queue_bar_get_counts (fx.window->queue_bar, &counts);
 }
 
 static void
@@ -184,16 +153,17 @@ test_first_start (void)
   windows = gtk_application_get_windows (GTK_APPLICATION (fx.app));
   g_assert_nonnull (windows);
   fx.window = LS_WINDOW (windows->data);
+  ls_gui_test_set_window (GTK_WINDOW (fx.window));
   gtk_window_set_default_size (GTK_WINDOW (fx.window), 1280, 800);
-  ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "workspace", 240, "the demo workspace");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
   fx.workspace = g_strdup (ls_session_get_path (ls_window_get_session (fx.window)));
   ls_gui_test_wait_for (counts_read, NULL, 60, "the first counts");
 
   add_mistakes_and_predict ();
   /* Opened again, as from the Recent Workspaces menu. */
   gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.open-recent", "s", fx.workspace);
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the workspace again");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the workspace again");
   ls_gui_test_wait_for (counts_read, NULL, 60, "the counts");
   render ("none");
 }
@@ -219,7 +189,7 @@ queue_shown (gpointer data)
   LsWindow *w = fx.window;
   const LsQueue *q = ls_queue_bar_get_current (w->queue_bar);
 
-  return window_idle (NULL) && q != NULL && (int) q->kind == GPOINTER_TO_INT (data) &&
+  return ls_gui_test_window_idle (NULL) && q != NULL && (int) q->kind == GPOINTER_TO_INT (data) &&
          ls_image_list_get_in_queue_mode (w->list);
 }
 
@@ -335,7 +305,7 @@ test_each_queue (void)
 static gboolean
 current_is (gpointer data)
 {
-  return g_strcmp0 (fx.window->current_sha256, data) == 0 && diagnosed (NULL);
+  return g_strcmp0 (fx.window->current_sha256, data) == 0 && ls_gui_test_diagnosed (NULL);
 }
 
 static gboolean
@@ -343,7 +313,7 @@ unlabelled_count_is (gpointer data)
 {
   LsQueueCounts counts;
 
-  return window_idle (NULL) && ls_queue_bar_get_counts (fx.window->queue_bar, &counts) &&
+  return ls_gui_test_window_idle (NULL) && ls_queue_bar_get_counts (fx.window->queue_bar, &counts) &&
          counts.counts[LS_QUEUE_UNLABELLED] == GPOINTER_TO_UINT (data) &&
          g_list_model_get_n_items (G_LIST_MODEL (fx.window->list)) == GPOINTER_TO_UINT (data);
 }
@@ -393,7 +363,7 @@ test_label_in_queue (void)
 static gboolean
 crossval_done (gpointer data)
 {
-  return !ls_queue_bar_is_busy (fx.window->queue_bar) && window_idle (NULL);
+  return !ls_queue_bar_is_busy (fx.window->queue_bar) && ls_gui_test_window_idle (NULL);
 }
 
 static gboolean
@@ -489,7 +459,7 @@ test_crossval (void)
 static gboolean
 toast_changed (gpointer data)
 {
-  return g_strcmp0 (fx.window->last_toast, data) != 0 && window_idle (NULL);
+  return g_strcmp0 (fx.window->last_toast, data) != 0 && ls_gui_test_window_idle (NULL);
 }
 
 static void
@@ -567,7 +537,7 @@ test_report (void)
   if (w->current_sha256 == NULL)
     {
       gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
-      ls_gui_test_wait_for (diagnosed, NULL, 60, "an image");
+      ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "an image");
     }
   dir = g_build_filename (fx.home, "reports", NULL);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);

@@ -44,27 +44,6 @@ static struct
 
 /* ---- waiting ---- */
 
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (gtk_stack_get_visible_child_name (fx.window->main_stack), data) == 0;
-}
-
-static gboolean
-list_loaded (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return w->list != NULL && !ls_image_list_get_loading (w->list) &&
-         ls_image_list_get_n_total (w->list) > 0;
-}
-
-static gboolean
-window_idle (gpointer data)
-{
-  return !ls_window_is_busy (fx.window) && !ls_viewer_get_busy (fx.window->viewer);
-}
-
 /* @data: the image's hash; its diagnosis on screen. */
 static gboolean
 shown (gpointer data)
@@ -235,9 +214,10 @@ test_first_start (void)
   windows = gtk_application_get_windows (GTK_APPLICATION (fx.app));
   g_assert_nonnull (windows);
   fx.window = LS_WINDOW (windows->data);
+  ls_gui_test_set_window (GTK_WINDOW (fx.window));
   gtk_window_set_default_size (GTK_WINDOW (fx.window), 1280, 860);
-  ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "workspace", 240, "the demo workspace");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
   fx.workspace = g_strdup (ls_session_get_path (ls_window_get_session (fx.window)));
   g_assert_true (g_str_has_suffix (fx.workspace, "Demo.lungscope"));
   fx.shipped = active_model_id ();
@@ -428,7 +408,7 @@ test_train (void)
 
     g_assert_cmpstr (now, ==, fx.trained);
   }
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery with the new model");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery with the new model");
   ls_gallery_set_selected_sha256 (w->gallery, NULL);
   ls_gallery_set_selected_sha256 (w->gallery, sha);
   ls_gui_test_wait_for (shown, sha, 60, "a diagnosis with the new model");
@@ -447,7 +427,7 @@ test_cancel (void)
   need_window ();
   if (w == NULL)
     return;
-  ls_gui_test_wait_for (window_idle, NULL, 60, "the window idle");
+  ls_gui_test_wait_for (ls_gui_test_window_idle, NULL, 60, "the window idle");
   n_models = count_models ();
   n_files = count_model_files ();
   d = open_dialog ();
@@ -484,7 +464,7 @@ test_finetune_maps (void)
   need_window ();
   if (w == NULL)
     return;
-  ls_gui_test_wait_for (window_idle, NULL, 60, "the window idle");
+  ls_gui_test_wait_for (ls_gui_test_window_idle, NULL, 60, "the window idle");
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (LsStore) store = ls_store_open (fx.workspace, LS_STORE_OPEN_READ_ONLY, &error);
@@ -506,7 +486,7 @@ test_finetune_maps (void)
       ls_gallery_set_selected_sha256 (w->gallery, sha);
       ls_gui_test_wait_for (shown, (gpointer) sha, 60, "a training image on screen");
       gtk_widget_activate_action (GTK_WIDGET (w), "win.label", "i", 0);
-      ls_gui_test_wait_for (window_idle, NULL, 60, "the label written");
+      ls_gui_test_wait_for (ls_gui_test_window_idle, NULL, 60, "the label written");
       n_relabel++;
     }
   g_assert_cmpuint (n_relabel, >, 10);

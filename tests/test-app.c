@@ -44,38 +44,6 @@ static struct
 /* ---- waiting ---- */
 
 static gboolean
-window_idle (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return !ls_window_is_busy (w) && !ls_viewer_get_busy (w->viewer);
-}
-
-static gboolean
-on_page (gpointer data)
-{
-  return g_strcmp0 (gtk_stack_get_visible_child_name (fx.window->main_stack), data) == 0;
-}
-
-static gboolean
-list_loaded (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return w->list != NULL && !ls_image_list_get_loading (w->list) &&
-         ls_image_list_get_n_total (w->list) > 0;
-}
-
-static gboolean
-diagnosed (gpointer data)
-{
-  LsWindow *w = fx.window;
-
-  return window_idle (NULL) && ls_diagnosis_panel_get_predicted (w->diagnosis_panel) >= 0 &&
-         ls_viewer_get_image (w->viewer) != NULL;
-}
-
-static gboolean
 thumbnails_loaded (gpointer data)
 {
   LsThumbnailLoaderStats stats;
@@ -118,15 +86,16 @@ test_first_start (void)
   windows = gtk_application_get_windows (GTK_APPLICATION (fx.app));
   g_assert_nonnull (windows);
   fx.window = LS_WINDOW (windows->data);
+  ls_gui_test_set_window (GTK_WINDOW (fx.window));
   gtk_window_set_default_size (GTK_WINDOW (fx.window), 1280, 800);
-  ls_gui_test_wait_for (on_page, (gpointer) "progress", 10, "the first-start progress page");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "progress", 10, "the first-start progress page");
   /* No view switcher over the progress page: there is no view yet. */
   g_assert_false (adw_view_switcher_title_get_view_switcher_enabled (fx.window->switcher_title));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (fx.window->switcher_bar)));
   render ("first-start");
-  ls_gui_test_wait_for (on_page, (gpointer) "workspace", 240, "the demo workspace");
+  ls_gui_test_wait_for (ls_gui_test_on_page, (gpointer) "workspace", 240, "the demo workspace");
   g_assert_true (adw_view_switcher_title_get_view_switcher_enabled (fx.window->switcher_title));
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
   demo = g_build_filename (fx.home, "data", "lungscope", "Demo.lungscope", NULL);
   g_assert_cmpstr (ls_session_get_path (ls_window_get_session (fx.window)), ==, demo);
   fx.workspace = g_strdup (demo);
@@ -193,7 +162,7 @@ test_select (void)
   before = count_predictions ();
   /* Page Down: the next image of the gallery, the first one here. */
   gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.next-image", NULL);
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the first image's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the first image's diagnosis");
   g_assert_nonnull (ls_window_get_current_path (fx.window));
   g_assert_true (ls_viewer_has_overlay (fx.window->viewer));
   g_assert_cmpuint (count_predictions (), ==, before + 1);
@@ -242,14 +211,14 @@ test_controls (void)
     guint before = count_predictions ();
 
     gtk_drop_down_set_selected (w->method_dropdown, 1);
-    ls_gui_test_wait_for (diagnosed, NULL, 60, "the input-gradient map");
+    ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the input-gradient map");
     gtk_drop_down_set_selected (w->class_dropdown, 2);
-    ls_gui_test_wait_for (diagnosed, NULL, 60, "the map of the second class");
+    ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the map of the second class");
     g_assert_true (ls_viewer_has_overlay (w->viewer));
     g_assert_cmpuint (count_predictions (), ==, before);
     gtk_drop_down_set_selected (w->method_dropdown, 0);
     gtk_drop_down_set_selected (w->class_dropdown, 0);
-    ls_gui_test_wait_for (diagnosed, NULL, 60, "the Grad-CAM map again");
+    ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the Grad-CAM map again");
   }
   gtk_adjustment_set_value (w->opacity_adjustment, 0.8);
   g_assert_cmpfloat_with_epsilon (ls_viewer_get_overlay_opacity (w->viewer), 0.8, 1e-9);
@@ -264,7 +233,7 @@ test_controls (void)
     gtk_widget_activate_action (GTK_WIDGET (w), "win.zoom-in", NULL);
     g_assert_cmpfloat (ls_viewer_get_zoom (w->viewer), >, z0 * 1.5);
     ls_viewer_pan_by (w->viewer, 40, 25);
-    ls_gui_test_wait_for (window_idle, NULL, 30, "the zoomed view");
+    ls_gui_test_wait_for (ls_gui_test_window_idle, NULL, 30, "the zoomed view");
     /* Rendering a PNG is the test's work, not the app's: outside the probe. */
     stall = ls_gui_test_stall_probe_stop (&cpu);
     render ("viewer-zoomed");
@@ -289,7 +258,7 @@ test_controls (void)
       }
     gtk_adjustment_set_value (adj, 0);
   }
-  ls_gui_test_wait_for (window_idle, NULL, 30, "the window at rest");
+  ls_gui_test_wait_for (ls_gui_test_window_idle, NULL, 30, "the window at rest");
   {
     double cpu2 = 0, stall2 = ls_gui_test_stall_probe_stop (&cpu2);
 
@@ -331,7 +300,7 @@ import_done (gpointer data)
 {
   guint want = GPOINTER_TO_UINT (data);
 
-  return window_idle (NULL) && ls_image_list_get_n_total (fx.window->list) == want;
+  return ls_gui_test_window_idle (NULL) && ls_image_list_get_n_total (fx.window->list) == want;
 }
 
 static void
@@ -362,7 +331,7 @@ test_drop (void)
   f_broken = g_file_new_for_path (broken);
   files[0] = f_broken;
   ls_window_take_files (w, files, 1);
-  ls_gui_test_wait_for (window_idle, NULL, 60, "the broken file's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_window_idle, NULL, 60, "the broken file's diagnosis");
   g_assert_cmpint (ls_diagnosis_panel_get_predicted (w->diagnosis_panel), ==, -1);
   g_assert_cmpuint (ls_image_list_get_n_total (w->list), ==, fx.n_images);
   g_assert_true (gtk_info_bar_get_revealed (w->notice_bar));
@@ -371,14 +340,14 @@ test_drop (void)
   g_assert_nonnull (strstr (notice, "broken.png"));
   render ("drop-error");
 
-  /* An image and a folder: the image diagnosed at once, all added. */
+  /* An image and a folder: the image ls_gui_test_diagnosed at once, all added. */
   f_single = g_file_new_for_path (single);
   f_folder = g_file_new_for_path (folder);
   files[0] = f_single;
   files[1] = f_folder;
   ls_window_take_files (w, files, 2);
   ls_gui_test_wait_for (import_done, GUINT_TO_POINTER (fx.n_images + 4), 120, "the dropped files");
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the dropped image's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the dropped image's diagnosis");
   g_assert_cmpstr (ls_window_get_current_path (w), ==, single);
   fx.n_images += 4;
   {
@@ -410,7 +379,7 @@ test_open_file (void)
   files[0] = file;
   g_application_open (G_APPLICATION (fx.app), files, 1, "");
   ls_gui_test_wait_for (import_done, GUINT_TO_POINTER (fx.n_images + 1), 60, "the opened file");
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the opened file's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the opened file's diagnosis");
   g_assert_cmpstr (ls_window_get_current_path (w), ==, path);
   fx.n_images += 1;
 }
@@ -454,7 +423,7 @@ test_dicom (void)
   files[0] = file;
   ls_window_take_files (w, files, 1);
   ls_gui_test_wait_for (import_done, GUINT_TO_POINTER (fx.n_images + 1), 60, "the DICOM file");
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the DICOM file's diagnosis");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the DICOM file's diagnosis");
   fx.n_images += 1;
   {
     /* The dropped file, or its copy in the workspace. */
@@ -540,12 +509,6 @@ test_previews (void)
 
 /* ---- labelling: 2 sets the second class, the queue goes on, Ctrl+Z ---- */
 
-static gboolean
-current_changed (gpointer data)
-{
-  return g_strcmp0 (fx.window->current_sha256, data) != 0 && diagnosed (NULL);
-}
-
 static char *
 store_label (const char *sha256)
 {
@@ -565,7 +528,7 @@ label_is (gpointer data)
   const char *const *want = data;
   g_autofree char *now = store_label (want[0]);
 
-  return g_strcmp0 (now, want[1]) == 0 && window_idle (NULL);
+  return g_strcmp0 (now, want[1]) == 0 && ls_gui_test_window_idle (NULL);
 }
 
 static void
@@ -582,7 +545,7 @@ test_label (void)
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "image");
   ls_gallery_set_selected_sha256 (w->gallery, NULL);
   gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "an image to label");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "an image to label");
   g_assert_nonnull (w->current_sha256);
   first = g_strdup (w->current_sha256);
   old = store_label (first);
@@ -592,7 +555,7 @@ test_label (void)
   /* 2: the second class, with a note; written, then the next image. */
   ls_label_bar_set_note (w->label_bar, "consolidation on the right");
   gtk_widget_activate_action (GTK_WIDGET (w), "win.label", "i", 1);
-  ls_gui_test_wait_for (current_changed, first, 60, "the next image of the queue");
+  ls_gui_test_wait_for (ls_gui_test_current_changed, first, 60, "the next image of the queue");
   {
     const char *want[] = { first, classes[1] };
     g_autoptr (GError) error = NULL;
@@ -619,7 +582,7 @@ test_label (void)
 
     ls_gui_test_wait_for (label_is, want, 30, "the undone label");
   }
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the relabelled image shown again");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the relabelled image shown again");
   g_assert_cmpstr (w->current_sha256, ==, first);
   /* Redo, then undo again: where it began. */
   gtk_widget_activate_action (GTK_WIDGET (w), "win.redo", NULL);
@@ -729,13 +692,13 @@ test_retrain (void)
   /* Twelve images relabelled as a labeller does: 3, then the next. */
   ls_gallery_set_selected_sha256 (w->gallery, NULL);
   gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "the first image");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "the first image");
   for (int i = 0; i < 12; i++)
     {
       g_autofree char *before = g_strdup (w->current_sha256);
 
       gtk_widget_activate_action (GTK_WIDGET (w), "win.label", "i", 2);
-      ls_gui_test_wait_for (current_changed, before, 60, "the next image after a label");
+      ls_gui_test_wait_for (ls_gui_test_current_changed, before, 60, "the next image after a label");
     }
   gtk_widget_activate_action (GTK_WIDGET (w), "win.show-page", "s", "retrain");
   ls_gui_test_wait_for (retrain_counted, GUINT_TO_POINTER (1), 60, "corrections to train on");
@@ -778,7 +741,7 @@ test_retrain (void)
   }
   g_assert_cmpstr (ls_session_get_model (ls_window_get_session (w))->model->id, ==, child);
   (void) predictions;
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery with the new model");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery with the new model");
 }
 
 /* ---- a workspace whose model file is damaged ---- */
@@ -819,7 +782,7 @@ test_damaged_model (void)
   notice = gtk_label_get_label (w->notice_label);
   g_test_message ("notice: %s", notice);
   g_assert_nonnull (strstr (notice, "No model to diagnose with"));
-  /* A file dropped: said why it cannot be diagnosed, added all the same. */
+  /* A file dropped: said why it cannot be ls_gui_test_diagnosed, added all the same. */
   {
     g_autoptr (GFile) file = g_file_new_for_path (image);
     GFile *files[] = { file };
@@ -832,7 +795,7 @@ test_damaged_model (void)
   /* Back to the demo workspace. */
   ls_window_open_workspace (w, fx.workspace, FALSE);
   ls_gui_test_wait_for (session_is, fx.workspace, 60, "the demo workspace again");
-  ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
 }
 
 /* ---- Preferences: each setting takes effect in the open window ---- */
@@ -906,7 +869,7 @@ row_control (GtkWindow *window,
 static gboolean
 method_is (gpointer data)
 {
-  return diagnosed (NULL) && gtk_drop_down_get_selected (fx.window->method_dropdown) == GPOINTER_TO_UINT (data);
+  return ls_gui_test_diagnosed (NULL) && gtk_drop_down_get_selected (fx.window->method_dropdown) == GPOINTER_TO_UINT (data);
 }
 
 static void
@@ -927,10 +890,10 @@ test_preferences (void)
   g_assert_nonnull (settings);
   if (ls_window_get_current_path (w) == NULL)
     {
-      ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+      ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
       gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
     }
-  ls_gui_test_wait_for (diagnosed, NULL, 60, "an image");
+  ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "an image");
   /* Ctrl+comma opens it. */
   {
     g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (fx.app), "app.preferences");
@@ -1094,9 +1057,9 @@ test_accessible_names (void)
     return;
   if (ls_window_get_current_path (w) == NULL)
     {
-      ls_gui_test_wait_for (list_loaded, NULL, 60, "the gallery's list");
+      ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the gallery's list");
       gtk_widget_activate_action (GTK_WIDGET (w), "win.next-image", NULL);
-      ls_gui_test_wait_for (diagnosed, NULL, 60, "an image");
+      ls_gui_test_wait_for (ls_gui_test_diagnosed, NULL, 60, "an image");
     }
   check_named (GTK_WIDGET (w), "main window");
   /* The previews page's controls, shown. */

@@ -21,5 +21,11 @@ GTask *ls_session_task_new (gpointer source,
                             LsProgressRelay **relay);
 /* The lock a worker holds while it runs the session's model. */
 GMutex *ls_session_get_model_lock (LsSession *self);
+/* From a worker: a copy of @epoch to @func (may be NULL: nothing) on
+ * @context. */
+void ls_session_relay_epoch (GMainContext *context,
+                             LsSessionEpochFunc func,
+                             gpointer data,
+                             const LsTrainEpoch *epoch);
 
 G_END_DECLS

@@ -86,36 +86,13 @@ stage_progress (double fraction,
     ls_progress_relay_func (d->lo + (d->hi - d->lo) * CLAMP (fraction, 0, 1), message, d->relay);
 }
 
-typedef struct
-{
-  LsSessionEpochFunc func;
-  gpointer data;
-  LsTrainEpoch epoch;
-} EpochCall;
-
-static gboolean
-epoch_idle_cb (gpointer data)
-{
-  EpochCall *e = data;
-
-  e->func (&e->epoch, e->data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 epoch_from_worker (const LsTrainEpoch *epoch,
                    gpointer user_data)
 {
   TrainData *d = user_data;
-  EpochCall *e;
 
-  if (d->on_epoch == NULL)
-    return;
-  e = g_new0 (EpochCall, 1);
-  e->func = d->on_epoch;
-  e->data = d->user_data;
-  e->epoch = *epoch;
-  g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, epoch_idle_cb, e, g_free);
+  ls_session_relay_epoch (d->context, d->on_epoch, d->user_data, epoch);
 }
 
 /* The names and thumbnails of the images whose class flipped. */

@@ -1255,20 +1255,30 @@ epoch_idle_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+void
+ls_session_relay_epoch (GMainContext *context,
+                        LsSessionEpochFunc func,
+                        gpointer data,
+                        const LsTrainEpoch *epoch)
+{
+  EpochCall *e;
+
+  if (func == NULL)
+    return;
+  e = g_new0 (EpochCall, 1);
+  e->func = func;
+  e->data = data;
+  e->epoch = *epoch;
+  g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, epoch_idle_cb, e, g_free);
+}
+
 static void
 epoch_from_worker (const LsTrainEpoch *epoch,
                    gpointer user_data)
 {
   RetrainData *d = user_data;
-  EpochCall *e;
 
-  if (d->on_epoch == NULL)
-    return;
-  e = g_new0 (EpochCall, 1);
-  e->func = d->on_epoch;
-  e->data = d->user_data;
-  e->epoch = *epoch;
-  g_main_context_invoke_full (d->context, G_PRIORITY_DEFAULT, epoch_idle_cb, e, g_free);
+  ls_session_relay_epoch (d->context, d->on_epoch, d->user_data, epoch);
 }
 
 static void
