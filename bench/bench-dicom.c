@@ -8,7 +8,8 @@
  * window applied through one table, box-averaged while the rows are made)
  * and fitted to 224×224 with ls_image_fit() (stretch, antialiased
  * bilinear). Prints one line: images per second of CPU time (all threads:
- * GDCM lets OpenJPEG decode with several; and the decoder processes).
+ * GDCM lets OpenJPEG decode with several; and the decoder process, its
+ * start and its forks).
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -19,13 +20,14 @@
 #include <sys/resource.h>
 
 #include "imaging/decode.h"
+#include "imaging/dicom-private.h"
 #include "imaging/preprocess.h"
 
 #define OUT 224
 
-/* This process's CPU time and its children's: GDCM decodes in a child
- * process (lungscope-dicom-decode), whose time counts once it is waited
- * for, as it is before a decode returns. */
+/* This process's CPU time and its children's: GDCM decodes in forks of a
+ * decoder process (lungscope-dicom-decode), whose time counts here once
+ * the decoder ended and was waited for (ls_dicom_decoders_stop). */
 static double
 cpu_seconds (void)
 {
@@ -83,6 +85,7 @@ main (int argc,
       fitted = ls_image_fit (image, OUT, LS_FIT_STRETCH);
       checksum += fitted->data[OUT * OUT / 2 + OUT / 2];
     }
+  ls_dicom_decoders_stop (TRUE);
   printf ("%.3f %.6f\n", blobs->len / (cpu_seconds () - t0), checksum);
   return 0;
 }

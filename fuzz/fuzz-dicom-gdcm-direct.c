@@ -36,9 +36,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
   if (!ls_dicom_sniff (data, size))
     return 0;
-  if (!ls_dicom_decode_here (data, size, "fuzz.dcm", &limits, FALSE, null_fd, &error))
+  if (!ls_dicom_decode_here (data, size, "fuzz.dcm", &limits, LS_DICOM_MODE_DECODE, null_fd, &error))
     g_clear_error (&error);
-  if (!ls_dicom_decode_here (data, size, "fuzz.dcm", &limits, TRUE, null_fd, &error))
+  if (!ls_dicom_decode_here (data, size, "fuzz.dcm", &limits, LS_DICOM_MODE_PROBE, null_fd, &error))
+    g_clear_error (&error);
+  if (!ls_dicom_decode_here (data, size, "fuzz.dcm", &limits, LS_DICOM_MODE_HEADER, null_fd, &error))
     g_clear_error (&error);
   return 0;
 }

@@ -29,19 +29,24 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   const char *kind = NULL;
   gint64 width = 0, height = 0;
   int components = 0;
+  LsDicomSpan native = { 0, 0 };
   GError *error = NULL;
 
   /* The codestream checks on any bytes, as the first fragment's. */
   ls_dicom_codestream_size (data, size, &kind, &width, &height, &components);
   if (!ls_dicom_sniff (data, size))
     return 0;
-  if (!ls_dicom_check_structure (data, size, "fuzz.dcm", &limits, NULL, &error))
+  if (!ls_dicom_check_structure (data, size, "fuzz.dcm", &limits, NULL, &native, &error))
     {
       /* Every refusal is one line that names the file. */
       if (error == NULL || strchr (error->message, '\n') != NULL ||
           strstr (error->message, "fuzz.dcm") == NULL)
         __builtin_trap ();
     }
+  /* Native pixel data, read in place by the decoder's caller, lies within
+   * the file. */
+  else if (native.length > size || native.offset > size - native.length)
+    __builtin_trap ();
   g_clear_error (&error);
   return 0;
 }

@@ -1,8 +1,9 @@
 /* dicom-decoder-fake.c — stands in for lungscope-dicom-decode in
- * tests/test-dicom.c, misbehaving as $LS_FAKE_DECODER_MODE says, so the
- * parent's handling of a decoder gone wrong can be tested (the real one
- * does these only when GDCM breaks):
- *   hang     sleeps for an hour (writes its pid to $LS_FAKE_DECODER_PIDFILE)
+ * tests/test-dicom.c: a server of forks as the real one is (the same
+ * dicom-serve.c), whose forks misbehave as $LS_FAKE_DECODER_MODE says (read
+ * when the server starts), so the parent's handling of a decoder gone wrong
+ * can be tested (the real one does these only when GDCM breaks):
+ *   hang     sleeps for an hour
  *   abort    aborts
  *   garbage  writes a block of bytes that is not the answer's header
  *   lie      a valid header whose pixel size disagrees with its image size
@@ -11,6 +12,7 @@
  *   silent   exits 0 without a word
  *   chatty   a megabyte of lines on stderr, then a refusal (exit 11)
  *   exit7    exits 7
+ * Each fork writes its pid to $LS_FAKE_DECODER_PIDFILE when that is set.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "imaging/dicom-serve.h"
 #include "imaging/dicom-wire.h"
 
 static void
@@ -64,16 +67,15 @@ header (guint64 pixel_bytes)
   put (block, sizeof block);
 }
 
-int
-main (int argc,
-      char **argv)
+static const char *mode;
+static const char *pidfile;
+
+static int
+misbehave (const LsDicomRequest *request,
+           gpointer user_data)
 {
-  const char *mode = g_getenv ("LS_FAKE_DECODER_MODE");
-  const char *pidfile = g_getenv ("LS_FAKE_DECODER_PIDFILE");
   static guint8 pixels[512];
 
-  if (mode == NULL)
-    return 2;
   if (pidfile != NULL)
     {
       g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
@@ -115,4 +117,15 @@ main (int argc,
   else if (strcmp (mode, "exit7") == 0)
     return 7;
   return 0;
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  mode = g_getenv ("LS_FAKE_DECODER_MODE");
+  pidfile = g_getenv ("LS_FAKE_DECODER_PIDFILE");
+  if (mode == NULL || argc != 2 || strcmp (argv[1], "--serve") != 0)
+    return 2;
+  ls_dicom_serve (0, misbehave, NULL);
 }

@@ -19,10 +19,13 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "imaging/decode.h"
+#include "imaging/dicom-private.h"
 #include "ls-test.h"
 
 static GBytes *
@@ -292,7 +295,8 @@ decode_with_fake (const char *mode,
                   const char *pidfile)
 {
   g_autofree char *real = g_strdup (g_getenv ("LUNGSCOPE_DICOM_DECODER"));
-  g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+  /* Compressed: the decoder's whole answer, pixels too, comes from it. */
+  g_autoptr (GBytes) bytes = seed ("jpegls-16.dcm");
   GError *error = NULL;
   LsImage *image;
 
@@ -301,7 +305,11 @@ decode_with_fake (const char *mode,
   g_setenv ("LS_FAKE_DECODER_MODE", mode, TRUE);
   if (pidfile != NULL)
     g_setenv ("LS_FAKE_DECODER_PIDFILE", pidfile, TRUE);
+  /* A stand-in started with this environment (the decoders kept alive
+   * keep the one they started with). */
+  ls_dicom_decoders_stop (FALSE);
   image = load (bytes, NULL, &error);
+  ls_dicom_decoders_stop (FALSE);
   g_unsetenv ("LS_FAKE_DECODER_PIDFILE");
   g_unsetenv ("LS_FAKE_DECODER_MODE");
   g_setenv ("LUNGSCOPE_DICOM_DECODER", real, TRUE);
@@ -505,6 +513,181 @@ test_decoder_no_fd_leak (void)
   g_assert_cmpint (open_fds (), <=, before);
 }
 
+/* ---- the decoders kept alive ---- */
+
+static const char *const kept_seeds[] = { "explicit-mono2-16.dcm", "jpegls-16.dcm", "j2k-16.dcm",
+                                          "jpeg-lossless-16.dcm", "rle-16.dcm", "deflated-16.dcm" };
+
+/* The seeds decoded once, in order: what every later decode must equal. */
+static GPtrArray *
+decode_seeds (void)
+{
+  GPtrArray *images = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_image_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (kept_seeds); i++)
+    {
+      g_autoptr (GBytes) bytes = seed (kept_seeds[i]);
+      g_autoptr (GError) error = NULL;
+      LsImage *image = load (bytes, NULL, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (images, image);
+    }
+  return images;
+}
+
+static void
+assert_same_image (const LsImage *a,
+                   const LsImage *b)
+{
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  g_assert_cmpmem (a->data, sizeof (float) * a->width * a->height, b->data, sizeof (float) * b->width * b->height);
+}
+
+/* One decoder process serves one file after another — a file that
+ * crashes GDCM ends only its own fork: the next file is decoded by the
+ * same process, and right. */
+static void
+test_decoder_kept (void)
+{
+  g_autofree char *crash = data_path ("issue17-gdcm-pixmap-assert.dcm");
+  g_autoptr (GPtrArray) want = NULL;
+  guint started;
+
+  ls_dicom_decoders_stop (FALSE);
+  started = ls_dicom_decoders_started ();
+  want = decode_seeds ();
+  g_assert_cmpuint (ls_dicom_decoders_started (), ==, started + 1);
+  for (int round = 0; round < 3; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (kept_seeds); i++)
+      {
+        g_autoptr (GBytes) bytes = seed (kept_seeds[i]);
+        g_autoptr (GError) error = NULL, crash_error = NULL;
+        g_autoptr (LsImage) image = NULL, crashed = ls_image_load (crash, NULL, &crash_error);
+
+        g_assert_null (crashed);
+        g_assert_nonnull (strstr (crash_error->message, "(the decoder crashed)"));
+        image = load (bytes, NULL, &error);
+        g_assert_no_error (error);
+        assert_same_image (image, want->pdata[i]);
+      }
+  g_test_message ("%u decodes and %u crashes, %u decoder process started",
+                  (guint) G_N_ELEMENTS (kept_seeds) * 4, (guint) G_N_ELEMENTS (kept_seeds) * 3,
+                  ls_dicom_decoders_started () - started);
+  g_assert_cmpuint (ls_dicom_decoders_started (), ==, started + 1);
+}
+
+typedef struct
+{
+  const GPtrArray *want;
+  guint offset;
+} DecodeJob;
+
+static gpointer
+decode_thread (gpointer data)
+{
+  DecodeJob *job = data;
+
+  for (guint k = 0; k < 3 * G_N_ELEMENTS (kept_seeds); k++)
+    {
+      guint i = (k + job->offset) % G_N_ELEMENTS (kept_seeds);
+      g_autoptr (GBytes) bytes = seed (kept_seeds[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (LsImage) image = load (bytes, NULL, &error);
+
+      g_assert_no_error (error);
+      assert_same_image (image, job->want->pdata[i]);
+    }
+  return NULL;
+}
+
+/* Threads decoding at once each get a decoder of their own, and their own
+ * answers; no more processes than threads. */
+static void
+test_decoder_threads (void)
+{
+  g_autoptr (GPtrArray) want = decode_seeds ();
+  DecodeJob jobs[4];
+  GThread *threads[4];
+  guint started;
+
+  ls_dicom_decoders_stop (FALSE);
+  started = ls_dicom_decoders_started ();
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    {
+      jobs[t] = (DecodeJob){ want, t };
+      threads[t] = g_thread_new ("decode", decode_thread, &jobs[t]);
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+  g_test_message ("4 threads, %u decoder processes started", ls_dicom_decoders_started () - started);
+  g_assert_cmpuint (ls_dicom_decoders_started (), >, started);
+  g_assert_cmpuint (ls_dicom_decoders_started (), <=, started + G_N_ELEMENTS (threads));
+}
+
+/* The pids of this process's children running @program. */
+static GArray *
+children_running (const char *program)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (int));
+  GDir *dir = g_dir_open ("/proc", 0, NULL);
+  const char *e;
+
+  g_assert_nonnull (dir);
+  while ((e = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *stat_path = g_build_filename ("/proc", e, "stat", NULL);
+      g_autofree char *exe_path = g_build_filename ("/proc", e, "exe", NULL);
+      g_autofree char *stat = NULL, *exe = NULL;
+      const char *close_paren;
+      int pid = atoi (e), ppid = 0;
+      char state;
+
+      if (pid <= 0 || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      close_paren = strrchr (stat, ')');
+      if (close_paren == NULL || sscanf (close_paren + 1, " %c %d", &state, &ppid) != 2 || ppid != getpid () ||
+          state == 'Z')
+        continue;
+      exe = g_file_read_link (exe_path, NULL);
+      if (exe != NULL && g_str_has_suffix (exe, program))
+        g_array_append_val (pids, pid);
+    }
+  g_dir_close (dir);
+  return pids;
+}
+
+/* An idle decoder killed from outside (the OOM killer): the next decode
+ * starts another and succeeds. (Sent to the dead one first if it has not
+ * closed its socket yet, the request goes again to a new one.) */
+static void
+test_decoder_killed_idle (void)
+{
+  g_autoptr (GBytes) bytes = seed ("jpegls-16.dcm");
+  g_autoptr (GArray) pids = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsImage) image = NULL;
+  guint started;
+
+  ls_dicom_decoders_stop (FALSE);
+  image = load (bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&image, ls_image_free);
+  pids = children_running ("/lungscope-dicom-decode");
+  g_assert_cmpuint (pids->len, ==, 1);
+  g_assert_cmpint (kill (g_array_index (pids, int, 0), SIGKILL), ==, 0);
+  /* Gone and reaped (by GLib's worker). */
+  for (int i = 0; i < 500 && kill (g_array_index (pids, int, 0), 0) == 0; i++)
+    g_usleep (10000);
+  g_assert_cmpint (errno, ==, ESRCH);
+  started = ls_dicom_decoders_started ();
+  image = load (bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (image->width, ==, 16);
+  g_assert_cmpuint (ls_dicom_decoders_started (), ==, started + 1);
+}
+
 static void
 test_hostile (void)
 {
@@ -610,5 +793,8 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/decoder/time-limit", test_decoder_time_limit);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/no-fd-leak", test_decoder_no_fd_leak);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/memory-limit", test_decoder_memory_limit);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/kept", test_decoder_kept);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/threads", test_decoder_threads);
+  g_test_add_func ("/lungscope/imaging/dicom/decoder/killed-idle", test_decoder_killed_idle);
   return g_test_run ();
 }

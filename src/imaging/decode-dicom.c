@@ -397,15 +397,38 @@ ls_decode_dicom (const guint8 *data,
   LsDicomDecoded d = { 0 };
   const LsDicomHeader *h = &d.wire.header;
   LsDicomFacts *facts = NULL;
+  LsDicomSpan native = { 0, 0 };
   LsGraySink sink;
   LsImage *image = NULL;
+  g_autofree guint8 *aligned = NULL;
+  const guint8 *pixels;
   gsize image_bytes = 0;
   gboolean gray;
 
   /* Our checks first: better messages, and no process for a broken file. */
-  if (!ls_dicom_check_structure (data, size, name, limits, &image_bytes, error) ||
-      !ls_dicom_run_decoder (data, size, name, limits, FALSE, image_bytes, &d, error))
+  if (!ls_dicom_check_structure (data, size, name, limits, &image_bytes, &native, error))
     return NULL;
+  /* Native pixel data is read here, where the file already is: GDCM (in
+   * the decoder) reads the header and checks the file, and its pixel data
+   * must be the bytes our walk found, or the decoder decodes them after
+   * all. */
+  if (native.length > 0)
+    {
+      if (!ls_dicom_run_decoder (data, size, name, limits, LS_DICOM_MODE_HEADER, &native, image_bytes, &d, error))
+        return NULL;
+      if (h->encapsulated || h->native_length != native.length)
+        {
+          ls_dicom_decoded_clear (&d);
+          native.length = 0;
+        }
+    }
+  if (native.length == 0 &&
+      !ls_dicom_run_decoder (data, size, name, limits, LS_DICOM_MODE_DECODE, NULL, image_bytes, &d, error))
+    return NULL;
+  pixels = native.length > 0 ? data + native.offset : d.pixels;
+  /* 16-bit samples are read as such: from an even address. */
+  if (((guintptr) pixels & 1) != 0)
+    pixels = aligned = g_memdup2 (pixels, native.length);
   if (!ls_gray_sink_init (&sink, (int) h->width, (int) h->height,
                           ls_decode_box_factor ((int) h->width, (int) h->height, limits->target_size),
                           name, error))
@@ -416,9 +439,9 @@ ls_decode_dicom (const guint8 *data,
   if (gray && limits->keep_values)
     facts->values = g_aligned_alloc ((gsize) h->width * h->height, sizeof (float), 64);
   if (gray)
-    gray_rows (h, d.pixels, &sink, facts);
+    gray_rows (h, pixels, &sink, facts);
   else
-    colour_rows (h, d.pixels, d.wire.photometric, &sink);
+    colour_rows (h, pixels, d.wire.photometric, &sink);
 
   image = ls_gray_sink_steal (&sink);
   ls_gray_sink_clear (&sink);
@@ -444,12 +467,13 @@ ls_probe_dicom (const guint8 *data,
 {
   LsDicomDecoded d = { 0 };
   const LsDicomHeader *h = &d.wire.header;
+  LsDicomSpan native = { 0, 0 };
   LsDecodeLimits limits;
   gsize image_bytes = 0;
 
   ls_decode_limits_init (&limits, NULL);
-  if (!ls_dicom_check_structure (data, size, name, &limits, &image_bytes, error) ||
-      !ls_dicom_run_decoder (data, size, name, &limits, TRUE, image_bytes, &d, error))
+  if (!ls_dicom_check_structure (data, size, name, &limits, &image_bytes, &native, error) ||
+      !ls_dicom_run_decoder (data, size, name, &limits, LS_DICOM_MODE_PROBE, &native, image_bytes, &d, error))
     return FALSE;
   info->format = LS_IMAGE_FORMAT_DICOM;
   info->width = (int) h->width;

@@ -127,15 +127,25 @@ gboolean ls_probe_jpeg (const guint8 *data,
 /* decode-dicom.c: a DICOM Part 10 file, with or without its preamble. */
 gboolean ls_dicom_sniff (const guint8 *data,
                          gsize size);
+/* Where the value of a file's top-level Pixel Data element lies in it:
+ * length 0 when the data is compressed or the data set deflated. */
+typedef struct
+{
+  gsize offset;
+  gsize length;
+} LsDicomSpan;
+
 /* dicom-check.c: every element's length fits, down through sequences, the
  * image is within @limits and single-frame, and RLE data decodes to its
  * size, before GDCM reads the file. @image_bytes (nullable) gets an upper
- * bound of its decoded pixels' size in bytes. */
+ * bound of its decoded pixels' size in bytes, @native (nullable) where its
+ * native pixel data is. */
 gboolean ls_dicom_check_structure (const guint8 *data,
                                    gsize size,
                                    const char *name,
                                    const LsDecodeLimits *limits,
                                    gsize *image_bytes,
+                                   LsDicomSpan *native,
                                    GError **error);
 /* The size and components a JPEG, JPEG-LS or JPEG 2000 codestream declares
  * in its first bytes; FALSE when none is found. */

@@ -41,6 +41,7 @@ typedef struct
   guint n_fragments;  /* of the top-level pixel data, after its offset table */
   gsize fragment_pos; /* of the first one's value */
   gsize fragment_len;
+  LsDicomSpan native; /* the top-level pixel data's value, when of defined length */
 } Walk;
 
 static inline guint16
@@ -400,7 +401,11 @@ walk_elements (Walk *w,
       pos += header;
 
       if (depth == 0 && group == 0x7fe0 && elem == 0x0010)
-        w->saw_pixels = TRUE;
+        {
+          w->saw_pixels = TRUE;
+          if (len != UNDEFINED)
+            w->native = (LsDicomSpan){ pos, len };
+        }
       if (len == UNDEFINED)
         {
           gboolean pixels = group == 0x7fe0 && elem == 0x0010;
@@ -767,9 +772,10 @@ ls_dicom_check_structure (const guint8 *data,
                           const char *name,
                           const LsDecodeLimits *limits,
                           gsize *image_bytes,
+                          LsDicomSpan *native,
                           GError **error)
 {
-  Walk w = { data, name, error, "", FALSE, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+  Walk w = { data, name, error, "", FALSE, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, { 0, 0 } };
   gsize max_inflated = 64 << 20, pos = 0;
   gboolean explicit_vr = TRUE;
 
@@ -808,6 +814,8 @@ ls_dicom_check_structure (const guint8 *data,
         return FALSE;
       if (w.saw_pixels && !check_image (&w, inflated, limits))
         return FALSE;
+      /* Its offsets are the inflated data's, not the file's. */
+      w.native = (LsDicomSpan){ 0, 0 };
 #endif
     }
   else if (!walk_elements (&w, data, pos, size, explicit_vr, 0, FALSE, FALSE, NULL) ||
@@ -819,5 +827,7 @@ ls_dicom_check_structure (const guint8 *data,
   /* Within the size limits, so no overflow: at most 3 samples of 2 bytes. */
   if (image_bytes != NULL)
     *image_bytes = (gsize) w.rows * w.columns * CLAMP (w.samples, 1, 3) * 2;
+  if (native != NULL)
+    *native = w.native;
   return TRUE;
 }

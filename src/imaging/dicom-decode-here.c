@@ -66,7 +66,7 @@ ls_dicom_decode_here (const guint8 *data,
                       gsize size,
                       const char *name,
                       const LsDecodeLimits *limits,
-                      gboolean probe,
+                      LsDicomMode mode,
                       int out_fd,
                       GError **error)
 {
@@ -81,7 +81,7 @@ ls_dicom_decode_here (const guint8 *data,
   LsDicomFile *file;
   gboolean ok = FALSE;
 
-  if (!ls_dicom_check_structure (data, size, name, limits, NULL, error))
+  if (!ls_dicom_check_structure (data, size, name, limits, NULL, NULL, error))
     return FALSE;
   file = ls_dicom_file_parse (data, size, &message);
   if (file == NULL)
@@ -93,11 +93,11 @@ ls_dicom_decode_here (const guint8 *data,
   /* A probe reports any size, as the other formats' probes do. */
   unlimited.max_side = G_MAXINT;
   unlimited.max_pixels = G_MAXINT64;
-  if (!ls_dicom_check_header (h, name, probe ? &unlimited : limits, &bytes, error) ||
-      (!probe && !check_codestream (file, h, name, error)))
+  if (!ls_dicom_check_header (h, name, mode == LS_DICOM_MODE_PROBE ? &unlimited : limits, &bytes, error) ||
+      (mode != LS_DICOM_MODE_PROBE && !check_codestream (file, h, name, error)))
     goto out;
-  wire.photometric = h->photometric;
-  if (!probe)
+  wire.photometric = mode == LS_DICOM_MODE_PROBE ? h->photometric : ls_dicom_file_photometric (file);
+  if (mode == LS_DICOM_MODE_DECODE)
     {
       /* Native data is sent from where GDCM holds it; compressed data is
        * decoded into a buffer of the size the header gives. */
@@ -116,13 +116,12 @@ ls_dicom_decode_here (const guint8 *data,
               goto out;
             }
         }
-      wire.photometric = ls_dicom_file_photometric (file);
       wire.pixel_bytes = bytes;
     }
   ls_dicom_wire_encode (&wire, block);
   if (!write_all (out_fd, block, sizeof block) ||
       !write_all (out_fd, (const guint8 *) h->voi_lut, (gsize) h->voi_lut_entries * 2) ||
-      (!probe && !write_all (out_fd, pixels, bytes)))
+      (mode == LS_DICOM_MODE_DECODE && !write_all (out_fd, pixels, bytes)))
     _exit (LS_DICOM_WIRE_EXIT_REFUSED + LS_IMAGE_ERROR_IO);
   ok = TRUE;
 

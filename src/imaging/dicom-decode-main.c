@@ -1,108 +1,45 @@
 /* dicom-decode-main.c — lungscope-dicom-decode, GDCM in a process of its own
  *
- *   lungscope-dicom-decode [--name NAME] [--max-side N] [--max-pixels N]
- *                          [--memory-limit BYTES] [--probe]  < FILE
+ *   lungscope-dicom-decode --serve     (a socket on stdin)
  *
- * Reads one DICOM file on stdin, runs our checks and GDCM on it and writes
- * the header and decoded pixels to stdout (dicom-wire.h); a refusal is one
- * line on stderr naming NAME (default "-", which Lungscope replaces with the
- * file's name) and exit status 10 + its LsImageError code.
- * Started by dicom-spawn.c, installed in libexecdir; not for people.
+ * Serves decode requests from Lungscope (dicom-serve.h), each in a fork
+ * of this process: the fork reads one DICOM file on its stdin, runs our
+ * checks and GDCM on it and writes the header and decoded pixels to its
+ * stdout (dicom-wire.h); a refusal is one line on its stderr naming the
+ * file "-" (Lungscope puts the file's name in its place: no name reaches
+ * this process, a file may be named after its patient) and exit status 10
+ * + its LsImageError code. Started by dicom-spawn.c, installed in
+ * libexecdir; not for people.
  *
- * Before it reads anything it closes every descriptor but 0, 1 and 2 (the
- * parent lets descriptors through exec so that GLib can posix_spawn it),
- * turns off core dumps (an abort in GDCM is an answer here, not a bug to
- * keep) and limits its address space to --memory-limit — except under
- * AddressSanitizer, whose shadow memory needs terabytes of address space
- * (there ASan's own allocator limits apply). It ends with _exit: nothing of
- * GDCM's is torn down, and LeakSanitizer does not count GDCM's codecs'
+ * Before it serves, it closes every descriptor but 0, 1 and 2 (the parent
+ * lets descriptors through exec so that GLib can posix_spawn it) and turns
+ * its own stdout and stderr to /dev/null. A fork ends with _exit: nothing
+ * of GDCM's is torn down, and LeakSanitizer does not count GDCM's codecs'
  * error-path leaks, which are not ours to fix.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE 1
+
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "imaging/dicom-private.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
+#include "imaging/dicom-serve.h"
 
 G_NORETURN static void
-usage (const char *why)
+usage (void)
 {
-  fprintf (stderr, "lungscope-dicom-decode: %s (this program is run by Lungscope, not by hand)\n", why);
+  fprintf (stderr, "lungscope-dicom-decode: run with --serve by Lungscope, not by hand\n");
   _exit (LS_DICOM_WIRE_EXIT_USAGE);
-}
-
-static void
-close_inherited (void)
-{
-  DIR *dir;
-
-#ifdef SYS_close_range
-  if (syscall (SYS_close_range, 3u, ~0u, 0) == 0)
-    return;
-#endif
-  dir = opendir ("/proc/self/fd");
-  if (dir != NULL)
-    {
-      int self = dirfd (dir);
-      struct dirent *e;
-
-      while ((e = readdir (dir)) != NULL)
-        {
-          int fd = atoi (e->d_name);
-
-          if (fd > 2 && fd != self)
-            close (fd);
-        }
-      closedir (dir);
-      return;
-    }
-  for (int fd = 3; fd < 1024; fd++)
-    close (fd);
-}
-
-static void
-limit (int resource,
-       rlim_t value)
-{
-  struct rlimit rl = { value, value };
-
-  if (setrlimit (resource, &rl) != 0)
-    usage ("cannot set a resource limit");
-}
-
-static gint64
-number (const char *text,
-        gint64 min,
-        gint64 max)
-{
-  gint64 v;
-
-  if (!g_ascii_string_to_signed (text, 10, min, max, &v, NULL))
-    usage ("a number is out of range");
-  return v;
 }
 
 G_NORETURN static void
@@ -112,6 +49,38 @@ out_of_memory (const char *name,
   fprintf (stderr, "%s: decoding it needs more memory than the DICOM decoder may use (%" G_GUINT64_FORMAT " MiB)\n",
            name, memory >> 20);
   _exit (LS_DICOM_WIRE_EXIT_REFUSED + LS_IMAGE_ERROR_TOO_LARGE);
+}
+
+/* The holes of the mapped file @fd (the native pixel data a header does
+ * not need, which Lungscope leaves out): anonymous zeros in their place, so
+ * that reading them faults in the zero page instead of allocating the
+ * file's pages. */
+static void
+map_holes_as_zeros (guint8 *p,
+                    gsize size,
+                    int fd)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  off_t at = 0;
+
+  for (;;)
+    {
+      off_t hole = lseek (fd, at, SEEK_HOLE), data;
+      gsize first, last;
+
+      if (hole < 0 || (gsize) hole >= size)
+        return;
+      data = lseek (fd, hole, SEEK_DATA);
+      if (data < 0)
+        data = (off_t) size;
+      first = ((gsize) hole + page - 1) / page * page;
+      last = (gsize) data / page * page;
+      if (last > first)
+        (void) mmap (p + first, last - first, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+      if ((gsize) data >= size)
+        return;
+      at = data;
+    }
 }
 
 /* stdin: mapped when it is a file (the parent's memory file), else read. */
@@ -133,7 +102,10 @@ read_input (gsize *size,
         return (const guint8 *) "";
       p = mmap (NULL, *size, PROT_READ, MAP_PRIVATE, 0, 0);
       if (p != MAP_FAILED)
-        return p;
+        {
+          map_holes_as_zeros (p, *size, 0);
+          return p;
+        }
       if (errno == ENOMEM)
         out_of_memory (name, memory);
     }
@@ -145,7 +117,10 @@ read_input (gsize *size,
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        usage ("cannot read its input");
+        {
+          fprintf (stderr, "%s: cannot read the file from Lungscope (%s)\n", name, g_strerror (errno));
+          _exit (LS_DICOM_WIRE_EXIT_REFUSED + LS_IMAGE_ERROR_IO);
+        }
       if (n == 0)
         break;
       g_byte_array_append (bytes, buf, (guint) n);
@@ -154,54 +129,43 @@ read_input (gsize *size,
   return g_byte_array_free (bytes, FALSE);
 }
 
-int
-main (int argc,
-      char **argv)
+/* One request, in its fork. */
+static int
+decode_request (const LsDicomRequest *request,
+                gpointer user_data)
 {
-  const char *name = LS_DICOM_WIRE_NAME;
   LsDecodeLimits limits;
-  gboolean probe = FALSE;
-  guint64 memory = 0;
   GError *error = NULL;
   const guint8 *data;
   gsize size;
 
-  close_inherited ();
-  limit (RLIMIT_CORE, 0);
   ls_decode_limits_init (&limits, NULL);
-  for (int i = 1; i < argc; i++)
-    {
-      const char *arg = argv[i];
-
-      if (strcmp (arg, "--probe") == 0)
-        probe = TRUE;
-      else if (i + 1 >= argc)
-        usage ("an option lacks its value");
-      else if (strcmp (arg, "--name") == 0)
-        name = argv[++i];
-      else if (strcmp (arg, "--max-side") == 0)
-        limits.max_side = (int) number (argv[++i], 1, G_MAXINT);
-      else if (strcmp (arg, "--max-pixels") == 0)
-        limits.max_pixels = number (argv[++i], 1, G_MAXINT64);
-      else if (strcmp (arg, "--memory-limit") == 0)
-        memory = (guint64) number (argv[++i], 1 << 20, G_MAXINT64);
-      else
-        usage ("unknown option");
-    }
-  if (memory > 0 && !UNDER_ASAN)
-    limit (RLIMIT_AS, (rlim_t) memory);
-
-  data = read_input (&size, name, memory);
-  if (!ls_dicom_decode_here (data, size, name, &limits, probe, 1, &error))
+  limits.max_side = MAX (1, request->max_side);
+  limits.max_pixels = MAX (1, request->max_pixels);
+  data = read_input (&size, LS_DICOM_WIRE_NAME, request->memory);
+  if (!ls_dicom_decode_here (data, size, LS_DICOM_WIRE_NAME, &limits, (LsDicomMode) request->mode, 1, &error))
     {
       int code = error->domain == LS_IMAGE_ERROR ? error->code : LS_IMAGE_ERROR_CORRUPT;
 
       if (ls_dicom_ran_out_of_memory ())
-        out_of_memory (name, memory);
-
+        out_of_memory (LS_DICOM_WIRE_NAME, request->memory);
       fprintf (stderr, "%s\n", error->message);
       fflush (stderr);
-      _exit (LS_DICOM_WIRE_EXIT_REFUSED + CLAMP (code, 0, LS_IMAGE_ERROR_EMPTY_IMAGE));
+      return LS_DICOM_WIRE_EXIT_REFUSED + CLAMP (code, 0, LS_IMAGE_ERROR_EMPTY_IMAGE);
     }
-  _exit (0);
+  return 0;
+}
+
+int
+main (int argc,
+      char **argv)
+{
+  int null_fd;
+
+  if (argc != 2 || strcmp (argv[1], "--serve") != 0)
+    usage ();
+  null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0 || dup2 (null_fd, 1) != 1 || dup2 (null_fd, 2) != 2)
+    _exit (1);
+  ls_dicom_serve (0, decode_request, NULL);
 }

@@ -37,29 +37,41 @@ gboolean ls_dicom_check_header (const LsDicomHeader *h,
                                 GError **error);
 /* decode-dicom.c, run by the decoder process: the structure check, GDCM's
  * parse, ls_dicom_check_header and the codestream check, then the pixels
- * decoded (not when @probe) and all of it written to @out_fd. FALSE with
+ * decoded (when @mode asks for them) and all of it written to @out_fd. FALSE with
  * @error for a file refused; a failed write ends the process. */
 gboolean ls_dicom_decode_here (const guint8 *data,
                                gsize size,
                                const char *name,
                                const LsDecodeLimits *limits,
-                               gboolean probe,
+                               LsDicomMode mode,
                                int out_fd,
                                GError **error);
 
 /* dicom-spawn.c: the decoder program's path. */
 char *ls_dicom_decoder_path (void);
-/* dicom-spawn.c: runs the decoder process on @data (which passed
+/* dicom-spawn.c: has a decoder process decode @data (which passed
  * ls_dicom_check_structure; @image_bytes from it sizes the memory limit)
- * and checks what it sends. Any failure of the child (a signal, the time
- * limit, a malformed answer) is a one-line error naming the file. */
+ * and checks what it sends. Any failure of the decoder (a signal, the time
+ * limit, a malformed answer) is a one-line error naming the file. Unless
+ * @mode is LS_DICOM_MODE_DECODE, the bytes @unread (nullable: the native
+ * pixel data, whose values a header does not depend on) reach the decoder
+ * as zeros, not copied. */
 gboolean ls_dicom_run_decoder (const guint8 *data,
                                gsize size,
                                const char *name,
                                const LsDecodeLimits *limits,
-                               gboolean probe,
+                               LsDicomMode mode,
+                               const LsDicomSpan *unread,
                                gsize image_bytes,
                                LsDicomDecoded *out,
                                GError **error);
+
+/* dicom-spawn.c: lets go of the idle decoder processes (each ends when
+ * its socket closes), and with @wait waits until they ended; the next
+ * decode starts one. The tests call it when they change the decoder's
+ * environment, the benchmark to count the decoders' CPU time. */
+void ls_dicom_decoders_stop (gboolean wait);
+/* dicom-spawn.c: how many decoder processes this process has started. */
+guint ls_dicom_decoders_started (void);
 
 G_END_DECLS

@@ -1,20 +1,28 @@
-/* dicom-spawn.c — GDCM in a child process: lungscope-dicom-decode
+/* dicom-spawn.c — GDCM in other processes: lungscope-dicom-decode
  *
- * The file's bytes go to the child through a sealed-off memory file on its
- * stdin (no pipe to write, so no SIGPIPE here and no deadlock); its answer
- * comes back on a stdout pipe (dicom-wire.h) and its one-line refusal on
- * stderr. The parent waits at most the time limit (20 s, or
- * $LUNGSCOPE_DICOM_DECODE_TIMEOUT) and then kills it; the child limits its
- * own address space (RLIMIT_AS) to what this file can need. Whatever the
- * child does — abort, crash, hang, eat memory, send too much or too little —
- * this process gets one line naming the file, never a signal.
+ * A few decoder processes are kept alive (dicom-serve.h): each serves one
+ * request at a time and decodes it in a fork of its own, so GDCM's start
+ * (its dictionaries, about 19 ms) is paid once a process, not once a file,
+ * and still whatever a file does to GDCM — abort, crash, hang, eat memory,
+ * send too much or too little — ends only that fork, and this process gets
+ * one line naming the file, never a signal. A caller takes an idle decoder
+ * (or starts one), sends its request and gives the decoder back when the
+ * exchange ended as it should; a decoder that did anything else is killed.
  *
- * GSubprocess reaps the child through GLib's own SIGCHLD handling (the
+ * The file's bytes go to the fork through a sealed-off memory file (no pipe
+ * to write, so no SIGPIPE here and no deadlock); its answer comes back on a
+ * pipe (dicom-wire.h) and its one-line refusal on another. The decoder
+ * kills a fork at the time limit (20 s, or $LUNGSCOPE_DICOM_DECODE_TIMEOUT)
+ * and limits its address space to what this file can need; this side
+ * kills the decoder itself if it does not answer a few seconds after that.
+ *
+ * GSubprocess reaps the decoders through GLib's own SIGCHLD handling (the
  * worker threads of the app share it with everything else in GLib); no
- * handler of ours is installed. The pipes are close-on-exec, so a child
- * started from another thread at the same moment does not hold them open,
- * and the decoder closes every other inherited descriptor before it reads
- * anything (dicom-decode-main.c).
+ * handler of ours is installed. Every descriptor here is close-on-exec, so
+ * a child started from another thread at the same moment does not hold
+ * one open, and the decoder closes every other inherited descriptor before
+ * it serves. An idle decoder ends when its socket closes: when this process
+ * ends, or ls_dicom_decoders_stop.
  *
  * Copyright 2026 The Lungscope developers
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -29,6 +37,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -36,6 +46,14 @@
 #include <glib/gstdio.h>
 
 #include "imaging/dicom-private.h"
+#include "imaging/dicom-serve.h"
+
+/* Idle decoders kept for the next request (one a core, as many as decode
+ * at once); more are started when more callers decode at once. */
+#define MAX_IDLE_DECODERS 8
+/* How long past its time limit a decoder may take to answer before it is
+ * killed itself. */
+#define DECODER_GRACE_US (5 * G_USEC_PER_SEC)
 
 void
 ls_dicom_decoded_clear (LsDicomDecoded *decoded)
@@ -89,12 +107,40 @@ memory_limit (gsize size,
   return ((guint64) 512 << 20) + 4 * (guint64) size + 4 * (guint64) image_bytes;
 }
 
-/* A file in memory holding @data, positioned at its start; -1 with errno. */
+static gboolean
+write_at (int fd,
+          const guint8 *data,
+          gsize size,
+          gsize at)
+{
+  while (size > 0)
+    {
+      gssize n = pwrite (fd, data, MIN (size, (gsize) G_MAXSSIZE), (off_t) at);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = ENOSPC;
+          return FALSE;
+        }
+      data += n;
+      size -= (gsize) n;
+      at += (gsize) n;
+    }
+  return TRUE;
+}
+
+/* A file in memory holding @data, but zeros where @zeros (nullable) says
+ * (a hole: neither written nor stored); -1 with errno. */
 static int
 input_fd (const guint8 *data,
-          gsize size)
+          gsize size,
+          const LsDicomSpan *zeros)
 {
   int fd = memfd_create ("lungscope-dicom", MFD_CLOEXEC);
+  gsize hole_at = size, hole_end = size;
 
   if (fd < 0)
     {
@@ -107,26 +153,18 @@ input_fd (const guint8 *data,
       g_free (path);
       (void) fcntl (fd, F_SETFD, FD_CLOEXEC);
     }
-  while (size > 0)
+  if (zeros != NULL && zeros->length > 0 && zeros->offset <= size && zeros->length <= size - zeros->offset)
     {
-      gssize n = write (fd, data, MIN (size, (gsize) G_MAXSSIZE));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved = errno != 0 ? errno : ENOSPC;
-
-          close (fd);
-          errno = saved;
-          return -1;
-        }
-      data += n;
-      size -= (gsize) n;
+      hole_at = zeros->offset;
+      hole_end = zeros->offset + zeros->length;
     }
-  if (lseek (fd, 0, SEEK_SET) != 0)
+  if (!write_at (fd, data, hole_at, 0) || !write_at (fd, data + hole_end, size - hole_end, hole_end) ||
+      ftruncate (fd, (off_t) size) != 0)
     {
+      int saved = errno;
+
       close (fd);
+      errno = saved;
       return -1;
     }
   return fd;
@@ -137,7 +175,7 @@ typedef struct
 {
   const char *name;
   const LsDecodeLimits *limits;
-  gboolean probe;
+  LsDicomMode mode;
   guint8 block[LS_DICOM_WIRE_HEADER_SIZE];
   gsize got; /* bytes of the current part */
   int part;  /* 0 block, 1 VOI LUT, 2 pixels, 3 done */
@@ -208,13 +246,15 @@ reader_take_block (Reader *r)
     }
   unlimited.max_side = G_MAXINT;
   unlimited.max_pixels = G_MAXINT64;
-  if (!ls_dicom_check_header (&d->wire.header, r->name, r->probe ? &unlimited : r->limits, &expected,
+  if (!ls_dicom_check_header (&d->wire.header, r->name, r->mode == LS_DICOM_MODE_PROBE ? &unlimited : r->limits, &expected,
                               &r->refused))
     return FALSE;
-  if (d->wire.pixel_bytes != (r->probe ? 0 : expected))
+  if (r->mode != LS_DICOM_MODE_DECODE)
+    expected = 0;
+  if (d->wire.pixel_bytes != expected)
     {
       r->malformed = g_strdup_printf ("%" G_GUINT64_FORMAT " bytes of pixels for an image of %" G_GSIZE_FORMAT,
-                                      d->wire.pixel_bytes, r->probe ? 0 : expected);
+                                      d->wire.pixel_bytes, expected);
       return FALSE;
     }
   if (d->wire.header.voi_lut_entries > 0)
@@ -297,39 +337,459 @@ last_line (const char *text,
   return g_string_free (s, FALSE);
 }
 
+/* ---- the decoders ---- */
+
+typedef struct
+{
+  GSubprocess *process;
+  int sock;
+  char *path;
+} Decoder;
+
+static GMutex pool_lock;
+static GPtrArray *pool_idle; /* Decoder *, newest last */
+static guint pool_started;
+
+/* @kill for one that may be busy; an idle one ends when its socket
+ * closes. */
+static void
+decoder_free (Decoder *d,
+              gboolean kill)
+{
+  if (d == NULL)
+    return;
+  if (d->sock >= 0)
+    close (d->sock);
+  if (kill)
+    g_subprocess_force_exit (d->process);
+  /* GLib's child watch keeps its own reference until the process is
+   * reaped. */
+  g_object_unref (d->process);
+  g_free (d->path);
+  g_free (d);
+}
+
+/* Waits for one reply until @deadline; FALSE with a reason (static text)
+ * on the end of the socket, a malformed reply or the deadline. */
+static gboolean
+read_reply (int sock,
+            gint64 deadline,
+            LsDicomReply *reply,
+            const char **why)
+{
+  for (;;)
+    {
+      struct pollfd pfd = { sock, POLLIN, 0 };
+      gint64 left = deadline - g_get_monotonic_time ();
+      gssize n;
+      int k;
+
+      if (left <= 0)
+        {
+          *why = "it did not answer in time";
+          return FALSE;
+        }
+      k = poll (&pfd, 1, (int) MIN ((left + 999) / 1000, G_MAXINT));
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0)
+        continue;
+      n = recv (sock, reply, sizeof *reply, MSG_TRUNC | MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n == 0 || n < 0)
+        {
+          *why = "it ended";
+          return FALSE;
+        }
+      if (n != (gssize) sizeof *reply || reply->magic != LS_DICOM_SERVE_MAGIC || reply->kind < LS_DICOM_REPLY_HELLO ||
+          reply->kind > LS_DICOM_REPLY_NO_FORK)
+        {
+          *why = "its reply is malformed";
+          return FALSE;
+        }
+      return TRUE;
+    }
+}
+
+static Decoder *
+decoder_start (const char *path,
+               const char *name,
+               gint64 deadline,
+               GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *argv[] = { path, "--serve", NULL };
+  LsDicomReply hello;
+  const char *why = NULL;
+  Decoder *d;
+  int pair[2];
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO, "%s: cannot start the DICOM decoder %s (%s)", name,
+                   path, g_strerror (saved));
+      return NULL;
+    }
+  /* Descriptors stay open across exec (so GLib can use posix_spawn, much
+   * cheaper than fork from a large process): ours are close-on-exec, and
+   * the decoder closes any other before it serves. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE |
+                                        G_SUBPROCESS_FLAGS_INHERIT_FDS);
+  g_subprocess_launcher_take_stdin_fd (launcher, pair[1]);
+  d = g_new0 (Decoder, 1);
+  d->sock = pair[0];
+  d->path = g_strdup (path);
+  d->process = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
+  if (d->process == NULL)
+    {
+      g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO, "%s: cannot start the DICOM decoder %s (%s)", name,
+                   path, local_error->message);
+      close (d->sock);
+      g_free (d->path);
+      g_free (d);
+      return NULL;
+    }
+  if (!read_reply (d->sock, deadline, &hello, &why) || hello.kind != LS_DICOM_REPLY_HELLO)
+    {
+      /* Also what an exec that failed looks like where the spawn cannot
+       * report it (under valgrind). */
+      g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO,
+                   "%s: cannot start the DICOM decoder %s (%s before it was ready)", name, path,
+                   why != NULL ? why : "it answered out of turn");
+      decoder_free (d, TRUE);
+      return NULL;
+    }
+  g_mutex_lock (&pool_lock);
+  pool_started++;
+  g_mutex_unlock (&pool_lock);
+  return d;
+}
+
+/* An idle decoder of @path, or NULL; idle ones of another program (the
+ * tests switch programs) are let go. */
+static Decoder *
+pool_take (const char *path)
+{
+  Decoder *d = NULL;
+
+  g_mutex_lock (&pool_lock);
+  while (pool_idle != NULL && pool_idle->len > 0 && d == NULL)
+    {
+      Decoder *last = g_ptr_array_steal_index (pool_idle, pool_idle->len - 1);
+
+      if (strcmp (last->path, path) == 0)
+        d = last;
+      else
+        decoder_free (last, FALSE);
+    }
+  g_mutex_unlock (&pool_lock);
+  return d;
+}
+
+static void
+pool_give (Decoder *d)
+{
+  g_mutex_lock (&pool_lock);
+  if (pool_idle == NULL)
+    pool_idle = g_ptr_array_new ();
+  if (pool_idle->len < MAX_IDLE_DECODERS)
+    {
+      g_ptr_array_add (pool_idle, d);
+      d = NULL;
+    }
+  g_mutex_unlock (&pool_lock);
+  decoder_free (d, FALSE);
+}
+
+void
+ls_dicom_decoders_stop (gboolean wait)
+{
+  g_autoptr (GPtrArray) idle = NULL;
+
+  g_mutex_lock (&pool_lock);
+  idle = g_steal_pointer (&pool_idle);
+  g_mutex_unlock (&pool_lock);
+  for (guint i = 0; idle != NULL && i < idle->len; i++)
+    {
+      Decoder *d = idle->pdata[i];
+
+      close (d->sock);
+      d->sock = -1;
+      /* It ends at the end of its socket. */
+      if (wait)
+        g_subprocess_wait (d->process, NULL, NULL);
+      decoder_free (d, FALSE);
+    }
+}
+
+guint
+ls_dicom_decoders_started (void)
+{
+  guint n;
+
+  g_mutex_lock (&pool_lock);
+  n = pool_started;
+  g_mutex_unlock (&pool_lock);
+  return n;
+}
+
+/* The request with its three descriptors; FALSE when the decoder is gone. */
+static gboolean
+send_request (int sock,
+              const LsDicomRequest *request,
+              const int fds[3])
+{
+  union
+  {
+    char buf[CMSG_SPACE (3 * sizeof (int))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { (void *) request, sizeof *request };
+  struct msghdr msg = { 0 };
+  struct cmsghdr *cmsg;
+  gssize n;
+
+  memset (&control, 0, sizeof control);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  cmsg = CMSG_FIRSTHDR (&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN (3 * sizeof (int));
+  memcpy (CMSG_DATA (cmsg), fds, 3 * sizeof (int));
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == (gssize) sizeof *request;
+}
+
+/* ---- one request ---- */
+
+/* One exchange with one decoder. */
+typedef struct
+{
+  Reader r;
+  char err_text[1024];
+  gsize err_len;
+  gboolean taken;    /* the decoder took the request */
+  gboolean replied;  /* and said how its fork ended */
+  gboolean lost;     /* or the decoder ended first */
+  gboolean too_long; /* or did not answer by the deadline */
+  LsDicomReply reply;
+} Exchange;
+
+/* The refusal's pipe: the last bytes are kept (the refusal is the fork's
+ * last line; a codec may have printed its own before). */
+static void
+exchange_read_err (Exchange *x,
+                   int fd,
+                   gboolean *eof)
+{
+  char buf[512];
+  gssize k = read (fd, buf, sizeof buf);
+
+  if (k > 0)
+    {
+      gsize room = sizeof x->err_text - 1;
+
+      if (x->err_len + (gsize) k > room)
+        {
+          gsize drop = MIN (x->err_len, x->err_len + (gsize) k - room);
+
+          memmove (x->err_text, x->err_text + drop, x->err_len - drop);
+          x->err_len -= drop;
+        }
+      memcpy (x->err_text + x->err_len, buf, (gsize) k);
+      x->err_len += (gsize) k;
+    }
+  else if (k == 0 || (errno != EINTR && errno != EAGAIN))
+    *eof = TRUE;
+}
+
+/* Sends @request with the file @in_fd to @decoder and reads the fork's
+ * answer, refusal and end until @deadline. @decoder is given back to the
+ * pool after an exchange that ended as it should, else killed. FALSE with
+ * errno when the file cannot be rewound or the pipes cannot be made. */
+static gboolean
+exchange_run (Exchange *x,
+              Decoder *decoder,
+              const LsDicomRequest *request,
+              int in_fd,
+              gint64 deadline)
+{
+  int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+  gboolean out_eof = FALSE, err_eof = FALSE;
+  struct pollfd fds[3];
+
+  /* From the start (a request sent again after a decoder died). */
+  if (lseek (in_fd, 0, SEEK_SET) != 0 || pipe2 (out_pipe, O_CLOEXEC) != 0 || pipe2 (err_pipe, O_CLOEXEC) != 0)
+    {
+      int saved = errno;
+
+      if (out_pipe[0] >= 0)
+        {
+          close (out_pipe[0]);
+          close (out_pipe[1]);
+        }
+      decoder_free (decoder, TRUE);
+      errno = saved;
+      return FALSE;
+    }
+  x->taken = send_request (decoder->sock, request, (const int[3]){ in_fd, out_pipe[1], err_pipe[1] });
+  close (out_pipe[1]);
+  close (err_pipe[1]);
+  fds[0].fd = out_pipe[0];
+  fds[1].fd = err_pipe[0];
+  fds[2].fd = decoder->sock;
+  for (int i = 0; i < 2; i++)
+    (void) fcntl (fds[i].fd, F_SETFL, fcntl (fds[i].fd, F_GETFL) | O_NONBLOCK);
+
+  while (x->taken && (!out_eof || !err_eof || (!x->replied && !x->lost)))
+    {
+      gint64 left = deadline - g_get_monotonic_time ();
+      int n;
+
+      if (left <= 0)
+        {
+          x->too_long = TRUE;
+          break;
+        }
+      fds[0].events = out_eof ? 0 : POLLIN;
+      fds[1].events = err_eof ? 0 : POLLIN;
+      fds[2].events = x->replied || x->lost ? 0 : POLLIN;
+      fds[0].revents = fds[1].revents = fds[2].revents = 0;
+      n = poll (fds, 3, (int) MIN ((left + 999) / 1000, G_MAXINT));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          x->lost = TRUE;
+          break;
+        }
+      if (!out_eof && fds[0].revents != 0 && !reader_read (&x->r, fds[0].fd, &out_eof))
+        {
+          /* Refused: the rest is not read (a fork writing on finds the
+           * pipe closed). */
+          close (fds[0].fd);
+          fds[0].fd = -1;
+          out_eof = TRUE;
+        }
+      if (!err_eof && fds[1].revents != 0)
+        exchange_read_err (x, fds[1].fd, &err_eof);
+      if (!x->replied && !x->lost && fds[2].revents != 0)
+        {
+          const char *why = NULL;
+
+          if (read_reply (decoder->sock, deadline, &x->reply, &why) && x->reply.kind != LS_DICOM_REPLY_HELLO)
+            x->replied = TRUE;
+          else
+            x->lost = TRUE;
+        }
+    }
+  for (int i = 0; i < 2; i++)
+    if (fds[i].fd >= 0)
+      close (fds[i].fd);
+  x->err_text[x->err_len] = '\0';
+  if (x->replied && !x->too_long)
+    pool_give (decoder);
+  else
+    decoder_free (decoder, TRUE);
+  return TRUE;
+}
+
+/* The exchange's outcome as the caller's error; NULL when it decoded. */
+static GError *
+exchange_error (const Exchange *x,
+                const char *name,
+                const char *path)
+{
+  const Reader *r = &x->r;
+  const LsDicomReply *reply = &x->reply;
+  int status = reply->status;
+  GError *fail = NULL;
+
+  if (r->refused != NULL)
+    return g_error_copy (r->refused);
+  if (!x->taken)
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO,
+                 "%s: cannot start the DICOM decoder %s (it took no request)", name, path);
+  else if (x->too_long || (x->replied && reply->kind == LS_DICOM_REPLY_TIMED_OUT))
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
+                 "%s: not a readable DICOM image (the decoder took too long)", name);
+  else if (r->malformed != NULL)
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
+                 "%s: not a readable DICOM image (the decoder's answer is malformed: %s)", name, r->malformed);
+  else if (!x->replied)
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
+                 "%s: not a readable DICOM image (the DICOM decoder %s stopped unexpectedly)", name, path);
+  else if (reply->kind == LS_DICOM_REPLY_NO_FORK)
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO, "%s: the DICOM decoder cannot start a process (%s)",
+                 name, g_strerror (status));
+  else if (WIFSIGNALED (status))
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
+                 "%s: not a readable DICOM image (the decoder crashed)", name);
+  else if (WIFEXITED (status) && WEXITSTATUS (status) >= LS_DICOM_WIRE_EXIT_REFUSED &&
+           WEXITSTATUS (status) <= LS_DICOM_WIRE_EXIT_REFUSED + LS_IMAGE_ERROR_EMPTY_IMAGE && x->err_len > 0)
+    {
+      g_autofree char *line = last_line (x->err_text, x->err_len);
+      int code = WEXITSTATUS (status) - LS_DICOM_WIRE_EXIT_REFUSED;
+
+      g_set_error (&fail, LS_IMAGE_ERROR, code, "%s: %s", name,
+                   g_str_has_prefix (line, LS_DICOM_WIRE_NAME ": ") ? line + strlen (LS_DICOM_WIRE_NAME ": ")
+                                                                    : line);
+    }
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
+                 "%s: not a readable DICOM image (the decoder failed with exit status %d)", name,
+                 WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+  else if (r->part != 3)
+    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
+                 "%s: not a readable DICOM image (the decoder's answer is cut short)", name);
+  return fail;
+}
+
+static void
+exchange_clear (Exchange *x)
+{
+  ls_dicom_decoded_clear (x->r.out);
+  g_clear_pointer (&x->r.malformed, g_free);
+  g_clear_error (&x->r.refused);
+}
+
 gboolean
 ls_dicom_run_decoder (const guint8 *data,
                       gsize size,
                       const char *name,
                       const LsDecodeLimits *limits,
-                      gboolean probe,
+                      LsDicomMode mode,
+                      const LsDicomSpan *unread,
                       gsize image_bytes,
                       LsDicomDecoded *out,
                       GError **error)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) child = NULL;
-  g_autoptr (GError) local_error = NULL;
   g_autofree char *path = ls_dicom_decoder_path ();
-  g_autofree char *max_side = g_strdup_printf ("%d", limits->max_side);
-  g_autofree char *max_pixels = g_strdup_printf ("%" G_GINT64_FORMAT, limits->max_pixels);
-  g_autofree char *memory = g_strdup_printf ("%" G_GUINT64_FORMAT, memory_limit (size, image_bytes));
-  /* Not the file's name: a command line is visible to every local user,
-   * and a file may be named after its patient. The decoder's messages start
-   * with "-: " instead, which is replaced here. */
-  const char *argv[] = { path, "--max-side", max_side, "--max-pixels", max_pixels,
-                         "--memory-limit", memory, probe ? "--probe" : NULL, NULL };
-  Reader r = { name, limits, probe, { 0 }, 0, 0, out, NULL, NULL };
-  char err_text[1024];
-  gsize err_len = 0;
-  struct pollfd fds[2];
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_seconds () * G_USEC_PER_SEC);
-  gboolean out_eof = FALSE, err_eof = FALSE, timed_out = FALSE, stopped = FALSE;
+  double timeout = timeout_seconds ();
+  LsDicomRequest request = { LS_DICOM_SERVE_MAGIC,
+                             (guint32) mode,
+                             (gint32) MIN (limits->max_side, G_MAXINT32),
+                             (guint32) MAX (1.0, timeout * 1000),
+                             limits->max_pixels,
+                             memory_limit (size, image_bytes) };
+  /* The decoder kills its fork at the time limit; past it and a grace, the
+   * decoder itself. */
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC) + DECODER_GRACE_US;
+  Exchange x;
   GError *fail = NULL;
-  int in_fd, status;
+  int in_fd;
 
   memset (out, 0, sizeof *out);
-  in_fd = input_fd (data, size);
+  in_fd = input_fd (data, size, mode == LS_DICOM_MODE_DECODE ? NULL : unread);
   if (in_fd < 0)
     {
       int saved = errno;
@@ -338,116 +798,38 @@ ls_dicom_run_decoder (const guint8 *data,
                    name, g_strerror (saved));
       return FALSE;
     }
-  /* Descriptors stay open across exec (so GLib can use posix_spawn, much
-   * cheaper than fork from a large process): ours are close-on-exec, and
-   * the decoder closes any other before it starts. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                                        G_SUBPROCESS_FLAGS_INHERIT_FDS);
-  g_subprocess_launcher_take_stdin_fd (launcher, in_fd);
-  child = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
-  if (child == NULL)
+  for (;;)
     {
-      g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO,
-                   "%s: cannot start the DICOM decoder %s (%s)", name, path, local_error->message);
-      return FALSE;
-    }
-  fds[0].fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (child)));
-  fds[1].fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stderr_pipe (child)));
-  for (int i = 0; i < 2; i++)
-    (void) fcntl (fds[i].fd, F_SETFL, fcntl (fds[i].fd, F_GETFL) | O_NONBLOCK);
+      Decoder *decoder = pool_take (path);
+      gboolean fresh = decoder == NULL;
 
-  while (!out_eof || !err_eof)
-    {
-      gint64 left = deadline - g_get_monotonic_time ();
-      int n;
-
-      if (left <= 0)
-        {
-          timed_out = TRUE;
-          break;
-        }
-      fds[0].events = out_eof ? 0 : POLLIN;
-      fds[1].events = err_eof ? 0 : POLLIN;
-      fds[0].revents = fds[1].revents = 0;
-      n = poll (fds, 2, (int) MIN ((left + 999) / 1000, G_MAXINT));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
+      if (fresh && (decoder = decoder_start (path, name, deadline, &fail)) == NULL)
         break;
-      if (!out_eof && fds[0].revents != 0 && !reader_read (&r, fds[0].fd, &out_eof))
+      memset (&x, 0, sizeof x);
+      x.r = (Reader){ name, limits, mode, { 0 }, 0, 0, out, NULL, NULL };
+      /* (exchange_run lets go of the decoder whatever happens.) */
+      if (!exchange_run (&x, decoder, &request, in_fd, deadline))
         {
-          stopped = TRUE;
+          int saved = errno;
+
+          g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO,
+                       "%s: cannot hand the DICOM file to its decoder (%s)", name, g_strerror (saved));
           break;
         }
-      if (!err_eof && fds[1].revents != 0)
+      /* An idle decoder may have died since it was last used (killed from
+       * outside: the system's OOM killer): the request again, to another,
+       * when nothing came back at all. */
+      if (!fresh && (!x.taken || (x.lost && x.r.part == 0 && x.r.got == 0 && x.err_len == 0)))
         {
-          char buf[512];
-          gssize k = read (fds[1].fd, buf, sizeof buf);
-
-          /* The last bytes are kept: the refusal is the decoder's last line
-           * (a codec may have printed its own before). */
-          if (k > 0)
-            {
-              gsize room = sizeof err_text - 1;
-
-              if (err_len + (gsize) k > room)
-                {
-                  gsize drop = MIN (err_len, err_len + (gsize) k - room);
-
-                  memmove (err_text, err_text + drop, err_len - drop);
-                  err_len -= drop;
-                }
-              memcpy (err_text + err_len, buf, (gsize) k);
-              err_len += (gsize) k;
-            }
-          else if (k == 0 || (errno != EINTR && errno != EAGAIN))
-            err_eof = TRUE;
+          exchange_clear (&x);
+          continue;
         }
+      fail = exchange_error (&x, name, path);
+      g_free (x.r.malformed);
+      g_clear_error (&x.r.refused);
+      break;
     }
-  if (timed_out || stopped || !out_eof || !err_eof)
-    g_subprocess_force_exit (child);
-  /* Closed here, not when the last reference to the child goes: GLib's
-   * worker thread may hold one for a moment after the child is reaped. */
-  g_input_stream_close (g_subprocess_get_stdout_pipe (child), NULL, NULL);
-  g_input_stream_close (g_subprocess_get_stderr_pipe (child), NULL, NULL);
-  g_subprocess_wait (child, NULL, NULL);
-  err_text[err_len] = '\0';
-  status = g_subprocess_get_status (child);
-
-  if (r.refused != NULL)
-    fail = g_steal_pointer (&r.refused);
-  else if (timed_out)
-    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
-                 "%s: not a readable DICOM image (the decoder took too long)", name);
-  else if (r.malformed != NULL)
-    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
-                 "%s: not a readable DICOM image (the decoder's answer is malformed: %s)", name, r.malformed);
-  else if (WIFSIGNALED (status))
-    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
-                 "%s: not a readable DICOM image (the decoder crashed)", name);
-  else if (WIFEXITED (status) && WEXITSTATUS (status) >= LS_DICOM_WIRE_EXIT_REFUSED &&
-           WEXITSTATUS (status) <= LS_DICOM_WIRE_EXIT_REFUSED + LS_IMAGE_ERROR_EMPTY_IMAGE && err_len > 0)
-    {
-      g_autofree char *line = last_line (err_text, err_len);
-      int code = WEXITSTATUS (status) - LS_DICOM_WIRE_EXIT_REFUSED;
-
-      g_set_error (&fail, LS_IMAGE_ERROR, code, "%s: %s", name,
-                   g_str_has_prefix (line, LS_DICOM_WIRE_NAME ": ") ? line + strlen (LS_DICOM_WIRE_NAME ": ")
-                                                                    : line);
-    }
-  else if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
-    /* What a spawned child exits with when exec fails (under valgrind,
-     * posix_spawn cannot report it to the parent). */
-    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO,
-                 "%s: cannot start the DICOM decoder %s (exit status 127)", name, path);
-  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
-                 "%s: not a readable DICOM image (the decoder failed with exit status %d)", name,
-                 WIFEXITED (status) ? WEXITSTATUS (status) : -1);
-  else if (r.part != 3)
-    g_set_error (&fail, LS_IMAGE_ERROR, LS_IMAGE_ERROR_CORRUPT,
-                 "%s: not a readable DICOM image (the decoder's answer is cut short)", name);
-  g_free (r.malformed);
+  close (in_fd);
   if (fail != NULL)
     {
       ls_dicom_decoded_clear (out);

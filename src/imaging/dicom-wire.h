@@ -32,11 +32,20 @@ G_BEGIN_DECLS
 #define LS_DICOM_WIRE_NAME "-"
 #define LS_DICOM_WIRE_EXIT_REFUSED 10 /* + LsImageError (0 … 6) */
 
+/* What a request asks of the decoder. */
+typedef enum
+{
+  LS_DICOM_MODE_DECODE, /* the header and the decoded pixels */
+  LS_DICOM_MODE_PROBE,  /* the header only, any size (as the other formats' probes) */
+  LS_DICOM_MODE_HEADER, /* the header only, within the limits: the caller reads
+                         * native pixels from its own copy of the file */
+} LsDicomMode;
+
 typedef struct
 {
   LsDicomHeader header;           /* voi_lut stays NULL here: the entries follow the block */
   LsDicomPhotometric photometric; /* after decoding (GDCM's JPEG codecs may turn YBR into RGB) */
-  guint64 pixel_bytes;            /* 0 when probing */
+  guint64 pixel_bytes;            /* 0 unless decoding */
 } LsDicomWireHeader;
 
 /* The block for @wire (its header's voi_lut is ignored). */
