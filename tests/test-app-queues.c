@@ -9,8 +9,9 @@
  *
  * The workspace is the first start's demo workspace, with one image in
  * ten relabelled as another class and one in ten made unlabelled (as a
- * labeller's mistakes would), each image read once by the active model
- * through `lungscope-cli predict`.
+ * labeller's mistakes would), each image but the last UNREAD read once by
+ * the active model through `lungscope-cli predict`; the window's Read
+ * button reads those (stopped once, then to the end).
  *
  * The cases run in order on one application and one window.
  *
@@ -30,6 +31,9 @@
 #include "ls-window-private.h"
 #include "pipeline/queues.h"
 
+/* The demo images the CLI leaves for the window's Read button. */
+#define UNREAD 20
+
 static struct
 {
   char *home;
@@ -39,6 +43,7 @@ static struct
   guint n_flipped;
   guint n_unlabelled;
   GHashTable *flipped; /* sha256 of the images relabelled on purpose */
+  GPtrArray *unread;   /* sha256 of the images no prediction was logged of */
 } fx;
 
 /* ---- waiting ---- */
@@ -109,7 +114,10 @@ add_mistakes_and_predict (void)
     {
       const LsStoreImage *image = images->pdata[i];
 
-      g_ptr_array_add (argv, ls_store_image_file (store, image));
+      if (i + UNREAD < images->len)
+        g_ptr_array_add (argv, ls_store_image_file (store, image));
+      else
+        g_ptr_array_add (fx.unread, g_strdup (image->sha256));
       if (i % 10 == 3)
         {
           /* A labeller's slip: the next class. */
@@ -298,6 +306,130 @@ test_each_queue (void)
   g_assert_false (ls_image_list_get_in_queue_mode (w->list));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (w->list)), ==, ls_image_list_get_n_total (w->list));
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (w->filter_dropdown)));
+}
+
+/* ---- Read: the images without a prediction ---- */
+
+static gboolean
+read_button_shown (gpointer data)
+{
+  return ls_gui_test_window_idle (NULL) && !ls_queue_bar_is_refreshing (fx.window->queue_bar) &&
+         gtk_widget_get_visible (GTK_WIDGET (fx.window->queue_bar)) &&
+         gtk_widget_is_visible (GTK_WIDGET (ls_queue_bar_get_read_button (fx.window->queue_bar))) ==
+             GPOINTER_TO_INT (data);
+}
+
+static gboolean
+read_done (gpointer data)
+{
+  return !ls_queue_bar_is_busy (fx.window->queue_bar) && ls_gui_test_window_idle (NULL) &&
+         !ls_queue_bar_is_refreshing (fx.window->queue_bar);
+}
+
+/* The latest predictions of the active model, by image. */
+static GHashTable *
+logged_predictions (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = ls_store_open (fx.workspace, LS_STORE_OPEN_READ_ONLY, &error);
+  g_autoptr (LsStoreModel) active = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_assert_no_error (error);
+  active = ls_store_get_active_model (store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (active);
+  rows = ls_store_latest_predictions (store, active->id, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < rows->len; i++)
+    g_hash_table_add (set, g_strdup (((LsStorePrediction *) rows->pdata[i])->sha256));
+  return set;
+}
+
+static void
+test_read_unread (void)
+{
+  LsWindow *w = fx.window;
+  g_autoptr (LsQueue) before = NULL, after = NULL;
+  g_autoptr (GHashTable) logged = NULL;
+  guint n_stopped;
+
+  if (!need_window ())
+    return;
+  choose_queue (LS_QUEUE_UNCERTAIN);
+  before = direct_queue (LS_QUEUE_UNCERTAIN);
+  g_assert_cmpuint (before->n_unranked, ==, UNREAD);
+  g_assert_nonnull (strstr (ls_queue_bar_get_note (w->queue_bar), "20 images have no prediction"));
+  ls_gui_test_wait_for (read_button_shown, GINT_TO_POINTER (TRUE), 30, "the Read button");
+  render ("read-offered");
+
+  /* Read, and stopped at once (the 20 images take a few hundred ms):
+   * what was read stays logged, and the toast says how many. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.read-unread", NULL));
+  g_assert_true (ls_queue_bar_is_busy (w->queue_bar));
+  g_assert_true (ls_queue_bar_is_reading (w->queue_bar));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.cancel-crossval", NULL);
+  ls_gui_test_wait_for (read_done, NULL, 120, "the reading stopped");
+  g_test_message ("toast: %s", w->last_toast);
+  logged = logged_predictions ();
+  n_stopped = 0;
+  for (guint i = 0; i < fx.unread->len; i++)
+    n_stopped += g_hash_table_contains (logged, fx.unread->pdata[i]);
+  g_test_message ("%u of the %u images read before the stop", n_stopped, UNREAD);
+  g_assert_cmpuint (n_stopped, <, UNREAD);
+  {
+    g_autofree char *want =
+        n_stopped == 0 ? g_strdup ("Reading stopped before the first image")
+                       : g_strdup_printf (n_stopped == 1 ? "Reading stopped after %u image; what was read is logged"
+                                                         : "Reading stopped after %u images; what was read is logged",
+                                          n_stopped);
+
+    g_assert_cmpstr (w->last_toast, ==, want);
+  }
+  g_clear_pointer (&logged, g_hash_table_unref);
+
+  /* Then to the end: every image read, the queue ranks all, the button
+   * gone, the gallery's badges show the images read. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.read-unread", NULL));
+  ls_gui_test_wait_frames (GTK_WIDGET (w), 3);
+  if (ls_queue_bar_is_busy (w->queue_bar))
+    g_free (ls_gui_test_save_window_png (GTK_WINDOW (w), "queues-reading.png"));
+  ls_gui_test_wait_for (read_done, NULL, 300, "the reading");
+  g_test_message ("toast: %s", w->last_toast);
+  {
+    g_autofree char *want = g_strdup_printf ("Read %u images with the active model", UNREAD - n_stopped);
+
+    g_assert_cmpstr (w->last_toast, ==, want);
+  }
+  logged = logged_predictions ();
+  for (guint i = 0; i < fx.unread->len; i++)
+    g_assert_true (g_hash_table_contains (logged, fx.unread->pdata[i]));
+  ls_gui_test_wait_for (queue_shown, GINT_TO_POINTER (LS_QUEUE_UNCERTAIN), 60, "the queue again");
+  ls_gui_test_wait_for (read_button_shown, GINT_TO_POINTER (FALSE), 30, "the Read button gone");
+  after = direct_queue (LS_QUEUE_UNCERTAIN);
+  g_assert_cmpuint (after->n_unranked, ==, 0);
+  g_assert_null (strstr (ls_queue_bar_get_note (w->queue_bar), "no prediction"));
+  g_assert_cmpuint (shown_count (LS_QUEUE_UNCERTAIN), ==, after->n_total);
+  assert_list_is (after);
+  {
+    g_autoptr (LsQueue) disagree = direct_queue (LS_QUEUE_DISAGREE);
+
+    g_assert_cmpuint (disagree->n_unranked, ==, 0);
+    g_assert_cmpuint (shown_count (LS_QUEUE_DISAGREE), ==, disagree->n_total);
+  }
+  /* The gallery's badge of an image read. */
+  {
+    g_autoptr (LsImageItem) item = NULL;
+    LsImageList *all = w->list;
+    guint pos;
+
+    pos = ls_image_list_find (all, fx.unread->pdata[fx.unread->len - 1]);
+    g_assert_cmpuint (pos, !=, GTK_INVALID_LIST_POSITION);
+    item = g_list_model_get_item (G_LIST_MODEL (all), pos);
+    g_assert_cmpint (ls_image_item_get_predicted (item), >=, 0);
+  }
+  render ("read-done");
 }
 
 /* ---- 2 in a queue: labelled, the next of the queue, one fewer ---- */
@@ -671,11 +803,13 @@ main (int argc,
   g_setenv ("XDG_DATA_HOME", data, TRUE);
   gtk_init ();
   fx.flipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fx.unread = g_ptr_array_new_with_free_func (g_free);
   fx.app = ls_application_new ();
   g_assert_true (g_application_register (G_APPLICATION (fx.app), NULL, NULL));
 
   g_test_add_func ("/lungscope/app/queues/first-start", test_first_start);
   g_test_add_func ("/lungscope/app/queues/each-queue", test_each_queue);
+  g_test_add_func ("/lungscope/app/queues/read-unread", test_read_unread);
   g_test_add_func ("/lungscope/app/queues/label-in-queue", test_label_in_queue);
   g_test_add_func ("/lungscope/app/queues/crossval", test_crossval);
   g_test_add_func ("/lungscope/app/queues/report", test_report);
@@ -695,5 +829,6 @@ main (int argc,
   g_free (fx.home);
   g_free (fx.workspace);
   g_hash_table_unref (fx.flipped);
+  g_ptr_array_unref (fx.unread);
   return rc;
 }

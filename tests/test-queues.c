@@ -648,6 +648,42 @@ test_cli (void)
   }
 }
 
+/* `queue --read-unread`: the images the active model has not read are read
+ * and logged first (the default model registered and made active, as
+ * predict does), so the queue ranks them all; a second time there is
+ * nothing left to read. */
+static void
+test_cli_read_unread (void)
+{
+  const char *cli = g_getenv ("LS_CLI");
+  const char *argv[] = { cli, "-w", NULL, "queue", "uncertain", "--read-unread", "--json", NULL };
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *want = NULL;
+
+  make_flipped_workspace ();
+  argv[2] = fx.ws;
+  for (int round = 0; round < 2; round++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      JsonObject *o;
+      int status = -1;
+
+      g_assert_true (ls_test_run (argv, &out, &err, &status));
+      g_test_message ("round %d: %s", round, err);
+      g_assert_cmpint (status, ==, 0);
+      want = g_strdup_printf ("read %d of the %d images without a prediction", round == 0 ? 3 * PER_CLASS : 0,
+                              round == 0 ? 3 * PER_CLASS : 0);
+      g_assert_nonnull (strstr (err, want));
+      g_clear_pointer (&want, g_free);
+      g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+      g_assert_no_error (error);
+      o = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (o, "unranked"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (o, "total"), ==, 3 * PER_CLASS);
+    }
+}
+
 int
 main (int argc,
       char **argv)
@@ -662,6 +698,7 @@ main (int argc,
   g_test_add_func ("/lungscope/pipeline/crossval/default-threads", test_default_threads);
   g_test_add_func ("/lungscope/pipeline/crossval/label-errors", test_label_errors);
   g_test_add_func ("/lungscope/pipeline/crossval/cli", test_cli);
+  g_test_add_func ("/lungscope/pipeline/queues/cli-read-unread", test_cli_read_unread);
   result = g_test_run ();
   if (fx.tmp != NULL)
     ls_test_remove_tree (fx.tmp);

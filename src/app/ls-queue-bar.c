@@ -32,6 +32,8 @@ struct _LsQueueBar
   GtkBox *note_box;
   GtkLabel *note_label;
   GtkButton *crossval_button;
+  GtkButton *read_button;
+  GtkButton *cancel_button;
   GtkRevealer *crossval_revealer;
   GtkLabel *crossval_label;
   GtkProgressBar *crossval_bar;
@@ -41,7 +43,7 @@ struct _LsQueueBar
   LsSession *session;
   LsImageList *list;
   GCancellable *cancellable;          /* the workspace's reads; cancelled when it goes */
-  GCancellable *crossval_cancellable; /* the cross-validation in flight */
+  GCancellable *crossval_cancellable; /* the cross-validation or the reading in flight */
   LsQueue *current;                   /* the chosen queue as last read */
 
   int queue; /* LsQueueKind or LS_QUEUE_BAR_NONE */
@@ -52,7 +54,8 @@ struct _LsQueueBar
   guint refresh_source;
   gboolean updating_buttons;
   gint64 crossval_started;
-  char *crossval_step; /* "Fold 2 of 5, epoch 3 of 10" */
+  char *crossval_step;     /* "Fold 2 of 5, epoch 3 of 10" */
+  gboolean reading_unread; /* the job in flight reads images, not cross-validates */
 };
 
 G_DEFINE_FINAL_TYPE (LsQueueBar, ls_queue_bar, GTK_TYPE_WIDGET)
@@ -76,6 +79,20 @@ enum
 static guint signals[N_SIGNALS];
 
 static void start_read (LsQueueBar *self);
+
+GtkButton *
+ls_queue_bar_get_read_button (LsQueueBar *self)
+{
+  g_return_val_if_fail (LS_IS_QUEUE_BAR (self), NULL);
+  return self->read_button;
+}
+
+GtkProgressBar *
+ls_queue_bar_get_progress_bar (LsQueueBar *self)
+{
+  g_return_val_if_fail (LS_IS_QUEUE_BAR (self), NULL);
+  return self->crossval_bar;
+}
 
 GtkToggleButton *
 ls_queue_bar_get_button (LsQueueBar *self,
@@ -226,6 +243,9 @@ update_note (LsQueueBar *self)
         g_assert_not_reached ();
       }
   gtk_label_set_label (self->note_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->read_button), q != NULL && (int) q->kind == self->queue &&
+                                                              q->n_unranked > 0 &&
+                                                              q->source == LS_QUEUE_SOURCE_ACTIVE_MODEL);
   gtk_widget_set_visible (GTK_WIDGET (self->crossval_button), offer_crossval);
   gtk_widget_set_visible (GTK_WIDGET (self->note_box), TRUE);
 }
@@ -474,10 +494,142 @@ ls_queue_bar_run_crossval (LsQueueBar *self,
   gtk_progress_bar_set_fraction (self->crossval_bar, 0);
   gtk_label_set_label (self->crossval_label, _ ("Cross-validation: starting…"));
   gtk_label_set_label (self->crossval_detail, "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _ ("Cancel the cross-validation"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->cancel_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Cancel the cross-validation"), -1);
   gtk_revealer_set_reveal_child (self->crossval_revealer, TRUE);
   ls_session_crossval_async (self->session, folds, epochs, crossval_progress_cb, self, self->crossval_cancellable,
                              crossval_cb, g_object_ref (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+/* ---- reading the images without a prediction ---- */
+
+static void
+read_progress_cb (double fraction,
+                  const char *message,
+                  gpointer user_data)
+{
+  LsQueueBar *self = user_data;
+  double elapsed = (g_get_monotonic_time () - self->crossval_started) / 1e6;
+  g_autoptr (GString) text = g_string_new (NULL);
+  guint i = 0, n = 0;
+  int used = 0;
+
+  gtk_progress_bar_set_fraction (self->crossval_bar, CLAMP (fraction, 0, 1));
+  /* The pipeline's "image 12/40: NAME", in words. */
+  if (message != NULL && sscanf (message, "image %u/%u: %n", &i, &n, &used) == 2 && used > 0)
+    {
+      g_string_append_printf (text, _ ("Read %u of %u images"), i, n);
+      gtk_label_set_label (self->crossval_detail, message + used);
+    }
+  else
+    g_string_append (text, _ ("Reading the images"));
+  if (fraction > 0.02 && fraction < 1)
+    {
+      double left = elapsed * (1 - fraction) / fraction;
+
+      g_string_append (text, " · ");
+      if (left < 90)
+        g_string_append_printf (text, _ ("about %.0f s left"), left);
+      else
+        g_string_append_printf (text, _ ("about %.0f min left"), left / 60);
+    }
+  gtk_label_set_label (self->crossval_label, text->str);
+}
+
+static void
+read_list_updated_cb (GObject *source,
+                      GAsyncResult *result,
+                      gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ls_image_list_update_finish (LS_IMAGE_LIST (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("cannot read the gallery's images again: %s", error->message);
+}
+
+static void
+read_unread_cb (GObject *source,
+                GAsyncResult *result,
+                gpointer user_data)
+{
+  g_autoptr (LsQueueBar) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsPredictUnread) read = ls_session_predict_unread_finish (LS_SESSION (source), result, &error);
+  gboolean cancelled = self->crossval_cancellable != NULL && g_cancellable_is_cancelled (self->crossval_cancellable);
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  g_clear_object (&self->crossval_cancellable);
+  self->reading_unread = FALSE;
+  gtk_revealer_set_reveal_child (self->crossval_revealer, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  if (read == NULL)
+    g_string_append_printf (text, _ ("The images were not read: %s"), error->message);
+  else
+    {
+      if (cancelled && read->n_read == 0)
+        g_string_append (text, _ ("Reading stopped before the first image"));
+      else if (cancelled)
+        g_string_append_printf (text,
+                                ngettext ("Reading stopped after %u image; what was read is logged",
+                                          "Reading stopped after %u images; what was read is logged", read->n_read),
+                                read->n_read);
+      else
+        g_string_append_printf (text,
+                                ngettext ("Read %u image with the active model", "Read %u images with the active model",
+                                          read->n_read),
+                                read->n_read);
+      if (read->n_failed > 0)
+        {
+          g_string_append (text, "; ");
+          g_string_append_printf (text,
+                                  ngettext ("%u could not be read (%s)", "%u could not be read, the first: %s",
+                                            read->n_failed),
+                                  read->n_failed, read->first_failure);
+        }
+    }
+  if (LS_SESSION (source) != self->session)
+    return;
+  g_signal_emit (self, signals[MESSAGE], 0, text->str);
+  /* The gallery's badges of the images read, and the queues. */
+  if (read != NULL && read->sha256 != NULL && read->sha256[0] != NULL && self->list != NULL)
+    ls_image_list_update_async (self->list, (const char *const *) read->sha256, self->cancellable,
+                                read_list_updated_cb, NULL);
+  start_read (self);
+  update_note (self);
+}
+
+void
+ls_queue_bar_read_unread (LsQueueBar *self)
+{
+  g_return_if_fail (LS_IS_QUEUE_BAR (self));
+
+  if (self->session == NULL || self->crossval_cancellable != NULL)
+    return;
+  self->crossval_cancellable = g_cancellable_new ();
+  self->reading_unread = TRUE;
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->crossval_cancellable, G_CONNECT_SWAPPED);
+  self->crossval_started = g_get_monotonic_time ();
+  gtk_progress_bar_set_fraction (self->crossval_bar, 0);
+  gtk_label_set_label (self->crossval_label, _ ("Reading the images: starting…"));
+  gtk_label_set_label (self->crossval_detail, "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel_button), _ ("Stop reading the images"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->cancel_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Stop reading the images"), -1);
+  gtk_revealer_set_reveal_child (self->crossval_revealer, TRUE);
+  ls_session_predict_unread_async (self->session, read_progress_cb, self, self->crossval_cancellable,
+                                   read_unread_cb, g_object_ref (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+gboolean
+ls_queue_bar_is_reading (LsQueueBar *self)
+{
+  g_return_val_if_fail (LS_IS_QUEUE_BAR (self), FALSE);
+  return self->reading_unread;
 }
 
 void
@@ -661,6 +813,8 @@ ls_queue_bar_class_init (LsQueueBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsQueueBar, note_box);
   gtk_widget_class_bind_template_child (widget_class, LsQueueBar, note_label);
   gtk_widget_class_bind_template_child (widget_class, LsQueueBar, crossval_button);
+  gtk_widget_class_bind_template_child (widget_class, LsQueueBar, read_button);
+  gtk_widget_class_bind_template_child (widget_class, LsQueueBar, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, LsQueueBar, crossval_revealer);
   gtk_widget_class_bind_template_child (widget_class, LsQueueBar, crossval_label);
   gtk_widget_class_bind_template_child (widget_class, LsQueueBar, crossval_bar);

@@ -40,6 +40,10 @@ int ls_queue_bar_get_queue (LsQueueBar *self);
 void ls_queue_bar_set_queue (LsQueueBar *self,
                              int queue);
 /* (transfer none) the button of a queue. */
+/* The Read button (shown when the chosen queue has images without a
+ * prediction) and the progress bar of the job in flight. */
+GtkButton *ls_queue_bar_get_read_button (LsQueueBar *self);
+GtkProgressBar *ls_queue_bar_get_progress_bar (LsQueueBar *self);
 GtkToggleButton *ls_queue_bar_get_button (LsQueueBar *self,
                                           LsQueueKind kind);
 /* The counts last read; FALSE before the first read. */
@@ -58,8 +62,15 @@ gboolean ls_queue_bar_is_refreshing (LsQueueBar *self);
 void ls_queue_bar_run_crossval (LsQueueBar *self,
                                 int folds,
                                 int epochs);
+/* Reads the workspace images the active model has no prediction of (the
+ * ones the queues cannot rank), with progress in the same place; the
+ * queues and the gallery's badges are read again when it ends. */
+void ls_queue_bar_read_unread (LsQueueBar *self);
+/* TRUE while that reading runs (ls_queue_bar_is_busy is then TRUE too). */
+gboolean ls_queue_bar_is_reading (LsQueueBar *self);
+/* Cancels the cross-validation or the reading in flight. */
 void ls_queue_bar_cancel_crossval (LsQueueBar *self);
-/* A cross-validation runs (property "busy"). */
+/* A cross-validation or a reading runs (property "busy"). */
 gboolean ls_queue_bar_is_busy (LsQueueBar *self);
 
 G_END_DECLS

@@ -159,6 +159,72 @@ ls_session_crossval_finish (LsSession *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- the images no prediction ranks yet ---- */
+
+static void
+predict_unread_worker (GTask *task,
+                       gpointer source,
+                       gpointer task_data,
+                       GCancellable *cancellable)
+{
+  LsSession *self = source;
+  LsProgressRelay *relay = task_data;
+  const LsModelChoice *choice = ls_session_get_model (self);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsStore) store = NULL;
+  LsPredictUnread *result;
+
+  if (choice == NULL || choice->log_id == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s",
+                               choice == NULL ? _ ("There is no model to read the images with")
+                                              : _ ("The workspace is read-only: predictions cannot be logged"));
+      return;
+    }
+  store = ls_store_open (ls_session_get_path (self), LS_STORE_OPEN_DEFAULT, &error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  result = ls_workspace_predict_unread (store, choice, ls_session_get_model_lock (self),
+                                        relay != NULL ? ls_progress_relay_func : NULL, relay, cancellable, &error);
+  if (result == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) ls_predict_unread_free);
+}
+
+void
+ls_session_predict_unread_async (LsSession *self,
+                                 LsProgressShowFunc progress,
+                                 gpointer progress_data,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  LsProgressRelay *relay = NULL;
+
+  g_return_if_fail (LS_IS_SESSION (self));
+
+  task = ls_session_task_new (self, cancellable, progress, progress_data, callback, user_data, &relay);
+  g_task_set_source_tag (task, ls_session_predict_unread_async);
+  /* Cancelled, what was read is still the answer. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, relay, NULL);
+  g_task_run_in_thread (task, predict_unread_worker);
+}
+
+LsPredictUnread *
+ls_session_predict_unread_finish (LsSession *self,
+                                  GAsyncResult *result,
+                                  GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- the PDF reading ---- */
 
 /* The image through the session's model (ls_session_diagnose_async, under

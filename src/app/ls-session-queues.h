@@ -56,6 +56,21 @@ LsCrossval *ls_session_crossval_finish (LsSession *self,
                                         GAsyncResult *result,
                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Reads the workspace images the session's model has no prediction of
+ * (ls_workspace_predict_unread), logged as the window's diagnoses are,
+ * taking turns with them for the model. @progress gets "image I/N: NAME".
+ * Cancelled, it stops between two images and still returns what it read
+ * (the images read stay logged); a failure to log stops it with an error. */
+void ls_session_predict_unread_async (LsSession *self,
+                                      LsProgressShowFunc progress,
+                                      gpointer progress_data,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+LsPredictUnread *ls_session_predict_unread_finish (LsSession *self,
+                                                   GAsyncResult *result,
+                                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* The PDF reading (pipeline/reading.h) of a file (@path) or a workspace
  * image (@sha256 when @path is NULL), named @name on the page (NULL: the
  * file's), with the session's model, @options' saliency method and class,

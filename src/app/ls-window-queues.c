@@ -1,5 +1,5 @@
 /* ls-window-queues.c — the window's review queues, cross-validation and
- * PDF reading: win.crossval, win.cancel-crossval, win.save-report and
+ * PDF reading: win.crossval, win.read-unread, win.cancel-crossval, win.save-report and
  * win.save-report-to (the file chooser's Save, with the path)
  *
  * Copyright 2026 The Lungscope developers
@@ -26,6 +26,14 @@ crossval_action (GtkWidget *widget,
   LsWindow *self = LS_WINDOW (widget);
 
   ls_queue_bar_run_crossval (self->queue_bar, 0, 0);
+}
+
+static void
+read_unread_action (GtkWidget *widget,
+                    const char *name,
+                    GVariant *parameter)
+{
+  ls_queue_bar_read_unread (LS_WINDOW (widget)->queue_bar);
 }
 
 static void
@@ -192,6 +200,9 @@ ls_window_queues_update_actions (LsWindow *self)
                    (self->current_path != NULL || self->current_sha256 != NULL);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.crossval", writable && !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.read-unread",
+                                 writable && !busy && self->session != NULL &&
+                                     ls_session_get_model (self->session) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-crossval", busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-report", image);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-report-to", image);
@@ -202,6 +213,7 @@ ls_window_queues_install_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.crossval", NULL, crossval_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-crossval", NULL, cancel_crossval_action);
+  gtk_widget_class_install_action (widget_class, "win.read-unread", NULL, read_unread_action);
   gtk_widget_class_install_action (widget_class, "win.save-report", NULL, save_report_action);
   gtk_widget_class_install_action (widget_class, "win.save-report-to", "s", save_report_to_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ls-cli-predict.h"
 #include "ls-cli.h"
 #include "pipeline/crossval.h"
 #include "pipeline/queues.h"
@@ -368,6 +369,65 @@ print_queue (const LsQueue *q)
     }
 }
 
+/* --read-unread: the images the model has not read, read first. */
+typedef struct
+{
+  LsCliGlobal *global;
+  const LsModelChoice *choice;
+  LsPredictUnread *result;
+} ReadJob;
+
+static gboolean
+read_unread_work (gpointer data,
+                  LsProgressFunc progress,
+                  gpointer progress_data,
+                  GCancellable *cancellable,
+                  GError **error)
+{
+  ReadJob *job = data;
+  g_autoptr (LsStore) store = ls_store_open (job->global->workspace, LS_STORE_OPEN_DEFAULT, error);
+  GError *local = NULL;
+
+  if (store == NULL)
+    return FALSE;
+  job->result = ls_workspace_predict_unread (store, job->choice, NULL, progress, progress_data, cancellable, &local);
+  if (job->result != NULL && job->result->n_failed > 0)
+    fprintf (stderr, "lungscope-cli: %u image%s could not be read (the first: %s)\n", job->result->n_failed,
+             job->result->n_failed == 1 ? "" : "s", job->result->first_failure);
+  if (job->result != NULL)
+    fprintf (stderr, "lungscope-cli: read %u of the %u images without a prediction by model %s\n",
+             job->result->n_read, job->result->n_unread, job->choice->log_id);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+read_unread (const LsCliCommand *command,
+             LsCliGlobal *global)
+{
+  g_autoptr (LsStore) store = NULL;
+  g_autoptr (LsModelChoice) choice = NULL;
+  ReadJob job = { global, NULL, NULL };
+  int exit_code = LS_EXIT_OK;
+
+  choice = ls_cli_choose_model (command, global, &store, &exit_code);
+  if (choice == NULL)
+    return exit_code;
+  if (choice->log_id == NULL)
+    return ls_cli_failure ("--read-unread: %s", choice->not_logged != NULL ? choice->not_logged
+                                                                           : "the predictions could not be logged");
+  g_clear_pointer (&store, ls_store_close);
+  job.choice = choice;
+  exit_code = ls_cli_run_work ("reading", read_unread_work, &job,
+                               "stopped: the images read so far stay logged");
+  ls_predict_unread_free (job.result);
+  return exit_code;
+}
+
 int
 ls_cli_cmd_queue (const LsCliCommand *command,
                   LsCliGlobal *global,
@@ -378,7 +438,7 @@ ls_cli_cmd_queue (const LsCliCommand *command,
   g_autoptr (LsStore) store = NULL;
   g_autoptr (LsQueue) q = NULL;
   g_autofree char *rank = NULL;
-  gboolean json = FALSE, unlabelled_only = FALSE;
+  gboolean json = FALSE, unlabelled_only = FALSE, read_first = FALSE;
   int limit = 0, exit_code;
   LsQueueKind kind;
   LsQueueOptions options;
@@ -388,6 +448,8 @@ ls_cli_cmd_queue (const LsCliCommand *command,
       "uncertain: entropy (default) or margin; label-errors: self-confidence (default) or normalized-margin",
       "R" },
     { "unlabelled-only", 0, 0, G_OPTION_ARG_NONE, &unlabelled_only, "uncertain: only unlabelled images", NULL },
+    { "read-unread", 0, 0, G_OPTION_ARG_NONE, &read_first,
+      "First read (and log) the images the active model has no prediction of", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the queue as JSON", NULL },
     { NULL }
   };
@@ -421,6 +483,9 @@ ls_cli_cmd_queue (const LsCliCommand *command,
     }
   if (unlabelled_only && kind != LS_QUEUE_UNCERTAIN)
     return ls_cli_usage_error (command, "--unlabelled-only is for the uncertain queue");
+  /* (Without a workspace, the line below says so.) */
+  if (read_first && global->workspace != NULL && (exit_code = read_unread (command, global)) != LS_EXIT_OK)
+    return exit_code;
   /* Not READ_ONLY: an older workspace is upgraded (one on a read-only
    * medium opens read-only anyway). */
   store = ls_cli_open_workspace (command, global, LS_STORE_OPEN_DEFAULT, &exit_code);

@@ -12,6 +12,8 @@
 
 #include "pipeline/queues.h"
 
+#include "pipeline/diagnose.h"
+
 static const char *const kind_names[LS_QUEUE_N_KINDS] = { "unlabelled", "disagree", "uncertain", "label-errors" };
 static const char *const ranking_names[] = { "default", "entropy", "margin", "self-confidence",
                                              "normalized-margin" };
@@ -538,4 +540,100 @@ ls_workspace_queue_counts (LsStore *store,
     }
   data_clear (&d);
   return TRUE;
+}
+
+/* ---- reading the images a queue cannot judge ---- */
+
+void
+ls_predict_unread_free (LsPredictUnread *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->first_failure);
+  g_strfreev (result->sha256);
+  g_free (result);
+}
+
+LsPredictUnread *
+ls_workspace_predict_unread (LsStore *store,
+                             const LsModelChoice *choice,
+                             GMutex *model_lock,
+                             LsProgressFunc progress,
+                             gpointer user_data,
+                             GCancellable *cancellable,
+                             GError **error)
+{
+  g_autoptr (LsPredictUnread) result = g_new0 (LsPredictUnread, 1);
+  g_autoptr (GPtrArray) images = NULL, predictions = NULL, unread = NULL;
+  g_autoptr (GHashTable) read = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GStrvBuilder) done = g_strv_builder_new ();
+  LsDiagnoseOptions options;
+
+  g_return_val_if_fail (choice != NULL && choice->log_id != NULL, NULL);
+
+  images = ls_store_list_images (store, error);
+  if (images == NULL)
+    return NULL;
+  predictions = ls_store_latest_predictions (store, choice->log_id, NULL, error);
+  if (predictions == NULL)
+    return NULL;
+  for (guint i = 0; i < predictions->len; i++)
+    g_hash_table_add (read, ((LsStorePrediction *) predictions->pdata[i])->sha256);
+  unread = g_ptr_array_new ();
+  for (guint i = 0; i < images->len; i++)
+    if (!g_hash_table_contains (read, ((LsStoreImage *) images->pdata[i])->sha256))
+      g_ptr_array_add (unread, images->pdata[i]);
+  result->n_unread = unread->len;
+
+  ls_diagnose_options_init (&options);
+  for (guint i = 0; i < unread->len; i++)
+    {
+      const LsStoreImage *image = unread->pdata[i];
+      g_autofree char *path = NULL;
+      g_autoptr (GError) local = NULL;
+      LsDiagnosis *d;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
+      path = ls_store_image_file (store, image);
+      if (model_lock != NULL)
+        g_mutex_lock (model_lock);
+      d = ls_pipeline_diagnose_file (choice, store, path, &options, cancellable, &local);
+      if (model_lock != NULL)
+        g_mutex_unlock (model_lock);
+      if (d != NULL && d->log_error != NULL)
+        {
+          /* Nothing read is worth more than its log: a full disk or a
+           * read-only workspace stops the run. */
+          g_propagate_error (error, g_steal_pointer (&d->log_error));
+          ls_diagnosis_free (d);
+          return NULL;
+        }
+      if (d != NULL)
+        {
+          result->n_read++;
+          g_strv_builder_add (done, image->sha256);
+          ls_diagnosis_free (d);
+        }
+      else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          break;
+        }
+      else
+        {
+          result->n_failed++;
+          if (result->first_failure == NULL)
+            result->first_failure = g_strdup (local->message);
+        }
+      if (progress != NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("image %u/%u: %s", i + 1, unread->len,
+                                                      image->original_name != NULL ? image->original_name : image->sha256);
+
+          progress ((double) (i + 1) / unread->len, message, user_data);
+        }
+    }
+  result->sha256 = g_strv_builder_end (done);
+  return g_steal_pointer (&result);
 }

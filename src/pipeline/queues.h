@@ -36,7 +36,9 @@
 
 #include <gio/gio.h>
 
+#include "base/progress.h"
 #include "dataset/store.h"
+#include "pipeline/model-source.h"
 
 G_BEGIN_DECLS
 
@@ -139,5 +141,37 @@ void ls_queue_class_thresholds (const float *probs,
                                 guint n,
                                 int n_classes,
                                 double *thresholds);
+
+/* What ls_workspace_predict_unread did. */
+typedef struct
+{
+  guint n_unread; /* images without a prediction by the model when it began */
+  guint n_read;   /* of them, read and logged */
+  guint n_failed; /* could not be read (the first one's reason below) */
+  char *first_failure;
+  GStrv sha256; /* the images read, in import order */
+} LsPredictUnread;
+
+void ls_predict_unread_free (LsPredictUnread *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsPredictUnread, ls_predict_unread_free)
+
+/* Reads every workspace image that @choice's model has no logged
+ * prediction of — the images the queues cannot judge — with
+ * ls_pipeline_diagnose_file, logged as `lungscope-cli predict` logs (no
+ * saliency). @progress (nullable) gets "image I/N: NAME" after each.
+ * An image that cannot be read is counted and skipped. Cancelling stops
+ * between two images: what was read stays logged, and the result says how
+ * far it came (with @error set to G_IO_ERROR_CANCELLED and the result
+ * returned all the same). NULL with @error when the store cannot be read
+ * or a prediction cannot be logged. @model_lock (nullable) is held while
+ * the model reads each image, so that a window's own diagnoses with the
+ * same model take turns with the run instead of waiting for its end. */
+LsPredictUnread *ls_workspace_predict_unread (LsStore *store,
+                                              const LsModelChoice *choice,
+                                              GMutex *model_lock,
+                                              LsProgressFunc progress,
+                                              gpointer user_data,
+                                              GCancellable *cancellable,
+                                              GError **error);
 
 G_END_DECLS
