@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "dataset/store.h"
+#include "engine/safetensors.h"
 #include "ls-test.h"
 #include "pipeline/history.h"
 #include "pipeline/workspace.h"
@@ -31,7 +32,17 @@ add_model (LsStore *store,
   g_autofree char *name = g_strconcat (id, ".safetensors", NULL);
   g_autofree char *file = g_build_filename (ls_store_get_path (store), "models", name, NULL);
 
-  g_assert_true (g_file_set_contents (file, id, -1, NULL));
+  if (strcmp (id, "root") == 0)
+    {
+      /* A model file's header with a card name (no tensors needed). */
+      g_autoptr (GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
+
+      g_hash_table_insert (metadata, (gpointer) "name", (gpointer) "Root model");
+      g_assert_true (ls_safetensors_write (file, metadata, NULL, 0, &error));
+      g_assert_no_error (error);
+    }
+  else
+    g_assert_true (g_file_set_contents (file, id, -1, NULL));
   g_assert_true (ls_store_add_model (store, id, parent, "ab12", metrics, active, &error));
   g_assert_no_error (error);
   /* Distinct registration times, so the order is the order of creation. */
@@ -87,6 +98,7 @@ test_history (void)
 
   e = history->pdata[0];
   g_assert_cmpstr (e->model_id, ==, "root");
+  g_assert_cmpstr (e->name, ==, "Root model");
   g_assert_cmpint (e->status, ==, LS_HISTORY_AVAILABLE);
   g_assert_null (e->parent_id);
   g_assert_cmpint (e->depth, ==, 0);
@@ -99,6 +111,8 @@ test_history (void)
 
   e = history->pdata[1];
   g_assert_cmpstr (e->model_id, ==, "child");
+  /* Not a model file: no name, and no error. */
+  g_assert_null (e->name);
   g_assert_cmpint (e->status, ==, LS_HISTORY_ACTIVE);
   g_assert_cmpstr (ls_history_status_to_string (e->status), ==, "active");
   g_assert_cmpstr (e->parent_id, ==, "root");

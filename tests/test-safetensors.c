@@ -781,6 +781,57 @@ test_fuzz_seeds (void)
   g_assert_cmpuint (n, >, 0);
 }
 
+/* The header alone: the metadata of a whole file, also of one whose data
+ * is cut short (only the header is read); a broken header is one line
+ * naming the file. */
+static void
+test_read_metadata (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.safetensors", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) metadata = NULL;
+  gsize size = 0;
+  Fixture f;
+
+  fixture_init (&f);
+  g_assert_true (ls_safetensors_write (path, f.metadata, f.tensors, f.n_tensors, &error));
+  g_assert_no_error (error);
+  metadata = ls_safetensors_read_metadata (path, &error);
+  g_assert_no_error (error);
+  assert_metadata_equal (f.metadata, metadata);
+  g_clear_pointer (&metadata, g_hash_table_unref);
+
+  /* The data cut: the header still reads. */
+  g_assert_true (g_file_get_contents (path, &contents, &size, &error));
+  g_assert_true (g_file_set_contents (path, contents, (gssize) size - 4, &error));
+  metadata = ls_safetensors_read_metadata (path, &error);
+  g_assert_no_error (error);
+  assert_metadata_equal (f.metadata, metadata);
+  g_clear_pointer (&metadata, g_hash_table_unref);
+
+  /* The header cut, then gone. */
+  g_assert_true (g_file_set_contents (path, contents, 20, &error));
+  metadata = ls_safetensors_read_metadata (path, &error);
+  g_assert_null (metadata);
+  g_assert_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_null (strchr (error->message, '\n'));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, contents, 5, &error));
+  g_assert_null (ls_safetensors_read_metadata (path, &error));
+  g_assert_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED);
+  g_clear_error (&error);
+  g_assert_null (ls_safetensors_read_metadata (missing, &error));
+  g_assert_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO);
+  g_assert_true (g_str_has_prefix (error->message, missing));
+
+  fixture_clear (&f);
+  remove_dir (dir);
+}
+
 int
 main (int argc,
       char **argv)
@@ -798,6 +849,7 @@ main (int argc,
   g_test_add_func ("/lungscope/engine/safetensors/refused-structure", test_refused_structure);
   g_test_add_func ("/lungscope/engine/safetensors/long-name", test_long_name_in_message);
   g_test_add_func ("/lungscope/engine/safetensors/read-errors", test_read_errors);
+  g_test_add_func ("/lungscope/engine/safetensors/read-metadata", test_read_metadata);
   g_test_add_func ("/lungscope/engine/safetensors/write-errors", test_write_errors);
   g_test_add_func ("/lungscope/engine/safetensors/fuzz-seeds", test_fuzz_seeds);
 

@@ -97,6 +97,22 @@ short_id (const char *id)
   return g_utf8_strlen (id, -1) > 14 ? g_strdup_printf ("%.12s…", id) : g_strdup (id);
 }
 
+/* A model as people tell it apart: its card's name and the start of its
+ * id, or the id alone when the name is not known. */
+static char *
+model_label (LsHistoryPage *self,
+             const char *id)
+{
+  for (guint i = 0; id != NULL && self->entries != NULL && i < self->entries->len; i++)
+    {
+      const LsHistoryEntry *p = self->entries->pdata[i];
+
+      if (p->name != NULL && g_strcmp0 (p->model_id, id) == 0)
+        return g_strdup_printf ("%s (%.8s)", p->name, id);
+    }
+  return short_id (id);
+}
+
 static char *
 metrics_text (const LsHistoryEntry *e)
 {
@@ -338,7 +354,11 @@ lineage_text (LsHistoryPage *self,
         return g_strdup_printf (_ ("From %s (not in this workspace)"), card->card_parent_id);
       return g_strdup (_ ("A root model: trained from scratch or added from a file"));
     }
-  g_string_append_printf (s, _ ("From %s"), parent);
+  {
+    g_autofree char *label = model_label (self, parent);
+
+    g_string_append_printf (s, _ ("From %s"), label);
+  }
   /* The grandparents, as far as they are listed. */
   while (parent != NULL && guard++ < 64)
     {
@@ -352,7 +372,11 @@ lineage_text (LsHistoryPage *self,
             next = p->parent_id;
         }
       if (next != NULL)
-        g_string_append_printf (s, " ← %s", next);
+        {
+          g_autofree char *label = model_label (self, next);
+
+          g_string_append_printf (s, " ← %s", label);
+        }
       parent = next;
     }
   return g_string_free (s, FALSE);
@@ -697,10 +721,12 @@ make_row (LsHistoryPage *self,
   when = format_time (e->time);
   if (e->model_id != NULL)
     {
-      g_autofree char *parent = short_id (e->parent_id);
+      g_autofree char *parent = model_label (self, e->parent_id);
 
-      title = g_strdup (e->model_id);
+      title = g_strdup (e->name != NULL ? e->name : e->model_id);
       metrics = metrics_text (e);
+      if (e->name != NULL)
+        g_string_append_printf (line, "%.8s · ", e->model_id);
       if (e->parent_id != NULL)
         g_string_append_printf (line, _ ("from %s · "), parent);
       if (e->dataset_version != NULL && *e->dataset_version)
@@ -710,7 +736,7 @@ make_row (LsHistoryPage *self,
     }
   else
     {
-      g_autofree char *parent = short_id (e->parent_id);
+      g_autofree char *parent = model_label (self, e->parent_id);
 
       title = g_strdup_printf (_ ("Training run from %s"), parent);
       subtitle = g_strdup_printf (ngettext ("%s · %d epoch", "%s · %d epochs", e->n_epochs), when, e->n_epochs);

@@ -12,7 +12,13 @@
 
 #include "safetensors-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "base/file.h"
 
@@ -199,6 +205,123 @@ ls_safetensors_read (const char *path,
       g_prefix_error (error, "%s: ", display);
     }
   return st;
+}
+
+/* Reads exactly @len bytes at @offset; FALSE at the end of the file or on
+ * an error (errno). */
+static gboolean
+read_exactly (int fd,
+              void *buf,
+              gsize len,
+              guint64 offset)
+{
+  guint8 *p = buf;
+
+  while (len > 0)
+    {
+      gssize n = pread (fd, p, len, (off_t) offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = 0;
+          return FALSE;
+        }
+      p += n;
+      len -= (gsize) n;
+      offset += (guint64) n;
+    }
+  return TRUE;
+}
+
+static GHashTable *
+read_metadata_fd (int fd,
+                  GError **error)
+{
+  g_autoptr (GHashTable) metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_tensor_info_free);
+  g_autofree char *header = NULL;
+  const char *invalid = NULL;
+  guint64 header_len = 0;
+  struct stat st;
+
+  if (fstat (fd, &st) != 0 || !read_exactly (fd, &header_len, sizeof header_len, 0))
+    {
+      int saved = errno;
+
+      if (saved != 0)
+        g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO, "%s", g_strerror (saved));
+      else
+        g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED,
+                     "truncated: shorter than the 8-byte header length");
+      return NULL;
+    }
+  header_len = GUINT64_FROM_LE (header_len);
+  if (header_len == 0 || header_len > LS_SAFETENSORS_MAX_HEADER)
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
+                   "byte 0: header length %" G_GUINT64_FORMAT " is not between 1 and %u", header_len,
+                   LS_SAFETENSORS_MAX_HEADER);
+      return NULL;
+    }
+  if ((guint64) st.st_size < LS_SAFETENSORS_PREFIX_SIZE + header_len)
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED,
+                   "truncated: the header length (byte 0) is %" G_GUINT64_FORMAT " but only %" G_GUINT64_FORMAT
+                   " bytes follow",
+                   header_len, (guint64) st.st_size - LS_SAFETENSORS_PREFIX_SIZE);
+      return NULL;
+    }
+  header = g_malloc ((gsize) header_len);
+  if (!read_exactly (fd, header, (gsize) header_len, LS_SAFETENSORS_PREFIX_SIZE))
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO, "%s",
+                   errno != 0 ? g_strerror (errno) : "the file shrank while it was read");
+      return NULL;
+    }
+  if (!g_utf8_validate_len (header, (gsize) header_len, &invalid))
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
+                   "byte %" G_GUINT64_FORMAT ": invalid UTF-8 in the header",
+                   (guint64) (invalid - header) + LS_SAFETENSORS_PREFIX_SIZE);
+      return NULL;
+    }
+  if (!ls_safetensors_read_header (header, (gsize) header_len, metadata, tensors, error))
+    return NULL;
+  return g_steal_pointer (&metadata);
+}
+
+GHashTable *
+ls_safetensors_read_metadata (const char *path,
+                              GError **error)
+{
+  GHashTable *metadata = NULL;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO, "%s", g_strerror (saved));
+    }
+  else
+    {
+      metadata = read_metadata_fd (fd, error);
+      close (fd);
+    }
+  if (metadata == NULL)
+    {
+      g_autofree char *display = g_filename_display_name (path);
+
+      g_prefix_error (error, "%s: ", display);
+    }
+  return metadata;
 }
 
 const LsTensorEntry *

@@ -61,6 +61,12 @@ LsSafetensors *ls_safetensors_parse (const guint8 *bytes,
 /* Reads and parses @path; errors name the file. */
 LsSafetensors *ls_safetensors_read (const char *path,
                                     GError **error);
+/* Reads only @path's header and returns its metadata (char* → char*), with
+ * the checks that need only the header (the tensors' data is not read: a
+ * list of models shows their names without loading their weights). Errors
+ * name the file. */
+GHashTable *ls_safetensors_read_metadata (const char *path,
+                                          GError **error);
 const LsTensorEntry *ls_safetensors_find (const LsSafetensors *st,
                                           const char *name);
 void ls_safetensors_free (LsSafetensors *st);

@@ -10,6 +10,8 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "engine/safetensors.h"
+
 const char *
 ls_history_status_to_string (LsHistoryStatus status)
 {
@@ -40,6 +42,7 @@ ls_history_entry_free (LsHistoryEntry *entry)
   if (entry == NULL)
     return;
   g_free (entry->model_id);
+  g_free (entry->name);
   g_free (entry->parent_id);
   g_free (entry->dataset_version);
   g_free (entry->metrics_json);
@@ -166,6 +169,16 @@ ls_model_history (LsStore *store,
       e->status = m->deleted != 0 ? LS_HISTORY_DELETED : m->active ? LS_HISTORY_ACTIVE
                                                                    : LS_HISTORY_AVAILABLE;
       e->model_id = g_strdup (m->id);
+      /* The name from the file's header only (a deleted model's file is
+       * gone: no name, not an error). */
+      if (m->file != NULL && m->deleted == 0)
+        {
+          g_autofree char *path = g_build_filename (ls_store_get_path (store), m->file, NULL);
+          g_autoptr (GHashTable) metadata = ls_safetensors_read_metadata (path, NULL);
+          const char *name = metadata != NULL ? g_hash_table_lookup (metadata, "name") : NULL;
+
+          e->name = name != NULL && *name != '\0' ? g_strdup (name) : NULL;
+        }
       e->parent_id = g_strdup (m->parent_id);
       e->dataset_version = g_strdup (m->dataset_version);
       e->metrics_json = g_strdup (m->metrics_json);

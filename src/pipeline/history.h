@@ -38,6 +38,7 @@ typedef struct
 {
   LsHistoryStatus status;
   char *model_id;        /* NULL for a run that registered no model */
+  char *name;            /* the model card's name; NULL when its file is gone or has none */
   char *parent_id;       /* the model's parent, or the run's starting model; NULL for a root */
   int depth;             /* generations below its root (0: a root) */
   char *dataset_version; /* NULL for a model-less run */
