@@ -389,6 +389,26 @@ test_read_unread (void)
   }
   g_clear_pointer (&logged, g_hash_table_unref);
 
+  /* Read, and the workspace opened again meanwhile (as accepting a model
+   * does): the reading stops, for it reads with the model it began with,
+   * and says why. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.read-unread", NULL));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.open-recent", "s", fx.workspace);
+  ls_gui_test_wait_for (read_done, NULL, 120, "the reading stopped by the reopening");
+  g_test_message ("toast: %s", w->last_toast);
+  g_assert_true (g_str_has_prefix (w->last_toast, "Reading stopped after "));
+  g_assert_nonnull (strstr (w->last_toast, "the workspace was opened again"));
+  ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the workspace again");
+  ls_gui_test_wait_for (counts_read, NULL, 60, "the counts again");
+  choose_queue (LS_QUEUE_UNCERTAIN);
+  logged = logged_predictions ();
+  n_stopped = 0;
+  for (guint i = 0; i < fx.unread->len; i++)
+    n_stopped += g_hash_table_contains (logged, fx.unread->pdata[i]);
+  g_clear_pointer (&logged, g_hash_table_unref);
+  g_test_message ("%u of the %u images read before the workspace was opened again", n_stopped, UNREAD);
+  g_assert_cmpuint (n_stopped, <, UNREAD);
+
   /* Then to the end: every image read, the queue ranks all, the button
    * gone, the gallery's badges show the images read. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.read-unread", NULL));
@@ -556,7 +576,18 @@ test_crossval (void)
   g_assert_true (ls_queue_bar_is_busy (w->queue_bar));
   ls_gui_test_wait_for (crossval_past, &fraction, 300, "the cross-validation under way");
   if (ls_queue_bar_is_busy (w->queue_bar))
-    render ("crossval-progress");
+    {
+      render ("crossval-progress");
+      /* The workspace opened again, as accepting a model does: the
+       * cross-validation trains its own fold models and goes on. */
+      gtk_widget_activate_action (GTK_WIDGET (w), "win.open-recent", "s", fx.workspace);
+      ls_gui_test_wait_for (ls_gui_test_list_loaded, NULL, 60, "the workspace again");
+      ls_gui_test_wait_for (counts_read, NULL, 60, "the counts again");
+      if (!g_strrstr (w->last_toast ? w->last_toast : "", "Cross-validation done"))
+        g_assert_true (ls_queue_bar_is_busy (w->queue_bar));
+      g_test_message ("the workspace opened again during the cross-validation: %s",
+                      ls_queue_bar_is_busy (w->queue_bar) ? "it goes on" : "it had ended");
+    }
   /* The rest of the run, the window idle but for its progress (a render
    * would count as a stall). */
   ls_gui_test_stall_probe_start ();
@@ -570,6 +601,7 @@ test_crossval (void)
   }
   g_test_message ("toast: %s", w->last_toast);
   g_assert_nonnull (strstr (w->last_toast, "Cross-validation done"));
+  choose_queue (LS_QUEUE_LABEL_ERRORS);
   ls_gui_test_wait_for (queue_shown, GINT_TO_POINTER (LS_QUEUE_LABEL_ERRORS), 60, "the queue ranked again");
 
   /* Out of fold now, and said so; the same queue the pipeline gives. */

@@ -56,6 +56,9 @@ struct _LsQueueBar
   gint64 crossval_started;
   char *crossval_step;     /* "Fold 2 of 5, epoch 3 of 10" */
   gboolean reading_unread; /* the job in flight reads images, not cross-validates */
+  char *job_path;          /* the workspace of the job in flight */
+  gulong job_chain;        /* its cancellable's link to the workspace's */
+  gboolean job_reopened;   /* stopped because the workspace was opened again */
 };
 
 G_DEFINE_FINAL_TYPE (LsQueueBar, ls_queue_bar, GTK_TYPE_WIDGET)
@@ -396,6 +399,40 @@ button_toggled_cb (GtkToggleButton *button,
     ls_queue_bar_set_queue (self, LS_QUEUE_BAR_NONE);
 }
 
+/* ---- the job in flight (a cross-validation or a reading) ---- */
+
+/* The job's cancellable, cancelled with the workspace's reads. */
+static void
+job_begin (LsQueueBar *self,
+           gboolean reading)
+{
+  self->crossval_cancellable = g_cancellable_new ();
+  self->reading_unread = reading;
+  self->job_reopened = FALSE;
+  g_free (self->job_path);
+  self->job_path = g_strdup (ls_session_get_path (self->session));
+  self->job_chain = g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                                             self->crossval_cancellable, G_CONNECT_SWAPPED);
+  self->crossval_started = g_get_monotonic_time ();
+}
+
+static void
+job_end (LsQueueBar *self)
+{
+  g_clear_object (&self->crossval_cancellable);
+  self->reading_unread = FALSE;
+  self->job_chain = 0;
+  gtk_revealer_set_reveal_child (self->crossval_revealer, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+/* The job's workspace is still the one shown. */
+static gboolean
+job_is_current (LsQueueBar *self)
+{
+  return self->session != NULL && g_strcmp0 (ls_session_get_path (self->session), self->job_path) == 0;
+}
+
 /* ---- cross-validation ---- */
 
 static void
@@ -456,10 +493,8 @@ crossval_cb (GObject *source,
   g_autoptr (LsCrossval) cv = ls_session_crossval_finish (LS_SESSION (source), result, &error);
   g_autofree char *text = NULL;
 
-  g_clear_object (&self->crossval_cancellable);
   g_clear_pointer (&self->crossval_step, g_free);
-  gtk_revealer_set_reveal_child (self->crossval_revealer, FALSE);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  job_end (self);
   if (cv != NULL)
     text = g_strdup_printf (ngettext ("Cross-validation done: %d folds, %u image; label errors are now "
                                       "ranked out of fold",
@@ -471,7 +506,7 @@ crossval_cb (GObject *source,
     text = g_strdup (_ ("Cross-validation cancelled: nothing was stored"));
   else
     text = g_strdup_printf (_ ("Cross-validation failed: %s"), error->message);
-  if (LS_SESSION (source) != self->session)
+  if (!job_is_current (self))
     return;
   g_signal_emit (self, signals[MESSAGE], 0, text);
   start_read (self);
@@ -487,10 +522,7 @@ ls_queue_bar_run_crossval (LsQueueBar *self,
 
   if (self->session == NULL || self->crossval_cancellable != NULL)
     return;
-  self->crossval_cancellable = g_cancellable_new ();
-  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
-                           self->crossval_cancellable, G_CONNECT_SWAPPED);
-  self->crossval_started = g_get_monotonic_time ();
+  job_begin (self, FALSE);
   gtk_progress_bar_set_fraction (self->crossval_bar, 0);
   gtk_label_set_label (self->crossval_label, _ ("Cross-validation: starting…"));
   gtk_label_set_label (self->crossval_detail, "");
@@ -559,17 +591,23 @@ read_unread_cb (GObject *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (LsPredictUnread) read = ls_session_predict_unread_finish (LS_SESSION (source), result, &error);
   gboolean cancelled = self->crossval_cancellable != NULL && g_cancellable_is_cancelled (self->crossval_cancellable);
+  gboolean reopened = self->job_reopened;
   g_autoptr (GString) text = g_string_new (NULL);
 
-  g_clear_object (&self->crossval_cancellable);
-  self->reading_unread = FALSE;
-  gtk_revealer_set_reveal_child (self->crossval_revealer, FALSE);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  job_end (self);
   if (read == NULL)
     g_string_append_printf (text, _ ("The images were not read: %s"), error->message);
   else
     {
-      if (cancelled && read->n_read == 0)
+      if (reopened)
+        g_string_append_printf (text,
+                                ngettext ("Reading stopped after %u image: the workspace was opened again "
+                                          "(another model may be active)",
+                                          "Reading stopped after %u images: the workspace was opened again "
+                                          "(another model may be active)",
+                                          read->n_read),
+                                read->n_read);
+      else if (cancelled && read->n_read == 0)
         g_string_append (text, _ ("Reading stopped before the first image"));
       else if (cancelled)
         g_string_append_printf (text,
@@ -590,9 +628,12 @@ read_unread_cb (GObject *source,
                                   read->n_failed, read->first_failure);
         }
     }
-  if (LS_SESSION (source) != self->session)
-    return;
+  /* Told even when the workspace was opened again: the toast says why it
+   * stopped. */
   g_signal_emit (self, signals[MESSAGE], 0, text->str);
+  /* A workspace opened again reads its list and queues itself. */
+  if (reopened || !job_is_current (self))
+    return;
   /* The gallery's badges of the images read, and the queues. */
   if (read != NULL && read->sha256 != NULL && read->sha256[0] != NULL && self->list != NULL)
     ls_image_list_update_async (self->list, (const char *const *) read->sha256, self->cancellable,
@@ -608,11 +649,7 @@ ls_queue_bar_read_unread (LsQueueBar *self)
 
   if (self->session == NULL || self->crossval_cancellable != NULL)
     return;
-  self->crossval_cancellable = g_cancellable_new ();
-  self->reading_unread = TRUE;
-  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
-                           self->crossval_cancellable, G_CONNECT_SWAPPED);
-  self->crossval_started = g_get_monotonic_time ();
+  job_begin (self, TRUE);
   gtk_progress_bar_set_fraction (self->crossval_bar, 0);
   gtk_label_set_label (self->crossval_label, _ ("Reading the images: starting…"));
   gtk_label_set_label (self->crossval_detail, "");
@@ -655,11 +692,26 @@ ls_queue_bar_set_workspace (LsQueueBar *self,
                             LsSession *session,
                             LsImageList *list)
 {
+  gboolean keep_job;
+
   g_return_if_fail (LS_IS_QUEUE_BAR (self));
 
+  /* A cross-validation of the same workspace opened again (as accepting a
+   * model does) goes on: it trains its own fold models, whatever model is
+   * active. A reading stops: it reads with the model it began with. */
+  keep_job = self->crossval_cancellable != NULL && !self->reading_unread && session != NULL &&
+             g_strcmp0 (ls_session_get_path (session), self->job_path) == 0;
+  if (keep_job && self->job_chain != 0)
+    g_signal_handler_disconnect (self->cancellable, self->job_chain);
+  else if (self->crossval_cancellable != NULL)
+    self->job_reopened = TRUE;
+  self->job_chain = 0;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  if (keep_job)
+    self->job_chain = g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                                               self->crossval_cancellable, G_CONNECT_SWAPPED);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
   g_set_object (&self->session, session);
   g_set_object (&self->list, list);
@@ -756,6 +808,7 @@ ls_queue_bar_finalize (GObject *object)
   g_clear_object (&self->crossval_cancellable);
   ls_queue_free (self->current);
   g_free (self->crossval_step);
+  g_free (self->job_path);
   G_OBJECT_CLASS (ls_queue_bar_parent_class)->finalize (object);
 }
 
