@@ -564,7 +564,7 @@ test_cancel (Fixture *f,
   CancelData cd = { cancellable, 0 };
   GThread *thread;
   gint64 returned;
-  guint got = 0;
+  guint got = 0, after_cancel = 0;
 
   /* slow items: 1024² noise decoded every time (no cache) */
   for (gsize i = 0; i < (gsize) 1024 * 1024; i++)
@@ -587,6 +587,10 @@ test_cancel (Fixture *f,
     {
       g_assert_nonnull (batch);
       got++;
+      /* Once cancelled, next() hands out at most the batch it was
+       * returning when the cancel came. */
+      if (g_cancellable_is_cancelled (cancellable))
+        after_cancel++;
       ls_loader_release (loader, batch);
       if (thread == NULL) /* cancel mid-epoch, while workers decode */
         thread = g_thread_new ("canceller", cancel_later, &cd);
@@ -596,7 +600,10 @@ test_cancel (Fixture *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_test_message ("cancelled after %u batches; next() returned %.1f ms after cancel", got,
                   (returned - cd.cancelled_at) / 1000.0);
-  g_assert_cmpint (returned - cd.cancelled_at, <, 100 * G_TIME_SPAN_MILLISECOND);
+  /* Not a timing bound (shared machines stall threads for a while): what
+   * came after the cancel, and no waiting for the rest of the epoch. */
+  g_assert_cmpuint (after_cancel, <=, 1);
+  g_assert_cmpint (returned - cd.cancelled_at, <, 5 * G_TIME_SPAN_SECOND);
   g_assert_cmpuint (got, >=, 1);
   g_assert_cmpuint (got, <, 100);
   g_clear_error (&error);

@@ -232,6 +232,9 @@ main (int argc,
 
   ls_pipeline_init (argv);
   setlocale (LC_ALL, "");
+  /* The CLI speaks English (for scripts and logs): the report layer's
+   * texts, translated for the app, stay in English here too. */
+  setlocale (LC_MESSAGES, "C");
   g_set_prgname (prgname);
 
   for (i = 1; i < argc; i++)

@@ -18,7 +18,7 @@ ls_metric_charts_new (const LsMetrics *m)
 
   c->names = g_new0 (const char *, m->n_classes + 1);
   for (int k = 0; k < m->n_classes; k++)
-    c->names[k] = ls_report_class_display_name (m->class_names[k]);
+    c->names[k] = ls_report_class_label (m->class_names[k]);
   c->counts = g_memdup2 (m->confusion, sizeof (int) * m->n_classes * m->n_classes);
   c->confusion.n_classes = m->n_classes;
   c->confusion.class_names = c->names;

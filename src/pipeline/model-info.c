@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include <json-glib/json-glib.h>
 
 #include "pipeline/model-info.h"
@@ -31,11 +33,11 @@ ls_saliency_method_title (LsSaliencyMethod method)
     case LS_SALIENCY_GRADCAM:
       return "Grad-CAM";
     case LS_SALIENCY_GRADIENT:
-      return "Input gradient";
+      return N_ ("Input gradient");
     case LS_SALIENCY_SMOOTHGRAD:
       return "SmoothGrad";
     default:
-      return "Saliency";
+      return N_ ("Saliency");
     }
 }
 
@@ -132,21 +134,25 @@ ls_model_card_lines (const LsModelChoice *choice)
   g_autofree char *classes = ls_model_class_list (model);
 
   if (created != NULL)
-    g_ptr_array_add (lines, g_strdup_printf ("Created %s", created));
+    g_ptr_array_add (lines, g_strdup_printf (_ ("Created %s"), created));
   if (!isnan (accuracy) && !isnan (ece))
-    g_ptr_array_add (lines, g_strdup_printf ("Test accuracy %.1f %%, calibration error (ECE) %.3f",
+    g_ptr_array_add (lines, g_strdup_printf (_ ("Test accuracy %.1f %%, calibration error (ECE) %.3f"),
                                              100 * accuracy, ece));
   else if (!isnan (accuracy))
-    g_ptr_array_add (lines, g_strdup_printf ("Test accuracy %.1f %%", 100 * accuracy));
-  g_ptr_array_add (lines, g_strdup_printf ("%" G_GSIZE_FORMAT " parameters, input %d × %d, classes %s",
-                                           ls_net_get_n_params (model->net), model->size,
-                                           model->size, classes));
-  g_ptr_array_add (lines, g_strdup_printf ("Temperature %.3f%s", model->temperature,
-                                           model->ood != NULL ? ", out-of-distribution check" : ""));
+    g_ptr_array_add (lines, g_strdup_printf (_ ("Test accuracy %.1f %%"), 100 * accuracy));
+  {
+    g_autofree char *n = g_strdup_printf ("%" G_GSIZE_FORMAT, ls_net_get_n_params (model->net));
+
+    g_ptr_array_add (lines, g_strdup_printf (_ ("%s parameters, input %d × %d, classes %s"), n, model->size,
+                                             model->size, classes));
+  }
+  g_ptr_array_add (lines, g_strdup_printf (model->ood != NULL ? _ ("Temperature %.3f, out-of-distribution check")
+                                                              : _ ("Temperature %.3f"),
+                                           model->temperature));
   if (parent != NULL)
-    g_ptr_array_add (lines, g_strdup_printf ("Fine-tuned from %s", parent));
+    g_ptr_array_add (lines, g_strdup_printf (_ ("Fine-tuned from %s"), parent));
   if (choice->source == LS_MODEL_SOURCE_DEFAULT)
-    g_ptr_array_add (lines, g_strdup ("The shipped default model"));
+    g_ptr_array_add (lines, g_strdup (_ ("The shipped default model")));
   g_ptr_array_add (lines, NULL);
   return (GStrv) g_ptr_array_free (lines, FALSE);
 }

@@ -11,6 +11,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "pipeline/charts.h"
 #include "pipeline/monitor.h"
 
@@ -61,7 +63,7 @@ ls_monitor_charts_new (const LsMonitorReport *r)
   /* predictions 1, agreement 2 + k, rates 2, class mix k */
   int n_series = 1 + (2 + k) + 2 + k;
   g_autoptr (GStrvBuilder) texts = g_strv_builder_new ();
-  GString *mix = g_string_new ("Class mix of the predictions");
+  GString *mix = g_string_new (NULL);
   LsReportSeries *s;
   double *v;
   int at = 0;
@@ -77,64 +79,70 @@ ls_monitor_charts_new (const LsMonitorReport *r)
    s->values = v, at++)
 
   /* Predictions per bin. */
-  NEXT_SERIES ("Predictions", COLOR_VOLUME);
+  NEXT_SERIES (_ ("Predictions"), COLOR_VOLUME);
   for (int i = 0; i < nb; i++)
     v[i] = r->bins[i].n_predictions;
-  chart_init (&c->charts[LS_MONITOR_CHART_PREDICTIONS], r, c->starts, s, 1, "Predictions", "Predictions");
+  chart_init (&c->charts[LS_MONITOR_CHART_PREDICTIONS], r, c->starts, s, 1, _ ("Predictions"), _ ("Predictions"));
   c->charts[LS_MONITOR_CHART_PREDICTIONS].bars = TRUE;
   c->charts[LS_MONITOR_CHART_PREDICTIONS].fraction = FALSE;
 
   /* Agreement with the human labels. */
-  NEXT_SERIES ("Agreement", COLOR_AGREEMENT);
+  NEXT_SERIES (_ ("Agreement"), COLOR_AGREEMENT);
   for (int i = 0; i < nb; i++)
     v[i] = r->bins[i].agreement;
   for (int cl = 0; cl < k; cl++)
     {
-      NEXT_SERIES (ls_report_class_display_name (r->classes[cl]), ls_report_class_color (r->classes[cl], cl));
+      NEXT_SERIES (ls_report_class_label (r->classes[cl]), ls_report_class_color (r->classes[cl], cl));
       for (int i = 0; i < nb; i++)
         v[i] = r->bins[i].class_agreement[cl];
     }
   /* κ last, drawn on top of the classes' lines. */
-  NEXT_SERIES ("Cohen's κ", COLOR_KAPPA);
+  NEXT_SERIES (_ ("Cohen’s κ"), COLOR_KAPPA);
   for (int i = 0; i < nb; i++)
     v[i] = r->bins[i].kappa;
   chart_init (&c->charts[LS_MONITOR_CHART_AGREEMENT], r, c->starts, &c->series[at - 2 - k], 2 + k,
-              "Agreement with the human label", "Share agreeing · κ");
+              _ ("Agreement with the human label"), _ ("Share agreeing · κ"));
 
   /* OOD and low-confidence rates. */
   {
-    g_autofree char *low = g_strdup_printf ("Top probability < %.0f %%", 100 * r->low_confidence);
-    g_autofree char *bound = g_strdup_printf ("OOD drift bound (%.0f %%)", 100 * r->drift.ood_rate_bound);
+    g_autofree char *low = g_strdup_printf (_ ("Top probability < %.0f %%"), 100 * r->low_confidence);
+    g_autofree char *bound = g_strdup_printf (_ ("OOD drift bound (%.0f %%)"), 100 * r->drift.ood_rate_bound);
 
     g_strv_builder_add (texts, low);
     g_strv_builder_add (texts, bound);
   }
-  NEXT_SERIES ("OOD rate", COLOR_OOD);
+  NEXT_SERIES (_ ("OOD rate"), COLOR_OOD);
   for (int i = 0; i < nb; i++)
     v[i] = r->bins[i].ood_rate;
   NEXT_SERIES (NULL, COLOR_LOW_CONFIDENCE);
   for (int i = 0; i < nb; i++)
     v[i] = r->bins[i].low_confidence_rate;
   chart_init (&c->charts[LS_MONITOR_CHART_RATES], r, c->starts, &c->series[at - 2], 2,
-              "Out-of-distribution and low-confidence answers", "Share of predictions");
+              _ ("Out-of-distribution and low-confidence answers"), _ ("Share of predictions"));
   c->charts[LS_MONITOR_CHART_RATES].bound = r->drift.ood_rate_bound;
 
   /* Class mix, the training mix in the title. */
   for (int cl = 0; cl < k; cl++)
     {
-      NEXT_SERIES (ls_report_class_display_name (r->classes[cl]), ls_report_class_color (r->classes[cl], cl));
+      NEXT_SERIES (ls_report_class_label (r->classes[cl]), ls_report_class_color (r->classes[cl], cl));
       for (int i = 0; i < nb; i++)
         v[i] = r->bins[i].n_predictions > 0 ? (double) r->bins[i].predicted[cl] / r->bins[i].n_predictions : NAN;
       if (r->n_training > 0)
-        g_string_append_printf (mix, "%s %s %.0f %%", cl == 0 ? " (training:" : ",",
-                                ls_report_class_display_name (r->classes[cl]), 100 * r->training_mix[cl]);
+        g_string_append_printf (mix, "%s%s %.0f %%", cl == 0 ? "" : ", ", ls_report_class_label (r->classes[cl]),
+                                100 * r->training_mix[cl]);
     }
   if (r->n_training > 0)
-    g_string_append (mix, ")");
-  g_strv_builder_add (texts, mix->str);
+    {
+      /* Translators: %s is the training data's class mix: "Normal 33 %, Pneumonia 34 %, COVID-19 33 %" */
+      g_autofree char *title = g_strdup_printf (_ ("Class mix of the predictions (training: %s)"), mix->str);
+
+      g_strv_builder_add (texts, title);
+    }
+  else
+    g_strv_builder_add (texts, _ ("Class mix of the predictions"));
   g_string_free (mix, TRUE);
   chart_init (&c->charts[LS_MONITOR_CHART_CLASS_MIX], r, c->starts, &c->series[at - k], k, NULL,
-              "Share of predictions");
+              _ ("Share of predictions"));
 #undef NEXT_SERIES
   g_assert (at == n_series);
 
@@ -174,7 +182,7 @@ ls_monitor_write_plots (const LsMonitorReport *report,
     {
       g_autofree char *path = g_build_filename (dir, "reliability.png", NULL);
       g_autoptr (LsMetricCharts) m = ls_metric_charts_new (report->active_metrics);
-      g_autofree char *title = g_strdup_printf ("Reliability of the active model %.12s", report->active_model_id);
+      g_autofree char *title = g_strdup_printf (_ ("Reliability of the active model %.12s"), report->active_model_id);
 
       m->reliability.title = title;
       if (!ls_report_reliability_save_png (&m->reliability, LS_CHART_PNG_WIDTH, LS_CHART_PNG_HEIGHT, path, error))

@@ -7,6 +7,8 @@
 
 #include <math.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "pipeline/reading.h"
 
 #include "engine/saliency.h"
@@ -77,7 +79,7 @@ ls_pipeline_save_reading_pdf (const LsModelChoice *choice,
   probs = g_new0 (double, model->n_classes);
   for (int i = 0; i < model->n_classes; i++)
     {
-      names[i] = ls_report_class_display_name (model->classes[i]);
+      names[i] = ls_report_class_label (model->classes[i]);
       probs[i] = CLAMP (p->probs[i], 0.0f, 1.0f);
     }
   d.image = diagnosis->image->data;
@@ -87,7 +89,7 @@ ls_pipeline_save_reading_pdf (const LsModelChoice *choice,
     {
       overlay = report_overlay (p, colormap, opacity, &d.overlay_width, &d.overlay_height);
       d.overlay = overlay;
-      caption = g_strdup_printf ("%s, %s", ls_saliency_method_title (method), names[p->saliency_class]);
+      caption = g_strdup_printf ("%s, %s", _ (ls_saliency_method_title (method)), names[p->saliency_class]);
       d.overlay_caption = caption;
     }
   d.n_classes = model->n_classes;

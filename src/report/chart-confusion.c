@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #define MAX_CLASSES 64
 
 static gboolean
@@ -72,9 +74,16 @@ confusion_subtitle (const LsReportConfusion *c)
           right += c->counts[i * k + j];
       }
   if (total == 0)
-    return g_strdup ("No images");
+    return g_strdup (_ ("No images"));
   ls_report_format_percent ((double) right / total, buf, sizeof buf);
-  return g_strdup_printf ("%" G_GINT64_FORMAT " %s · accuracy %s", total, total == 1 ? "image" : "images", buf);
+  {
+    g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, total);
+
+    /* Translators: the confusion matrix's subtitle: "120 images · accuracy 93.3 %" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s image · accuracy %s", "%s images · accuracy %s",
+                                         (gulong) MIN (total, G_MAXULONG)),
+                            n, buf);
+  }
 }
 
 static void
@@ -89,7 +98,7 @@ confusion_layout (const LsReportConfusion *c,
   double u, names_w = 0, left_w, right_w, bottom_h, avail_w, avail_h, block_w;
 
   memset (g, 0, sizeof *g);
-  ls_chart_header_layout (cr, width, height, c->title ? c->title : "Confusion matrix", subtitle, NULL, 0, &g->hd);
+  ls_chart_header_layout (cr, width, height, c->title ? c->title : _ ("Confusion matrix"), subtitle, NULL, 0, &g->hd);
   u = g->hd.u;
   g->label_font = 1.0 * u;
   ls_report_font (cr, g->label_font, FALSE);
@@ -134,7 +143,7 @@ confusion_draw (gconstpointer data,
                 double height)
 {
   const LsReportConfusion *c = data;
-  const char *title = c->title ? c->title : "Confusion matrix";
+  const char *title = c->title ? c->title : _ ("Confusion matrix");
   g_autofree char *subtitle = NULL;
   int k = c->n_classes;
   double u, cell, count_font, pct_font, inset, mx, my;
@@ -146,7 +155,7 @@ confusion_draw (gconstpointer data,
   ls_chart_paint_background (cr, width, height);
   if (!confusion_check (c, NULL))
     {
-      ls_chart_draw_message (cr, width, height, title, "This matrix cannot be drawn");
+      ls_chart_draw_message (cr, width, height, title, _ ("This matrix cannot be drawn"));
       cairo_restore (cr);
       return;
     }
@@ -258,8 +267,8 @@ confusion_draw (gconstpointer data,
   ls_report_rgb (cr, LS_INK);
   mx = g.x0 + k * cell / 2;
   my = g.y0 + k * cell / 2;
-  ls_report_text (cr, mx, g.y0 + k * cell + 0.6 * u + 1.2 * u + 0.7 * u, 0.5, LS_VALIGN_TOP, "Predicted class");
-  ls_report_text_vertical (cr, g.title_left_x, my, "True class");
+  ls_report_text (cr, mx, g.y0 + k * cell + 0.6 * u + 1.2 * u + 0.7 * u, 0.5, LS_VALIGN_TOP, _ ("Predicted class"));
+  ls_report_text_vertical (cr, g.title_left_x, my, _ ("True class"));
 
   /* Colour bar: share of the true class. */
   {
@@ -296,7 +305,7 @@ confusion_draw (gconstpointer data,
       }
     ls_report_font (cr, 0.85 * u, FALSE);
     {
-      g_autofree char *t = ls_report_text_fit (cr, "Share of the true class", bh);
+      g_autofree char *t = ls_report_text_fit (cr, _ ("Share of the true class"), bh);
 
       ls_report_rgb (cr, LS_INK_SOFT);
       ls_report_text_vertical (cr, g.bar_x + g.bar_w + 0.45 * u + ls_report_text_width (cr, "100%") + 1.2 * u, my, t);
@@ -351,7 +360,7 @@ ls_report_confusion_save_png (const LsReportConfusion *confusion,
   g_return_val_if_fail (confusion != NULL && path != NULL, FALSE);
   if (!confusion_check (confusion, &local))
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, "Cannot draw “%s”: %s", path, local->message);
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, _ ("Cannot draw “%s”: %s"), path, local->message);
       return FALSE;
     }
   return ls_report_save_png (confusion_draw, confusion, width, height, path, error);

@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 /* Epochs up to which validation points get markers. */
 #define MARKER_EPOCHS 40
 
@@ -68,11 +70,11 @@ curves_key (const LsReportCurves *c,
 {
   *n = 0;
   if (c->train_loss != NULL || c->train_acc != NULL)
-    items[(*n)++] = (LsChartKey){ LS_CHART_KEY_LINE, LS_BLUE, "Training" };
+    items[(*n)++] = (LsChartKey){ LS_CHART_KEY_LINE, LS_BLUE, _ ("Training") };
   if (c->val_loss != NULL || c->val_acc != NULL)
-    items[(*n)++] = (LsChartKey){ c->n_epochs <= MARKER_EPOCHS ? LS_CHART_KEY_LINE_MARKER : LS_CHART_KEY_LINE, LS_ORANGE, "Validation" };
+    items[(*n)++] = (LsChartKey){ c->n_epochs <= MARKER_EPOCHS ? LS_CHART_KEY_LINE_MARKER : LS_CHART_KEY_LINE, LS_ORANGE, _ ("Validation") };
   if (c->best_epoch >= 0)
-    items[(*n)++] = (LsChartKey){ LS_CHART_KEY_DASHED, LS_INK_SOFT, "Best epoch" };
+    items[(*n)++] = (LsChartKey){ LS_CHART_KEY_DASHED, LS_INK_SOFT, _ ("Best epoch") };
 }
 
 static char *
@@ -118,7 +120,7 @@ curves_layout (const LsReportCurves *c,
 
   memset (g, 0, sizeof *g);
   curves_key (c, items, &n_items);
-  ls_chart_header_layout (cr, width, height, c->title ? c->title : "Training curves", subtitle, items, n_items, &g->hd);
+  ls_chart_header_layout (cr, width, height, c->title ? c->title : _ ("Training curves"), subtitle, items, n_items, &g->hd);
   u = g->hd.u;
 
   g->lay.has_loss = series_range (c->train_loss, n, &loss_lo, &loss_hi) | series_range (c->val_loss, n, &loss_lo, &loss_hi);
@@ -317,7 +319,7 @@ curves_draw (gconstpointer data,
              double height)
 {
   const LsReportCurves *c = data;
-  const char *title = c->title ? c->title : "Training curves";
+  const char *title = c->title ? c->title : _ ("Training curves");
   g_autofree char *subtitle = NULL;
   const LsReportAxes *last = NULL;
   LsChartKey items[3];
@@ -329,7 +331,7 @@ curves_draw (gconstpointer data,
   ls_chart_paint_background (cr, width, height);
   if (!curves_check (c, NULL) || n == 0)
     {
-      ls_chart_draw_message (cr, width, height, title, n == 0 ? "No epochs yet" : "These curves cannot be drawn");
+      ls_chart_draw_message (cr, width, height, title, n == 0 ? _ ("No epochs yet") : _ ("These curves cannot be drawn"));
       cairo_restore (cr);
       return;
     }
@@ -349,18 +351,20 @@ curves_draw (gconstpointer data,
     last = &g.lay.loss;
 
   if (g.lay.has_loss)
-    curves_draw_panel (cr, c, &g, &g.lay.loss, &g.loss_s, LS_TICK_PLAIN, "Loss", NULL, last == &g.lay.loss);
+    curves_draw_panel (cr, c, &g, &g.lay.loss, &g.loss_s, LS_TICK_PLAIN, _ ("Loss"), NULL, last == &g.lay.loss);
   if (g.lay.has_accuracy)
-    curves_draw_panel (cr, c, &g, &g.lay.accuracy, &g.acc_s, LS_TICK_PERCENT, "Accuracy", NULL,
+    curves_draw_panel (cr, c, &g, &g.lay.accuracy, &g.acc_s, LS_TICK_PERCENT, _ ("Accuracy"), NULL,
                        last == &g.lay.accuracy);
   if (g.lay.has_lr)
-    curves_draw_panel (cr, c, &g, &g.lay.lr, &g.lr_s, LS_TICK_PLAIN, "Learning rate", "LR", last == &g.lay.lr);
+    curves_draw_panel (cr, c, &g, &g.lay.lr, &g.lr_s, LS_TICK_PLAIN, _ ("Learning rate"),
+                       /* Translators: short for "learning rate", where the axis is too short */
+                       _ ("LR"), last == &g.lay.lr);
 
   /* "Epoch" under the last panel's tick labels. */
   ls_report_font (cr, 0.9 * u, FALSE);
   ls_report_rgb (cr, LS_INK);
   ls_report_text (cr, last->area.x + last->area.width / 2, last->area.y + last->area.height + 2.2 * u, 0.5,
-                  LS_VALIGN_TOP, "Epoch");
+                  LS_VALIGN_TOP, _ ("Epoch"));
 
   /* The best epoch: one dashed line through every panel. */
   if (c->best_epoch >= 0)
@@ -481,7 +485,7 @@ ls_report_curves_save_png (const LsReportCurves *curves,
   g_return_val_if_fail (curves != NULL && path != NULL, FALSE);
   if (!curves_check (curves, &local))
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, "Cannot draw “%s”: %s", path, local->message);
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, _ ("Cannot draw “%s”: %s"), path, local->message);
       return FALSE;
     }
   return ls_report_save_png (curves_draw, curves, width, height, path, error);

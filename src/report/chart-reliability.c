@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #define MAX_BINS 1000
 
 static gboolean
@@ -48,15 +50,26 @@ typedef struct
 } ReliabilityGeom;
 
 static const LsChartKey reliability_key[] = {
-  { LS_CHART_KEY_BOX, LS_BLUE, "Accuracy" },
-  { LS_CHART_KEY_HATCH, LS_RED, "Gap" },
-  { LS_CHART_KEY_DASHED, LS_INK_SOFT, "Perfect calibration" },
+  { LS_CHART_KEY_BOX, LS_BLUE, N_ ("Accuracy") },
+  { LS_CHART_KEY_HATCH, LS_RED, N_ ("Gap") },
+  { LS_CHART_KEY_DASHED, LS_INK_SOFT, N_ ("Perfect calibration") },
 };
+
+/* The legend in the user's language. */
+static void
+reliability_keys (LsChartKey key[G_N_ELEMENTS (reliability_key)])
+{
+  for (guint i = 0; i < G_N_ELEMENTS (reliability_key); i++)
+    {
+      key[i] = reliability_key[i];
+      key[i].label = _ (reliability_key[i].label);
+    }
+}
 
 static char *
 reliability_title (const LsReportReliability *r)
 {
-  return g_strdup_printf ("%s — ECE %.3f", r->title ? r->title : "Reliability diagram", r->ece);
+  return g_strdup_printf ("%s — ECE %.3f", r->title ? r->title : _ ("Reliability diagram"), r->ece);
 }
 
 static char *
@@ -66,8 +79,18 @@ reliability_subtitle (const LsReportReliability *r)
 
   for (int i = 0; i < r->n_bins; i++)
     total += r->count[i];
-  return g_strdup_printf ("%" G_GINT64_FORMAT " %s in %d confidence %s", total, total == 1 ? "image" : "images",
-                          r->n_bins, r->n_bins == 1 ? "bin" : "bins");
+  {
+    g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, total);
+    g_autofree char *images = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s image", "%s images",
+                                                            (gulong) MIN (total, G_MAXULONG)),
+                                               n);
+    g_autofree char *bins = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%d confidence bin", "%d confidence bins", (gulong) MAX (r->n_bins, 0)),
+        r->n_bins);
+
+    /* Translators: the reliability diagram's subtitle: "120 images in 10 confidence bins" */
+    return g_strdup_printf (_ ("%s in %s"), images, bins);
+  }
 }
 
 static void
@@ -83,7 +106,12 @@ reliability_layout (const LsReportReliability *r,
   int max_count = 0;
 
   memset (g, 0, sizeof *g);
-  ls_chart_header_layout (cr, width, height, title, subtitle, reliability_key, G_N_ELEMENTS (reliability_key), &g->hd);
+  {
+    LsChartKey key[G_N_ELEMENTS (reliability_key)];
+
+    reliability_keys (key);
+    ls_chart_header_layout (cr, width, height, title, subtitle, key, G_N_ELEMENTS (key), &g->hd);
+  }
   u = g->hd.u;
   for (int i = 0; i < r->n_bins; i++)
     max_count = MAX (max_count, r->count[i]);
@@ -131,8 +159,8 @@ reliability_draw (gconstpointer data,
   ls_chart_paint_background (cr, width, height);
   if (!reliability_check (r, NULL))
     {
-      ls_chart_draw_message (cr, width, height, r->title ? r->title : "Reliability diagram",
-                             "This diagram cannot be drawn");
+      ls_chart_draw_message (cr, width, height, r->title ? r->title : _ ("Reliability diagram"),
+                             _ ("This diagram cannot be drawn"));
       cairo_restore (cr);
       return;
     }
@@ -142,18 +170,23 @@ reliability_draw (gconstpointer data,
   hist = &g.lay.histogram;
   title = reliability_title (r);
   subtitle = reliability_subtitle (r);
-  ls_chart_draw_header (cr, width, &g.hd, title, subtitle, reliability_key, G_N_ELEMENTS (reliability_key));
+  {
+    LsChartKey key[G_N_ELEMENTS (reliability_key)];
+
+    reliability_keys (key);
+    ls_chart_draw_header (cr, width, &g.hd, title, subtitle, key, G_N_ELEMENTS (key));
+  }
 
   ls_chart_draw_x_grid (cr, u, plot, &g.xs, LS_TICK_PERCENT, FALSE, NAN);
   ls_chart_draw_y_grid (cr, u, plot, &g.ys, LS_TICK_PERCENT);
   ls_chart_draw_x_grid (cr, u, hist, &g.xs, LS_TICK_PERCENT, TRUE, NAN);
   ls_chart_draw_y_grid (cr, u, hist, &g.hs, LS_TICK_PLAIN);
-  ls_chart_draw_y_title (cr, u, g.y_title_x, plot, "Accuracy", NULL);
-  ls_chart_draw_y_title (cr, u, g.y_title_x, hist, "Images", NULL);
+  ls_chart_draw_y_title (cr, u, g.y_title_x, plot, _ ("Accuracy"), NULL);
+  ls_chart_draw_y_title (cr, u, g.y_title_x, hist, _ ("Images"), NULL);
   ls_report_font (cr, 0.9 * u, FALSE);
   ls_report_rgb (cr, LS_INK);
   ls_report_text (cr, hist->area.x + hist->area.width / 2, hist->area.y + hist->area.height + 2.2 * u, 0.5,
-                  LS_VALIGN_TOP, "Confidence");
+                  LS_VALIGN_TOP, _ ("Confidence"));
 
   bw = 1.0 / r->n_bins;
   for (int i = 0; i < r->n_bins; i++)
@@ -272,7 +305,7 @@ ls_report_reliability_save_png (const LsReportReliability *reliability,
   g_return_val_if_fail (reliability != NULL && path != NULL, FALSE);
   if (!reliability_check (reliability, &local))
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, "Cannot draw “%s”: %s", path, local->message);
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, _ ("Cannot draw “%s”: %s"), path, local->message);
       return FALSE;
     }
   return ls_report_save_png (reliability_draw, reliability, width, height, path, error);

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #define MAX_KEY 8
 
 static gboolean
@@ -68,7 +70,7 @@ timeseries_key (const LsReportTimeSeries *t,
     items[(*n)++] = (LsChartKey){ s == 0 && t->bars ? LS_CHART_KEY_BOX : LS_CHART_KEY_LINE, t->series[s].color,
                                   t->series[s].label != NULL ? t->series[s].label : "" };
   if (isfinite (t->bound))
-    items[(*n)++] = (LsChartKey){ LS_CHART_KEY_DASHED, LS_RED, t->bound_label != NULL ? t->bound_label : "Bound" };
+    items[(*n)++] = (LsChartKey){ LS_CHART_KEY_DASHED, LS_RED, t->bound_label != NULL ? t->bound_label : _ ("Bound") };
 }
 
 /* The date format for a bin width: hours need the time of day. */
@@ -89,7 +91,7 @@ timeseries_layout (const LsReportTimeSeries *t,
 
   memset (g, 0, sizeof *g);
   timeseries_key (t, g->key, &g->n_key);
-  ls_chart_header_layout (cr, width, height, t->title ? t->title : "Over time", NULL, g->key, g->n_key, &g->hd);
+  ls_chart_header_layout (cr, width, height, t->title ? t->title : _ ("Over time"), NULL, g->key, g->n_key, &g->hd);
   u = g->hd.u;
   for (int s = 0; s < t->n_series; s++)
     for (int i = 0; i < t->n_points; i++)
@@ -215,7 +217,7 @@ draw_dates (cairo_t *cr,
   ls_report_font (cr, 0.9 * u, FALSE);
   ls_report_rgb (cr, LS_INK);
   ls_report_text (cr, g->plot.area.x + g->plot.area.width / 2, g->plot.area.y + g->plot.area.height + 2.2 * u,
-                  0.5, LS_VALIGN_TOP, "Date (UTC)");
+                  0.5, LS_VALIGN_TOP, _ ("Date (UTC)"));
 }
 
 static void
@@ -225,7 +227,7 @@ timeseries_draw (gconstpointer data,
                  double height)
 {
   const LsReportTimeSeries *t = data;
-  const char *title = t->title ? t->title : "Over time";
+  const char *title = t->title ? t->title : _ ("Over time");
   SeriesGeom g;
   double u;
 
@@ -234,7 +236,7 @@ timeseries_draw (gconstpointer data,
   if (!timeseries_check (t, NULL) || t->n_points == 0)
     {
       ls_chart_draw_message (cr, width, height, title,
-                             t->n_points == 0 ? "No predictions logged yet" : "This chart cannot be drawn");
+                             t->n_points == 0 ? _ ("No predictions logged yet") : _ ("This chart cannot be drawn"));
       cairo_restore (cr);
       return;
     }
@@ -309,7 +311,7 @@ ls_report_timeseries_save_png (const LsReportTimeSeries *series,
   g_return_val_if_fail (series != NULL && path != NULL, FALSE);
   if (!timeseries_check (series, &local))
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, "Cannot draw “%s”: %s", path, local->message);
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, _ ("Cannot draw “%s”: %s"), path, local->message);
       return FALSE;
     }
   return ls_report_save_png (timeseries_draw, series, width, height, path, error);

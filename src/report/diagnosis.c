@@ -17,6 +17,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #define MARGIN 42.0
 #define BODY 9.5
 #define SMALL 8.0
@@ -300,19 +302,19 @@ static char *
 format_ood (const LsReportDiagnosis *d)
 {
   if (!isfinite (d->ood_score) && !d->ood_flagged)
-    return g_strdup ("No out-of-distribution check: the model has no detector for it.");
+    return g_strdup (_ ("No out-of-distribution check: the model has no detector for it."));
   if (d->ood_flagged && isfinite (d->ood_threshold))
-    return g_strdup_printf ("Out-of-distribution score %.2f, above the threshold %.2f. "
-                            "The probabilities above may not hold for this image.",
+    return g_strdup_printf (_ ("Out-of-distribution score %.2f, above the threshold %.2f. "
+                               "The probabilities above may not hold for this image."),
                             d->ood_score, d->ood_threshold);
   if (d->ood_flagged)
-    return g_strdup_printf ("Out-of-distribution score %.2f. The probabilities above may not hold for this image.",
+    return g_strdup_printf (_ ("Out-of-distribution score %.2f. The probabilities above may not hold for this image."),
                             d->ood_score);
   if (isfinite (d->ood_threshold))
-    return g_strdup_printf ("Out-of-distribution score %.2f, below the threshold %.2f: "
-                            "the image resembles those the model was trained on.",
+    return g_strdup_printf (_ ("Out-of-distribution score %.2f, below the threshold %.2f: "
+                               "the image resembles those the model was trained on."),
                             d->ood_score, d->ood_threshold);
-  return g_strdup_printf ("Out-of-distribution score %.2f (the model stores no threshold).", d->ood_score);
+  return g_strdup_printf (_ ("Out-of-distribution score %.2f (the model stores no threshold)."), d->ood_score);
 }
 
 typedef struct
@@ -331,19 +333,19 @@ facts_init (const LsReportDiagnosis *d,
   int n = 0;
 
   memset (f, 0, sizeof *f);
-  f->model[n++] = (Field){ "Name", g_strdup (d->model_name ? d->model_name : "—"), FALSE };
-  f->model[n++] = (Field){ "Identifier", g_strdup (d->model_id ? d->model_id : "—"), d->model_id != NULL };
-  f->model[n++] = (Field){ "Dataset version", g_strdup (d->dataset_version ? d->dataset_version : "—"), d->dataset_version != NULL };
+  f->model[n++] = (Field){ _ ("Name"), g_strdup (d->model_name ? d->model_name : "—"), FALSE };
+  f->model[n++] = (Field){ _ ("Identifier"), g_strdup (d->model_id ? d->model_id : "—"), d->model_id != NULL };
+  f->model[n++] = (Field){ _ ("Dataset version"), g_strdup (d->dataset_version ? d->dataset_version : "—"), d->dataset_version != NULL };
   for (int i = 0; d->card_lines != NULL && d->card_lines[i] != NULL && i < MAX_CARD_LINES; i++)
-    f->model[n++] = (Field){ i == 0 ? "Model card" : "", g_strdup (d->card_lines[i]), FALSE };
+    f->model[n++] = (Field){ i == 0 ? _ ("Model card") : "", g_strdup (d->card_lines[i]), FALSE };
   f->n_model = n;
 
   n = 0;
-  f->image[n++] = (Field){ "File", g_strdup (d->image_name ? d->image_name : "—"), FALSE };
+  f->image[n++] = (Field){ _ ("File"), g_strdup (d->image_name ? d->image_name : "—"), FALSE };
   if (d->image_sha256 != NULL && d->image_sha256[0] != '\0')
     f->image[n++] = (Field){ "SHA-256", strlen (d->image_sha256) > 16 ? g_strdup_printf ("%.16s…", d->image_sha256) : g_strdup (d->image_sha256), TRUE };
-  f->image[n++] = (Field){ "Size", g_strdup_printf ("%d × %d pixels", d->width, d->height), FALSE };
-  f->image[n++] = (Field){ "Read on", g_strdup (date), FALSE };
+  f->image[n++] = (Field){ _ ("Size"), g_strdup_printf (_ ("%d × %d pixels"), d->width, d->height), FALSE };
+  f->image[n++] = (Field){ _ ("Read on"), g_strdup (date), FALSE };
   f->n_image = n;
 }
 
@@ -370,7 +372,7 @@ draw_page (const LsReportDiagnosis *d,
   g_autofree char *subtitle = NULL;
   g_autofree char *ood = format_ood (d);
   g_autoptr (GPtrArray) ood_lines = NULL;
-  const char *ood_head = "This image looks unlike the images the model was trained on.";
+  const char *ood_head = _ ("This image looks unlike the images the model was trained on.");
   double y, below, pic, facts_h, ood_h, name_w = 0, col_w, col2_w, box_h;
   double row_h = d->n_classes > 6 ? 15 : 19;
   char pct[32];
@@ -386,12 +388,12 @@ draw_page (const LsReportDiagnosis *d,
   y = MARGIN;
   ls_report_font (cr, 19, TRUE);
   ls_report_rgb (cr, LS_INK);
-  ls_report_text (cr, MARGIN, y + 17, 0, LS_VALIGN_BASELINE, "Lungscope — chest radiograph reading");
+  ls_report_text (cr, MARGIN, y + 17, 0, LS_VALIGN_BASELINE, _ ("Lungscope — chest radiograph reading"));
   ls_report_font (cr, BODY, FALSE);
   ls_report_rgb (cr, LS_INK_SOFT);
   {
     g_autofree char *tail = g_strdup_printf (" · %s", date);
-    g_autofree char *name = ls_report_text_fit_middle (cr, d->image_name ? d->image_name : "unnamed image",
+    g_autofree char *name = ls_report_text_fit_middle (cr, d->image_name ? d->image_name : _ ("unnamed image"),
                                                        inner - ls_report_text_width (cr, tail));
 
     subtitle = g_strconcat (name, tail, NULL);
@@ -417,12 +419,12 @@ draw_page (const LsReportDiagnosis *d,
   ls_report_rgb (cr, LS_INK);
   ls_report_text (cr, MARGIN + 36, d->synthetic_training ? y + 19 : y + box_h / 2, 0,
                   d->synthetic_training ? LS_VALIGN_BASELINE : LS_VALIGN_MIDDLE,
-                  "Not a medical device. This is not a diagnosis.");
+                  _ ("Not a medical device. This is not a diagnosis."));
   if (d->synthetic_training)
     {
       ls_report_font (cr, BODY, FALSE);
       ls_report_rgb (cr, LS_INK_SOFT);
-      ls_report_text (cr, MARGIN + 36, y + 33, 0, LS_VALIGN_BASELINE, "The model was trained on synthetic images only.");
+      ls_report_text (cr, MARGIN + 36, y + 33, 0, LS_VALIGN_BASELINE, _ ("The model was trained on synthetic images only."));
     }
   y += box_h + 18;
 
@@ -444,8 +446,8 @@ draw_page (const LsReportDiagnosis *d,
   /* The radiograph and its overlay. */
   {
     double x1 = overlay != NULL ? MARGIN : MARGIN + (inner - pic) / 2, x2 = MARGIN + inner - pic;
-    const char *cap1 = "Radiograph";
-    const char *cap2 = d->overlay_caption ? d->overlay_caption : "Saliency overlay";
+    const char *cap1 = _ ("Radiograph");
+    const char *cap2 = d->overlay_caption ? d->overlay_caption : _ ("Saliency overlay");
 
     if (overlay != NULL)
       x1 = MARGIN + (inner - 2 * pic - 16) / 2, x2 = x1 + pic + 16;
@@ -466,15 +468,15 @@ draw_page (const LsReportDiagnosis *d,
   }
 
   /* The answer. */
-  y = draw_heading (cr, MARGIN, y, inner, "Reading");
+  y = draw_heading (cr, MARGIN, y, inner, _ ("Reading"));
   {
     const char *name = d->class_names[d->predicted];
     double x = MARGIN;
 
     ls_report_font (cr, SMALL, FALSE);
     ls_report_rgb (cr, LS_INK_SOFT);
-    ls_report_text (cr, x, y + 13, 0, LS_VALIGN_BASELINE, "Most likely");
-    x += ls_report_text_width (cr, "Most likely") + 10;
+    ls_report_text (cr, x, y + 13, 0, LS_VALIGN_BASELINE, _ ("Most likely"));
+    x += ls_report_text_width (cr, _ ("Most likely")) + 10;
     ls_report_rounded_rect (cr, x, y + 3, 11, 11, 2.5);
     ls_report_rgb (cr, ls_report_class_color (name, d->predicted));
     cairo_fill (cr);
@@ -553,8 +555,8 @@ draw_page (const LsReportDiagnosis *d,
   y += ood_h + 16;
 
   /* Where the answer came from. */
-  draw_heading (cr, MARGIN, y, col_w, "Model");
-  y = draw_heading (cr, MARGIN + col_w + 24, y, col2_w, "Image");
+  draw_heading (cr, MARGIN, y, col_w, _ ("Model"));
+  y = draw_heading (cr, MARGIN + col_w + 24, y, col2_w, _ ("Image"));
   draw_fields (cr, MARGIN, y, col_w, facts.model, facts.n_model, TRUE);
   draw_fields (cr, MARGIN + col_w + 24, y, col2_w, facts.image, facts.n_image, TRUE);
 
@@ -568,7 +570,7 @@ draw_page (const LsReportDiagnosis *d,
   ls_report_rgb (cr, LS_INK_FAINT);
   ls_report_text (cr, MARGIN, H - MARGIN + 17, 0, LS_VALIGN_BASELINE, "Lungscope " PACKAGE_VERSION);
   ls_report_text (cr, W - MARGIN, H - MARGIN + 17, 1, LS_VALIGN_BASELINE,
-                  "Probabilities are calibrated estimates of one model, not findings.");
+                  _ ("Probabilities are calibrated estimates of one model, not findings."));
   cairo_restore (cr);
   facts_clear (&facts);
 }
@@ -637,13 +639,13 @@ ls_report_diagnosis_save_pdf (const LsReportDiagnosis *diagnosis,
   g_return_val_if_fail (diagnosis != NULL && path != NULL, FALSE);
   if (!diagnosis_check (diagnosis, &local))
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, "Cannot write “%s”: %s", path, local->message);
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_INVALID, _ ("Cannot write “%s”: %s"), path, local->message);
       return FALSE;
     }
   surface = cairo_pdf_surface_create_for_stream (append_bytes, pdf, LS_REPORT_PAGE_WIDTH, LS_REPORT_PAGE_HEIGHT);
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, "Lungscope — chest radiograph reading");
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, _ ("Lungscope — chest radiograph reading"));
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Lungscope " PACKAGE_VERSION);
-  subject = g_strdup_printf ("Reading of %s. Not a medical device. This is not a diagnosis.",
+  subject = g_strdup_printf (_ ("Reading of %s. Not a medical device. This is not a diagnosis."),
                              diagnosis->image_name ? diagnosis->image_name : "an image");
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, subject);
   cr = cairo_create (surface);
@@ -656,12 +658,12 @@ ls_report_diagnosis_save_pdf (const LsReportDiagnosis *diagnosis,
   cairo_surface_destroy (surface);
   if (!ok)
     {
-      g_set_error (error, LS_REPORT_ERROR, local->code, "Cannot write “%s”: %s", path, local->message);
+      g_set_error (error, LS_REPORT_ERROR, local->code, _ ("Cannot write “%s”: %s"), path, local->message);
       return FALSE;
     }
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_RENDER, "Cannot write “%s”: %s", path,
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_RENDER, _ ("Cannot write “%s”: %s"), path,
                    cairo_status_to_string (status));
       return FALSE;
     }

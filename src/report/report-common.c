@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "base/file.h"
 
 GQuark
@@ -46,9 +48,12 @@ typedef struct
 /* DESIGN §3. Colours checked with the Machado et al. simulations: every pair
  * stays at least ΔE 39 apart for deuteranopia, protanopia and tritanopia. */
 static const KnownClass known_classes[] = {
-  { "normal", "Normal", 0x26a269 },
-  { "pneumonia", "Pneumonia", 0xf08c00 },
-  { "covid", "COVID-19", 0x8a2a80 },
+  /* Translators: a diagnosis class, shown on bars, badges, buttons and charts */
+  { "normal", NC_ ("class", "Normal"), 0x26a269 },
+  /* Translators: a diagnosis class (lung infection) */
+  { "pneumonia", NC_ ("class", "Pneumonia"), 0xf08c00 },
+  /* Translators: a diagnosis class */
+  { "covid", NC_ ("class", "COVID-19"), 0x8a2a80 },
 };
 
 /* For classes other than the three: blue, brown, light blue, red, slate. */
@@ -64,6 +69,17 @@ ls_report_class_display_name (const char *class_name)
   return class_name;
 }
 
+const char *
+ls_report_class_label (const char *class_name)
+{
+  g_return_val_if_fail (class_name != NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (known_classes); i++)
+    if (g_ascii_strcasecmp (class_name, known_classes[i].name) == 0 ||
+        g_ascii_strcasecmp (class_name, known_classes[i].display) == 0)
+      return g_dpgettext2 (GETTEXT_PACKAGE, "class", known_classes[i].display);
+  return class_name;
+}
+
 guint32
 ls_report_class_color (const char *class_name,
                        int index)
@@ -71,7 +87,8 @@ ls_report_class_color (const char *class_name,
   if (class_name != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (known_classes); i++)
       if (g_ascii_strcasecmp (class_name, known_classes[i].name) == 0 ||
-          g_ascii_strcasecmp (class_name, known_classes[i].display) == 0)
+          g_ascii_strcasecmp (class_name, known_classes[i].display) == 0 ||
+          g_strcmp0 (class_name, ls_report_class_label (known_classes[i].name)) == 0)
         return known_classes[i].color;
   return extra_colors[(guint) MAX (index, 0) % G_N_ELEMENTS (extra_colors)];
 }
@@ -525,7 +542,7 @@ set_write_error (GError **error,
                  const char *path,
                  int errsv)
 {
-  g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_WRITE, "Cannot write “%s”: %s", path,
+  g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_WRITE, _ ("Cannot write “%s”: %s"), path,
                g_strerror (errsv));
   return FALSE;
 }
@@ -589,7 +606,7 @@ ls_report_save_png (LsReportDrawFunc draw,
   cairo_surface_destroy (surface);
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_RENDER, "Cannot draw “%s”: %s", path,
+      g_set_error (error, LS_REPORT_ERROR, LS_REPORT_ERROR_RENDER, _ ("Cannot draw “%s”: %s"), path,
                    cairo_status_to_string (status));
       return FALSE;
     }

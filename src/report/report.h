@@ -76,11 +76,14 @@ void ls_report_set_theme (cairo_t *cr,
 /* The display name of a class ("covid" → "COVID-19"); unknown names are
  * returned as they are. */
 const char *ls_report_class_display_name (const char *class_name);
+/* The same in the user's language (what charts and the PDF reading show;
+ * the CLI's text stays English). */
+const char *ls_report_class_label (const char *class_name);
 
 /* The fixed colour of a class as 0xRRGGBB: normal green, pneumonia orange,
  * COVID-19 red-purple (distinct for the common colour-vision deficiencies);
  * other classes take further colours by @index. @class_name may be the
- * stored name or the display name. */
+ * stored name, the display name or its translation (ls_report_class_label). */
 guint32 ls_report_class_color (const char *class_name,
                                int index);
 
