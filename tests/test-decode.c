@@ -1079,7 +1079,9 @@ test_png_huge_text_chunk (void)
   image = ls_image_load (path, NULL, &error);
   g_assert_null (image);
   g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_TRUNCATED);
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC / 4);
+  /* Refused from its header, not after reading a gigabyte (which takes
+   * seconds); the bound leaves room for a loaded machine. */
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
 }
 
 static void

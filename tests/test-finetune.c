@@ -577,7 +577,9 @@ test_cancel (void)
   g_assert_cmpint (fx.n_epoch_calls, ==, ls_test_under_valgrind () ? 0 : 1);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_test_message ("returned %.3f s after the cancel", seconds);
-  g_assert_cmpfloat (seconds, <, ls_test_under_valgrind () ? 20.0 : 0.5);
+  /* No further epoch ran (above); this only catches a hang, with room for
+   * a loaded machine. */
+  g_assert_cmpfloat (seconds, <, ls_test_under_valgrind () ? 20.0 : 5.0);
 }
 
 static void
