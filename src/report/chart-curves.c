@@ -85,18 +85,23 @@ curves_subtitle (const LsReportCurves *c)
 
   if (b < 0)
     {
-      g_string_append_printf (s, c->n_epochs == 1 ? "%d epoch" : "%d epochs", c->n_epochs);
+      g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%d epoch", "%d epochs", (gulong) MAX (c->n_epochs, 0)),
+                              c->n_epochs);
       return g_string_free (s, FALSE);
     }
-  g_string_append_printf (s, "Best epoch %d of %d", b + 1, c->n_epochs);
+  g_string_append_printf (s, _ ("Best epoch %d of %d"), b + 1, c->n_epochs);
   if (c->val_loss != NULL && isfinite (c->val_loss[b]))
-    g_string_append_printf (s, " · validation loss %.3f", c->val_loss[b]);
+    {
+      g_string_append (s, " · ");
+      g_string_append_printf (s, _ ("validation loss %.3f"), c->val_loss[b]);
+    }
   if (c->val_acc != NULL && isfinite (c->val_acc[b]))
     {
       char buf[32];
 
       ls_report_format_percent (c->val_acc[b], buf, sizeof buf);
-      g_string_append_printf (s, " · validation accuracy %s", buf);
+      g_string_append (s, " · ");
+      g_string_append_printf (s, _ ("validation accuracy %s"), buf);
     }
   return g_string_free (s, FALSE);
 }

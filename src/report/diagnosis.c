@@ -646,7 +646,7 @@ ls_report_diagnosis_save_pdf (const LsReportDiagnosis *diagnosis,
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, _ ("Lungscope — chest radiograph reading"));
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Lungscope " PACKAGE_VERSION);
   subject = g_strdup_printf (_ ("Reading of %s. Not a medical device. This is not a diagnosis."),
-                             diagnosis->image_name ? diagnosis->image_name : "an image");
+                             diagnosis->image_name ? diagnosis->image_name : _ ("an image"));
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_SUBJECT, subject);
   cr = cairo_create (surface);
   ok = ls_report_diagnosis_draw (diagnosis, cr, &local);
