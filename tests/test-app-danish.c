@@ -376,6 +376,63 @@ test_pages (void)
   ls_gui_test_wait_for (queue_left, NULL, 60, "the gallery without a queue");
 }
 
+static gboolean
+toast_changed (gpointer data)
+{
+  return g_strcmp0 (fx.window->last_toast, data) != 0 && ls_gui_test_window_idle (NULL);
+}
+
+/* The PDF reading from Save Report, in Danish: the page's own text, the
+ * class names and the model card's lines. */
+/* @s somewhere in @text (a page's text), else an error showing it. */
+static void
+in_text (const char *text,
+         const char *s)
+{
+  if (strstr (text, s) == NULL)
+    g_error ("“%s” is not on the page; it says:\n%s", s, text);
+}
+
+static void
+test_report (void)
+{
+  LsWindow *w = fx.window;
+  g_autofree char *pdf = NULL, *before = NULL, *pdftotext = NULL, *text = NULL, *err = NULL;
+  int status = -1;
+
+  if (w == NULL)
+    {
+      g_test_skip ("the window case did not run");
+      return;
+    }
+  pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("no pdftotext (poppler-utils) to read the page");
+      return;
+    }
+  pdf = g_build_filename (fx.home, "aflæsning.pdf", NULL);
+  before = g_strdup (w->last_toast);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.save-report-to", "s", pdf));
+  ls_gui_test_wait_for (toast_changed, before, 60, "the report's toast");
+  g_test_message ("toast: %s", w->last_toast);
+  g_assert_cmpstr (w->last_toast, ==, "Rapporten er gemt som aflæsning.pdf");
+  {
+    const char *argv[] = { pdftotext, "-layout", pdf, "-", NULL };
+
+    g_assert_true (ls_test_run (argv, &text, &err, &status));
+  }
+  g_assert_cmpint (status, ==, 0);
+  in_text (text, "Ikke medicinsk udstyr. Dette er ikke en diagnose.");
+  in_text (text, "Aflæsning");
+  in_text (text, "Mest sandsynligt");
+  in_text (text, "Lungebetændelse");
+  in_text (text, "Modelkort");
+  g_assert_null (strstr (text, "Pneumonia"));
+  g_assert_null (strstr (text, "This is not a diagnosis"));
+  g_assert_null (strstr (text, "Most likely"));
+}
+
 static void
 test_preferences (void)
 {
@@ -439,6 +496,7 @@ main (int argc,
 
   g_test_add_func ("/lungscope/app-danish/window", test_window);
   g_test_add_func ("/lungscope/app-danish/pages", test_pages);
+  g_test_add_func ("/lungscope/app-danish/report", test_report);
   g_test_add_func ("/lungscope/app-danish/preferences", test_preferences);
   g_test_add_func ("/lungscope/app-danish/about", test_about);
   rc = g_test_run ();
