@@ -27,6 +27,7 @@
 #include "dataset/store.h"
 #include "ls-application.h"
 #include "ls-gui-test.h"
+#include "ls-session-private.h"
 #include "ls-test.h"
 #include "ls-window-private.h"
 #include "pipeline/queues.h"
@@ -326,6 +327,13 @@ read_done (gpointer data)
          !ls_queue_bar_is_refreshing (fx.window->queue_bar);
 }
 
+/* The window shows a session other than @data, its list loaded. */
+static gboolean
+session_other_than (gpointer data)
+{
+  return ls_window_get_session (fx.window) != data && ls_gui_test_list_loaded (NULL);
+}
+
 /* The latest predictions of the active model, by image. */
 static GHashTable *
 logged_predictions (void)
@@ -391,9 +399,18 @@ test_read_unread (void)
 
   /* Read, and the workspace opened again meanwhile (as accepting a model
    * does): the reading stops, for it reads with the model it began with,
-   * and says why. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.read-unread", NULL));
-  gtk_widget_activate_action (GTK_WIDGET (w), "win.open-recent", "s", fx.workspace);
+   * and says why. The model is held meanwhile, so that the reading cannot
+   * end first. */
+  {
+    LsSession *old = ls_window_get_session (w);
+    GMutex *model = ls_session_get_model_lock (old);
+
+    g_mutex_lock (model);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.read-unread", NULL));
+    gtk_widget_activate_action (GTK_WIDGET (w), "win.open-recent", "s", fx.workspace);
+    ls_gui_test_wait_for (session_other_than, old, 60, "the workspace opened again");
+    g_mutex_unlock (model);
+  }
   ls_gui_test_wait_for (read_done, NULL, 120, "the reading stopped by the reopening");
   g_test_message ("toast: %s", w->last_toast);
   g_assert_true (g_str_has_prefix (w->last_toast, "Reading stopped after "));
@@ -418,7 +435,9 @@ test_read_unread (void)
   ls_gui_test_wait_for (read_done, NULL, 300, "the reading");
   g_test_message ("toast: %s", w->last_toast);
   {
-    g_autofree char *want = g_strdup_printf ("Read %u images with the active model", UNREAD - n_stopped);
+    g_autofree char *want = g_strdup_printf (UNREAD - n_stopped == 1 ? "Read %u image with the active model"
+                                                                     : "Read %u images with the active model",
+                                             UNREAD - n_stopped);
 
     g_assert_cmpstr (w->last_toast, ==, want);
   }

@@ -361,6 +361,27 @@ test_decoder_failures (void)
     g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO);
     g_assert_true (g_str_has_prefix (error->message, "seed.dcm: cannot start the DICOM decoder /nonexistent/"));
   }
+  /* A decoder that ends at once (a missing library after an upgrade):
+   * said at once, not after the time limit (20 s + 5). */
+  {
+    g_autofree char *real = g_strdup (g_getenv ("LUNGSCOPE_DICOM_DECODER"));
+    g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LsImage) image = NULL;
+    gint64 t0 = g_get_monotonic_time ();
+
+    ls_dicom_decoders_stop (FALSE);
+    g_setenv ("LUNGSCOPE_DICOM_DECODER", "/bin/false", TRUE);
+    image = load (bytes, NULL, &error);
+    g_setenv ("LUNGSCOPE_DICOM_DECODER", real, TRUE);
+    g_assert_null (image);
+    g_test_message ("a decoder that ends at once: %s (%.2f s)", error->message,
+                    (g_get_monotonic_time () - t0) / 1e6);
+    g_assert_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO);
+    g_assert_cmpstr (error->message, ==,
+                     "seed.dcm: cannot start the DICOM decoder /bin/false (it ended before it was ready)");
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC);
+  }
 }
 
 /* A decoder that hangs is killed at the time limit (and reaped). */
@@ -670,7 +691,7 @@ test_decoder_killed_idle (void)
   g_autoptr (LsImage) image = NULL;
   guint started;
 
-  ls_dicom_decoders_stop (FALSE);
+  ls_dicom_decoders_stop (TRUE);
   image = load (bytes, NULL, &error);
   g_assert_no_error (error);
   g_clear_pointer (&image, ls_image_free);
@@ -686,6 +707,36 @@ test_decoder_killed_idle (void)
   g_assert_no_error (error);
   g_assert_cmpint (image->width, ==, 16);
   g_assert_cmpuint (ls_dicom_decoders_started (), ==, started + 1);
+}
+
+/* A second top-level Pixel Data element (GDCM keeps the first): the
+ * pixels are the first's, as GDCM and other viewers show them, not the
+ * second's. */
+static void
+test_duplicate_pixel_data (void)
+{
+  g_autoptr (GBytes) bytes = seed ("explicit-mono2-16.dcm");
+  g_autoptr (GByteArray) dup = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LsImage) image = NULL;
+  gsize n;
+  const guint8 *d = g_bytes_get_data (bytes, &n);
+  const guint8 element[12] = { 0xe0, 0x7f, 0x10, 0x00, 'O', 'W', 0, 0, 0x00, 0x02, 0, 0 };
+  guint8 white[512];
+
+  memset (white, 0xff, sizeof white);
+  g_byte_array_append (dup, d, (guint) n);
+  g_byte_array_append (dup, element, sizeof element);
+  g_byte_array_append (dup, white, sizeof white);
+  image = ls_image_load_bytes (dup->data, dup->len, "seed.dcm", NULL, &error);
+  if (image == NULL)
+    {
+      /* Refused is as good: never the second's pixels. */
+      g_test_message ("refused: %s", error->message);
+      g_assert_null (strchr (error->message, '\n'));
+      return;
+    }
+  assert_gradient (image, 1e-6);
 }
 
 static void
@@ -794,6 +845,7 @@ main (int argc,
   g_test_add_func ("/lungscope/imaging/dicom/decoder/no-fd-leak", test_decoder_no_fd_leak);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/memory-limit", test_decoder_memory_limit);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/kept", test_decoder_kept);
+  g_test_add_func ("/lungscope/imaging/dicom/duplicate-pixel-data", test_duplicate_pixel_data);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/threads", test_decoder_threads);
   g_test_add_func ("/lungscope/imaging/dicom/decoder/killed-idle", test_decoder_killed_idle);
   return g_test_run ();

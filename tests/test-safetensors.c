@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -827,6 +829,12 @@ test_read_metadata (void)
   g_assert_null (ls_safetensors_read_metadata (missing, &error));
   g_assert_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO);
   g_assert_true (g_str_has_prefix (error->message, missing));
+  g_clear_error (&error);
+  /* A FIFO where the file should be: refused at once, not waited on. */
+  g_assert_cmpint (mkfifo (missing, 0600), ==, 0);
+  g_assert_null (ls_safetensors_read_metadata (missing, &error));
+  g_assert_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
 
   fixture_clear (&f);
   remove_dir (dir);

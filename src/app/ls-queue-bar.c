@@ -58,7 +58,8 @@ struct _LsQueueBar
   gboolean reading_unread; /* the job in flight reads images, not cross-validates */
   char *job_path;          /* the workspace of the job in flight */
   gulong job_chain;        /* its cancellable's link to the workspace's */
-  gboolean job_reopened;   /* stopped because the workspace was opened again */
+  gboolean job_reopened;   /* stopped because its workspace was opened again */
+  gboolean job_left;       /* stopped because another workspace (or none) was opened */
 };
 
 G_DEFINE_FINAL_TYPE (LsQueueBar, ls_queue_bar, GTK_TYPE_WIDGET)
@@ -409,6 +410,7 @@ job_begin (LsQueueBar *self,
   self->crossval_cancellable = g_cancellable_new ();
   self->reading_unread = reading;
   self->job_reopened = FALSE;
+  self->job_left = FALSE;
   g_free (self->job_path);
   self->job_path = g_strdup (ls_session_get_path (self->session));
   self->job_chain = g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
@@ -422,7 +424,10 @@ job_end (LsQueueBar *self)
   g_clear_object (&self->crossval_cancellable);
   self->reading_unread = FALSE;
   self->job_chain = 0;
-  gtk_revealer_set_reveal_child (self->crossval_revealer, FALSE);
+  /* (After dispose, when the window closed meanwhile, the template's
+   * widgets are gone.) */
+  if (self->crossval_revealer != NULL)
+    gtk_revealer_set_reveal_child (self->crossval_revealer, FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
@@ -552,7 +557,7 @@ read_progress_cb (double fraction,
   /* The pipeline's "image 12/40: NAME", in words. */
   if (message != NULL && sscanf (message, "image %u/%u: %n", &i, &n, &used) == 2 && used > 0)
     {
-      g_string_append_printf (text, _ ("Read %u of %u images"), i, n);
+      g_string_append_printf (text, ngettext ("Read %u of %u image", "Read %u of %u images", n), i, n);
       gtk_label_set_label (self->crossval_detail, message + used);
     }
   else
@@ -591,7 +596,7 @@ read_unread_cb (GObject *source,
   g_autoptr (GError) error = NULL;
   g_autoptr (LsPredictUnread) read = ls_session_predict_unread_finish (LS_SESSION (source), result, &error);
   gboolean cancelled = self->crossval_cancellable != NULL && g_cancellable_is_cancelled (self->crossval_cancellable);
-  gboolean reopened = self->job_reopened;
+  gboolean reopened = self->job_reopened, left = self->job_left;
   g_autoptr (GString) text = g_string_new (NULL);
 
   job_end (self);
@@ -599,7 +604,13 @@ read_unread_cb (GObject *source,
     g_string_append_printf (text, _ ("The images were not read: %s"), error->message);
   else
     {
-      if (reopened)
+      if (left)
+        g_string_append_printf (text,
+                                ngettext ("Reading stopped after %u image: another workspace was opened",
+                                          "Reading stopped after %u images: another workspace was opened",
+                                          read->n_read),
+                                read->n_read);
+      else if (reopened)
         g_string_append_printf (text,
                                 ngettext ("Reading stopped after %u image: the workspace was opened again "
                                           "(another model may be active)",
@@ -632,7 +643,7 @@ read_unread_cb (GObject *source,
    * stopped. */
   g_signal_emit (self, signals[MESSAGE], 0, text->str);
   /* A workspace opened again reads its list and queues itself. */
-  if (reopened || !job_is_current (self))
+  if (reopened || left || !job_is_current (self))
     return;
   /* The gallery's badges of the images read, and the queues. */
   if (read != NULL && read->sha256 != NULL && read->sha256[0] != NULL && self->list != NULL)
@@ -703,8 +714,11 @@ ls_queue_bar_set_workspace (LsQueueBar *self,
              g_strcmp0 (ls_session_get_path (session), self->job_path) == 0;
   if (keep_job && self->job_chain != 0)
     g_signal_handler_disconnect (self->cancellable, self->job_chain);
-  else if (self->crossval_cancellable != NULL)
+  else if (self->crossval_cancellable != NULL && session != NULL &&
+           g_strcmp0 (ls_session_get_path (session), self->job_path) == 0)
     self->job_reopened = TRUE;
+  else if (self->crossval_cancellable != NULL)
+    self->job_left = TRUE;
   self->job_chain = 0;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);

@@ -247,7 +247,19 @@ read_metadata_fd (int fd,
   guint64 header_len = 0;
   struct stat st;
 
-  if (fstat (fd, &st) != 0 || !read_exactly (fd, &header_len, sizeof header_len, 0))
+  if (fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO, "%s", g_strerror (saved));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_IO, "not a regular file");
+      return NULL;
+    }
+  if (!read_exactly (fd, &header_len, sizeof header_len, 0))
     {
       int saved = errno;
 
@@ -303,7 +315,8 @@ ls_safetensors_read_metadata (const char *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* Not blocking on a FIFO left where a model file should be. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int saved = errno;

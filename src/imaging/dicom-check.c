@@ -402,9 +402,10 @@ walk_elements (Walk *w,
 
       if (depth == 0 && group == 0x7fe0 && elem == 0x0010)
         {
-          w->saw_pixels = TRUE;
-          if (len != UNDEFINED)
+          /* The first, as GDCM keeps it (a duplicate tag is dropped). */
+          if (!w->saw_pixels && len != UNDEFINED)
             w->native = (LsDicomSpan){ pos, len };
+          w->saw_pixels = TRUE;
         }
       if (len == UNDEFINED)
         {

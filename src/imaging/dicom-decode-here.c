@@ -43,6 +43,16 @@ check_codestream (LsDicomFile *file,
 }
 
 static gboolean
+all_zero (const guint8 *p,
+          gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (p[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
 write_all (int fd,
            const guint8 *data,
            gsize size)
@@ -117,6 +127,16 @@ ls_dicom_decode_here (const guint8 *data,
             }
         }
       wire.pixel_bytes = bytes;
+    }
+  else if (mode == LS_DICOM_MODE_HEADER)
+    {
+      /* The caller left its native pixel data out as zeros: if the pixel
+       * data GDCM kept is not all zeros, it is not those bytes, and the
+       * caller must not read them (native length 0 tells it so; it then
+       * has the pixels decoded here). */
+      if (ls_dicom_file_native_pixels (file, &pixels, &native_size) && !all_zero (pixels, native_size))
+        h->native_length = 0;
+      pixels = NULL;
     }
   ls_dicom_wire_encode (&wire, block);
   if (!write_all (out_fd, block, sizeof block) ||

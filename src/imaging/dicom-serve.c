@@ -165,15 +165,16 @@ run_fork (const LsDicomRequest *request,
   _exit (func (request, user_data));
 }
 
-/* Waits for @pid at most @timeout_ms; kills it then. */
-static int
+/* Waits for @pid at most @timeout_ms; kills it then. FALSE (errno) when
+ * it cannot be waited for. */
+static gboolean
 wait_fork (pid_t pid,
            guint32 timeout_ms,
-           gboolean *timed_out)
+           gboolean *timed_out,
+           int *status)
 {
   sigset_t chld;
   struct timespec now, deadline;
-  int status = 0;
 
   sigemptyset (&chld);
   sigaddset (&chld, SIGCHLD);
@@ -189,12 +190,12 @@ wait_fork (pid_t pid,
   for (;;)
     {
       struct timespec left;
-      pid_t r = waitpid (pid, &status, WNOHANG);
+      pid_t r = waitpid (pid, status, WNOHANG);
 
       if (r == pid)
-        return status;
+        return TRUE;
       if (r < 0 && errno != EINTR)
-        return 0;
+        return FALSE;
       clock_gettime (CLOCK_MONOTONIC, &now);
       left.tv_sec = deadline.tv_sec - now.tv_sec;
       left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
@@ -211,9 +212,13 @@ wait_fork (pid_t pid,
   /* Not reaped yet: the pid is still the fork's. */
   *timed_out = TRUE;
   kill (pid, SIGKILL);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  return status;
+  for (;;)
+    {
+      if (waitpid (pid, status, 0) == pid)
+        return TRUE;
+      if (errno != EINTR)
+        return FALSE;
+    }
 }
 
 void
@@ -233,6 +238,9 @@ ls_dicom_serve (int sock,
   sigemptyset (&chld);
   sigaddset (&chld, SIGCHLD);
   sigprocmask (SIG_BLOCK, &chld, NULL);
+  /* Not ignored (inherited through exec, that would reap the forks by
+   * itself and hide how they ended). */
+  signal (SIGCHLD, SIG_DFL);
   signal (SIGPIPE, SIG_IGN);
   send_reply (sock, LS_DICOM_REPLY_HELLO, 0);
   for (;;)
@@ -241,7 +249,7 @@ ls_dicom_serve (int sock,
       int fds[3] = { -1, -1, -1 };
       gboolean timed_out = FALSE;
       pid_t pid;
-      int status;
+      int status = 0;
 
       if (!receive (sock, &request, fds))
         _exit (0);
@@ -255,7 +263,9 @@ ls_dicom_serve (int sock,
           send_reply (sock, LS_DICOM_REPLY_NO_FORK, errno);
           continue;
         }
-      status = wait_fork (pid, request.timeout_ms, &timed_out);
-      send_reply (sock, timed_out ? LS_DICOM_REPLY_TIMED_OUT : LS_DICOM_REPLY_DONE, status);
+      if (!wait_fork (pid, request.timeout_ms, &timed_out, &status))
+        send_reply (sock, LS_DICOM_REPLY_NO_FORK, errno);
+      else
+        send_reply (sock, timed_out ? LS_DICOM_REPLY_TIMED_OUT : LS_DICOM_REPLY_DONE, status);
     }
 }

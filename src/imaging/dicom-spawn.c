@@ -444,6 +444,9 @@ decoder_start (const char *path,
   d->sock = pair[0];
   d->path = g_strdup (path);
   d->process = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
+  /* The launcher holds the child's end of the socket: let go of it now, or
+   * a decoder that ends before it is ready would not be seen ending. */
+  g_clear_object (&launcher);
   if (d->process == NULL)
     {
       g_set_error (error, LS_IMAGE_ERROR, LS_IMAGE_ERROR_IO, "%s: cannot start the DICOM decoder %s (%s)", name,
@@ -644,11 +647,8 @@ exchange_run (Exchange *x,
   x->taken = send_request (decoder->sock, request, (const int[3]){ in_fd, out_pipe[1], err_pipe[1] });
   close (out_pipe[1]);
   close (err_pipe[1]);
-  fds[0].fd = out_pipe[0];
-  fds[1].fd = err_pipe[0];
-  fds[2].fd = decoder->sock;
-  for (int i = 0; i < 2; i++)
-    (void) fcntl (fds[i].fd, F_SETFL, fcntl (fds[i].fd, F_GETFL) | O_NONBLOCK);
+  (void) fcntl (out_pipe[0], F_SETFL, fcntl (out_pipe[0], F_GETFL) | O_NONBLOCK);
+  (void) fcntl (err_pipe[0], F_SETFL, fcntl (err_pipe[0], F_GETFL) | O_NONBLOCK);
 
   while (x->taken && (!out_eof || !err_eof || (!x->replied && !x->lost)))
     {
@@ -660,10 +660,13 @@ exchange_run (Exchange *x,
           x->too_long = TRUE;
           break;
         }
-      fds[0].events = out_eof ? 0 : POLLIN;
-      fds[1].events = err_eof ? 0 : POLLIN;
-      fds[2].events = x->replied || x->lost ? 0 : POLLIN;
-      fds[0].revents = fds[1].revents = fds[2].revents = 0;
+      /* What has ended is left out (poll would report its hang-up again
+       * and again). */
+      fds[0].fd = out_eof ? -1 : out_pipe[0];
+      fds[1].fd = err_eof ? -1 : err_pipe[0];
+      fds[2].fd = x->replied || x->lost ? -1 : decoder->sock;
+      for (int i = 0; i < 3; i++)
+        fds[i].events = POLLIN, fds[i].revents = 0;
       n = poll (fds, 3, (int) MIN ((left + 999) / 1000, G_MAXINT));
       if (n < 0 && errno == EINTR)
         continue;
@@ -672,16 +675,16 @@ exchange_run (Exchange *x,
           x->lost = TRUE;
           break;
         }
-      if (!out_eof && fds[0].revents != 0 && !reader_read (&x->r, fds[0].fd, &out_eof))
+      if (!out_eof && fds[0].revents != 0 && !reader_read (&x->r, out_pipe[0], &out_eof))
         {
           /* Refused: the rest is not read (a fork writing on finds the
            * pipe closed). */
-          close (fds[0].fd);
-          fds[0].fd = -1;
+          close (out_pipe[0]);
+          out_pipe[0] = -1;
           out_eof = TRUE;
         }
       if (!err_eof && fds[1].revents != 0)
-        exchange_read_err (x, fds[1].fd, &err_eof);
+        exchange_read_err (x, err_pipe[0], &err_eof);
       if (!x->replied && !x->lost && fds[2].revents != 0)
         {
           const char *why = NULL;
@@ -692,9 +695,9 @@ exchange_run (Exchange *x,
             x->lost = TRUE;
         }
     }
-  for (int i = 0; i < 2; i++)
-    if (fds[i].fd >= 0)
-      close (fds[i].fd);
+  if (out_pipe[0] >= 0)
+    close (out_pipe[0]);
+  close (err_pipe[0]);
   x->err_text[x->err_len] = '\0';
   if (x->replied && !x->too_long)
     pool_give (decoder);

@@ -38,7 +38,9 @@ typedef enum
   LS_DICOM_MODE_DECODE, /* the header and the decoded pixels */
   LS_DICOM_MODE_PROBE,  /* the header only, any size (as the other formats' probes) */
   LS_DICOM_MODE_HEADER, /* the header only, within the limits: the caller reads
-                         * native pixels from its own copy of the file */
+                         * native pixels from its own copy of the file (native
+                         * length 0 when GDCM's pixel data is not the zeros
+                         * the caller left in their place) */
 } LsDicomMode;
 
 typedef struct
