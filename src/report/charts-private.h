@@ -29,7 +29,8 @@ typedef struct
 {
   double u, pad;
   double title_y, subtitle_y; /* baselines; subtitle_y 0 when none */
-  double key_x, key_y;        /* left end and middle of the legend row */
+  double key_x, key_y;        /* left end and middle of the legend's first row */
+  double key_right;           /* the legend wraps to a new row before this */
   double content_top;
 } LsChartHeader;
 

@@ -75,17 +75,58 @@ ls_chart_hatch (cairo_t *cr,
   cairo_restore (cr);
 }
 
+/* Rows apart in a legend that wraps. */
+#define KEY_ROW (1.4 * u)
+
+/* Where each legend item goes in rows from @x0 to @right (the font set):
+ * the rows used. @xs and @ys (nullable) get each item's place. */
+static int
+key_rows (cairo_t *cr,
+          double u,
+          const LsChartKey *items,
+          int n,
+          double x0,
+          double y0,
+          double right,
+          double *xs,
+          double *ys)
+{
+  double x = x0, y = y0;
+  int rows = 1;
+
+  for (int i = 0; i < n; i++)
+    {
+      double w = key_swatch_width (u) + 0.45 * u + ls_report_text_width (cr, items[i].label);
+
+      if (x > x0 && x + w > right)
+        {
+          x = x0;
+          y += KEY_ROW;
+          rows++;
+        }
+      if (xs != NULL)
+        xs[i] = x, ys[i] = y;
+      x += w + 1.3 * u;
+    }
+  return rows;
+}
+
 static void
 draw_key (cairo_t *cr,
           const LsChartHeader *hd,
           const LsChartKey *items,
           int n)
 {
-  double u = hd->u, x = hd->key_x, y = hd->key_y, sw = key_swatch_width (u);
+  double u = hd->u, x, y, sw = key_swatch_width (u);
+  g_autofree double *xs = g_new (double, MAX (n, 1));
+  g_autofree double *ys = g_new (double, MAX (n, 1));
 
   ls_report_font (cr, 0.9 * u, FALSE);
+  key_rows (cr, u, items, n, hd->key_x, hd->key_y, hd->key_right, xs, ys);
   for (int i = 0; i < n; i++)
     {
+      x = xs[i];
+      y = ys[i];
       cairo_save (cr);
       switch (items[i].kind)
         {
@@ -136,12 +177,12 @@ draw_key (cairo_t *cr,
       x += sw + 0.45 * u;
       ls_report_rgb (cr, LS_INK_SOFT);
       ls_report_text (cr, x, y, 0, LS_VALIGN_MIDDLE, items[i].label);
-      x += ls_report_text_width (cr, items[i].label) + 1.3 * u;
     }
 }
 
 /* Places title, subtitle and legend: the legend sits on the title's row at
- * the right when it fits there, else on a row of its own. */
+ * the right when it fits there, else on rows of its own (wrapped where the
+ * chart is too narrow for it). */
 void
 ls_chart_header_layout (cairo_t *cr,
                         double width,
@@ -168,6 +209,7 @@ ls_chart_header_layout (cairo_t *cr,
       last = hd->subtitle_y;
     }
   kw = n_items > 0 ? ls_chart_key_width (cr, u, items, n_items) : 0;
+  hd->key_right = width - hd->pad;
   if (n_items > 0 && hd->pad + title_w + 2 * u + kw <= width - hd->pad)
     {
       hd->key_x = width - hd->pad - kw;
@@ -175,9 +217,13 @@ ls_chart_header_layout (cairo_t *cr,
     }
   else if (n_items > 0)
     {
+      int rows;
+
       hd->key_x = hd->pad;
       hd->key_y = last + 1.5 * u;
-      last = hd->key_y + 0.4 * u;
+      ls_report_font (cr, 0.9 * u, FALSE);
+      rows = key_rows (cr, u, items, n_items, hd->key_x, hd->key_y, hd->key_right, NULL, NULL);
+      last = hd->key_y + (rows - 1) * KEY_ROW + 0.4 * u;
     }
   hd->content_top = last + 1.6 * u;
 }
