@@ -590,8 +590,15 @@ test_crossval (void)
   ls_gui_test_wait_for (queue_shown, GINT_TO_POINTER (LS_QUEUE_LABEL_ERRORS), 60, "the queue again");
   g_assert_true (ls_queue_bar_get_current (w->queue_bar)->in_sample);
 
-  /* Two folds of one epoch each (the window's defaults: five of ten). */
-  ls_queue_bar_run_crossval (w->queue_bar, 2, 1);
+  /* Two folds of one epoch each, as set in Preferences (the defaults:
+   * five of ten), through the same action as the button. */
+  {
+    g_autoptr (GSettings) settings = ls_application_settings_new ();
+
+    g_settings_set_int (settings, "crossval-folds", 2);
+    g_settings_set_int (settings, "crossval-epochs", 1);
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "win.crossval", NULL));
   g_assert_true (ls_queue_bar_is_busy (w->queue_bar));
   ls_gui_test_wait_for (crossval_past, &fraction, 300, "the cross-validation under way");
   if (ls_queue_bar_is_busy (w->queue_bar))

@@ -879,7 +879,7 @@ test_preferences (void)
   g_autoptr (GSettings) settings = ls_application_settings_new ();
   const char *keys[] = { "colormap", "overlay-opacity", "overlay-visible", "saliency-method",
                          "smoothgrad-samples", "engine-threads", "finetune-epochs", "color-scheme",
-                         "recent-workspaces-limit" };
+                         "recent-workspaces-limit", "crossval-folds", "crossval-epochs" };
   GtkWindow *prefs;
   GtkSpinButton *spin;
   GtkSwitch *toggle;
@@ -942,6 +942,15 @@ test_preferences (void)
   g_assert_cmpfloat (gtk_adjustment_get_upper (gtk_spin_button_get_adjustment (spin)), ==, 100);
   gtk_spin_button_set_value (spin, 5);
   g_assert_cmpint (g_settings_get_int (settings, "finetune-epochs"), ==, 5);
+  /* The cross-validation's folds and epochs (the queues' Run uses them:
+   * test-app-queues), within the schema's ranges. */
+  spin = GTK_SPIN_BUTTON (row_control (prefs, "Cross-validation folds"));
+  g_assert_cmpfloat (gtk_adjustment_get_lower (gtk_spin_button_get_adjustment (spin)), ==, 2);
+  gtk_spin_button_set_value (spin, 3);
+  g_assert_cmpint (g_settings_get_int (settings, "crossval-folds"), ==, 3);
+  spin = GTK_SPIN_BUTTON (row_control (prefs, "Cross-validation epochs"));
+  gtk_spin_button_set_value (spin, 4);
+  g_assert_cmpint (g_settings_get_int (settings, "crossval-epochs"), ==, 4);
   /* Fewer recent workspaces: the list is cut at once. */
   {
     const char *recent[] = { "/a.lungscope", "/b.lungscope", "/c.lungscope", NULL };

@@ -27,6 +27,8 @@ struct _LsPreferencesWindow
   GtkSpinButton *smoothgrad_samples;
   GtkSpinButton *engine_threads;
   GtkSpinButton *finetune_epochs;
+  GtkSpinButton *crossval_folds;
+  GtkSpinButton *crossval_epochs;
 
   /* Owned references */
   GSettings *settings; /* NULL where the schema is not installed */
@@ -220,6 +222,8 @@ ls_preferences_window_constructed (GObject *object)
     { self->smoothgrad_samples, "smoothgrad-samples" },
     { self->engine_threads, "engine-threads" },
     { self->finetune_epochs, "finetune-epochs" },
+    { self->crossval_folds, "crossval-folds" },
+    { self->crossval_epochs, "crossval-epochs" },
   };
   struct
   {
@@ -342,6 +346,8 @@ ls_preferences_window_class_init (LsPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LsPreferencesWindow, smoothgrad_samples);
   gtk_widget_class_bind_template_child (widget_class, LsPreferencesWindow, engine_threads);
   gtk_widget_class_bind_template_child (widget_class, LsPreferencesWindow, finetune_epochs);
+  gtk_widget_class_bind_template_child (widget_class, LsPreferencesWindow, crossval_folds);
+  gtk_widget_class_bind_template_child (widget_class, LsPreferencesWindow, crossval_epochs);
 }
 
 static void

@@ -24,8 +24,16 @@ crossval_action (GtkWidget *widget,
                  GVariant *parameter)
 {
   LsWindow *self = LS_WINDOW (widget);
+  int folds = 0, epochs = 0;
 
-  ls_queue_bar_run_crossval (self->queue_bar, 0, 0);
+  /* Preferences' folds and epochs (0, the pipeline's defaults, without
+   * the schema). */
+  if (self->settings != NULL)
+    {
+      folds = g_settings_get_int (self->settings, "crossval-folds");
+      epochs = g_settings_get_int (self->settings, "crossval-epochs");
+    }
+  ls_queue_bar_run_crossval (self->queue_bar, folds, epochs);
 }
 
 static void
