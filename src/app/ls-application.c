@@ -31,27 +31,32 @@ demo_workspace_path (void)
   return g_build_filename (g_get_user_data_dir (), "lungscope", "Demo.lungscope", NULL);
 }
 
-/* The classes the report layer names (report.h), marked for translation
- * here: the app shows them in the person's language, while the CLI and the
- * PDF report keep them as the workspace and the model card spell them. */
-static const char *const class_display_names[] = {
-  /* Translators: a diagnosis class, shown on bars, badges and buttons */
-  NC_ ("class", "Normal"),
-  /* Translators: a diagnosis class (lung infection) */
-  NC_ ("class", "Pneumonia"),
-  /* Translators: a diagnosis class */
-  NC_ ("class", "COVID-19"),
-};
-
 const char *
 ls_application_class_name (const char *class_name)
 {
-  const char *display = ls_report_class_display_name (class_name);
+  return ls_report_class_label (class_name);
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (class_display_names); i++)
-    if (g_str_equal (display, class_display_names[i]))
-      return g_dpgettext2 (GETTEXT_PACKAGE, "class", class_display_names[i]);
-  return display;
+char *
+ls_application_time_left (double elapsed,
+                          double fraction)
+{
+  double left;
+
+  /* Too early, or done: no estimate worth showing. */
+  if (!(fraction > 0.02 && fraction < 1))
+    return NULL;
+  left = elapsed * (1 - fraction) / fraction;
+  if (left < 90)
+    return g_strdup_printf (_ ("about %.0f s left"), left);
+  return g_strdup_printf (_ ("about %.0f min left"), left / 60);
+}
+
+void
+ls_application_set_chart_theme (cairo_t *cr)
+{
+  ls_report_set_theme (cr, adw_style_manager_get_dark (adw_style_manager_get_default ()) ? LS_REPORT_THEME_DARK
+                                                                                         : LS_REPORT_THEME_LIGHT);
 }
 
 GSettings *

@@ -259,13 +259,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 /* ---- drawing ---- */
 
 static void
-set_theme (cairo_t *cr)
-{
-  ls_report_set_theme (cr, adw_style_manager_get_dark (adw_style_manager_get_default ()) ? LS_REPORT_THEME_DARK
-                                                                                         : LS_REPORT_THEME_LIGHT);
-}
-
-static void
 curves_draw (GtkDrawingArea *area,
              cairo_t *cr,
              int width,
@@ -276,7 +269,7 @@ curves_draw (GtkDrawingArea *area,
 
   if (self->details == NULL || self->details->curves == NULL)
     return;
-  set_theme (cr);
+  ls_application_set_chart_theme (cr);
   self->details->curves->curves.title = _ ("Training curves");
   ls_report_curves_draw (&self->details->curves->curves, cr, width, height);
 }
@@ -292,7 +285,7 @@ confusion_draw (GtkDrawingArea *area,
 
   if (self->details == NULL || self->details->charts == NULL)
     return;
-  set_theme (cr);
+  ls_application_set_chart_theme (cr);
   self->details->charts->confusion.title = _ ("Confusion matrix (test part)");
   ls_report_confusion_draw (&self->details->charts->confusion, cr, width, height);
 }
@@ -308,7 +301,7 @@ reliability_draw (GtkDrawingArea *area,
 
   if (self->details == NULL || self->details->charts == NULL)
     return;
-  set_theme (cr);
+  ls_application_set_chart_theme (cr);
   self->details->charts->reliability.title = _ ("Reliability (test part)");
   ls_report_reliability_draw (&self->details->charts->reliability, cr, width, height);
 }

@@ -296,8 +296,7 @@ chart_draw (GtkDrawingArea *area,
 
   if (self == NULL || self->monitor == NULL)
     return;
-  ls_report_set_theme (cr, adw_style_manager_get_dark (adw_style_manager_get_default ()) ? LS_REPORT_THEME_DARK
-                                                                                         : LS_REPORT_THEME_LIGHT);
+  ls_application_set_chart_theme (cr);
   if (which == RELIABILITY)
     {
       if (self->monitor->reliability != NULL)

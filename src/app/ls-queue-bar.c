@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ls-application.h"
 #include "ls-queue-bar.h"
 
 /* Label changes closer together than this are read once. */
@@ -402,6 +403,18 @@ button_toggled_cb (GtkToggleButton *button,
 
 /* ---- the job in flight (a cross-validation or a reading) ---- */
 
+/* " · about N s left" when an estimate is worth showing. */
+static void
+append_time_left (GString *text,
+                  double elapsed,
+                  double fraction)
+{
+  g_autofree char *left = ls_application_time_left (elapsed, fraction);
+
+  if (left != NULL)
+    g_string_append_printf (text, " · %s", left);
+}
+
 /* The job's cancellable, cancelled with the workspace's reads. */
 static void
 job_begin (LsQueueBar *self,
@@ -475,16 +488,7 @@ crossval_progress_cb (double fraction,
       gtk_label_set_label (self->crossval_detail, rest);
     }
   g_string_append (text, self->crossval_step != NULL ? self->crossval_step : _ ("Cross-validation"));
-  if (fraction > 0.02 && fraction < 1)
-    {
-      double left = elapsed * (1 - fraction) / fraction;
-
-      g_string_append (text, " · ");
-      if (left < 90)
-        g_string_append_printf (text, _ ("about %.0f s left"), left);
-      else
-        g_string_append_printf (text, _ ("about %.0f min left"), left / 60);
-    }
+  append_time_left (text, elapsed, fraction);
   gtk_label_set_label (self->crossval_label, text->str);
 }
 
@@ -562,16 +566,7 @@ read_progress_cb (double fraction,
     }
   else
     g_string_append (text, _ ("Reading the images"));
-  if (fraction > 0.02 && fraction < 1)
-    {
-      double left = elapsed * (1 - fraction) / fraction;
-
-      g_string_append (text, " · ");
-      if (left < 90)
-        g_string_append_printf (text, _ ("about %.0f s left"), left);
-      else
-        g_string_append_printf (text, _ ("about %.0f min left"), left / 60);
-    }
+  append_time_left (text, elapsed, fraction);
   gtk_label_set_label (self->crossval_label, text->str);
 }
 

@@ -330,10 +330,11 @@ progress_cb (double fraction,
   step = g_strdup (self->last_step != NULL ? self->last_step : "");
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, percent);
-  if (fraction > 0.02 && fraction < 1)
-    text = g_strdup_printf (_ ("%s — about %.0f s left"), step, elapsed * (1 - fraction) / fraction);
-  else
-    text = g_strdup (step);
+  {
+    g_autofree char *left = ls_application_time_left (elapsed, fraction);
+
+    text = left != NULL ? g_strdup_printf ("%s — %s", step, left) : g_strdup (step);
+  }
   gtk_label_set_label (self->progress_label, text);
 }
 
