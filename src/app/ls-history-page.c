@@ -258,52 +258,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
 /* ---- drawing ---- */
 
+/* The selected model's three charts, each area by itself. */
 static void
-curves_draw (GtkDrawingArea *area,
-             cairo_t *cr,
-             int width,
-             int height,
-             gpointer data)
+chart_draw (GtkDrawingArea *area,
+            cairo_t *cr,
+            int width,
+            int height,
+            gpointer data)
 {
   LsHistoryPage *self = data;
+  LsSessionModelDetails *d = self->details;
 
-  if (self->details == NULL || self->details->curves == NULL)
+  if (d == NULL)
     return;
   ls_application_set_chart_theme (cr);
-  self->details->curves->curves.title = _ ("Training curves");
-  ls_report_curves_draw (&self->details->curves->curves, cr, width, height);
-}
-
-static void
-confusion_draw (GtkDrawingArea *area,
-                cairo_t *cr,
-                int width,
-                int height,
-                gpointer data)
-{
-  LsHistoryPage *self = data;
-
-  if (self->details == NULL || self->details->charts == NULL)
-    return;
-  ls_application_set_chart_theme (cr);
-  self->details->charts->confusion.title = _ ("Confusion matrix (test part)");
-  ls_report_confusion_draw (&self->details->charts->confusion, cr, width, height);
-}
-
-static void
-reliability_draw (GtkDrawingArea *area,
-                  cairo_t *cr,
-                  int width,
-                  int height,
-                  gpointer data)
-{
-  LsHistoryPage *self = data;
-
-  if (self->details == NULL || self->details->charts == NULL)
-    return;
-  ls_application_set_chart_theme (cr);
-  self->details->charts->reliability.title = _ ("Reliability (test part)");
-  ls_report_reliability_draw (&self->details->charts->reliability, cr, width, height);
+  if (area == self->curves_area && d->curves != NULL)
+    {
+      d->curves->curves.title = _ ("Training curves");
+      ls_report_curves_draw (&d->curves->curves, cr, width, height);
+    }
+  else if (area == self->confusion_area && d->charts != NULL)
+    {
+      d->charts->confusion.title = _ ("Confusion matrix (test part)");
+      ls_report_confusion_draw (&d->charts->confusion, cr, width, height);
+    }
+  else if (area == self->reliability_area && d->charts != NULL)
+    {
+      d->charts->reliability.title = _ ("Reliability (test part)");
+      ls_report_reliability_draw (&d->charts->reliability, cr, width, height);
+    }
 }
 
 static void
@@ -1073,9 +1056,9 @@ ls_history_page_init (LsHistoryPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->selected = -1;
-  gtk_drawing_area_set_draw_func (self->curves_area, curves_draw, self, NULL);
-  gtk_drawing_area_set_draw_func (self->confusion_area, confusion_draw, self, NULL);
-  gtk_drawing_area_set_draw_func (self->reliability_area, reliability_draw, self, NULL);
+  gtk_drawing_area_set_draw_func (self->curves_area, chart_draw, self, NULL);
+  gtk_drawing_area_set_draw_func (self->confusion_area, chart_draw, self, NULL);
+  gtk_drawing_area_set_draw_func (self->reliability_area, chart_draw, self, NULL);
   g_signal_connect (self->models_list, "row-selected", G_CALLBACK (row_selected_cb), self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (dark_cb), self,
                            G_CONNECT_SWAPPED);

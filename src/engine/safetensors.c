@@ -95,6 +95,51 @@ check_tiling (GPtrArray *tensors,
   return TRUE;
 }
 
+/* The header's length, from the file's first 8 bytes, against the limit
+ * and the file's @size. */
+static gboolean
+check_header_length (guint64 header_len,
+                     guint64 size,
+                     GError **error)
+{
+  if (header_len == 0)
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER, "byte 0: header length is 0");
+      return FALSE;
+    }
+  if (header_len > LS_SAFETENSORS_MAX_HEADER)
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
+                   "byte 0: header length %" G_GUINT64_FORMAT " is more than the %u bytes allowed", header_len,
+                   LS_SAFETENSORS_MAX_HEADER);
+      return FALSE;
+    }
+  if (header_len > size - LS_SAFETENSORS_PREFIX_SIZE)
+    {
+      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED,
+                   "truncated: the header length (byte 0) is %" G_GUINT64_FORMAT " but only %" G_GUINT64_FORMAT
+                   " bytes follow",
+                   header_len, size - LS_SAFETENSORS_PREFIX_SIZE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_header_text (const char *header,
+                   guint64 header_len,
+                   GError **error)
+{
+  const char *invalid = NULL;
+
+  if (g_utf8_validate_len (header, (gsize) header_len, &invalid))
+    return TRUE;
+  g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
+               "byte %" G_GUINT64_FORMAT ": invalid UTF-8 in the header",
+               (guint64) (invalid - header) + LS_SAFETENSORS_PREFIX_SIZE);
+  return FALSE;
+}
+
 /* ---- Public API: reading ------------------------------------------------ */
 
 LsSafetensors *
@@ -105,7 +150,6 @@ ls_safetensors_parse (const guint8 *bytes,
   g_autoptr (LsSafetensors) st = NULL;
   g_autoptr (GPtrArray) tensors = NULL;
   guint64 header_len;
-  const char *invalid = NULL;
   const char *header;
 
   g_return_val_if_fail (bytes != NULL || size == 0, NULL);
@@ -120,36 +164,9 @@ ls_safetensors_parse (const guint8 *bytes,
     }
   memcpy (&header_len, bytes, sizeof header_len);
   header_len = GUINT64_FROM_LE (header_len);
-  if (header_len == 0)
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "byte 0: header length is 0");
-      return NULL;
-    }
-  if (header_len > LS_SAFETENSORS_MAX_HEADER)
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "byte 0: header length %" G_GUINT64_FORMAT " is more than the %u bytes allowed",
-                   header_len, LS_SAFETENSORS_MAX_HEADER);
-      return NULL;
-    }
-  if (header_len > size - LS_SAFETENSORS_PREFIX_SIZE)
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED,
-                   "truncated: the header length (byte 0) is %" G_GUINT64_FORMAT " but only %" G_GSIZE_FORMAT
-                   " bytes follow",
-                   header_len, size - LS_SAFETENSORS_PREFIX_SIZE);
-      return NULL;
-    }
-
   header = (const char *) bytes + LS_SAFETENSORS_PREFIX_SIZE;
-  if (!g_utf8_validate_len (header, (gsize) header_len, &invalid))
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "byte %" G_GUINT64_FORMAT ": invalid UTF-8 in the header",
-                   (guint64) (invalid - header) + LS_SAFETENSORS_PREFIX_SIZE);
-      return NULL;
-    }
+  if (!check_header_length (header_len, size, error) || !check_header_text (header, header_len, error))
+    return NULL;
 
   st = g_new0 (LsSafetensors, 1);
   st->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -243,7 +260,6 @@ read_metadata_fd (int fd,
   g_autoptr (GHashTable) metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GPtrArray) tensors = g_ptr_array_new_with_free_func ((GDestroyNotify) ls_tensor_info_free);
   g_autofree char *header = NULL;
-  const char *invalid = NULL;
   guint64 header_len = 0;
   struct stat st;
 
@@ -271,21 +287,9 @@ read_metadata_fd (int fd,
       return NULL;
     }
   header_len = GUINT64_FROM_LE (header_len);
-  if (header_len == 0 || header_len > LS_SAFETENSORS_MAX_HEADER)
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "byte 0: header length %" G_GUINT64_FORMAT " is not between 1 and %u", header_len,
-                   LS_SAFETENSORS_MAX_HEADER);
-      return NULL;
-    }
-  if ((guint64) st.st_size < LS_SAFETENSORS_PREFIX_SIZE + header_len)
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_TRUNCATED,
-                   "truncated: the header length (byte 0) is %" G_GUINT64_FORMAT " but only %" G_GUINT64_FORMAT
-                   " bytes follow",
-                   header_len, (guint64) st.st_size - LS_SAFETENSORS_PREFIX_SIZE);
-      return NULL;
-    }
+  /* (8 bytes were read: st_size is at least the prefix.) */
+  if (!check_header_length (header_len, (guint64) st.st_size, error))
+    return NULL;
   header = g_malloc ((gsize) header_len);
   if (!read_exactly (fd, header, (gsize) header_len, LS_SAFETENSORS_PREFIX_SIZE))
     {
@@ -293,14 +297,8 @@ read_metadata_fd (int fd,
                    errno != 0 ? g_strerror (errno) : "the file shrank while it was read");
       return NULL;
     }
-  if (!g_utf8_validate_len (header, (gsize) header_len, &invalid))
-    {
-      g_set_error (error, LS_SAFETENSORS_ERROR, LS_SAFETENSORS_ERROR_HEADER,
-                   "byte %" G_GUINT64_FORMAT ": invalid UTF-8 in the header",
-                   (guint64) (invalid - header) + LS_SAFETENSORS_PREFIX_SIZE);
-      return NULL;
-    }
-  if (!ls_safetensors_read_header (header, (gsize) header_len, metadata, tensors, error))
+  if (!check_header_text (header, header_len, error) ||
+      !ls_safetensors_read_header (header, (gsize) header_len, metadata, tensors, error))
     return NULL;
   return g_steal_pointer (&metadata);
 }

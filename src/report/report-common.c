@@ -59,38 +59,51 @@ static const KnownClass known_classes[] = {
 /* For classes other than the three: blue, brown, light blue, red, slate. */
 static const guint32 extra_colors[] = { 0x1c71d8, 0x865e3c, 0x62a0ea, 0xc01c28, 0x5e5c64 };
 
+/* The known class @class_name is: by its stored name, or also (with
+ * @any_name) by its display name or that name translated; −1 for none. */
+static int
+find_known (const char *class_name,
+            gboolean any_name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (known_classes); i++)
+    {
+      const KnownClass *k = &known_classes[i];
+
+      if (g_ascii_strcasecmp (class_name, k->name) == 0 ||
+          (any_name && (g_ascii_strcasecmp (class_name, k->display) == 0 ||
+                        strcmp (class_name, g_dpgettext2 (GETTEXT_PACKAGE, "class", k->display)) == 0)))
+        return (int) i;
+    }
+  return -1;
+}
+
 const char *
 ls_report_class_display_name (const char *class_name)
 {
+  int i;
+
   g_return_val_if_fail (class_name != NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (known_classes); i++)
-    if (g_ascii_strcasecmp (class_name, known_classes[i].name) == 0)
-      return known_classes[i].display;
-  return class_name;
+  i = find_known (class_name, FALSE);
+  return i >= 0 ? known_classes[i].display : class_name;
 }
 
 const char *
 ls_report_class_label (const char *class_name)
 {
+  int i;
+
   g_return_val_if_fail (class_name != NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (known_classes); i++)
-    if (g_ascii_strcasecmp (class_name, known_classes[i].name) == 0 ||
-        g_ascii_strcasecmp (class_name, known_classes[i].display) == 0)
-      return g_dpgettext2 (GETTEXT_PACKAGE, "class", known_classes[i].display);
-  return class_name;
+  i = find_known (class_name, TRUE);
+  return i >= 0 ? g_dpgettext2 (GETTEXT_PACKAGE, "class", known_classes[i].display) : class_name;
 }
 
 guint32
 ls_report_class_color (const char *class_name,
                        int index)
 {
-  if (class_name != NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (known_classes); i++)
-      if (g_ascii_strcasecmp (class_name, known_classes[i].name) == 0 ||
-          g_ascii_strcasecmp (class_name, known_classes[i].display) == 0 ||
-          g_strcmp0 (class_name, ls_report_class_label (known_classes[i].name)) == 0)
-        return known_classes[i].color;
-  return extra_colors[(guint) MAX (index, 0) % G_N_ELEMENTS (extra_colors)];
+  int i = class_name != NULL ? find_known (class_name, TRUE) : -1;
+
+  return i >= 0 ? known_classes[i].color : extra_colors[(guint) MAX (index, 0) % G_N_ELEMENTS (extra_colors)];
 }
 
 /* ---- Colour ----------------------------------------------------------- */
