@@ -21,6 +21,13 @@ GTask *ls_session_task_new (gpointer source,
                             LsProgressRelay **relay);
 /* The lock a worker holds while it runs the session's model. */
 GMutex *ls_session_get_model_lock (LsSession *self);
+/* That lock taken, and the engine set to the session's threads (a worker
+ * runs the model between the two). */
+void ls_session_lock_model (LsSession *self);
+void ls_session_unlock_model (LsSession *self);
+/* The session's engine threads as a count (its setting, 0 for one a
+ * core, resolved): for training, cross-validation and comparisons. */
+int ls_session_engine_threads (LsSession *self);
 /* From a worker: a copy of @epoch to @func (may be NULL: nothing) on
  * @context. */
 void ls_session_relay_epoch (GMainContext *context,

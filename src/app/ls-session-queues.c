@@ -115,9 +115,9 @@ crossval_worker (GTask *task,
     options.folds = d->folds;
   if (d->epochs > 0)
     options.train.epochs = d->epochs;
-  /* The cores (crossval passes the number on to its evaluation, which
-   * takes no 0). */
-  options.train.threads = ls_default_threads ();
+  /* Preferences' engine threads, as a count (crossval passes it on to its
+   * evaluation, which takes no 0). */
+  options.train.threads = ls_session_engine_threads (self);
   cv = ls_workspace_crossval (store, &options, d->relay != NULL ? ls_progress_relay_func : NULL, d->relay, NULL,
                               NULL, cancellable, &error);
   if (cv == NULL)
@@ -187,6 +187,9 @@ predict_unread_worker (GTask *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* (The pipeline takes the model's lock image by image; the engine's
+   * threads are a process-wide setting, set here once.) */
+  ls_use_engine_threads (ls_session_engine_threads (self));
   result = ls_workspace_predict_unread (store, choice, ls_session_get_model_lock (self),
                                         relay != NULL ? ls_progress_relay_func : NULL, relay, cancellable, &error);
   if (result == NULL)

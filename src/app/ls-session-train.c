@@ -154,7 +154,7 @@ train_worker (GTask *task,
   c->augment = d->options.augment;
   c->balanced = d->options.balanced;
   c->seed = d->options.seed;
-  c->threads = 0; /* the cores */
+  c->threads = ls_session_engine_threads (self); /* Preferences' engine threads */
   options.activate = FALSE;
 
   /* Training is most of the work; the comparison reads the test part
@@ -175,7 +175,7 @@ train_worker (GTask *task,
       d->lo = 0.9;
       d->hi = 1.0;
       t->comparison = ls_workspace_compare (store, t->parent_id, t->run->model_id, LS_SPLIT_TEST,
-                                            ls_default_threads (), stage_progress, d, NULL, &error);
+                                            ls_session_engine_threads (self), stage_progress, d, NULL, &error);
       if (t->comparison == NULL && !g_error_matches (error, LS_WORKSPACE_ERROR,
                                                      LS_WORKSPACE_ERROR_NO_DATA))
         {
@@ -348,10 +348,10 @@ model_map (LsSession *self,
   options.method = LS_SALIENCY_GRADCAM;
   options.target_class = -1;
   if (shared)
-    g_mutex_lock (ls_session_get_model_lock (self));
+    ls_session_lock_model (self);
   p = ls_pipeline_predict (model, image, &options, error);
   if (shared)
-    g_mutex_unlock (ls_session_get_model_lock (self));
+    ls_session_unlock_model (self);
   if (p == NULL)
     return NULL;
   *predicted = p->predicted;

@@ -517,11 +517,10 @@ diagnose_worker (GTask *task,
       d->options.decoded = decoded_from_worker;
       d->options.decoded_data = task;
     }
-  g_mutex_lock (&self->model_lock);
-  ls_use_engine_threads (g_atomic_int_get (&self->threads));
+  ls_session_lock_model (self);
   diagnosis = ls_pipeline_diagnose_file (self->choice, self->read_only ? NULL : store, path,
                                          &d->options, cancellable, &error);
-  g_mutex_unlock (&self->model_lock);
+  ls_session_unlock_model (self);
   if (diagnosis == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -905,10 +904,9 @@ tta_worker (GTask *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_mutex_lock (&self->model_lock);
-  ls_use_engine_threads (g_atomic_int_get (&self->threads));
+  ls_session_lock_model (self);
   tta = ls_pipeline_tta (self->choice->model, image, pipeline, d->n, d->seed, cancellable, &error);
-  g_mutex_unlock (&self->model_lock);
+  ls_session_unlock_model (self);
   if (tta == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -1308,7 +1306,7 @@ retrain_worker (GTask *task,
   ls_workspace_finetune_options_init (&options);
   if (d->epochs > 0)
     options.finetune.epochs = d->epochs;
-  options.finetune.threads = g_atomic_int_get (&self->threads); /* 0: the cores */
+  options.finetune.threads = ls_session_engine_threads (self);
   r->finetune = ls_workspace_finetune (store, &options, progress, progress_data, epoch_from_worker,
                                        d, cancellable, &error);
   if (r->finetune == NULL)
@@ -1628,6 +1626,27 @@ ls_session_get_model_lock (LsSession *self)
 {
   g_return_val_if_fail (LS_IS_SESSION (self), NULL);
   return &self->model_lock;
+}
+
+void
+ls_session_lock_model (LsSession *self)
+{
+  g_mutex_lock (&self->model_lock);
+  ls_use_engine_threads (g_atomic_int_get (&self->threads));
+}
+
+void
+ls_session_unlock_model (LsSession *self)
+{
+  g_mutex_unlock (&self->model_lock);
+}
+
+int
+ls_session_engine_threads (LsSession *self)
+{
+  int threads = g_atomic_int_get (&self->threads);
+
+  return threads > 0 ? threads : ls_default_threads ();
 }
 
 /* ---- the facts for a bug report ---- */
